@@ -1,0 +1,198 @@
+/* The lab model: a lab file (or a plain docker-compose file) loaded,
+ * interpolated, merged with its includes and validated.
+ *
+ * Service syntax follows the Compose specification
+ * (https://github.com/compose-spec/compose-spec/blob/master/spec.md, "Services
+ * top-level element"); lab-only sections (`lab:`, `include:`,
+ * `credentials:`) sit beside `services:`. Every value keeps the file, line
+ * and column it came from so that diagnostics read `path:line:col: message`.
+ */
+#ifndef LAB_LAB_H
+#define LAB_LAB_H
+
+#include <stddef.h>
+
+#include "../util/buf.h"
+#include "../util/err.h"
+
+/* Where a value came from. line and col are 1-based; file is owned by the
+ * struct lab (lab->files) and outlives every mark that points at it. */
+struct lab_mark {
+	const char *file;
+	int line;
+	int col;
+};
+
+enum lab_dep_condition {
+	LAB_DEP_STARTED = 0,   /* service_started (also the list form) */
+	LAB_DEP_HEALTHY,       /* service_healthy: the service is ready */
+	LAB_DEP_COMPLETED,     /* service_completed_successfully: exited 0 */
+};
+
+struct lab_dep {
+	char *service;                  /* name of the service depended on */
+	enum lab_dep_condition condition;
+	struct lab_mark mark;           /* of the dependency's name */
+};
+
+/* ports: entry. "8080", "127.0.0.1:8080:80", "8080:80/udp", "80" (random
+ * host port), long form {target, published, host_ip, protocol}. */
+struct lab_port {
+	char *host_ip;      /* defaults to "127.0.0.1" when the file gives none */
+	int host_port;      /* 0 = let the engine pick */
+	int container_port;
+	char *protocol;     /* "tcp" or "udp" */
+	struct lab_mark mark;
+};
+
+enum lab_mount_type { LAB_MOUNT_VOLUME, LAB_MOUNT_BIND, LAB_MOUNT_ANON };
+
+/* volumes: entry. "name:/path[:ro]", "./rel:/path", "/abs:/path", "/path"
+ * (anonymous), or the long form {type, source, target, read_only}. */
+struct lab_mount {
+	enum lab_mount_type type;
+	char *source;   /* volume name as written (LAB_MOUNT_VOLUME), absolute
+	                   host path (LAB_MOUNT_BIND, resolved against the file's
+	                   directory), NULL for LAB_MOUNT_ANON */
+	char *target;   /* absolute path in the container */
+	int read_only;
+	struct lab_mark mark;
+};
+
+/* healthcheck: Compose spec "healthcheck"; durations in ms. */
+struct lab_healthcheck {
+	int present;            /* the key was given */
+	int disable;            /* disable: true, or test: ["NONE"] */
+	struct lab_strv test;   /* Docker form: first element "CMD", "CMD-SHELL"
+	                           or "NONE"; a plain string test becomes
+	                           ["CMD-SHELL", string] */
+	long interval_ms;       /* 0 = engine default */
+	long timeout_ms;
+	long start_period_ms;
+	int retries;            /* 0 = engine default */
+};
+
+/* x-ready: labctl's own readiness probes for a service (ignored by
+ * docker-compose as an extension key). Polled from the host every 50 ms.
+ * Any that are set must all pass. Ports are container ports; labctl
+ * connects to their published host port, or to the container's address
+ * on the lab network when not published. */
+struct lab_ready {
+	int tcp_port;           /* TCP connect; 0 = unset */
+	int http_port;          /* HTTP GET http://host:port<http_path>; 0 = unset */
+	char *http_path;        /* default "/" */
+	int http_status;        /* expected status, default 200 */
+	int pg_port;            /* PostgreSQL: libpq connect + "select 1"; 0 = unset */
+	char *pg_user, *pg_password, *pg_database; /* interpolated values */
+	char *log_regex;        /* POSIX extended regex a log line must match; NULL = unset */
+	long timeout_ms;        /* overall time to ready; default 120000 */
+	struct lab_mark mark;
+};
+
+struct lab_service {
+	char *name;
+	struct lab_mark mark;         /* of the service's key */
+	char *image;                  /* NULL when only build: is given */
+	int has_build;
+	char *build_context;          /* absolute path */
+	char *build_dockerfile;       /* relative to the context; default "Dockerfile" */
+	struct lab_strv build_args;   /* "KEY=VALUE" */
+	char *build_target;
+	struct lab_strv command;      /* exec form; a string is split like a shell (no expansion) */
+	int has_command;
+	struct lab_strv entrypoint;
+	int has_entrypoint;
+	struct lab_strv environment;  /* "KEY=VALUE", env_file entries first, then environment */
+	struct lab_port *ports;
+	size_t n_ports;
+	struct lab_mount *mounts;
+	size_t n_mounts;
+	struct lab_strv networks;     /* network keys as in the file; empty = ["default"] */
+	struct lab_dep *deps;
+	size_t n_deps;
+	struct lab_healthcheck healthcheck;
+	struct lab_ready ready;
+	char *restart;                /* "no", "always", "on-failure[:N]", "unless-stopped"; NULL = "no" */
+	int replicas;                 /* deploy.replicas; default 1; 0 allowed */
+	struct lab_strv labels;       /* "KEY=VALUE" */
+	char *hostname, *user, *working_dir, *container_name;
+};
+
+struct lab_volume {
+	char *name;        /* key in the file */
+	char *external_name; /* external: true / name: -> used as-is, never removed; else NULL */
+	struct lab_mark mark;
+};
+
+struct lab_network {
+	char *name;
+	char *external_name;
+	struct lab_mark mark;
+};
+
+struct lab {
+	char *project;           /* lab name: lab.name, else the directory's name
+	                            normalised like Compose ([a-z0-9_-], lowercase) */
+	char *title;             /* lab.title, or NULL */
+	char *description;       /* lab.description, or NULL */
+	char *path;              /* absolute path of the lab file */
+	char *dir;               /* its directory */
+	struct lab_service *services;
+	size_t n_services;
+	struct lab_volume *volumes;
+	size_t n_volumes;
+	struct lab_network *networks;  /* "default" is added when any service uses it */
+	size_t n_networks;
+	struct lab_strv credentials;   /* variable names labctl generates (credentials:) */
+	struct lab_strv files;         /* every file read (lab file, includes, .env);
+	                                  marks point into these strings */
+};
+
+/* Variables for interpolation, looked up in order: vars ("KEY=VALUE"),
+ * then credentials (names listed under credentials:, whose value comes from
+ * the credential callback), then the process environment, then the .env
+ * beside the lab file. */
+typedef const char *(*lab_credential_fn)(const char *project, const char *name, void *ud);
+
+struct lab_load_opts {
+	const struct lab_strv *vars;   /* may be NULL */
+	const char *project;           /* override the project name (-p), or NULL */
+	/* Called for each variable named under credentials: that the lab uses,
+	 * with the lab's project name; returns its value (valid until lab_free)
+	 * or NULL, which is an error. NULL callback: such variables interpolate
+	 * as "<generated>" (validate before the first up). */
+	lab_credential_fn credential;
+	void *credential_ud;
+};
+
+/* Load, interpolate, merge includes and validate the lab file at path.
+ * On success *out is a complete, valid lab (free with lab_free).
+ * Errors: LAB_EINPUT with one "path:line:col: message" line per problem
+ * found (all of them, not just the first); LAB_ENOTFOUND when path does not
+ * exist (message names it). Never touches the engine. */
+int lab_load(struct lab **out, const char *path, const struct lab_load_opts *opts,
+	     struct lab_err *err);
+
+void lab_free(struct lab *lab);
+
+/* The service named name, or NULL. */
+struct lab_service *lab_find_service(const struct lab *lab, const char *name);
+
+/* Interpolate Compose-style variables in s: ${V}, $V, ${V:-d}, ${V-d},
+ * ${V:?msg}, ${V?msg}, ${V:+r}, ${V+r}, $$ -> $. lookup returns the value of
+ * a variable or NULL when unset. On success *out is a new string.
+ * Errors: LAB_EINPUT with "mark: message" (mark printed as file:line:col):
+ * "required variable 'V' is not set: msg", "invalid interpolation format
+ * in '...'" (unterminated ${, bad name). */
+typedef const char *(*lab_lookup_fn)(const char *name, void *ud);
+int lab_interpolate(char **out, const char *s, lab_lookup_fn lookup, void *ud,
+		    const struct lab_mark *mark, struct lab_err *err);
+
+/* Parse a Compose duration ("1m30s", "500ms", "2h", "10s", "1.5s", a bare
+ * integer means seconds) into ms. Returns 0 or LAB_EINPUT (no message set). */
+int lab_parse_duration_ms(const char *s, long *ms);
+
+/* Levenshtein distance, for "did you mean". */
+size_t lab_edit_distance(const char *a, const char *b);
+
+#endif
