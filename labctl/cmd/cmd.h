@@ -1,0 +1,109 @@
+/* The command layer: the only code that prints to the user or picks an
+ * exit code. One file per subcommand, registered in main.c's table. */
+#ifndef LAB_CMD_H
+#define LAB_CMD_H
+
+#include <stdio.h>
+
+#include "../engine/engine.h"
+#include "../lab/lab.h"
+#include "../util/buf.h"
+#include "../util/err.h"
+
+#define LABCTL_VERSION "0.1.0"
+
+/* One option of a command: --name / -s, with an argument named arg
+ * (NULL for a flag). help is one line for --help. */
+struct cmd_opt {
+	const char *name;
+	char short_name; /* 0 = none */
+	const char *arg;
+	const char *help;
+};
+
+struct cmd;
+typedef int (*cmd_fn)(const struct cmd *cmd, int argc, char **argv);
+
+struct cmd {
+	const char *name;
+	cmd_fn fn;
+	const char *usage;       /* after "labctl NAME ", e.g. "LAB [--volumes]" */
+	const char *summary;     /* one line for "labctl --help" */
+	const char *description; /* paragraph(s) for "labctl NAME --help", or NULL */
+	const struct cmd_opt *opts; /* terminated by {NULL} */
+};
+
+/* Parsed arguments: vals[i] is the value of opts[i] (or "1" for a flag
+ * given, NULL when absent); pos the positionals before "--"; rest what
+ * follows "--". */
+struct cmd_args {
+	const char *vals[32];
+	struct lab_strv pos;
+	struct lab_strv rest;
+	int help;
+};
+
+/* Parse argv (argv[0] is the command name). Prints a usage error and
+ * returns LAB_EXIT_USAGE, or prints help when --help and returns -1 with
+ * args->help set; 0 on success. Free with cmd_args_free. */
+int cmd_parse(const struct cmd *cmd, int argc, char **argv, struct cmd_args *args);
+void cmd_args_free(struct cmd_args *args);
+/* The value of option name, or NULL. */
+const char *cmd_opt(const struct cmd *cmd, const struct cmd_args *args, const char *name);
+void cmd_print_help(const struct cmd *cmd, FILE *f);
+int cmd_usage_error(const struct cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Global options, parsed before the command name. */
+struct cmd_global {
+	int tty_out;   /* stdout is a terminal */
+	int tty_err;   /* stderr is a terminal */
+	int quiet;
+};
+extern struct cmd_global cmd_global;
+
+/* Resolve a lab argument to a lab file path (caller frees):
+ * -f FILE wins; a name with '/' or an existing path is used as is (a
+ * directory: its lab.yml or compose file); else $LABCTL_LABS_DIR/NAME/lab.yml,
+ * ./labs/NAME/lab.yml, then labs/ beside the labctl binary's repo.
+ * Returns NULL and prints an error (exit 2) when nothing is found. */
+char *cmd_lab_path(const char *name, const char *file);
+
+/* Load the lab at path; with generate != 0 credentials are generated and
+ * stored on first use (up), otherwise read if stored or shown as
+ * "<generated>". Prints diagnostics and returns the exit code (0 on
+ * success, 2 for bad input). */
+int cmd_load_lab(struct lab **out, const char *path, const char *project, int generate);
+
+/* The project name for commands that act on what runs (down, status,
+ * logs, exec): -p wins; else the lab file's (loaded without generating
+ * credentials); when no lab file is found or it does not load, the lab
+ * argument itself, so a lab whose file is gone can still be taken down.
+ * Returns NULL (usage error printed) when there is nothing to go on. */
+char *cmd_project(const struct cmd *cmd, const struct cmd_args *args);
+
+/* Open the engine; on failure print the error and return the exit code 3. */
+int cmd_open_engine(struct lab_engine **out);
+
+/* Print "labctl: <msg>" for err to stderr and return the exit code for it. */
+int cmd_fail(const struct lab_err *err);
+
+/* Flush stdout; returns exit code 1 (and prints why) when writing failed
+ * (a full disk, a closed pipe), else code. */
+int cmd_finish(int code);
+
+/* Run fn(i, ud) for i in [0, n) on up to max_threads threads; waits for all. */
+void cmd_parallel(size_t n, size_t max_threads, void (*fn)(size_t i, void *ud), void *ud);
+
+/* Seconds since an arbitrary fixed point (CLOCK_MONOTONIC). */
+double cmd_now(void);
+
+int cmd_labs(const struct cmd *, int, char **);
+int cmd_validate(const struct cmd *, int, char **);
+int cmd_up(const struct cmd *, int, char **);
+int cmd_down(const struct cmd *, int, char **);
+int cmd_status(const struct cmd *, int, char **);
+int cmd_logs(const struct cmd *, int, char **);
+int cmd_exec(const struct cmd *, int, char **);
+int cmd_version(const struct cmd *, int, char **);
+
+#endif

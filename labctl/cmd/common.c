@@ -1,0 +1,369 @@
+/* Helpers shared by the commands: argument parsing, --help, lab lookup,
+ * loading with credentials, opening the engine, output discipline. */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../util/state.h"
+#include "cmd.h"
+
+static size_t n_opts(const struct cmd *cmd)
+{
+	size_t n = 0;
+	while (cmd->opts && cmd->opts[n].name)
+		n++;
+	return n;
+}
+
+void cmd_print_help(const struct cmd *cmd, FILE *f)
+{
+	fprintf(f, "usage: labctl %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+	if (cmd->description)
+		fprintf(f, "\n%s\n", cmd->description);
+	fprintf(f, "\noptions:\n");
+	for (size_t i = 0; i < n_opts(cmd); i++) {
+		const struct cmd_opt *o = &cmd->opts[i];
+		char left[64];
+		if (o->short_name)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(f, "  %-26s %s\n", left, o->help);
+	}
+	fprintf(f, "  %-26s %s\n", "-h, --help", "show this help");
+}
+
+int cmd_usage_error(const struct cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "labctl %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: labctl %s %s (see 'labctl %s --help')\n", cmd->name, cmd->usage, cmd->name);
+	return LAB_EXIT_USAGE;
+}
+
+/* Options that may be given more than once keep every value, joined by
+ * '\n' in vals (only --env uses this). */
+int cmd_parse(const struct cmd *cmd, int argc, char **argv, struct cmd_args *args)
+{
+	memset(args, 0, sizeof(*args));
+	size_t n = n_opts(cmd);
+	static char multi[32][4096];
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			for (int j = i + 1; j < argc; j++)
+				lab_strv_push(&args->rest, argv[j]);
+			break;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			cmd_print_help(cmd, stdout);
+			args->help = 1;
+			return -1;
+		}
+		if (a[0] != '-' || a[1] == '\0') {
+			lab_strv_push(&args->pos, a);
+			continue;
+		}
+		const char *inline_val = NULL;
+		size_t k;
+		if (a[1] == '-') {
+			const char *nm = a + 2;
+			const char *eq = strchr(nm, '=');
+			size_t len = eq ? (size_t)(eq - nm) : strlen(nm);
+			for (k = 0; k < n; k++)
+				if (strlen(cmd->opts[k].name) == len && strncmp(cmd->opts[k].name, nm, len) == 0)
+					break;
+			if (eq)
+				inline_val = eq + 1;
+		} else {
+			for (k = 0; k < n; k++)
+				if (cmd->opts[k].short_name == a[1])
+					break;
+			if (k < n && a[2])
+				inline_val = a + 2;
+			/* -F is --follow for logs */
+			if (k == n && a[1] == 'F' && !a[2])
+				for (k = 0; k < n; k++)
+					if (strcmp(cmd->opts[k].name, "follow") == 0)
+						break;
+		}
+		if (k >= n) {
+			cmd_args_free(args);
+			return cmd_usage_error(cmd, "unknown option '%s'", a);
+		}
+		const struct cmd_opt *o = &cmd->opts[k];
+		if (!o->arg) {
+			if (inline_val) {
+				cmd_args_free(args);
+				return cmd_usage_error(cmd, "option '--%s' takes no value", o->name);
+			}
+			args->vals[k] = "1";
+			continue;
+		}
+		const char *v = inline_val;
+		if (!v) {
+			if (i + 1 >= argc) {
+				cmd_args_free(args);
+				return cmd_usage_error(cmd, "option '--%s' needs a value (%s)", o->name, o->arg);
+			}
+			v = argv[++i];
+		}
+		if (args->vals[k] && k < 32) {
+			/* repeated: accumulate in a static buffer */
+			if (args->vals[k] != multi[k])
+				snprintf(multi[k], sizeof(multi[k]), "%s", args->vals[k]);
+			size_t used = strlen(multi[k]);
+			snprintf(multi[k] + used, sizeof(multi[k]) - used, "\n%s", v);
+			args->vals[k] = multi[k];
+		} else {
+			args->vals[k] = v;
+		}
+	}
+	return 0;
+}
+
+void cmd_args_free(struct cmd_args *args)
+{
+	lab_strv_free(&args->pos);
+	lab_strv_free(&args->rest);
+}
+
+const char *cmd_opt(const struct cmd *cmd, const struct cmd_args *args, const char *name)
+{
+	for (size_t k = 0; k < n_opts(cmd); k++)
+		if (strcmp(cmd->opts[k].name, name) == 0)
+			return args->vals[k];
+	return NULL;
+}
+
+static int is_file(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int exists(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0;
+}
+
+/* labs/ of the checkout the binary was built in: <repo>/build/labctl or
+ * <repo>/build/asan/labctl. */
+static char *labs_beside_binary(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	for (int up = 0; up < 3; up++) {
+		char *slash = strrchr(exe, '/');
+		if (!slash)
+			return NULL;
+		*slash = '\0';
+		char *cand = lab_xasprintf("%s/labs", exe);
+		if (exists(cand))
+			return cand;
+		free(cand);
+	}
+	return NULL;
+}
+
+static char *lab_path_lookup(const char *name, const char *file, int quiet)
+{
+	if (file)
+		return lab_xstrdup(file);
+	if (!name) {
+		if (!quiet)
+			fprintf(stderr, "labctl: name a lab (see 'labctl labs') or give -f FILE\n");
+		return NULL;
+	}
+	if (strchr(name, '/') || exists(name))
+		return lab_xstrdup(name);
+	const char *env = getenv("LABCTL_LABS_DIR");
+	char *beside = NULL;
+	const char *dirs[3] = {env && *env ? env : NULL, "labs", NULL};
+	dirs[2] = beside = labs_beside_binary();
+	for (int i = 0; i < 3; i++) {
+		if (!dirs[i])
+			continue;
+		char *p = lab_xasprintf("%s/%s/lab.yml", dirs[i], name);
+		if (is_file(p)) {
+			free(beside);
+			return p;
+		}
+		free(p);
+	}
+	free(beside);
+	if (!quiet)
+		fprintf(stderr, "labctl: no lab named '%s' (looked in %s%s./labs and the labctl checkout; see 'labctl labs')\n",
+		name, env && *env ? env : "", env && *env ? ", " : "");
+	return NULL;
+}
+
+char *cmd_lab_path(const char *name, const char *file)
+{
+	return lab_path_lookup(name, file, 0);
+}
+
+struct cred_ctx {
+	int generate;
+	struct lab_strv values; /* kept until the lab is freed: leaked on purpose at exit */
+	struct lab_err err;
+	int failed;
+};
+
+static const char *credential_cb(const char *project, const char *name, void *ud)
+{
+	struct cred_ctx *c = ud;
+	char *v = NULL;
+	int rc = lab_state_credential(&v, project, name, c->generate, &c->err);
+	if (rc == LAB_ENOTFOUND)
+		return "<generated>";
+	if (rc < 0) {
+		c->failed = 1;
+		return NULL;
+	}
+	lab_strv_take(&c->values, v);
+	return v;
+}
+
+static struct cred_ctx cred_ctx;
+
+static int load_lab(struct lab **out, const char *path, const char *project, int generate, int quiet)
+{
+	struct lab_err err = {0};
+	struct lab_load_opts opts = {0};
+	opts.project = project;
+	opts.credential = credential_cb;
+	cred_ctx.generate = generate;
+	opts.credential_ud = &cred_ctx;
+	int rc = lab_load(out, path, &opts, &err);
+	if (cred_ctx.failed) {
+		if (!quiet)
+			fprintf(stderr, "labctl: %s\n", cred_ctx.err.msg);
+		return LAB_EXIT_FAIL;
+	}
+	if (rc < 0) {
+		/* diagnostics are complete lines: path:line:col: message */
+		if (!quiet)
+			fprintf(stderr, "%s\n", err.msg);
+		return LAB_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cmd_load_lab(struct lab **out, const char *path, const char *project, int generate)
+{
+	return load_lab(out, path, project, generate, 0);
+}
+
+int cmd_open_engine(struct lab_engine **out)
+{
+	struct lab_err err = {0};
+	int rc = lab_engine_open(out, NULL, &err);
+	if (rc < 0) {
+		fprintf(stderr, "labctl: %s\n", err.msg);
+		return rc == LAB_EINPUT ? LAB_EXIT_USAGE : LAB_EXIT_ENGINE;
+	}
+	return 0;
+}
+
+int cmd_fail(const struct lab_err *err)
+{
+	fprintf(stderr, "labctl: %s\n", err->msg);
+	return lab_err_exit_code(err->code ? err->code : LAB_ERR);
+}
+
+int cmd_finish(int code)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno != EPIPE)
+			fprintf(stderr, "labctl: writing output failed: %s\n", strerror(errno));
+		return code ? code : LAB_EXIT_FAIL;
+	}
+	return code;
+}
+
+struct par {
+	size_t n, next;
+	void (*fn)(size_t, void *);
+	void *ud;
+	pthread_mutex_t mu;
+};
+
+static void *par_worker(void *p)
+{
+	struct par *par = p;
+	for (;;) {
+		pthread_mutex_lock(&par->mu);
+		size_t i = par->next++;
+		pthread_mutex_unlock(&par->mu);
+		if (i >= par->n)
+			return NULL;
+		par->fn(i, par->ud);
+	}
+}
+
+void cmd_parallel(size_t n, size_t max_threads, void (*fn)(size_t i, void *ud), void *ud)
+{
+	struct par par = {n, 0, fn, ud, PTHREAD_MUTEX_INITIALIZER};
+	size_t t = n < max_threads ? n : max_threads;
+	if (t <= 1) {
+		for (size_t i = 0; i < n; i++)
+			fn(i, ud);
+		return;
+	}
+	pthread_t *th = lab_xcalloc(t, sizeof(pthread_t));
+	for (size_t i = 0; i < t; i++)
+		pthread_create(&th[i], NULL, par_worker, &par);
+	for (size_t i = 0; i < t; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+}
+
+double cmd_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+char *cmd_project(const struct cmd *cmd, const struct cmd_args *args)
+{
+	const char *p = cmd_opt(cmd, args, "project-name");
+	if (p)
+		return lab_xstrdup(p);
+	const char *name = args->pos.n ? args->pos.v[0] : NULL;
+	const char *file = cmd_opt(cmd, args, "file");
+	if (!name && !file) {
+		cmd_usage_error(cmd, "name a lab or give -f FILE");
+		return NULL;
+	}
+	/* quiet lookup: a lab that no longer has a file is addressed by name */
+	char *path = lab_path_lookup(name, file, 1);
+	struct lab *lab = NULL;
+	int rc = path ? load_lab(&lab, path, NULL, 0, 1) : -1;
+	char *project = NULL;
+	if (rc == 0)
+		project = lab_xstrdup(lab->project);
+	else if (name && !file)
+		project = lab_xstrdup(name);
+	else
+		fprintf(stderr, "labctl: cannot load '%s' to find its project name; use -p NAME\n", file);
+	lab_free(lab);
+	free(path);
+	return project;
+}

@@ -1,0 +1,117 @@
+/* labctl exec: run a command in a service's container and exit with its
+ * exit code. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../plan/plan.h"
+#include "cmd.h"
+
+static int write_out(int stream, const char *data, size_t len, void *ud)
+{
+	FILE *f = stream == 2 ? stderr : stdout;
+	fwrite(data, 1, len, f);
+	fflush(f);
+	return ferror(stdout) ? 1 : 0;
+}
+
+int cmd_exec(const struct cmd *cmd, int argc, char **argv)
+{
+	struct cmd_args args;
+	int code = cmd_parse(cmd, argc, argv, &args);
+	if (code)
+		return args.help ? 0 : code;
+	struct lab_engine *engine = NULL;
+	struct lab_err err = {0};
+	cJSON *list = NULL;
+	char *filter = NULL, *id = NULL;
+	struct lab_strv env = LAB_STRV_INIT, argvv = LAB_STRV_INIT;
+	char *project = NULL;
+	if (args.pos.n < 2 && !cmd_opt(cmd, &args, "file")) {
+		code = cmd_usage_error(cmd, "name a lab and a service");
+		goto out;
+	}
+	/* with -f FILE the only positional is the service */
+	const char *service = cmd_opt(cmd, &args, "file") && args.pos.n == 1 ? args.pos.v[0]
+			      : args.pos.n >= 2				     ? args.pos.v[1]
+										     : NULL;
+	if (!service) {
+		code = cmd_usage_error(cmd, "name a service");
+		goto out;
+	}
+	project = cmd_project(cmd, &args);
+	if (!project) {
+		code = LAB_EXIT_USAGE;
+		goto out;
+	}
+	const char *r = cmd_opt(cmd, &args, "replica");
+	int replica = r ? atoi(r) : 1;
+	code = cmd_open_engine(&engine);
+	if (code)
+		goto out;
+	filter = lab_plan_label_filter(project);
+	if (lab_engine_containers(engine, filter, &list, &err) < 0) {
+		code = cmd_fail(&err);
+		goto out;
+	}
+	const cJSON *c;
+	cJSON_ArrayForEach(c, list)
+	{
+		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
+		const char *svc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_SERVICE));
+		const char *rep = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_REPLICA));
+		const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "State"));
+		if (svc && strcmp(svc, service) == 0 && rep && atoi(rep) == replica) {
+			if (!state || strcmp(state, "running") != 0) {
+				fprintf(stderr, "labctl: %s-%d is not running (%s)\n", service, replica, state ? state : "?");
+				code = LAB_EXIT_FAIL;
+				goto out;
+			}
+			id = lab_xstrdup(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "Id")));
+		}
+	}
+	if (!id) {
+		fprintf(stderr, "labctl: lab '%s' has no running container for service '%s' replica %d\n", project,
+			service, replica);
+		code = LAB_EXIT_FAIL;
+		goto out;
+	}
+	if (args.rest.n == 0) {
+		/* interactive shell: needs a TTY and stdin, which the docker CLI does */
+		if (!isatty(STDIN_FILENO)) {
+			code = cmd_usage_error(cmd, "give a command after '--' (an interactive shell needs a terminal)");
+			goto out;
+		}
+		fflush(stdout);
+		execlp("docker", "docker", "exec", "-it", id, "sh", "-c",
+		       "command -v bash >/dev/null && exec bash || exec sh", (char *)NULL);
+		fprintf(stderr, "labctl: an interactive shell needs the docker CLI; give a command after '--'\n");
+		code = LAB_EXIT_FAIL;
+		goto out;
+	}
+	const char *envs = cmd_opt(cmd, &args, "env");
+	if (envs) {
+		char *copy = lab_xstrdup(envs), *save = NULL;
+		for (char *tok = strtok_r(copy, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save))
+			lab_strv_push(&env, tok);
+		free(copy);
+	}
+	int exit_code = 0;
+	if (lab_engine_exec(engine, id, args.rest.v, &env, cmd_opt(cmd, &args, "user"),
+			    cmd_opt(cmd, &args, "workdir"), write_out, NULL, &exit_code, &err) < 0) {
+		code = cmd_fail(&err);
+		goto out;
+	}
+	code = exit_code;
+out:
+	lab_strv_free(&env);
+	lab_strv_free(&argvv);
+	cJSON_Delete(list);
+	free(filter);
+	free(id);
+	free(project);
+	lab_engine_free(engine);
+	cmd_args_free(&args);
+	return code;
+}

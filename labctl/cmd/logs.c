@@ -1,0 +1,134 @@
+/* labctl logs: every container's output (or one service's), each line
+ * prefixed "service-N | ". With --follow, one thread per container. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../plan/plan.h"
+#include "cmd.h"
+
+static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
+
+struct log_src {
+	struct lab_engine *engine;
+	char *id;
+	char *prefix;
+	long tail;
+	int follow;
+	struct lab_buf line;
+	struct lab_err err;
+	int rc;
+};
+
+static void emit(struct log_src *s, int stream)
+{
+	pthread_mutex_lock(&out_mu);
+	FILE *f = stream == 2 ? stderr : stdout;
+	fprintf(f, "%s | %s\n", s->prefix, lab_buf_cstr(&s->line));
+	if (s->follow)
+		fflush(f);
+	pthread_mutex_unlock(&out_mu);
+	lab_buf_reset(&s->line);
+}
+
+static int on_output(int stream, const char *data, size_t len, void *ud)
+{
+	struct log_src *s = ud;
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\n')
+			emit(s, stream);
+		else if (data[i] != '\r')
+			lab_buf_append(&s->line, &data[i], 1);
+	}
+	return ferror(stdout) ? 1 : 0;
+}
+
+static void *follow_one(void *p)
+{
+	struct log_src *s = p;
+	s->rc = lab_engine_logs(s->engine, s->id, s->tail, s->follow, on_output, s, &s->err);
+	if (s->line.len)
+		emit(s, 1);
+	return NULL;
+}
+
+int cmd_logs(const struct cmd *cmd, int argc, char **argv)
+{
+	struct cmd_args args;
+	int code = cmd_parse(cmd, argc, argv, &args);
+	if (code)
+		return args.help ? 0 : code;
+	struct lab_engine *engine = NULL;
+	struct lab_err err = {0};
+	cJSON *list = NULL;
+	struct log_src *srcs = NULL;
+	pthread_t *th = NULL;
+	size_t n = 0;
+	char *filter = NULL;
+	char *project = cmd_project(cmd, &args);
+	if (!project) {
+		code = LAB_EXIT_USAGE;
+		goto out;
+	}
+	const char *service = args.pos.n > 1 ? args.pos.v[1] : NULL;
+	const char *tail = cmd_opt(cmd, &args, "tail");
+	code = cmd_open_engine(&engine);
+	if (code)
+		goto out;
+	filter = lab_plan_label_filter(project);
+	if (lab_engine_containers(engine, filter, &list, &err) < 0) {
+		code = cmd_fail(&err);
+		goto out;
+	}
+	srcs = lab_xcalloc((size_t)cJSON_GetArraySize(list) + 1, sizeof(*srcs));
+	const cJSON *c;
+	cJSON_ArrayForEach(c, list)
+	{
+		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
+		const char *svc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_SERVICE));
+		const char *rep = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_REPLICA));
+		if (service && (!svc || strcmp(svc, service) != 0))
+			continue;
+		struct log_src *s = &srcs[n++];
+		s->id = lab_xstrdup(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "Id")));
+		s->prefix = lab_xasprintf("%s-%s", svc ? svc : "?", rep ? rep : "1");
+		s->tail = tail ? atol(tail) : -1;
+		s->follow = cmd_opt(cmd, &args, "follow") != NULL;
+	}
+	if (n == 0) {
+		fprintf(stderr, "labctl: lab '%s' has no %s%s%scontainers\n", project, service ? "'" : "",
+			service ? service : "", service ? "' " : "");
+		code = LAB_EXIT_FAIL;
+		goto out;
+	}
+	th = lab_xcalloc(n, sizeof(*th));
+	for (size_t i = 0; i < n; i++) {
+		srcs[i].engine = lab_engine_dup(engine);
+		if (srcs[i].follow)
+			pthread_create(&th[i], NULL, follow_one, &srcs[i]);
+		else
+			follow_one(&srcs[i]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (srcs[i].follow)
+			pthread_join(th[i], NULL);
+		if (srcs[i].rc < 0 && srcs[i].rc != LAB_ERR && !code)
+			code = cmd_fail(&srcs[i].err);
+	}
+out:
+	for (size_t i = 0; i < n; i++) {
+		lab_engine_free(srcs[i].engine);
+		free(srcs[i].id);
+		free(srcs[i].prefix);
+		lab_buf_release(&srcs[i].line);
+	}
+	free(srcs);
+	free(th);
+	cJSON_Delete(list);
+	free(filter);
+	free(project);
+	lab_engine_free(engine);
+	cmd_args_free(&args);
+	return code;
+}

@@ -1,0 +1,130 @@
+/* labctl status: the lab's containers as the engine sees them. One list
+ * call, no per-container inspect. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../plan/plan.h"
+#include "cmd.h"
+
+static const char *label(const cJSON *c, const char *key)
+{
+	const char *v = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "Labels"), key));
+	return v ? v : "";
+}
+
+/* "Up 3 minutes (healthy)" -> "healthy"; "(health: starting)" -> "starting". */
+static const char *health_of(const char *status)
+{
+	if (strstr(status, "(healthy)"))
+		return "healthy";
+	if (strstr(status, "(unhealthy)"))
+		return "unhealthy";
+	if (strstr(status, "(health: starting)"))
+		return "starting";
+	return "";
+}
+
+static int by_service(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+	int c = strcmp(label(x, LAB_LABEL_SERVICE), label(y, LAB_LABEL_SERVICE));
+	return c ? c : atoi(label(x, LAB_LABEL_REPLICA)) - atoi(label(y, LAB_LABEL_REPLICA));
+}
+
+static void endpoints(const cJSON *c, struct lab_buf *out)
+{
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(c, "Ports"))
+	{
+		const cJSON *pub = cJSON_GetObjectItemCaseSensitive(p, "PublicPort");
+		if (!cJSON_IsNumber(pub))
+			continue;
+		const char *ip = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "IP"));
+		if (!ip || strcmp(ip, "0.0.0.0") == 0)
+			ip = "127.0.0.1";
+		char one[96];
+		snprintf(one, sizeof(one), strchr(ip, ':') ? "[%s]:%d" : "%s:%d", ip, (int)pub->valuedouble);
+		if (out->len && strstr(lab_buf_cstr(out), one))
+			continue; /* IPv4 and IPv6 bindings of one port */
+		lab_buf_printf(out, "%s%s", out->len ? "," : "", one);
+	}
+}
+
+int cmd_status(const struct cmd *cmd, int argc, char **argv)
+{
+	struct cmd_args args;
+	int code = cmd_parse(cmd, argc, argv, &args);
+	if (code)
+		return args.help ? 0 : code;
+	struct lab_engine *engine = NULL;
+	struct lab_err err = {0};
+	cJSON *list = NULL;
+	const cJSON **rows = NULL;
+	char *filter = NULL;
+	char *project = cmd_project(cmd, &args);
+	if (!project) {
+		code = LAB_EXIT_USAGE;
+		goto out;
+	}
+	code = cmd_open_engine(&engine);
+	if (code)
+		goto out;
+	filter = lab_plan_label_filter(project);
+	if (lab_engine_containers(engine, filter, &list, &err) < 0) {
+		code = cmd_fail(&err);
+		goto out;
+	}
+	size_t n = (size_t)cJSON_GetArraySize(list);
+	rows = lab_xcalloc(n ? n : 1, sizeof(*rows));
+	size_t k = 0;
+	const cJSON *c;
+	cJSON_ArrayForEach(c, list) rows[k++] = c;
+	qsort(rows, n, sizeof(*rows), by_service);
+	int json = cmd_opt(cmd, &args, "json") != NULL;
+	cJSON *out = json ? cJSON_CreateArray() : NULL;
+	if (!json && n)
+		printf("%-20s %-8s %-10s %-10s %s\n", "SERVICE", "REPLICA", "STATE", "HEALTH", "ENDPOINT");
+	for (size_t i = 0; i < n; i++) {
+		const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rows[i], "State"));
+		const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rows[i], "Status"));
+		const char *name = cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(rows[i], "Names"), 0));
+		struct lab_buf ep = LAB_BUF_INIT;
+		endpoints(rows[i], &ep);
+		const char *health = health_of(status ? status : "");
+		if (json) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "service", label(rows[i], LAB_LABEL_SERVICE));
+			cJSON_AddNumberToObject(o, "replica", atoi(label(rows[i], LAB_LABEL_REPLICA)));
+			cJSON_AddStringToObject(o, "container", name ? name + (name[0] == '/') : "");
+			cJSON_AddStringToObject(o, "id", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rows[i], "Id")));
+			cJSON_AddStringToObject(o, "state", state ? state : "");
+			cJSON_AddStringToObject(o, "health", health);
+			cJSON_AddStringToObject(o, "status", status ? status : "");
+			cJSON_AddStringToObject(o, "endpoint", lab_buf_cstr(&ep));
+			cJSON_AddItemToArray(out, o);
+		} else {
+			printf("%-20s %-8s %-10s %-10s %s\n", label(rows[i], LAB_LABEL_SERVICE),
+			       label(rows[i], LAB_LABEL_REPLICA), state ? state : "?", *health ? health : "-",
+			       ep.len ? lab_buf_cstr(&ep) : "-");
+		}
+		lab_buf_release(&ep);
+	}
+	if (json) {
+		char *text = cJSON_Print(out);
+		printf("%s\n", text);
+		free(text);
+		cJSON_Delete(out);
+	} else if (!n) {
+		fprintf(stderr, "lab '%s' has no containers (labctl up %s)\n", project, project);
+	}
+out:
+	free(rows);
+	cJSON_Delete(list);
+	free(filter);
+	free(project);
+	lab_engine_free(engine);
+	cmd_args_free(&args);
+	return code;
+}

@@ -1,0 +1,62 @@
+/* Planning: dependency waves, engine object names and labels, the
+ * container create body for a service, and its config hash.
+ *
+ * Names follow Docker Compose v2 so a lab and its exported compose file
+ * name things alike: containers "<project>-<service>-<n>" (n from 1),
+ * networks and volumes "<project>_<key>", built images "<project>-<service>".
+ */
+#ifndef LAB_PLAN_H
+#define LAB_PLAN_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "../lab/lab.h"
+#include "../util/err.h"
+
+/* Labels on every container, network and volume labctl creates. */
+#define LAB_LABEL_LAB "io.labctl.lab"
+#define LAB_LABEL_SERVICE "io.labctl.service"
+#define LAB_LABEL_REPLICA "io.labctl.replica"
+#define LAB_LABEL_HASH "io.labctl.config-hash"
+#define LAB_LABEL_NETWORK "io.labctl.network"
+#define LAB_LABEL_VOLUME "io.labctl.volume"
+
+/* Dependency waves: wave[i] is the wave (0-based) of lab->services[i]; a
+ * service's wave is one more than the highest wave of what it depends on.
+ * *n_waves gets the number of waves. *waves is allocated (caller frees).
+ * Errors: LAB_EINPUT "dependency cycle: a -> b -> a" (with the mark of the
+ * first edge) or "service 'a' depends on unknown service 'b'". */
+int lab_plan_waves(int **waves, size_t *n_waves, const struct lab *lab, struct lab_err *err);
+
+/* Engine names (caller frees). */
+char *lab_plan_container_name(const struct lab *lab, const struct lab_service *svc, int replica);
+char *lab_plan_volume_name(const struct lab *lab, const struct lab_volume *vol);
+char *lab_plan_network_name(const struct lab *lab, const struct lab_network *net);
+/* The image a service runs: its image:, else "<project>-<service>". */
+char *lab_plan_image_name(const struct lab *lab, const struct lab_service *svc);
+
+struct lab_volume *lab_plan_find_volume(const struct lab *lab, const char *name);
+struct lab_network *lab_plan_find_network(const struct lab *lab, const char *name);
+
+/* Body for POST /containers/create (Engine API 1.41 ContainerConfig +
+ * HostConfig + NetworkingConfig with the service's first network; further
+ * networks are connected after create). image_id is the resolved image
+ * ("sha256:..."); it is part of the hash, so a rebuilt image recreates.
+ * Labels: the service's own, LAB_LABEL_LAB/SERVICE/REPLICA and
+ * LAB_LABEL_HASH = lab_plan_config_hash. Returns a new cJSON object. */
+cJSON *lab_plan_container_body(const struct lab *lab, const struct lab_service *svc,
+			       const char *image_id, int replica);
+
+/* Config hash of a service (lowercase hex SHA-256, 64 chars + NUL): covers
+ * everything that goes into the create body except the replica number and
+ * the hash itself, plus image_id and the names of networks joined. Two
+ * calls with equal inputs give equal hashes. */
+void lab_plan_config_hash(char out[65], const struct lab *lab, const struct lab_service *svc,
+			  const char *image_id);
+
+/* The label filter "io.labctl.lab=<project>" (caller frees). */
+char *lab_plan_label_filter(const char *project);
+
+#endif
