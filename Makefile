@@ -50,8 +50,8 @@ build/asan/labctl: $(ASAN_OBJ)
 build/asan/unit-tests: $(UNIT) $(ASAN_LIB)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) $(UNIT) $(ASAN_LIB) -o $@ $(PKG_LIBS) -lcriterion
 
-build/asan/integration-tests: $(INTEG) $(ASAN_LIB) tests/integration/harness.h
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) $(INTEG) $(ASAN_LIB) -o $@ $(PKG_LIBS) -lcriterion
+build/asan/integration-tests: $(INTEG) tests/integration/harness.h
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INTEG) -o $@ -lcriterion
 
 setup:
 	scripts/setup.sh
@@ -68,7 +68,7 @@ unit: build/asan/unit-tests
 # Integration tests drive the sanitizer build of the real binary against
 # the real engine; each test uses its own lab name and removes it after.
 integration: build/asan/labctl build/labctl build/asan/integration-tests
-	LABCTL=$(CURDIR)/build/asan/labctl ASAN_OPTIONS=detect_leaks=1 \
+	LABCTL=$(CURDIR)/build/asan/labctl LABCTL_REPO=$(CURDIR) ASAN_OPTIONS=detect_leaks=1 \
 	  build/asan/integration-tests --jobs 1 --timeout 600
 
 # The README's run command: set up, build, bring the main lab up.
