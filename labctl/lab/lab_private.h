@@ -1,0 +1,110 @@
+/* Private to labctl/lab: the YAML node tree, .env parsing and small helpers
+ * shared by the loader's files. Nothing outside labctl/lab includes this
+ * (tests may). */
+#ifndef LAB_LAB_PRIVATE_H
+#define LAB_LAB_PRIVATE_H
+
+#include <stddef.h>
+
+#include "lab.h"
+
+/* Bounds on what one YAML file may expand to (aliases, merge keys). */
+#define LAB_NODE_MAX_NODES 100000
+#define LAB_NODE_MAX_DEPTH 64
+
+enum lab_node_kind { LAB_NODE_SCALAR, LAB_NODE_MAP, LAB_NODE_SEQ };
+
+/* One YAML node. Maps keep their pairs in file order as kids[2i] (key,
+ * always a scalar) and kids[2i+1] (value). */
+struct lab_node {
+	enum lab_node_kind kind;
+	struct lab_mark mark;
+	char *text;             /* scalar text ("" for an empty scalar) */
+	int quoted;             /* scalar was quoted, a block scalar or tagged */
+	int interp;             /* scalar text came out of interpolation */
+	struct lab_node **kids;
+	size_t n;               /* seq: items; map: pairs */
+	size_t cap;             /* allocated kids */
+};
+
+/* Parse the single YAML document in the file at path into a node tree whose
+ * marks name mark_file (which must outlive the tree). An empty file gives an
+ * empty mapping. Errors (LAB_EINPUT): "mark_file:line:col: <problem>" for
+ * syntax errors, duplicate keys, unknown anchors, "too many alias
+ * expansions", "nesting too deep", more than one document; LAB_ENOTFOUND
+ * when the file cannot be opened. */
+int lab_node_parse_file(struct lab_node **out, const char *path, const char *mark_file,
+			struct lab_err *err);
+/* The same for YAML text in memory. */
+int lab_node_parse_string(struct lab_node **out, const char *yaml, size_t len,
+			  const char *mark_file, struct lab_err *err);
+void lab_node_free(struct lab_node *n);
+
+/* A mapping's value for key (NULL when absent or n is not a mapping). */
+struct lab_node *lab_node_get(const struct lab_node *map, const char *key);
+/* A plain null scalar: "", "~", "null", "Null", "NULL". */
+int lab_node_is_null(const struct lab_node *n);
+
+/* Interpolate s (see lab_interpolate); on failure *msg is a new message
+ * without a mark and LAB_EINPUT is returned. */
+int lab_interp_run(char **out, const char *s, lab_lookup_fn lookup, void *ud, char **msg);
+
+/* Parse a .env / env_file: KEY=VALUE lines, '#' comments, blank lines,
+ * optional "export " prefix, values optionally in single or double quotes
+ * (double quotes understand \n, \t, \\ and \"). A line with only KEY is
+ * pushed as "KEY" (no '='). Returns 0, LAB_ENOTFOUND when the file cannot
+ * be read, or LAB_EINPUT with *msg ("line N: ...") for a malformed line. */
+int lab_dotenv_parse(struct lab_strv *out, const char *path, char **msg);
+
+/* Split a command line like a POSIX shell does words: blanks separate,
+ * single quotes are literal, double quotes and backslash escape; no
+ * expansion. Returns 0, or LAB_EINPUT on an unterminated quote. */
+int lab_shell_split(struct lab_strv *out, const char *s);
+
+/* dir joined with path (path kept when absolute), with "." and ".."
+ * components and repeated slashes removed lexically. New string. */
+char *lab_path_join(const char *dir, const char *path);
+/* The directory part of path ("." when it has none). New string. */
+char *lab_path_dir(const char *path);
+
+/* The loader's state, shared by load.c, service.c and validate.c. */
+struct lab_ld;
+
+/* Record one diagnostic "file:line:col: message" at m (may be NULL). */
+void lab_ld_diag(struct lab_ld *L, const struct lab_mark *m, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Variable lookup (lab_lookup_fn) in the order lab.h gives; ud is the loader. */
+const char *lab_ld_lookup(const char *name, void *ud);
+/* Set the mark credential errors are reported at. */
+void lab_ld_set_mark(struct lab_ld *L, const struct lab_mark *m);
+
+/* Value checks: on a wrong type they record "expected a ... for 'key'" at
+ * n's mark and return -1. */
+int lab_ld_check_keys(struct lab_ld *L, const struct lab_node *map, const char *const *allowed,
+		      int allow_x);
+int lab_ld_want(struct lab_ld *L, const struct lab_node *n, enum lab_node_kind kind, const char *key);
+const char *lab_ld_str(struct lab_ld *L, const struct lab_node *n, const char *key);
+int lab_ld_int(struct lab_ld *L, const struct lab_node *n, const char *key, long *v);
+int lab_ld_bool(struct lab_ld *L, const struct lab_node *n, const char *key, int *v);
+int lab_ld_duration(struct lab_ld *L, const struct lab_node *n, const char *key, long *ms);
+/* A list of scalars (or, when allow_str, a single string) appended to out. */
+int lab_ld_strlist(struct lab_ld *L, const struct lab_node *n, const char *key, int allow_str,
+		   struct lab_strv *out);
+/* The name from allowed closest to key when close enough, or NULL. */
+const char *lab_ld_suggest(const char *key, const char *const *allowed, size_t n_allowed);
+
+/* Convert one service (key node, value node) of a file whose directory is
+ * absdir. Problems are recorded with lab_ld_diag. */
+void lab_ld_service(struct lab_ld *L, const char *absdir, const struct lab_node *key,
+		    const struct lab_node *val, struct lab_service *s);
+/* Remember where service svc names network net; look it up again (NULL
+ * when unknown). */
+void lab_ld_note_network(struct lab_ld *L, const char *svc, const char *net,
+			 const struct lab_mark *m);
+const struct lab_mark *lab_ld_network_mark(struct lab_ld *L, const char *svc, const char *net);
+/* Cross-service checks on the loaded lab. */
+void lab_ld_validate(struct lab_ld *L, struct lab *lab);
+/* Free the contents of one service (not the struct itself). */
+void lab_service_clear(struct lab_service *s);
+
+#endif

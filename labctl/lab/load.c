@@ -1,0 +1,806 @@
+/* lab_load: read the lab file and its includes, interpolate, convert to
+ * struct lab, validate; every problem becomes one "path:line:col: message"
+ * line, sorted by file then position. */
+#include "lab_private.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct diag {
+	const char *file;
+	int line, col;
+	size_t seq;
+	char *text;
+};
+
+struct src {
+	struct lab_node *root;
+	const char *path; /* as displayed, owned by lab->files */
+	char *real;       /* realpath */
+	char *absdir;     /* realpath's directory */
+};
+
+struct netuse {
+	char *svc, *net;
+	struct lab_mark mark;
+};
+
+struct lab_ld {
+	struct netuse *netuses;
+	size_t n_netuses;
+	struct lab *lab;
+	const struct lab_load_opts *opts;
+	struct diag *diags;
+	size_t n_diags, cap_diags;
+	struct src *srcs;
+	size_t n_srcs, cap_srcs;
+	struct lab_strv stack;     /* realpaths of the include chain */
+	struct lab_strv stack_disp; /* the same as displayed */
+	struct lab_strv dotenv;    /* .env beside the lab file */
+	struct lab_strv cred_vals; /* values the callback gave */
+	struct lab_strv cred_failed;
+	int use_creds;
+	const struct lab_mark *cur;
+};
+
+static const char *const top_keys[] = {
+	"version", "name", "lab", "include", "services", "volumes", "networks",
+	"credentials", "jobs", "checks", "datasets", "params", NULL,
+};
+static const char *const include_top_keys[] = {
+	"version", "name", "include", "services", "volumes", "networks", "credentials", NULL,
+};
+static const char *const lab_keys[] = {"name", "title", "description", NULL};
+static const char *const volume_keys[] = {
+	"driver", "driver_opts", "external", "name", "labels", NULL,
+};
+static const char *const network_keys[] = {
+	"driver", "driver_opts", "external", "name", "ipam", "internal", "attachable",
+	"labels", "enable_ipv6", NULL,
+};
+static const char *const lab_file_names[] = {
+	"lab.yml", "docker-compose.yml", "compose.yaml", "compose.yml", "docker-compose.yaml",
+};
+
+void lab_ld_diag(struct lab_ld *L, const struct lab_mark *m, const char *fmt, ...)
+{
+	struct lab_buf b = LAB_BUF_INIT;
+	va_list ap;
+	if (m && m->file)
+		lab_buf_printf(&b, "%s:%d:%d: ", m->file, m->line, m->col);
+	va_start(ap, fmt);
+	lab_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (L->n_diags == L->cap_diags) {
+		L->cap_diags = L->cap_diags ? L->cap_diags * 2 : 16;
+		L->diags = lab_xrealloc(L->diags, L->cap_diags * sizeof(*L->diags));
+	}
+	struct diag *d = &L->diags[L->n_diags];
+	d->file = m && m->file ? m->file : "";
+	d->line = m ? m->line : 0;
+	d->col = m ? m->col : 0;
+	d->seq = L->n_diags++;
+	d->text = lab_buf_detach(&b);
+}
+
+/* A diagnostic already formatted (by the YAML parser). */
+static void ld_diag_raw(struct lab_ld *L, const char *file, const char *text)
+{
+	struct lab_mark m = {NULL, 0, 0};
+	lab_ld_diag(L, &m, "%s", text);
+	struct diag *d = &L->diags[L->n_diags - 1];
+	d->file = file;
+	/* "file:line:col: " -> sort position */
+	const char *p = text + strlen(file);
+	if (strncmp(text, file, strlen(file)) == 0 && *p == ':')
+		sscanf(p, ":%d:%d:", &d->line, &d->col);
+}
+
+void lab_ld_note_network(struct lab_ld *L, const char *svc, const char *net,
+			 const struct lab_mark *m)
+{
+	L->netuses = lab_xrealloc(L->netuses, (L->n_netuses + 1) * sizeof(*L->netuses));
+	L->netuses[L->n_netuses].svc = lab_xstrdup(svc);
+	L->netuses[L->n_netuses].net = lab_xstrdup(net);
+	L->netuses[L->n_netuses++].mark = *m;
+}
+
+const struct lab_mark *lab_ld_network_mark(struct lab_ld *L, const char *svc, const char *net)
+{
+	for (size_t i = 0; i < L->n_netuses; i++)
+		if (!strcmp(L->netuses[i].svc, svc) && !strcmp(L->netuses[i].net, net))
+			return &L->netuses[i].mark;
+	return NULL;
+}
+
+void lab_ld_set_mark(struct lab_ld *L, const struct lab_mark *m)
+{
+	L->cur = m;
+}
+
+const char *lab_ld_suggest(const char *key, const char *const *allowed, size_t n_allowed)
+{
+	const char *best = NULL;
+	size_t bd = (size_t)-1;
+	for (size_t i = 0; i < n_allowed && allowed[i]; i++) {
+		size_t d = lab_edit_distance(key, allowed[i]);
+		if (d < bd) {
+			bd = d;
+			best = allowed[i];
+		}
+	}
+	size_t len = strlen(key);
+	if (best && ((bd <= 2 && bd * 2 <= len) || bd * 3 <= len))
+		return best;
+	return NULL;
+}
+
+int lab_ld_check_keys(struct lab_ld *L, const struct lab_node *map, const char *const *allowed,
+		      int allow_x)
+{
+	int bad = 0;
+	for (size_t i = 0; i < map->n; i++) {
+		const struct lab_node *k = map->kids[2 * i];
+		if (allow_x && strncmp(k->text, "x-", 2) == 0)
+			continue;
+		size_t j;
+		for (j = 0; allowed[j] && strcmp(allowed[j], k->text) != 0; j++)
+			;
+		if (allowed[j])
+			continue;
+		const char *s = lab_ld_suggest(k->text, allowed, (size_t)-1);
+		if (s)
+			lab_ld_diag(L, &k->mark, "unknown key '%s' (did you mean '%s'?)", k->text, s);
+		else
+			lab_ld_diag(L, &k->mark, "unknown key '%s'", k->text);
+		bad++;
+	}
+	return bad;
+}
+
+int lab_ld_want(struct lab_ld *L, const struct lab_node *n, enum lab_node_kind kind, const char *key)
+{
+	if (n->kind == kind && !(kind == LAB_NODE_SCALAR && lab_node_is_null(n)))
+		return 0;
+	lab_ld_diag(L, &n->mark, "expected a %s for '%s'",
+		    kind == LAB_NODE_MAP ? "mapping" : kind == LAB_NODE_SEQ ? "list" : "string", key);
+	return -1;
+}
+
+const char *lab_ld_str(struct lab_ld *L, const struct lab_node *n, const char *key)
+{
+	return lab_ld_want(L, n, LAB_NODE_SCALAR, key) < 0 ? NULL : n->text;
+}
+
+int lab_ld_int(struct lab_ld *L, const struct lab_node *n, const char *key, long *v)
+{
+	char *end = NULL;
+	if (n->kind == LAB_NODE_SCALAR && (!n->quoted || n->interp) && *n->text) {
+		errno = 0;
+		long x = strtol(n->text, &end, 10);
+		if (!*end && !errno) {
+			*v = x;
+			return 0;
+		}
+	}
+	lab_ld_diag(L, &n->mark, "expected an integer for '%s'", key);
+	return -1;
+}
+
+int lab_ld_bool(struct lab_ld *L, const struct lab_node *n, const char *key, int *v)
+{
+	if (n->kind == LAB_NODE_SCALAR && (!n->quoted || n->interp)) {
+		const char *t = n->text;
+		if (!strcmp(t, "true") || !strcmp(t, "True") || !strcmp(t, "TRUE")) {
+			*v = 1;
+			return 0;
+		}
+		if (!strcmp(t, "false") || !strcmp(t, "False") || !strcmp(t, "FALSE")) {
+			*v = 0;
+			return 0;
+		}
+	}
+	lab_ld_diag(L, &n->mark, "expected a boolean for '%s'", key);
+	return -1;
+}
+
+int lab_ld_duration(struct lab_ld *L, const struct lab_node *n, const char *key, long *ms)
+{
+	const char *t = lab_ld_str(L, n, key);
+	if (!t)
+		return -1;
+	if (lab_parse_duration_ms(t, ms) < 0) {
+		lab_ld_diag(L, &n->mark, "invalid duration '%s' for '%s'", t, key);
+		return -1;
+	}
+	return 0;
+}
+
+int lab_ld_strlist(struct lab_ld *L, const struct lab_node *n, const char *key, int allow_str,
+		   struct lab_strv *out)
+{
+	if (allow_str && n->kind == LAB_NODE_SCALAR) {
+		const char *t = lab_ld_str(L, n, key);
+		if (!t)
+			return -1;
+		lab_strv_push(out, t);
+		return 0;
+	}
+	if (n->kind != LAB_NODE_SEQ) {
+		lab_ld_diag(L, &n->mark, "expected a %s for '%s'", allow_str ? "string or a list" : "list",
+			    key);
+		return -1;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < n->n; i++) {
+		const char *t = lab_ld_str(L, n->kids[i], key);
+		if (t)
+			lab_strv_push(out, t);
+		else
+			rc = -1;
+	}
+	return rc;
+}
+
+static const char *strv_value(const struct lab_strv *sv, const char *key)
+{
+	long i = sv ? lab_strv_find_key(sv, key) : -1;
+	if (i < 0)
+		return NULL;
+	const char *eq = strchr(sv->v[i], '=');
+	return eq ? eq + 1 : "";
+}
+
+const char *lab_ld_lookup(const char *name, void *ud)
+{
+	struct lab_ld *L = ud;
+	const char *v = strv_value(L->opts ? L->opts->vars : NULL, name);
+	if (v)
+		return v;
+	if (L->use_creds && lab_strv_find(&L->lab->credentials, name) >= 0) {
+		if ((v = strv_value(&L->cred_vals, name)))
+			return v;
+		if (!L->opts || !L->opts->credential)
+			return "<generated>";
+		if (lab_strv_find(&L->cred_failed, name) >= 0)
+			return "";
+		v = L->opts->credential(L->lab->project, name, L->opts->credential_ud);
+		if (!v) {
+			lab_strv_push(&L->cred_failed, name);
+			lab_ld_diag(L, L->cur, "no value for credential '%s'", name);
+			return "";
+		}
+		lab_strv_pushf(&L->cred_vals, "%s=%s", name, v);
+		return strv_value(&L->cred_vals, name);
+	}
+	if ((v = getenv(name)))
+		return v;
+	if ((v = strv_value(&L->dotenv, name)) && strchr(L->dotenv.v[lab_strv_find_key(&L->dotenv, name)], '='))
+		return v;
+	return NULL;
+}
+
+/* Interpolate every scalar value below n, skipping x-* keys but x-ready. */
+static void ld_interp_tree(struct lab_ld *L, struct lab_node *n)
+{
+	if (n->kind == LAB_NODE_SCALAR) {
+		if (!strchr(n->text, '$'))
+			return;
+		char *out = NULL, *msg = NULL;
+		L->cur = &n->mark;
+		if (lab_interp_run(&out, n->text, lab_ld_lookup, L, &msg) < 0) {
+			lab_ld_diag(L, &n->mark, "%s", msg);
+			free(msg);
+			return;
+		}
+		free(n->text);
+		n->text = out;
+		n->interp = 1;
+		return;
+	}
+	if (n->kind == LAB_NODE_SEQ) {
+		for (size_t i = 0; i < n->n; i++)
+			ld_interp_tree(L, n->kids[i]);
+		return;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		const char *k = n->kids[2 * i]->text;
+		if (strncmp(k, "x-", 2) == 0 && strcmp(k, "x-ready") != 0)
+			continue;
+		ld_interp_tree(L, n->kids[2 * i + 1]);
+	}
+}
+
+/* The top level: sections read later (jobs, checks, datasets, params) are
+ * not interpolated until something reads them. */
+static void ld_interp_root(struct lab_ld *L, struct lab_node *root)
+{
+	static const char *const later[] = {"jobs", "checks", "datasets", "params"};
+	for (size_t i = 0; i < root->n; i++) {
+		const char *k = root->kids[2 * i]->text;
+		int skip = strncmp(k, "x-", 2) == 0;
+		for (size_t j = 0; j < sizeof(later) / sizeof(later[0]); j++)
+			skip |= strcmp(k, later[j]) == 0;
+		if (!skip)
+			ld_interp_tree(L, root->kids[2 * i + 1]);
+	}
+}
+
+/* The path string marks use for path: the one in lab->files. */
+static const char *ld_file(struct lab_ld *L, const char *path)
+{
+	long i = lab_strv_find(&L->lab->files, path);
+	if (i < 0) {
+		lab_strv_push(&L->lab->files, path);
+		i = (long)L->lab->files.n - 1;
+	}
+	return L->lab->files.v[i];
+}
+
+static int valid_var_name(const char *s)
+{
+	if (!(*s == '_' || isalpha((unsigned char)*s)))
+		return 0;
+	for (; *s; s++)
+		if (!(*s == '_' || isalnum((unsigned char)*s)))
+			return 0;
+	return 1;
+}
+
+static void ld_credentials(struct lab_ld *L, const struct lab_node *n)
+{
+	struct lab_strv names = LAB_STRV_INIT;
+	if (lab_ld_strlist(L, n, "credentials", 0, &names) == 0) {
+		for (size_t i = 0; i < names.n; i++) {
+			if (!valid_var_name(names.v[i]))
+				lab_ld_diag(L, &n->kids[i]->mark, "invalid credential name '%s'",
+					    names.v[i]);
+			else if (lab_strv_find(&L->lab->credentials, names.v[i]) < 0)
+				lab_strv_push(&L->lab->credentials, names.v[i]);
+		}
+	}
+	lab_strv_free(&names);
+}
+
+/* Read path (display name) and, recursively, its includes. */
+static void ld_read(struct lab_ld *L, const char *path, const struct lab_mark *from)
+{
+	char *real = realpath(path, NULL);
+	struct lab_err e = {0};
+	struct lab_node *root = NULL;
+	if (!real) {
+		lab_ld_diag(L, from, "include file '%s' not found", path);
+		return;
+	}
+	if (lab_strv_find(&L->stack, real) >= 0) {
+		struct lab_buf b = LAB_BUF_INIT;
+		size_t at = (size_t)lab_strv_find(&L->stack, real);
+		for (size_t i = at; i < L->stack.n; i++)
+			lab_buf_printf(&b, "%s -> ", L->stack_disp.v[i]);
+		lab_buf_puts(&b, L->stack_disp.v[at]);
+		lab_ld_diag(L, from, "include cycle: %s", lab_buf_cstr(&b));
+		lab_buf_release(&b);
+		free(real);
+		return;
+	}
+	for (size_t i = 0; i < L->n_srcs; i++)
+		if (strcmp(L->srcs[i].real, real) == 0) {
+			free(real); /* included twice (not a cycle): once is enough */
+			return;
+		}
+	const char *file = ld_file(L, path);
+	if (lab_node_parse_file(&root, path, file, &e) < 0) {
+		ld_diag_raw(L, file, e.msg);
+		free(real);
+		return;
+	}
+	if (root->kind != LAB_NODE_MAP) {
+		lab_ld_diag(L, &root->mark, "expected a mapping at the top of '%s'", file);
+		lab_node_free(root);
+		free(real);
+		return;
+	}
+	if (L->n_srcs == L->cap_srcs) {
+		L->cap_srcs = L->cap_srcs ? L->cap_srcs * 2 : 4;
+		L->srcs = lab_xrealloc(L->srcs, L->cap_srcs * sizeof(*L->srcs));
+	}
+	struct src *s = &L->srcs[L->n_srcs++];
+	s->root = root;
+	s->path = file;
+	s->real = real;
+	s->absdir = lab_path_dir(real);
+	lab_ld_check_keys(L, root, from ? include_top_keys : top_keys, 1);
+	const struct lab_node *c = lab_node_get(root, "credentials");
+	if (c)
+		ld_credentials(L, c);
+	const struct lab_node *inc = lab_node_get(root, "include");
+	if (!inc || lab_node_is_null(inc))
+		return;
+	if (lab_ld_want(L, inc, LAB_NODE_SEQ, "include") < 0)
+		return;
+	char *dir = lab_path_dir(file);
+	lab_strv_push(&L->stack, real);
+	lab_strv_push(&L->stack_disp, file);
+	for (size_t i = 0; i < inc->n; i++) {
+		const struct lab_node *e = inc->kids[i];
+		if (e->kind == LAB_NODE_MAP) {
+			static const char *const inc_keys[] = {"path", "project_directory", "env_file", NULL};
+			if (lab_ld_check_keys(L, e, inc_keys, 1))
+				continue;
+			const struct lab_node *p = lab_node_get(e, "path");
+			if (!p) {
+				lab_ld_diag(L, &e->mark, "missing 'path' for 'include'");
+				continue;
+			}
+			e = p;
+		}
+		const char *rel = lab_ld_str(L, e, "include");
+		if (!rel)
+			continue;
+		char *full = lab_path_join(dir, rel);
+		ld_read(L, full, &e->mark);
+		free(full);
+	}
+	free(L->stack.v[--L->stack.n]);
+	L->stack.v[L->stack.n] = NULL;
+	free(L->stack_disp.v[--L->stack_disp.n]);
+	L->stack_disp.v[L->stack_disp.n] = NULL;
+	free(dir);
+}
+
+static int valid_project(const char *s)
+{
+	if (!*s || !(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
+		return 0;
+	for (; *s; s++)
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+static char *normalise_project(const char *s)
+{
+	struct lab_buf b = LAB_BUF_INIT;
+	lab_buf_puts(&b, "");
+	for (; *s; s++) {
+		char c = (char)tolower((unsigned char)*s);
+		if (islower((unsigned char)c) || isdigit((unsigned char)c) || c == '_' || c == '-') {
+			if (b.len == 0 && (c == '_' || c == '-'))
+				continue;
+			lab_buf_append(&b, &c, 1);
+		}
+	}
+	return lab_buf_detach(&b);
+}
+
+/* A name scalar interpolated without credentials (they need the project). */
+static char *ld_name_value(struct lab_ld *L, const struct lab_node *n, const char *key)
+{
+	const char *t = lab_ld_str(L, n, key);
+	char *out = NULL, *msg = NULL;
+	if (!t)
+		return NULL;
+	if (lab_interp_run(&out, t, lab_ld_lookup, L, &msg) < 0) {
+		free(msg); /* reported again when the tree is interpolated */
+		return NULL;
+	}
+	return out;
+}
+
+static void ld_project(struct lab_ld *L, const struct src *main)
+{
+	struct lab *lab = L->lab;
+	const struct lab_node *labn = lab_node_get(main->root, "lab");
+	const struct lab_node *ln = labn && labn->kind == LAB_NODE_MAP ? lab_node_get(labn, "name") : NULL;
+	const struct lab_node *nn = lab_node_get(main->root, "name");
+	const char *what = ln ? "lab name" : "project name";
+	const struct lab_node *given = ln ? ln : nn;
+	char *name = given ? ld_name_value(L, given, "name") : NULL;
+	if (name && !valid_project(name))
+		lab_ld_diag(L, &given->mark,
+			    "invalid %s '%s': must contain only lowercase letters, digits, '_' and "
+			    "'-' and start with a letter or digit",
+			    what, name);
+	if (L->opts && L->opts->project) {
+		free(name);
+		name = lab_xstrdup(L->opts->project);
+		if (!valid_project(name))
+			lab_ld_diag(L, NULL,
+				    "invalid project name '%s': must contain only lowercase letters, "
+				    "digits, '_' and '-' and start with a letter or digit",
+				    name);
+	}
+	if (!name) {
+		const char *base = strrchr(lab->dir, '/');
+		name = normalise_project(base ? base + 1 : lab->dir);
+		if (!*name)
+			lab_ld_diag(L, NULL, "cannot derive a lab name from directory '%s': set lab.name",
+				    lab->dir);
+	}
+	lab->project = name;
+}
+
+static void ld_lab_section(struct lab_ld *L, const struct lab_node *n)
+{
+	if (lab_node_is_null(n) || lab_ld_want(L, n, LAB_NODE_MAP, "lab") < 0)
+		return;
+	lab_ld_check_keys(L, n, lab_keys, 1);
+	const struct lab_node *t = lab_node_get(n, "title");
+	const struct lab_node *d = lab_node_get(n, "description");
+	const char *s;
+	if (t && (s = lab_ld_str(L, t, "title")))
+		L->lab->title = lab_xstrdup(s);
+	if (d && (s = lab_ld_str(L, d, "description")))
+		L->lab->description = lab_xstrdup(s);
+}
+
+/* volumes: / networks: -> name, external name. */
+static void ld_resources(struct lab_ld *L, const struct lab_node *n, const char *key,
+			 const char *const *allowed, int is_net)
+{
+	struct lab *lab = L->lab;
+	if (lab_node_is_null(n) || lab_ld_want(L, n, LAB_NODE_MAP, key) < 0)
+		return;
+	for (size_t i = 0; i < n->n; i++) {
+		const struct lab_node *k = n->kids[2 * i], *v = n->kids[2 * i + 1];
+		char *ext = NULL;
+		if (!lab_node_is_null(v)) {
+			if (lab_ld_want(L, v, LAB_NODE_MAP, k->text) < 0)
+				continue;
+			if (lab_ld_check_keys(L, v, allowed, 1))
+				continue;
+			const struct lab_node *e = lab_node_get(v, "external");
+			const struct lab_node *nm = lab_node_get(v, "name");
+			const struct lab_node *x;
+			int external = 0;
+			if (e && e->kind == LAB_NODE_MAP) {
+				/* legacy external: {name: x} */
+				const struct lab_node *en = lab_node_get(e, "name");
+				external = 1;
+				if (en && !nm)
+					nm = en;
+			} else if (e && lab_ld_bool(L, e, "external", &external) < 0) {
+				continue;
+			}
+			const char *nms = nm ? lab_ld_str(L, nm, "name") : NULL;
+			if (nm && !nms)
+				continue;
+			if (external || nms)
+				ext = lab_xstrdup(nms ? nms : k->text);
+			static const char *const map_keys[] = {"driver_opts", "labels", "ipam"};
+			for (size_t j = 0; j < 3; j++)
+				if ((x = lab_node_get(v, map_keys[j])) && x->kind == LAB_NODE_SCALAR)
+					lab_ld_diag(L, &x->mark, "expected a mapping for '%s'", map_keys[j]);
+			static const char *const bools[] = {"internal", "attachable", "enable_ipv6"};
+			int b;
+			for (size_t j = 0; j < 3; j++)
+				if ((x = lab_node_get(v, bools[j])))
+					lab_ld_bool(L, x, bools[j], &b);
+			if ((x = lab_node_get(v, "driver")))
+				lab_ld_str(L, x, "driver");
+		}
+		int dup = 0;
+		size_t count = is_net ? lab->n_networks : lab->n_volumes;
+		for (size_t j = 0; j < count; j++)
+			if (!strcmp(is_net ? lab->networks[j].name : lab->volumes[j].name, k->text))
+				dup = 1;
+		if (dup) { /* the same volume/network declared in two files: first wins */
+			free(ext);
+			continue;
+		}
+		if (is_net) {
+			lab->networks = lab_xrealloc(lab->networks, (lab->n_networks + 1) * sizeof(*lab->networks));
+			struct lab_network *w = &lab->networks[lab->n_networks++];
+			w->name = lab_xstrdup(k->text);
+			w->external_name = ext;
+			w->mark = k->mark;
+		} else {
+			lab->volumes = lab_xrealloc(lab->volumes, (lab->n_volumes + 1) * sizeof(*lab->volumes));
+			struct lab_volume *w = &lab->volumes[lab->n_volumes++];
+			w->name = lab_xstrdup(k->text);
+			w->external_name = ext;
+			w->mark = k->mark;
+		}
+	}
+}
+
+static void ld_services(struct lab_ld *L, const struct src *s)
+{
+	struct lab *lab = L->lab;
+	const struct lab_node *n = lab_node_get(s->root, "services");
+	if (!n || lab_node_is_null(n) || lab_ld_want(L, n, LAB_NODE_MAP, "services") < 0)
+		return;
+	lab->services = lab_xrealloc(lab->services, (lab->n_services + n->n) * sizeof(*lab->services));
+	for (size_t i = 0; i < n->n; i++) {
+		const struct lab_node *k = n->kids[2 * i];
+		struct lab_service *prev = lab_find_service(lab, k->text);
+		if (prev) {
+			lab_ld_diag(L, &k->mark, "service '%s' is already defined at %s:%d:%d", k->text,
+				    prev->mark.file, prev->mark.line, prev->mark.col);
+			continue;
+		}
+		struct lab_service *sv = &lab->services[lab->n_services];
+		memset(sv, 0, sizeof(*sv));
+		lab_ld_service(L, s->absdir, k, n->kids[2 * i + 1], sv);
+		lab->n_services++;
+	}
+}
+
+static int diag_cmp(const void *a, const void *b)
+{
+	const struct diag *x = a, *y = b;
+	int c = strcmp(x->file, y->file);
+	if (c)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Find the lab file: path itself, or a known name inside a directory. */
+static int ld_locate(char **out, const char *path, struct lab_err *err)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return lab_err_set(err, LAB_ENOTFOUND, "lab file '%s' not found", path);
+	if (!S_ISDIR(st.st_mode)) {
+		*out = lab_xstrdup(path);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(lab_file_names) / sizeof(lab_file_names[0]); i++) {
+		char *p = lab_path_join(path, lab_file_names[i]);
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+			*out = p;
+			return 0;
+		}
+		free(p);
+	}
+	return lab_err_set(err, LAB_ENOTFOUND,
+			   "no lab file in '%s' (looked for lab.yml, docker-compose.yml, "
+			   "compose.yaml, compose.yml, docker-compose.yaml)",
+			   path);
+}
+
+static void ld_dotenv(struct lab_ld *L)
+{
+	char *dir = lab_path_dir(L->srcs[0].path);
+	char *p = lab_path_join(dir, ".env"), *msg = NULL;
+	free(dir);
+	struct stat st;
+	if (stat(p, &st) == 0) {
+		const char *file = ld_file(L, p);
+		if (lab_dotenv_parse(&L->dotenv, p, &msg) < 0) {
+			struct lab_mark m = {file, 0, 0};
+			int line = 0;
+			sscanf(msg, "line %d", &line);
+			m.line = line;
+			m.col = 1;
+			lab_ld_diag(L, &m, "%s", strchr(msg, ':') ? strchr(msg, ':') + 2 : msg);
+		}
+	}
+	free(msg);
+	free(p);
+}
+
+int lab_load(struct lab **out, const char *path, const struct lab_load_opts *opts,
+	     struct lab_err *err)
+{
+	int rc = 0;
+	char *file = NULL;
+	struct lab_ld L;
+	memset(&L, 0, sizeof(L));
+	struct lab *lab = lab_xcalloc(1, sizeof(*lab));
+	L.lab = lab;
+	L.opts = opts;
+	if ((rc = ld_locate(&file, path, err)))
+		goto out;
+	lab->path = realpath(file, NULL);
+	if (!lab->path) {
+		rc = lab_err_set(err, LAB_ENOTFOUND, "lab file '%s' not found", path);
+		goto out;
+	}
+	lab->dir = lab_path_dir(lab->path);
+	ld_read(&L, file, NULL);
+	if (L.n_srcs == 0)
+		goto report;
+	ld_dotenv(&L);
+	ld_project(&L, &L.srcs[0]);
+	L.use_creds = 1;
+	for (size_t i = 0; i < L.n_srcs; i++)
+		ld_interp_root(&L, L.srcs[i].root);
+	{
+		const struct lab_node *labn = lab_node_get(L.srcs[0].root, "lab");
+		if (labn)
+			ld_lab_section(&L, labn);
+	}
+	for (size_t i = 0; i < L.n_srcs; i++) {
+		const struct lab_node *x;
+		ld_services(&L, &L.srcs[i]);
+		if ((x = lab_node_get(L.srcs[i].root, "volumes")))
+			ld_resources(&L, x, "volumes", volume_keys, 0);
+		if ((x = lab_node_get(L.srcs[i].root, "networks")))
+			ld_resources(&L, x, "networks", network_keys, 1);
+		if ((x = lab_node_get(L.srcs[i].root, "version")))
+			lab_ld_str(&L, x, "version");
+	}
+	lab_ld_validate(&L, lab);
+report:
+	if (L.n_diags) {
+		qsort(L.diags, L.n_diags, sizeof(*L.diags), diag_cmp);
+		for (size_t i = 0; i < L.n_diags; i++)
+			lab_err_append(err, LAB_EINPUT, "%s", L.diags[i].text);
+		rc = LAB_EINPUT;
+		if (err)
+			err->code = LAB_EINPUT;
+	}
+out:
+	for (size_t i = 0; i < L.n_diags; i++)
+		free(L.diags[i].text);
+	free(L.diags);
+	for (size_t i = 0; i < L.n_srcs; i++) {
+		lab_node_free(L.srcs[i].root);
+		free(L.srcs[i].real);
+		free(L.srcs[i].absdir);
+	}
+	free(L.srcs);
+	for (size_t i = 0; i < L.n_netuses; i++) {
+		free(L.netuses[i].svc);
+		free(L.netuses[i].net);
+	}
+	free(L.netuses);
+	lab_strv_free(&L.stack);
+	lab_strv_free(&L.stack_disp);
+	lab_strv_free(&L.dotenv);
+	lab_strv_free(&L.cred_vals);
+	lab_strv_free(&L.cred_failed);
+	free(file);
+	if (rc) {
+		lab_free(lab);
+		return rc;
+	}
+	*out = lab;
+	return 0;
+}
+
+void lab_free(struct lab *lab)
+{
+	if (!lab)
+		return;
+	free(lab->project);
+	free(lab->title);
+	free(lab->description);
+	free(lab->path);
+	free(lab->dir);
+	for (size_t i = 0; i < lab->n_services; i++)
+		lab_service_clear(&lab->services[i]);
+	free(lab->services);
+	for (size_t i = 0; i < lab->n_volumes; i++) {
+		free(lab->volumes[i].name);
+		free(lab->volumes[i].external_name);
+	}
+	free(lab->volumes);
+	for (size_t i = 0; i < lab->n_networks; i++) {
+		free(lab->networks[i].name);
+		free(lab->networks[i].external_name);
+	}
+	free(lab->networks);
+	lab_strv_free(&lab->credentials);
+	lab_strv_free(&lab->files);
+	free(lab);
+}
+
+struct lab_service *lab_find_service(const struct lab *lab, const char *name)
+{
+	for (size_t i = 0; lab && i < lab->n_services; i++)
+		if (strcmp(lab->services[i].name, name) == 0)
+			return &lab->services[i];
+	return NULL;
+}

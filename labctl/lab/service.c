@@ -1,0 +1,999 @@
+/* One Compose service: node tree -> struct lab_service, with per-value
+ * checks. Cross-service checks live in validate.c. */
+#include "lab_private.h"
+
+#include <ctype.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const service_keys[] = {
+	"image", "build", "command", "entrypoint", "environment", "env_file", "ports",
+	"volumes", "networks", "depends_on", "healthcheck", "restart", "deploy", "labels",
+	"hostname", "user", "working_dir", "container_name", "scale",
+	/* accepted and checked loosely, nothing stored */
+	"platform", "stop_signal", "stop_grace_period", "tty", "stdin_open", "init",
+	"privileged", "cap_add", "cap_drop", "extra_hosts", "dns", "dns_search", "ulimits",
+	"shm_size", "tmpfs", "expose", "profiles", "logging", "security_opt", "sysctls",
+	"ipc", "pid", "devices", "read_only", "mem_limit", "mem_reservation", "cpus",
+	"pull_policy", "domainname", "group_add", NULL,
+};
+
+enum loose { L_BOOL, L_SCALAR, L_LIST, L_MAP, L_LIST_OR_MAP, L_STR_OR_LIST, L_DURATION };
+
+static const struct {
+	const char *key;
+	enum loose type;
+} loose_keys[] = {
+	{"platform", L_SCALAR},      {"stop_signal", L_SCALAR},   {"stop_grace_period", L_DURATION},
+	{"tty", L_BOOL},             {"stdin_open", L_BOOL},      {"init", L_BOOL},
+	{"privileged", L_BOOL},      {"cap_add", L_LIST},         {"cap_drop", L_LIST},
+	{"extra_hosts", L_LIST_OR_MAP}, {"dns", L_STR_OR_LIST},   {"dns_search", L_STR_OR_LIST},
+	{"ulimits", L_MAP},          {"shm_size", L_SCALAR},      {"tmpfs", L_STR_OR_LIST},
+	{"expose", L_LIST},          {"profiles", L_LIST},        {"logging", L_MAP},
+	{"security_opt", L_LIST},    {"sysctls", L_LIST_OR_MAP},  {"ipc", L_SCALAR},
+	{"pid", L_SCALAR},           {"devices", L_LIST},         {"read_only", L_BOOL},
+	{"mem_limit", L_SCALAR},     {"mem_reservation", L_SCALAR}, {"cpus", L_SCALAR},
+	{"pull_policy", L_SCALAR},   {"domainname", L_SCALAR},    {"group_add", L_LIST},
+};
+
+static const char *const build_keys[] = {
+	"context", "dockerfile", "args", "target", "labels", "cache_from", "cache_to",
+	"network", "shm_size", "extra_hosts", "ssh", "secrets", "platforms", "tags",
+	"no_cache", "pull", "isolation", "additional_contexts", "dockerfile_inline",
+	"privileged", "ulimits", "entitlements", NULL,
+};
+static const char *const health_keys[] = {
+	"test", "interval", "timeout", "start_period", "start_interval", "retries", "disable", NULL,
+};
+static const char *const deploy_keys[] = {
+	"mode", "replicas", "labels", "resources", "restart_policy", "placement",
+	"update_config", "rollback_config", "endpoint_mode", NULL,
+};
+static const char *const dep_keys[] = {"condition", "restart", "required", NULL};
+static const char *const port_keys[] = {
+	"target", "published", "host_ip", "protocol", "mode", "name", "app_protocol", NULL,
+};
+static const char *const mount_keys[] = {
+	"type", "source", "target", "read_only", "consistency", "bind", "volume", "tmpfs", NULL,
+};
+static const char *const svcnet_keys[] = {
+	"aliases", "ipv4_address", "ipv6_address", "link_local_ips", "mac_address",
+	"priority", "driver_opts", "gw_priority", NULL,
+};
+static const char *const ready_keys[] = {"tcp", "http", "postgres", "log", "timeout", NULL};
+static const char *const http_keys[] = {"port", "path", "status", NULL};
+static const char *const pg_keys[] = {"port", "user", "password", "database", NULL};
+static const char *const envfile_keys[] = {"path", "required", "format", NULL};
+
+static void env_set(struct lab_strv *env, const char *key, const char *value)
+{
+	char *kv = lab_xasprintf("%s=%s", key, value);
+	long i = lab_strv_find_key(env, key);
+	if (i >= 0) {
+		free(env->v[i]);
+		env->v[i] = kv;
+	} else {
+		lab_strv_take(env, kv);
+	}
+}
+
+/* "KEY=VALUE" or "KEY" (value from the variables; omitted when unset). */
+static void env_put(struct lab_ld *L, struct lab_strv *env, const char *entry,
+		    const struct lab_mark *m)
+{
+	const char *eq = strchr(entry, '=');
+	if (eq) {
+		char *k = lab_xstrndup(entry, (size_t)(eq - entry));
+		env_set(env, k, eq + 1);
+		free(k);
+		return;
+	}
+	lab_ld_set_mark(L, m);
+	const char *v = lab_ld_lookup(entry, L);
+	if (v)
+		env_set(env, entry, v);
+}
+
+/* list of "K=V" / "K", or map K: V / K: null, into out as "K=V". */
+static void kv_list(struct lab_ld *L, const struct lab_node *n, const char *key,
+		    struct lab_strv *out, int from_env)
+{
+	if (n->kind == LAB_NODE_SEQ) {
+		for (size_t i = 0; i < n->n; i++) {
+			const char *t = lab_ld_str(L, n->kids[i], key);
+			if (!t)
+				continue;
+			if (from_env)
+				env_put(L, out, t, &n->kids[i]->mark);
+			else if (strchr(t, '='))
+				lab_strv_push(out, t);
+			else
+				lab_strv_pushf(out, "%s=", t);
+		}
+		return;
+	}
+	if (n->kind != LAB_NODE_MAP) {
+		lab_ld_diag(L, &n->mark, "expected a mapping or a list for '%s'", key);
+		return;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		const char *k = n->kids[2 * i]->text;
+		const struct lab_node *v = n->kids[2 * i + 1];
+		if (lab_node_is_null(v)) {
+			if (from_env) {
+				env_put(L, out, k, &n->kids[2 * i]->mark);
+			} else {
+				env_set(out, k, "");
+			}
+			continue;
+		}
+		const char *t = lab_ld_str(L, v, k);
+		if (t)
+			env_set(out, k, t);
+	}
+}
+
+static int port_num(const char *s, size_t len, int allow0, int *out)
+{
+	if (len == 0 || len > 5)
+		return -1;
+	int v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v > 65535 || (v == 0 && !allow0))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Short syntax "[HOST_IP:][HOST:]CONTAINER[/PROTO]". Returns 0, -1 (bad
+ * spec) or -2 (a port range). */
+static int port_short(const char *spec, struct lab_port *p)
+{
+	int rc = -1;
+	char *s = lab_xstrdup(spec);
+	char *proto = strrchr(s, '/');
+	const char *ip = NULL, *host = NULL, *cont;
+	if (proto) {
+		*proto++ = '\0';
+		if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0)
+			goto out;
+	}
+	char *rest = s;
+	if (s[0] == '[') {
+		char *close = strchr(s, ']');
+		if (!close || close[1] != ':')
+			goto out;
+		*close = '\0';
+		ip = s + 1;
+		rest = close + 2;
+		char *c = strrchr(rest, ':');
+		if (!c)
+			goto out;
+		*c = '\0';
+		host = rest;
+		cont = c + 1;
+	} else {
+		char *c = strrchr(rest, ':');
+		if (c) {
+			*c = '\0';
+			cont = c + 1;
+			char *c2 = strrchr(rest, ':');
+			if (c2) {
+				*c2 = '\0';
+				ip = rest;
+				host = c2 + 1;
+				if (strchr(ip, ':'))
+					goto out;
+			} else {
+				host = rest;
+			}
+		} else {
+			cont = rest;
+		}
+	}
+	if (strchr(cont, '-') || (host && strchr(host, '-'))) {
+		rc = -2;
+		goto out;
+	}
+	if (port_num(cont, strlen(cont), 0, &p->container_port) < 0)
+		goto out;
+	p->host_port = 0;
+	if (host && *host && port_num(host, strlen(host), 0, &p->host_port) < 0)
+		goto out;
+	if (ip && !*ip)
+		goto out;
+	p->host_ip = lab_xstrdup(ip ? ip : "127.0.0.1");
+	p->protocol = lab_xstrdup(proto ? proto : "tcp");
+	rc = 0;
+out:
+	free(s);
+	return rc;
+}
+
+static void ld_ports(struct lab_ld *L, const struct lab_node *n, struct lab_service *s)
+{
+	if (lab_ld_want(L, n, LAB_NODE_SEQ, "ports") < 0)
+		return;
+	s->ports = lab_xcalloc(n->n, sizeof(*s->ports));
+	for (size_t i = 0; i < n->n; i++) {
+		const struct lab_node *e = n->kids[i];
+		struct lab_port p = {0};
+		p.mark = e->mark;
+		if (e->kind == LAB_NODE_SCALAR) {
+			int rc = port_short(e->text, &p);
+			if (rc == -2)
+				lab_ld_diag(L, &e->mark, "port ranges are not supported: '%s'", e->text);
+			else if (rc < 0)
+				lab_ld_diag(L, &e->mark, "invalid port spec '%s' for 'ports'", e->text);
+			if (rc < 0)
+				continue;
+		} else if (e->kind == LAB_NODE_MAP) {
+			if (lab_ld_check_keys(L, e, port_keys, 1))
+				continue;
+			const struct lab_node *t = lab_node_get(e, "target");
+			const struct lab_node *pub = lab_node_get(e, "published");
+			const struct lab_node *ip = lab_node_get(e, "host_ip");
+			const struct lab_node *pr = lab_node_get(e, "protocol");
+			const struct lab_node *mode = lab_node_get(e, "mode");
+			if (!t) {
+				lab_ld_diag(L, &e->mark, "missing 'target' for 'ports'");
+				continue;
+			}
+			const char *ts = lab_ld_str(L, t, "target");
+			if (!ts)
+				continue;
+			if (port_num(ts, strlen(ts), 0, &p.container_port) < 0) {
+				lab_ld_diag(L, &t->mark, "invalid port '%s' for 'target'", ts);
+				continue;
+			}
+			if (pub && !lab_node_is_null(pub)) {
+				const char *ps = lab_ld_str(L, pub, "published");
+				if (!ps)
+					continue;
+				if (strchr(ps, '-')) {
+					lab_ld_diag(L, &pub->mark, "port ranges are not supported: '%s'", ps);
+					continue;
+				}
+				if (port_num(ps, strlen(ps), 1, &p.host_port) < 0) {
+					lab_ld_diag(L, &pub->mark, "invalid port '%s' for 'published'", ps);
+					continue;
+				}
+			}
+			const char *ips = ip ? lab_ld_str(L, ip, "host_ip") : "127.0.0.1";
+			const char *prs = pr ? lab_ld_str(L, pr, "protocol") : "tcp";
+			if (!ips || !prs)
+				continue;
+			if (strcmp(prs, "tcp") != 0 && strcmp(prs, "udp") != 0) {
+				lab_ld_diag(L, &pr->mark, "invalid protocol '%s' for 'protocol'", prs);
+				continue;
+			}
+			if (mode) {
+				const char *ms = lab_ld_str(L, mode, "mode");
+				if (ms && strcmp(ms, "host") != 0 && strcmp(ms, "ingress") != 0)
+					lab_ld_diag(L, &mode->mark, "invalid mode '%s' for 'mode'", ms);
+			}
+			p.host_ip = lab_xstrdup(ips);
+			p.protocol = lab_xstrdup(prs);
+		} else {
+			lab_ld_diag(L, &e->mark, "expected a string or a mapping for 'ports'");
+			continue;
+		}
+		s->ports[s->n_ports++] = p;
+	}
+}
+
+static int valid_volume_name(const char *s)
+{
+	if (!isalnum((unsigned char)s[0]))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+			return 0;
+	return 1;
+}
+
+/* Absolute host path for a bind source written as src in a file in absdir. */
+static char *bind_path(const char *absdir, const char *src)
+{
+	if (src[0] == '~' && (src[1] == '/' || src[1] == '\0')) {
+		const char *home = getenv("HOME");
+		char *rel = lab_xasprintf("%s%s", home ? home : "/", src + 1);
+		char *r = lab_path_join("/", rel);
+		free(rel);
+		return r;
+	}
+	return lab_path_join(absdir, src);
+}
+
+static int mount_mode(const char *mode, int *ro)
+{
+	static const char *const ok[] = {
+		"rw", "ro", "z", "Z", "nocopy", "cached", "delegated", "consistent",
+		"shared", "slave", "private", "rshared", "rslave", "rprivate", NULL,
+	};
+	char *m = lab_xstrdup(mode), *save = NULL;
+	int rc = 0;
+	for (char *t = strtok_r(m, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		size_t i;
+		for (i = 0; ok[i] && strcmp(ok[i], t) != 0; i++)
+			;
+		if (!ok[i])
+			rc = -1;
+		else if (!strcmp(t, "ro"))
+			*ro = 1;
+		else if (!strcmp(t, "rw"))
+			*ro = 0;
+	}
+	free(m);
+	return rc;
+}
+
+static void ld_mounts(struct lab_ld *L, const char *absdir, const struct lab_node *n,
+		      struct lab_service *s)
+{
+	if (lab_ld_want(L, n, LAB_NODE_SEQ, "volumes") < 0)
+		return;
+	s->mounts = lab_xcalloc(n->n, sizeof(*s->mounts));
+	for (size_t i = 0; i < n->n; i++) {
+		const struct lab_node *e = n->kids[i];
+		struct lab_mount m = {0};
+		char *src = NULL, *dst = NULL;
+		m.mark = e->mark;
+		if (e->kind == LAB_NODE_SCALAR) {
+			struct lab_strv parts = LAB_STRV_INIT;
+			char *copy = lab_xstrdup(e->text), *save = NULL;
+			for (char *t = strtok_r(copy, ":", &save); t; t = strtok_r(NULL, ":", &save))
+				lab_strv_push(&parts, t);
+			free(copy);
+			int bad = parts.n == 0 || parts.n > 3 ||
+				  (parts.n == 3 && mount_mode(parts.v[2], &m.read_only) < 0);
+			if (!bad && parts.n == 1) {
+				dst = lab_xstrdup(parts.v[0]);
+			} else if (!bad) {
+				src = lab_xstrdup(parts.v[0]);
+				dst = lab_xstrdup(parts.v[1]);
+			}
+			lab_strv_free(&parts);
+			if (bad) {
+				lab_ld_diag(L, &e->mark, "invalid volume spec '%s' for 'volumes'", e->text);
+				continue;
+			}
+			if (!src)
+				m.type = LAB_MOUNT_ANON;
+			else if (strchr("./~", src[0]))
+				m.type = LAB_MOUNT_BIND;
+			else
+				m.type = LAB_MOUNT_VOLUME;
+		} else if (e->kind == LAB_NODE_MAP) {
+			if (lab_ld_check_keys(L, e, mount_keys, 1))
+				continue;
+			const struct lab_node *ty = lab_node_get(e, "type");
+			const struct lab_node *so = lab_node_get(e, "source");
+			const struct lab_node *ta = lab_node_get(e, "target");
+			const struct lab_node *ro = lab_node_get(e, "read_only");
+			const char *tys = ty ? lab_ld_str(L, ty, "type") : "volume";
+			if (!tys)
+				continue;
+			if (!strcmp(tys, "bind")) {
+				m.type = LAB_MOUNT_BIND;
+			} else if (!strcmp(tys, "volume")) {
+				m.type = LAB_MOUNT_VOLUME;
+			} else {
+				lab_ld_diag(L, &ty->mark, "mount type '%s' is not supported", tys);
+				continue;
+			}
+			if (!ta) {
+				lab_ld_diag(L, &e->mark, "missing 'target' for 'volumes'");
+				continue;
+			}
+			const char *tas = lab_ld_str(L, ta, "target");
+			const char *sos = so && !lab_node_is_null(so) ? lab_ld_str(L, so, "source") : NULL;
+			if (!tas || (so && !lab_node_is_null(so) && !sos))
+				continue;
+			if (ro && lab_ld_bool(L, ro, "read_only", &m.read_only) < 0)
+				continue;
+			if (!sos && m.type == LAB_MOUNT_BIND) {
+				lab_ld_diag(L, &e->mark, "missing 'source' for a bind mount");
+				continue;
+			}
+			if (!sos)
+				m.type = LAB_MOUNT_ANON;
+			src = lab_xstrdup(sos);
+			dst = lab_xstrdup(tas);
+		} else {
+			lab_ld_diag(L, &e->mark, "expected a string or a mapping for 'volumes'");
+			continue;
+		}
+		if (dst[0] != '/') {
+			lab_ld_diag(L, &e->mark, "invalid mount target '%s': must be an absolute path", dst);
+			free(src);
+			free(dst);
+			continue;
+		}
+		if (m.type == LAB_MOUNT_VOLUME && !valid_volume_name(src)) {
+			lab_ld_diag(L, &e->mark, "invalid volume name '%s'", src);
+			free(src);
+			free(dst);
+			continue;
+		}
+		if (m.type == LAB_MOUNT_BIND) {
+			m.source = bind_path(absdir, src);
+			free(src);
+		} else {
+			m.source = src;
+		}
+		m.target = dst;
+		s->mounts[s->n_mounts++] = m;
+	}
+}
+
+static void ld_build(struct lab_ld *L, const char *absdir, const struct lab_node *n,
+		     struct lab_service *s)
+{
+	const char *ctx = ".", *df = "Dockerfile";
+	const struct lab_node *ctxn = n;
+	if (n->kind == LAB_NODE_MAP) {
+		if (lab_ld_check_keys(L, n, build_keys, 1))
+			return;
+		const struct lab_node *c = lab_node_get(n, "context");
+		const struct lab_node *d = lab_node_get(n, "dockerfile");
+		const struct lab_node *a = lab_node_get(n, "args");
+		const struct lab_node *t = lab_node_get(n, "target");
+		const struct lab_node *lb = lab_node_get(n, "labels");
+		if (c && !(ctx = lab_ld_str(L, c, "context")))
+			return;
+		if (c)
+			ctxn = c;
+		if (d && !(df = lab_ld_str(L, d, "dockerfile")))
+			return;
+		if (a)
+			kv_list(L, a, "args", &s->build_args, 1);
+		if (t) {
+			const char *ts = lab_ld_str(L, t, "target");
+			if (ts)
+				s->build_target = lab_xstrdup(ts);
+		}
+		if (lb) {
+			struct lab_strv ignored = LAB_STRV_INIT;
+			kv_list(L, lb, "labels", &ignored, 0);
+			lab_strv_free(&ignored);
+		}
+	} else if (!(ctx = lab_ld_str(L, n, "build"))) {
+		return;
+	}
+	s->has_build = 1;
+	s->build_dockerfile = lab_xstrdup(df);
+	if (strstr(ctx, "://") || strncmp(ctx, "git@", 4) == 0) {
+		s->build_context = lab_xstrdup(ctx);
+		return;
+	}
+	s->build_context = lab_path_join(absdir, ctx);
+	struct stat st;
+	if (stat(s->build_context, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		lab_ld_diag(L, &ctxn->mark, "build context '%s' does not exist", ctx);
+		return;
+	}
+	char *dfp = lab_path_join(s->build_context, df);
+	if (stat(dfp, &st) < 0 || !S_ISREG(st.st_mode))
+		lab_ld_diag(L, &ctxn->mark, "Dockerfile '%s' not found in build context '%s'", df, ctx);
+	free(dfp);
+}
+
+static void ld_command(struct lab_ld *L, const struct lab_node *n, const char *key,
+		       struct lab_strv *out, int *has)
+{
+	if (lab_node_is_null(n))
+		return;
+	if (n->kind == LAB_NODE_SCALAR) {
+		if (lab_shell_split(out, n->text) < 0)
+			lab_ld_diag(L, &n->mark, "unterminated quote in '%s'", key);
+		*has = 1;
+		return;
+	}
+	if (lab_ld_strlist(L, n, key, 0, out) == 0)
+		*has = 1;
+}
+
+static void ld_env_file(struct lab_ld *L, const char *absdir, const struct lab_node *n,
+			struct lab_service *s)
+{
+	const struct lab_node *one = n;
+	size_t count = n->kind == LAB_NODE_SEQ ? n->n : 1;
+	if (n->kind == LAB_NODE_MAP) {
+		lab_ld_diag(L, &n->mark, "expected a string or a list for 'env_file'");
+		return;
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (n->kind == LAB_NODE_SEQ)
+			one = n->kids[i];
+		const struct lab_node *pn = one;
+		int required = 1;
+		if (one->kind == LAB_NODE_MAP) {
+			if (lab_ld_check_keys(L, one, envfile_keys, 0))
+				continue;
+			pn = lab_node_get(one, "path");
+			const struct lab_node *rq = lab_node_get(one, "required");
+			if (!pn) {
+				lab_ld_diag(L, &one->mark, "missing 'path' for 'env_file'");
+				continue;
+			}
+			if (rq && lab_ld_bool(L, rq, "required", &required) < 0)
+				continue;
+		}
+		const char *path = lab_ld_str(L, pn, "env_file");
+		if (!path)
+			continue;
+		char *full = lab_path_join(absdir, path), *msg = NULL;
+		struct lab_strv lines = LAB_STRV_INIT;
+		int rc = lab_dotenv_parse(&lines, full, &msg);
+		if (rc == LAB_ENOTFOUND) {
+			if (required)
+				lab_ld_diag(L, &pn->mark, "env file '%s' not found", path);
+		} else if (rc) {
+			lab_ld_diag(L, &pn->mark, "env file '%s': %s", path, msg);
+		} else {
+			for (size_t j = 0; j < lines.n; j++)
+				env_put(L, &s->environment, lines.v[j], &pn->mark);
+		}
+		free(msg);
+		free(full);
+		lab_strv_free(&lines);
+	}
+}
+
+static void ld_networks(struct lab_ld *L, const struct lab_node *n, struct lab_service *s)
+{
+	if (n->kind == LAB_NODE_SEQ) {
+		for (size_t i = 0; i < n->n; i++) {
+			const char *t = lab_ld_str(L, n->kids[i], "networks");
+			if (t) {
+				lab_strv_push(&s->networks, t);
+				lab_ld_note_network(L, s->name, t, &n->kids[i]->mark);
+			}
+		}
+		return;
+	}
+	if (lab_ld_want(L, n, LAB_NODE_MAP, "networks") < 0)
+		return;
+	for (size_t i = 0; i < n->n; i++) {
+		const struct lab_node *v = n->kids[2 * i + 1];
+		lab_strv_push(&s->networks, n->kids[2 * i]->text);
+		lab_ld_note_network(L, s->name, n->kids[2 * i]->text, &n->kids[2 * i]->mark);
+		if (lab_node_is_null(v))
+			continue;
+		if (lab_ld_want(L, v, LAB_NODE_MAP, n->kids[2 * i]->text) < 0)
+			continue;
+		if (lab_ld_check_keys(L, v, svcnet_keys, 1))
+			continue;
+		const struct lab_node *al = lab_node_get(v, "aliases");
+		if (al) {
+			struct lab_strv ignored = LAB_STRV_INIT;
+			lab_ld_strlist(L, al, "aliases", 0, &ignored);
+			lab_strv_free(&ignored);
+		}
+	}
+}
+
+static void ld_depends(struct lab_ld *L, const struct lab_node *n, struct lab_service *s)
+{
+	if (n->kind == LAB_NODE_SEQ) {
+		s->deps = lab_xcalloc(n->n, sizeof(*s->deps));
+		for (size_t i = 0; i < n->n; i++) {
+			const char *t = lab_ld_str(L, n->kids[i], "depends_on");
+			if (!t)
+				continue;
+			struct lab_dep *d = &s->deps[s->n_deps++];
+			d->service = lab_xstrdup(t);
+			d->condition = LAB_DEP_STARTED;
+			d->mark = n->kids[i]->mark;
+		}
+		return;
+	}
+	if (n->kind != LAB_NODE_MAP) {
+		lab_ld_diag(L, &n->mark, "expected a mapping or a list for 'depends_on'");
+		return;
+	}
+	s->deps = lab_xcalloc(n->n, sizeof(*s->deps));
+	for (size_t i = 0; i < n->n; i++) {
+		const struct lab_node *k = n->kids[2 * i], *v = n->kids[2 * i + 1];
+		enum lab_dep_condition cond = LAB_DEP_STARTED;
+		if (!lab_node_is_null(v)) {
+			if (lab_ld_want(L, v, LAB_NODE_MAP, k->text) < 0)
+				continue;
+			if (lab_ld_check_keys(L, v, dep_keys, 1))
+				continue;
+			const struct lab_node *c = lab_node_get(v, "condition");
+			const struct lab_node *r = lab_node_get(v, "restart");
+			const struct lab_node *rq = lab_node_get(v, "required");
+			int ignored;
+			if (r && lab_ld_bool(L, r, "restart", &ignored) < 0)
+				continue;
+			if (rq && lab_ld_bool(L, rq, "required", &ignored) < 0)
+				continue;
+			const char *cs = c ? lab_ld_str(L, c, "condition") : "service_started";
+			if (!cs)
+				continue;
+			if (!strcmp(cs, "service_started")) {
+				cond = LAB_DEP_STARTED;
+			} else if (!strcmp(cs, "service_healthy")) {
+				cond = LAB_DEP_HEALTHY;
+			} else if (!strcmp(cs, "service_completed_successfully")) {
+				cond = LAB_DEP_COMPLETED;
+			} else {
+				lab_ld_diag(L, &c->mark,
+					    "invalid condition '%s' for 'depends_on' (expected "
+					    "service_started, service_healthy or "
+					    "service_completed_successfully)",
+					    cs);
+				continue;
+			}
+		}
+		struct lab_dep *d = &s->deps[s->n_deps++];
+		d->service = lab_xstrdup(k->text);
+		d->condition = cond;
+		d->mark = k->mark;
+	}
+}
+
+static void ld_healthcheck(struct lab_ld *L, const struct lab_node *n, struct lab_healthcheck *h)
+{
+	if (lab_ld_want(L, n, LAB_NODE_MAP, "healthcheck") < 0)
+		return;
+	if (lab_ld_check_keys(L, n, health_keys, 1))
+		return;
+	h->present = 1;
+	const struct lab_node *t = lab_node_get(n, "test");
+	if (t && t->kind == LAB_NODE_SCALAR) {
+		const char *ts = lab_ld_str(L, t, "test");
+		if (ts) {
+			lab_strv_push(&h->test, "CMD-SHELL");
+			lab_strv_push(&h->test, ts);
+		}
+	} else if (t && lab_ld_strlist(L, t, "test", 0, &h->test) == 0) {
+		if (h->test.n == 0 || (strcmp(h->test.v[0], "CMD") != 0 &&
+				       strcmp(h->test.v[0], "CMD-SHELL") != 0 &&
+				       strcmp(h->test.v[0], "NONE") != 0))
+			lab_ld_diag(L, &t->mark,
+				    "healthcheck 'test' must start with 'CMD', 'CMD-SHELL' or 'NONE'");
+		else if (!strcmp(h->test.v[0], "NONE"))
+			h->disable = 1;
+	}
+	const struct lab_node *x;
+	long ms, r;
+	if ((x = lab_node_get(n, "interval")) && lab_ld_duration(L, x, "interval", &ms) == 0)
+		h->interval_ms = ms;
+	if ((x = lab_node_get(n, "timeout")) && lab_ld_duration(L, x, "timeout", &ms) == 0)
+		h->timeout_ms = ms;
+	if ((x = lab_node_get(n, "start_period")) && lab_ld_duration(L, x, "start_period", &ms) == 0)
+		h->start_period_ms = ms;
+	if ((x = lab_node_get(n, "start_interval")))
+		lab_ld_duration(L, x, "start_interval", &ms);
+	if ((x = lab_node_get(n, "retries")) && lab_ld_int(L, x, "retries", &r) == 0) {
+		if (r < 0 || r > 1000000)
+			lab_ld_diag(L, &x->mark, "invalid retries '%s' for 'retries'", x->text);
+		else
+			h->retries = (int)r;
+	}
+	int dis = 0;
+	if ((x = lab_node_get(n, "disable")) && lab_ld_bool(L, x, "disable", &dis) == 0 && dis)
+		h->disable = 1;
+}
+
+static void ld_replicas(struct lab_ld *L, const struct lab_node *x, const char *key,
+			struct lab_service *s)
+{
+	long v;
+	char *end = NULL;
+	if (x->kind != LAB_NODE_SCALAR || (x->quoted && !x->interp)) {
+		lab_ld_diag(L, &x->mark, "expected an integer for '%s'", key);
+		return;
+	}
+	v = strtol(x->text, &end, 10);
+	if (!*x->text || *end || v < 0 || v > 1000) {
+		lab_ld_diag(L, &x->mark,
+			    "invalid replicas '%s' for '%s': must be a non-negative integer", x->text, key);
+		return;
+	}
+	s->replicas = (int)v;
+}
+
+static void ld_deploy(struct lab_ld *L, const struct lab_node *n, struct lab_service *s)
+{
+	if (lab_ld_want(L, n, LAB_NODE_MAP, "deploy") < 0)
+		return;
+	if (lab_ld_check_keys(L, n, deploy_keys, 1))
+		return;
+	const struct lab_node *x;
+	if ((x = lab_node_get(n, "replicas")))
+		ld_replicas(L, x, "replicas", s);
+	if ((x = lab_node_get(n, "mode"))) {
+		const char *m = lab_ld_str(L, x, "mode");
+		if (m && strcmp(m, "replicated") != 0 && strcmp(m, "global") != 0)
+			lab_ld_diag(L, &x->mark, "invalid mode '%s' for 'mode'", m);
+	}
+	if ((x = lab_node_get(n, "labels"))) {
+		struct lab_strv ignored = LAB_STRV_INIT;
+		kv_list(L, x, "labels", &ignored, 0);
+		lab_strv_free(&ignored);
+	}
+	static const char *const maps[] = {"resources", "restart_policy", "placement",
+					   "update_config", "rollback_config"};
+	for (size_t i = 0; i < NELEM(maps); i++)
+		if ((x = lab_node_get(n, maps[i])))
+			lab_ld_want(L, x, LAB_NODE_MAP, maps[i]);
+}
+
+static int ready_port(struct lab_ld *L, const struct lab_node *n, const char *key, int *port)
+{
+	const char *t = lab_ld_str(L, n, key);
+	if (!t)
+		return -1;
+	if (port_num(t, strlen(t), 0, port) < 0) {
+		lab_ld_diag(L, &n->mark, "invalid port '%s' for '%s'", t, key);
+		return -1;
+	}
+	return 0;
+}
+
+static void ld_ready(struct lab_ld *L, const struct lab_node *key, const struct lab_node *n,
+		     struct lab_ready *r)
+{
+	r->mark = key->mark;
+	if (lab_ld_want(L, n, LAB_NODE_MAP, "x-ready") < 0)
+		return;
+	if (lab_ld_check_keys(L, n, ready_keys, 0))
+		return;
+	const struct lab_node *x;
+	if ((x = lab_node_get(n, "tcp")))
+		ready_port(L, x, "tcp", &r->tcp_port);
+	if ((x = lab_node_get(n, "http"))) {
+		if (x->kind == LAB_NODE_MAP) {
+			const struct lab_node *p = lab_node_get(x, "port");
+			const struct lab_node *pa = lab_node_get(x, "path");
+			const struct lab_node *st = lab_node_get(x, "status");
+			long status = 200;
+			const char *path = "/";
+			if (lab_ld_check_keys(L, x, http_keys, 0) == 0) {
+				if (!p)
+					lab_ld_diag(L, &x->mark, "missing 'port' for 'http'");
+				else if (ready_port(L, p, "port", &r->http_port) == 0 &&
+					 (!pa || (path = lab_ld_str(L, pa, "path"))) &&
+					 (!st || lab_ld_int(L, st, "status", &status) == 0)) {
+					if (status < 100 || status > 599)
+						lab_ld_diag(L, &st->mark, "invalid status '%s' for 'status'",
+							    st->text);
+					r->http_status = (int)status;
+					r->http_path = lab_xstrdup(path);
+				}
+			}
+		} else if (ready_port(L, x, "http", &r->http_port) == 0) {
+			r->http_path = lab_xstrdup("/");
+			r->http_status = 200;
+		}
+	}
+	if ((x = lab_node_get(n, "postgres"))) {
+		if (x->kind == LAB_NODE_MAP) {
+			if (lab_ld_check_keys(L, x, pg_keys, 0) == 0) {
+				const struct lab_node *p = lab_node_get(x, "port");
+				const char *names[] = {"user", "password", "database"};
+				char **dst[] = {&r->pg_user, &r->pg_password, &r->pg_database};
+				r->pg_port = 5432;
+				if (p)
+					ready_port(L, p, "port", &r->pg_port);
+				for (size_t i = 0; i < 3; i++) {
+					const struct lab_node *v = lab_node_get(x, names[i]);
+					const char *vs = v ? lab_ld_str(L, v, names[i]) : NULL;
+					if (vs)
+						*dst[i] = lab_xstrdup(vs);
+				}
+			}
+		} else {
+			ready_port(L, x, "postgres", &r->pg_port);
+		}
+	}
+	if ((x = lab_node_get(n, "log"))) {
+		const char *re = lab_ld_str(L, x, "log");
+		regex_t rx;
+		int rc;
+		if (re && (rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB)) != 0) {
+			char buf[256];
+			regerror(rc, &rx, buf, sizeof(buf));
+			lab_ld_diag(L, &x->mark, "invalid regular expression '%s' for 'log': %s", re, buf);
+		} else if (re) {
+			regfree(&rx);
+			r->log_regex = lab_xstrdup(re);
+		}
+	}
+	long ms;
+	if ((x = lab_node_get(n, "timeout")) && lab_ld_duration(L, x, "timeout", &ms) == 0)
+		r->timeout_ms = ms;
+}
+
+static void ld_loose(struct lab_ld *L, const struct lab_node *k, const struct lab_node *v)
+{
+	for (size_t i = 0; i < NELEM(loose_keys); i++) {
+		if (strcmp(loose_keys[i].key, k->text) != 0)
+			continue;
+		const char *key = k->text;
+		int b;
+		long ms;
+		switch (loose_keys[i].type) {
+		case L_BOOL:
+			lab_ld_bool(L, v, key, &b);
+			break;
+		case L_SCALAR:
+			lab_ld_str(L, v, key);
+			break;
+		case L_DURATION:
+			lab_ld_duration(L, v, key, &ms);
+			break;
+		case L_LIST:
+			lab_ld_want(L, v, LAB_NODE_SEQ, key);
+			break;
+		case L_MAP:
+			lab_ld_want(L, v, LAB_NODE_MAP, key);
+			break;
+		case L_LIST_OR_MAP:
+			if (v->kind == LAB_NODE_SCALAR)
+				lab_ld_diag(L, &v->mark, "expected a mapping or a list for '%s'", key);
+			break;
+		case L_STR_OR_LIST:
+			if (v->kind == LAB_NODE_MAP)
+				lab_ld_diag(L, &v->mark, "expected a string or a list for '%s'", key);
+			break;
+		}
+		return;
+	}
+}
+
+static int valid_service_name(const char *s)
+{
+	if (!isalnum((unsigned char)s[0]))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+			return 0;
+	return 1;
+}
+
+static void set_str(struct lab_ld *L, const struct lab_node *v, const char *key, char **dst)
+{
+	const char *t = lab_ld_str(L, v, key);
+	if (t)
+		*dst = lab_xstrdup(t);
+}
+
+void lab_ld_service(struct lab_ld *L, const char *absdir, const struct lab_node *key,
+		    const struct lab_node *val, struct lab_service *s)
+{
+	const struct lab_node *x;
+	s->name = lab_xstrdup(key->text);
+	s->mark = key->mark;
+	s->replicas = 1;
+	s->ready.timeout_ms = 120000;
+	s->ready.mark = key->mark;
+	if (!valid_service_name(key->text))
+		lab_ld_diag(L, &key->mark,
+			    "invalid service name '%s': must start with a letter or digit and "
+			    "contain only letters, digits, '_', '.' and '-'",
+			    key->text);
+	if (lab_node_is_null(val)) {
+		lab_ld_diag(L, &key->mark, "service '%s' has neither image nor build", key->text);
+		return;
+	}
+	if (lab_ld_want(L, val, LAB_NODE_MAP, key->text) < 0)
+		return;
+	lab_ld_check_keys(L, val, service_keys, 1);
+	for (size_t i = 0; i < val->n; i++) {
+		const struct lab_node *k = val->kids[2 * i], *v = val->kids[2 * i + 1];
+		const char *kt = k->text;
+		if (!strcmp(kt, "x-ready"))
+			ld_ready(L, k, v, &s->ready);
+		else if (!strcmp(kt, "image"))
+			set_str(L, v, kt, &s->image);
+		else if (!strcmp(kt, "build"))
+			ld_build(L, absdir, v, s);
+		else if (!strcmp(kt, "command"))
+			ld_command(L, v, kt, &s->command, &s->has_command);
+		else if (!strcmp(kt, "entrypoint"))
+			ld_command(L, v, kt, &s->entrypoint, &s->has_entrypoint);
+		else if (!strcmp(kt, "ports"))
+			ld_ports(L, v, s);
+		else if (!strcmp(kt, "volumes"))
+			ld_mounts(L, absdir, v, s);
+		else if (!strcmp(kt, "networks"))
+			ld_networks(L, v, s);
+		else if (!strcmp(kt, "depends_on"))
+			ld_depends(L, v, s);
+		else if (!strcmp(kt, "healthcheck"))
+			ld_healthcheck(L, v, &s->healthcheck);
+		else if (!strcmp(kt, "deploy"))
+			ld_deploy(L, v, s);
+		else if (!strcmp(kt, "scale"))
+			ld_replicas(L, v, kt, s);
+		else if (!strcmp(kt, "labels"))
+			kv_list(L, v, kt, &s->labels, 0);
+		else if (!strcmp(kt, "hostname"))
+			set_str(L, v, kt, &s->hostname);
+		else if (!strcmp(kt, "user"))
+			set_str(L, v, kt, &s->user);
+		else if (!strcmp(kt, "working_dir"))
+			set_str(L, v, kt, &s->working_dir);
+		else if (!strcmp(kt, "container_name"))
+			set_str(L, v, kt, &s->container_name);
+		else if (!strcmp(kt, "restart")) {
+			const char *r = lab_ld_str(L, v, kt);
+			const char *n = r && !strncmp(r, "on-failure:", 11) ? r + 11 : NULL;
+			int ok = r && (!strcmp(r, "no") || !strcmp(r, "always") ||
+				       !strcmp(r, "unless-stopped") || !strcmp(r, "on-failure"));
+			if (n && *n && strspn(n, "0123456789") == strlen(n))
+				ok = 1;
+			if (r && !ok)
+				lab_ld_diag(L, &v->mark, "invalid restart policy '%s' for 'restart'", r);
+			else if (r)
+				s->restart = lab_xstrdup(r);
+		} else
+			ld_loose(L, k, v);
+	}
+	/* environment: env_file entries first, then environment: */
+	if ((x = lab_node_get(val, "env_file")))
+		ld_env_file(L, absdir, x, s);
+	if ((x = lab_node_get(val, "environment")) && !lab_node_is_null(x))
+		kv_list(L, x, "environment", &s->environment, 1);
+	if (!lab_node_get(val, "image") && !lab_node_get(val, "build"))
+		lab_ld_diag(L, &key->mark, "service '%s' has neither image nor build", key->text);
+	if (s->container_name && s->replicas > 1)
+		lab_ld_diag(L, &lab_node_get(val, "container_name")->mark,
+			    "service '%s' sets container_name but has %d replicas", s->name,
+			    s->replicas);
+}
+
+void lab_service_clear(struct lab_service *s)
+{
+	if (!s)
+		return;
+	free(s->name);
+	free(s->image);
+	free(s->build_context);
+	free(s->build_dockerfile);
+	lab_strv_free(&s->build_args);
+	free(s->build_target);
+	lab_strv_free(&s->command);
+	lab_strv_free(&s->entrypoint);
+	lab_strv_free(&s->environment);
+	for (size_t i = 0; i < s->n_ports; i++) {
+		free(s->ports[i].host_ip);
+		free(s->ports[i].protocol);
+	}
+	free(s->ports);
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		free(s->mounts[i].source);
+		free(s->mounts[i].target);
+	}
+	free(s->mounts);
+	lab_strv_free(&s->networks);
+	for (size_t i = 0; i < s->n_deps; i++)
+		free(s->deps[i].service);
+	free(s->deps);
+	lab_strv_free(&s->healthcheck.test);
+	free(s->ready.http_path);
+	free(s->ready.pg_user);
+	free(s->ready.pg_password);
+	free(s->ready.pg_database);
+	free(s->ready.log_regex);
+	free(s->restart);
+	lab_strv_free(&s->labels);
+	free(s->hostname);
+	free(s->user);
+	free(s->working_dir);
+	free(s->container_name);
+}
