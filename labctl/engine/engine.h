@@ -76,7 +76,7 @@ int lab_engine_json(struct lab_engine *e, const char *method, const char *path,
  * body/body_len may be NULL/0; content_type e.g. "application/x-tar".
  * on_data returns 0 to go on, non-zero to stop (then this returns
  * LAB_ERR unless the callback set err itself).
- * timeout_ms 0 = none. */
+ * timeout_ms 0 = none; when it passes mid-response: LAB_ETIMEOUT. */
 typedef int (*lab_engine_data_fn)(const char *data, size_t len, void *ud);
 int lab_engine_stream(struct lab_engine *e, const char *method, const char *path,
 		      const char *content_type, const void *body, size_t body_len,
@@ -158,14 +158,16 @@ typedef int (*lab_output_fn)(int stream, const char *data, size_t len, void *ud)
 
 /* GET /containers/{id}/logs?stdout=1&stderr=1&tail=N&follow=F. tail < 0 =
  * all. Frames are decoded when the container has no TTY, raw otherwise
- * (reported as stream 1). */
+ * (reported as stream 1). Returns 0 also when out stopped it. */
 int lab_engine_logs(struct lab_engine *e, const char *id, long tail, int follow,
 		    lab_output_fn out, void *ud, struct lab_err *err);
 
 /* POST /containers/{id}/exec then /exec/{id}/start (no TTY, attached
  * stdout/stderr), decode frames to out, then GET /exec/{id}/json for the
  * exit code (*exit_code). argv NULL-terminated; env "KEY=VALUE" (may be
- * NULL); user and workdir may be NULL. stdin is not attached. */
+ * NULL); user and workdir may be NULL. stdin is not attached.
+ * If out stops the output, returns 0 and *exit_code is -1 while the
+ * command still runs. */
 int lab_engine_exec(struct lab_engine *e, const char *id, char *const argv[],
 		    const struct lab_strv *env, const char *user, const char *workdir,
 		    lab_output_fn out, void *ud, int *exit_code, struct lab_err *err);
