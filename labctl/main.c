@@ -101,7 +101,6 @@ static const struct cmd commands[] = {
 	{NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
-struct cmd_global cmd_global;
 
 static void print_main_help(FILE *f)
 {

@@ -41,6 +41,8 @@ void cmd_print_help(const struct cmd *cmd, FILE *f)
 	fprintf(f, "  %-26s %s\n", "-h, --help", "show this help");
 }
 
+struct cmd_global cmd_global;
+
 int cmd_usage_error(const struct cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;

@@ -32,6 +32,7 @@ struct existing {
 	char *hash;
 	int replica;
 	int running;
+	int exited0;   /* exited with code 0: a one-shot job that already completed */
 	int claimed;
 };
 
@@ -113,7 +114,9 @@ static int ensure_image(struct up *u, struct svc_run *r, int force_build, struct
 			goto out;
 	}
 	/* the same image may be shared by several services: built once */
-	for (struct svc_run *o = u->runs; o < r; o++) {
+	for (struct svc_run *o = u->runs; o < u->runs + u->n; o++) {
+		if (o == r)
+			continue;
 		char *oname = lab_plan_image_name(u->lab, o->svc);
 		int same = strcmp(oname, name) == 0 && o->image_id;
 		free(oname);
@@ -265,6 +268,8 @@ static int list_existing(struct up *u, struct lab_err *err)
 		const char *rep = label_of(c, LAB_LABEL_REPLICA);
 		e->replica = rep ? atoi(rep) : 0;
 		e->running = cJSON_IsString(state) && strcmp(state->valuestring, "running") == 0;
+		const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "Status"));
+		e->exited0 = status && strncmp(status, "Exited (0)", 10) == 0;
 	}
 	cJSON_Delete(list);
 	return 0;
@@ -343,7 +348,10 @@ static int converge_replicas(struct up *u, struct svc_run *r, struct lab_engine 
 		int rc = 0;
 		if (ex && ex->hash && strcmp(ex->hash, hash) == 0) {
 			ex->claimed = 1;
-			if (!ex->running) {
+			/* a one-shot job that completed with this very configuration
+			   is done: running it again is not "nothing changed" */
+			int done = ex->exited0 && (!r->svc->restart || strcmp(r->svc->restart, "no") == 0);
+			if (!ex->running && !done) {
 				rc = lab_engine_container_start(e, ex->id, err);
 				if (rc == 0)
 					say(u, "%s | started", name);
@@ -354,7 +362,7 @@ static int converge_replicas(struct up *u, struct svc_run *r, struct lab_engine 
 			free(name);
 			if (rc < 0)
 				return rc;
-			r->started += !ex->running;
+			r->started += !ex->running && !done;
 			continue;
 		}
 		if (ex) {
@@ -672,6 +680,17 @@ static int remove_unclaimed(struct up *u, int remove_orphans, struct lab_err *er
 	return 0;
 }
 
+static const int *table_waves;
+
+static int by_wave(const void *a, const void *b)
+{
+	const struct svc_run *x = a, *y = b;
+	size_t i = (size_t)(x->svc - x->up->lab->services), j = (size_t)(y->svc - y->up->lab->services);
+	if (table_waves[i] != table_waves[j])
+		return table_waves[i] - table_waves[j];
+	return i < j ? -1 : i > j;
+}
+
 static void print_table(struct up *u, int changes)
 {
 	if (u->json) {
@@ -766,10 +785,11 @@ int cmd_up(const struct cmd *cmd, int argc, char **argv)
 						u.runs[j].completion_wanted = 1;
 
 	int force_build = cmd_opt(cmd, &args, "build") != NULL;
-	for (size_t i = 0; i < u.n; i++) {
-		if (ensure_image(&u, &u.runs[i], force_build, &err) < 0)
-			goto engine_fail;
-	}
+	/* services that build go first: others may run the image they build */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < u.n; i++)
+			if (u.runs[i].svc->has_build == !pass && ensure_image(&u, &u.runs[i], force_build, &err) < 0)
+				goto engine_fail;
 	if (ensure_networks_volumes(&u, &err) < 0 || list_existing(&u, &err) < 0 ||
 	    remove_unclaimed(&u, cmd_opt(cmd, &args, "remove-orphans") != NULL, &err) < 0)
 		goto engine_fail;
@@ -780,6 +800,15 @@ int cmd_up(const struct cmd *cmd, int argc, char **argv)
 	for (size_t i = 0; i < u.n; i++)
 		pthread_join(th[i], NULL);
 
+	/* report in dependency order: what starts first comes first */
+	int *waves = NULL;
+	size_t n_waves = 0;
+	if (lab_plan_waves(&waves, &n_waves, lab, &err) == 0) {
+		table_waves = waves;
+		qsort(u.runs, u.n, sizeof(*u.runs), by_wave);
+	}
+	free(waves);
+	table_waves = NULL;
 	int failed = 0, changes = 0;
 	for (size_t i = 0; i < u.n; i++) {
 		failed += u.runs[i].state == SVC_FAILED;
