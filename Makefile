@@ -23,8 +23,8 @@ UNIT     := $(sort $(wildcard tests/unit/*.c))
 INTEG    := $(sort $(wildcard tests/integration/*.c))
 
 OBJ      := $(SRC:%.c=build/obj/%.o)
-ASAN_OBJ := $(SRC:%.c=build/asan/%.o)
-ASAN_LIB := $(LIBSRC:%.c=build/asan/%.o)
+ASAN_OBJ := $(SRC:%.c=build/asan-obj/%.o)
+ASAN_LIB := $(LIBSRC:%.c=build/asan-obj/%.o)
 
 LAB      ?= module0
 
@@ -36,7 +36,7 @@ build/obj/%.o: %.c $(wildcard labctl/*/*.h labctl/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -c $< -o $@
 
-build/asan/%.o: %.c $(wildcard labctl/*/*.h labctl/*.h)
+build/asan-obj/%.o: %.c $(wildcard labctl/*/*.h labctl/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -c $< -o $@
 
@@ -45,13 +45,16 @@ build/labctl: $(OBJ)
 
 asan: build/asan/labctl
 build/asan/labctl: $(ASAN_OBJ)
+	@mkdir -p build/asan
 	$(CC) $(SAN) $^ -o $@ $(PKG_LIBS)
 
 build/asan/unit-tests: $(UNIT) $(ASAN_LIB)
+	@mkdir -p build/asan
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) $(UNIT) $(ASAN_LIB) -o $@ $(PKG_LIBS) -lcriterion
 
 build/asan/integration-tests: $(INTEG) tests/integration/harness.h
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INTEG) -o $@ -lcriterion
+	@mkdir -p build/asan
+	$(CC) $(CSTD) $(WARN) -O1 -g $(INTEG) -o $@ -lcriterion
 
 setup:
 	scripts/setup.sh

@@ -207,7 +207,7 @@ static int port_short(const char *spec, struct lab_port *p)
 	if (port_num(cont, strlen(cont), 0, &p->container_port) < 0)
 		goto out;
 	p->host_port = 0;
-	if (host && *host && port_num(host, strlen(host), 0, &p->host_port) < 0)
+	if (host && *host && port_num(host, strlen(host), 1, &p->host_port) < 0)
 		goto out;
 	if (ip && !*ip)
 		goto out;
