@@ -97,15 +97,17 @@ static void *fe_serve(void *arg)
 			}
 			if (!len)
 				len = strlen(resp);
+			/* record before answering: the client checks reqs as soon
+			   as it has its answer */
+			pthread_mutex_lock(&s->mu);
+			lab_strv_take(&s->reqs, line);
+			pthread_mutex_unlock(&s->mu);
 			for (size_t off = 0; off < len;) {
 				ssize_t n = write(fd, resp + off, len - off);
 				if (n <= 0)
 					break;
 				off += (size_t)n;
 			}
-			pthread_mutex_lock(&s->mu);
-			lab_strv_take(&s->reqs, line);
-			pthread_mutex_unlock(&s->mu);
 		}
 		shutdown(fd, SHUT_RDWR);
 		close(fd);
