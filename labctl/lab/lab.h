@@ -85,6 +85,11 @@ struct lab_ready {
 	int pg_port;            /* PostgreSQL: libpq connect + "select 1"; 0 = unset */
 	char *pg_user, *pg_password, *pg_database; /* interpolated values */
 	char *log_regex;        /* POSIX extended regex a log line must match; NULL = unset */
+	int kafka_port;         /* Kafka: a metadata request through this listener
+	                           (librdkafka) answers; 0 = unset */
+	int kafka_brokers;      /* ...and lists at least this many brokers (default 1) */
+	int s3_port;            /* S3: an AWS SigV4-signed ListBuckets answers 200; 0 = unset */
+	char *s3_access_key, *s3_secret_key, *s3_region; /* region default "us-east-1" */
 	long timeout_ms;        /* overall time to ready; default 120000 */
 	struct lab_mark mark;
 };
@@ -115,6 +120,8 @@ struct lab_service {
 	char *restart;                /* "no", "always", "on-failure[:N]", "unless-stopped"; NULL = "no" */
 	int replicas;                 /* deploy.replicas; default 1; 0 allowed */
 	struct lab_strv labels;       /* "KEY=VALUE" */
+	struct lab_strv buckets;      /* x-buckets: S3 buckets up creates once the
+	                                 service is ready (needs x-ready.s3) */
 	char *hostname, *user, *working_dir, *container_name;
 };
 

@@ -65,7 +65,9 @@ static const char *const svcnet_keys[] = {
 	"aliases", "ipv4_address", "ipv6_address", "link_local_ips", "mac_address",
 	"priority", "driver_opts", "gw_priority", NULL,
 };
-static const char *const ready_keys[] = {"tcp", "http", "postgres", "log", "timeout", NULL};
+static const char *const ready_keys[] = {"tcp", "http", "postgres", "log", "kafka", "s3", "timeout", NULL};
+static const char *const kafka_keys[] = {"port", "brokers", NULL};
+static const char *const s3_keys[] = {"port", "access_key", "secret_key", "region", NULL};
 static const char *const http_keys[] = {"port", "path", "status", NULL};
 static const char *const pg_keys[] = {"port", "user", "password", "database", NULL};
 static const char *const envfile_keys[] = {"path", "required", "format", NULL};
@@ -813,9 +815,78 @@ static void ld_ready(struct lab_ld *L, const struct lab_node *key, const struct 
 			r->log_regex = lab_xstrdup(re);
 		}
 	}
+	if ((x = lab_node_get(n, "kafka"))) {
+		r->kafka_brokers = 1;
+		if (x->kind != LAB_NODE_MAP) {
+			ready_port(L, x, "kafka", &r->kafka_port);
+		} else if (lab_ld_check_keys(L, x, kafka_keys, 0) == 0) {
+			const struct lab_node *p = lab_node_get(x, "port"), *b = lab_node_get(x, "brokers");
+			long brokers = 1;
+			if (!p)
+				lab_ld_diag(L, &x->mark, "missing 'port' for 'kafka'");
+			else
+				ready_port(L, p, "port", &r->kafka_port);
+			if (b && lab_ld_int(L, b, "brokers", &brokers) == 0) {
+				if (brokers < 1 || brokers > 1000)
+					lab_ld_diag(L, &b->mark, "invalid brokers '%s' for 'brokers'", b->text);
+				else
+					r->kafka_brokers = (int)brokers;
+			}
+		}
+	}
+	if ((x = lab_node_get(n, "s3")) && lab_ld_want(L, x, LAB_NODE_MAP, "s3") == 0 &&
+	    lab_ld_check_keys(L, x, s3_keys, 0) == 0) {
+		const struct lab_node *p = lab_node_get(x, "port");
+		const char *names[] = {"access_key", "secret_key", "region"};
+		char **dst[] = {&r->s3_access_key, &r->s3_secret_key, &r->s3_region};
+		if (!p)
+			lab_ld_diag(L, &x->mark, "missing 'port' for 's3'");
+		else
+			ready_port(L, p, "port", &r->s3_port);
+		for (size_t i = 0; i < 3; i++) {
+			const struct lab_node *v = lab_node_get(x, names[i]);
+			const char *vs = v ? lab_ld_str(L, v, names[i]) : NULL;
+			if (vs)
+				*dst[i] = lab_xstrdup(vs);
+			else if (i < 2)
+				lab_ld_diag(L, &x->mark, "missing '%s' for 's3'", names[i]);
+		}
+		if (!r->s3_region)
+			r->s3_region = lab_xstrdup("us-east-1");
+	}
 	long ms;
 	if ((x = lab_node_get(n, "timeout")) && lab_ld_duration(L, x, "timeout", &ms) == 0)
 		r->timeout_ms = ms;
+}
+
+/* S3 bucket naming rules (AWS "Bucket naming rules"): 3-63 characters of
+ * [a-z0-9.-], starting and ending with a letter or digit. */
+static int bucket_name_ok(const char *b)
+{
+	size_t n = strlen(b);
+	if (n < 3 || n > 63 || !isalnum((unsigned char)b[0]) || !isalnum((unsigned char)b[n - 1]))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(islower((unsigned char)b[i]) || isdigit((unsigned char)b[i]) || b[i] == '.' || b[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static void ld_buckets(struct lab_ld *L, const struct lab_node *n, struct lab_service *s)
+{
+	if (lab_ld_want(L, n, LAB_NODE_SEQ, "x-buckets") < 0)
+		return;
+	for (size_t i = 0; i < n->n; i++) {
+		const struct lab_node *b = n->kids[i];
+		const char *name = lab_ld_str(L, b, "x-buckets");
+		if (!name)
+			continue;
+		if (!bucket_name_ok(name))
+			lab_ld_diag(L, &b->mark, "invalid bucket name '%s': 3-63 characters of a-z, 0-9, '.' and '-'",
+				    name);
+		else
+			lab_strv_push(&s->buckets, name);
+	}
 }
 
 static void ld_loose(struct lab_ld *L, const struct lab_node *k, const struct lab_node *v)
@@ -898,6 +969,8 @@ void lab_ld_service(struct lab_ld *L, const char *absdir, const struct lab_node 
 		const char *kt = k->text;
 		if (!strcmp(kt, "x-ready"))
 			ld_ready(L, k, v, &s->ready);
+		else if (!strcmp(kt, "x-buckets"))
+			ld_buckets(L, v, s);
 		else if (!strcmp(kt, "image"))
 			set_str(L, v, kt, &s->image);
 		else if (!strcmp(kt, "build"))
@@ -990,6 +1063,10 @@ void lab_service_clear(struct lab_service *s)
 	free(s->ready.pg_password);
 	free(s->ready.pg_database);
 	free(s->ready.log_regex);
+	free(s->ready.s3_access_key);
+	free(s->ready.s3_secret_key);
+	free(s->ready.s3_region);
+	lab_strv_free(&s->buckets);
 	free(s->restart);
 	lab_strv_free(&s->labels);
 	free(s->hostname);

@@ -187,6 +187,18 @@ static const struct tlab_case tlab_errors[] = {
 	 "lab.yml:5:12: invalid regular expression 'ready (' for 'log': Unmatched ( or \\("},
 	{"services:\n  web:\n    image: x\n    x-ready:\n      timeout: forever\n",
 	 "lab.yml:5:16: invalid duration 'forever' for 'timeout'"},
+	{"services:\n  web:\n    image: x\n    x-ready:\n      kafka: {port: 9092, brokers: 0}\n",
+	 "lab.yml:5:36: invalid brokers '0' for 'brokers'"},
+	{"services:\n  web:\n    image: x\n    x-ready:\n      kafka: {brokers: 3}\n",
+	 "lab.yml:5:14: missing 'port' for 'kafka'"},
+	{"services:\n  web:\n    image: x\n    x-ready:\n      s3: {port: 9000, access_key: k}\n",
+	 "lab.yml:5:11: missing 'secret_key' for 's3'"},
+	{"services:\n  web:\n    image: x\n    x-ready:\n      s3: {port: 9000, acces_key: k}\n",
+	 "lab.yml:5:24: unknown key 'acces_key' (did you mean 'access_key'?)"},
+	{"services:\n  web:\n    image: x\n    x-buckets: [lake, Raw_Data]\n",
+	 "lab.yml:4:23: invalid bucket name 'Raw_Data': 3-63 characters of a-z, 0-9, '.' and '-'"},
+	{"services:\n  web:\n    image: x\n    x-buckets: lake\n",
+	 "lab.yml:4:16: expected a list for 'x-buckets'"},
 	/* names */
 	{"lab:\n  name: Module3\nservices: {}\n",
 	 "lab.yml:2:9: invalid lab name 'Module3': must contain only lowercase letters, digits, '_' and "
@@ -266,7 +278,8 @@ Test(lab_good, full_service, .init = tlab_setup, .fini = tlab_teardown)
 		"    hostname: web\n    user: \"1000:1000\"\n    working_dir: /srv\n"
 		"    x-ready:\n      http: {port: 80, path: /health, status: 204}\n      tcp: 80\n"
 		"      log: \"listening on [0-9]+\"\n"
-		"    x-buckets: [anything, {goes: here}]\n"
+		"    x-buckets: [lake, raw-2001]\n"
+		"    x-anything: [goes, {here: \"${NOT_INTERPOLATED\"}]\n"
 		"  job:\n    image: busybox\n    command: echo done\n    depends_on: [db]\n"
 		"volumes:\n  pgdata:\n  ext: {external: true, name: shared-ext}\n"
 		"networks:\n  front:\n    driver: bridge\n"
@@ -320,6 +333,9 @@ Test(lab_good, full_service, .init = tlab_setup, .fini = tlab_teardown)
 
 	struct lab_service *web = lab_find_service(lab, "web");
 	cr_assert(web);
+	cr_assert_eq(web->buckets.n, 2);
+	cr_expect_str_eq(web->buckets.v[0], "lake");
+	cr_expect_str_eq(web->buckets.v[1], "raw-2001");
 	cr_expect_eq(web->has_build, 1);
 	cr_expect_str_eq(web->build_context, tlab_path_abs("app"));
 	cr_expect_str_eq(web->build_dockerfile, "Dockerfile");
