@@ -8,7 +8,7 @@
 # Flags come from pkg-config; setup installs the -dev packages first, so
 # targets that need them re-invoke make after setup.
 
-PKGS     := libcurl yaml-0.1 libcjson libpq libarchive libcrypto
+PKGS     := libcurl yaml-0.1 libcjson libpq libarchive libcrypto rdkafka
 CC       ?= cc
 CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter

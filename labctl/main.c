@@ -97,6 +97,12 @@ static const struct cmd commands[] = {
 	 "output and exits with its exit code. Without CMD, on a terminal, opens\n"
 	 "an interactive shell through the docker CLI.",
 	 exec_opts},
+	{"env", cmd_env, "LAB | -f FILE", "print export lines for the lab's PostgreSQL, Kafka and S3 endpoints",
+	 "Prints shell-quoted export lines for the services that run:\n"
+	 "PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE, KAFKA_BOOTSTRAP_SERVERS (the\n"
+	 "listener for clients on this host), AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY\n"
+	 "AWS_ENDPOINT_URL AWS_REGION. Use: eval \"$(labctl env LAB)\"",
+	 lab_file_opts},
 	{"version", cmd_version, "", "print labctl's version and the engine's", NULL, no_opts},
 	{NULL, NULL, NULL, NULL, NULL, NULL},
 };

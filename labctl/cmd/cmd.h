@@ -105,5 +105,6 @@ int cmd_status(const struct cmd *, int, char **);
 int cmd_logs(const struct cmd *, int, char **);
 int cmd_exec(const struct cmd *, int, char **);
 int cmd_version(const struct cmd *, int, char **);
+int cmd_env(const struct cmd *, int, char **);
 
 #endif

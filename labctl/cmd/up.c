@@ -18,6 +18,7 @@
 
 #include "../plan/plan.h"
 #include "../probe/probe.h"
+#include "../s3/s3.h"
 #include "cmd.h"
 
 #define POLL_MS 50
@@ -436,6 +437,11 @@ static char *probe_address(const cJSON *inspect, int port, int *host_port)
 	return NULL;
 }
 
+static int has_probe(const struct lab_ready *rd)
+{
+	return rd->tcp_port || rd->http_port || rd->pg_port || rd->log_regex || rd->kafka_port || rd->s3_port;
+}
+
 /* One readiness check of one replica. 1 ready, 0 not yet, 2 completed
  * (exited 0), negative failure (err set). */
 static int replica_ready(struct up *u, struct svc_run *r, struct lab_engine *e, const char *id,
@@ -451,11 +457,11 @@ static int replica_ready(struct up *u, struct svc_run *r, struct lab_engine *e, 
 	const cJSON *health = cJSON_GetObjectItemCaseSensitive(st, "Health");
 	const cJSON *hstatus = cJSON_GetObjectItemCaseSensitive(health, "Status");
 	const char *s = cJSON_IsString(status) ? status->valuestring : "";
-	int has_probe = rd->tcp_port || rd->http_port || rd->pg_port || rd->log_regex;
+	int probes = has_probe(rd);
 	int result = 0;
 	if (strcmp(s, "exited") == 0 || strcmp(s, "dead") == 0) {
 		int code = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st, "ExitCode"));
-		if (code == 0 && (r->completion_wanted || (!has_probe && !health))) {
+		if (code == 0 && (r->completion_wanted || (!probes && !health))) {
 			result = 2;
 		} else {
 			result = lab_err_set(why, LAB_ERR, "container exited with code %d", code);
@@ -470,7 +476,7 @@ static int replica_ready(struct up *u, struct svc_run *r, struct lab_engine *e, 
 		lab_err_set(why, LAB_ERR, "still running (waiting for it to complete)");
 		goto out;
 	}
-	if (has_probe) {
+	if (probes) {
 		int port = 0;
 		char *host = NULL;
 		if (rd->tcp_port) {
@@ -500,6 +506,27 @@ static int replica_ready(struct up *u, struct svc_run *r, struct lab_engine *e, 
 			rc = host ? lab_probe_postgres(host, port, rd->pg_user, rd->pg_password, rd->pg_database,
 						       2000, why)
 				  : lab_err_set(why, LAB_ERR, "no address for port %d", rd->pg_port);
+			free(host);
+			if (rc < 0)
+				goto out;
+		}
+		if (rd->kafka_port) {
+			host = probe_address(in, rd->kafka_port, &port);
+			char *bootstrap = host ? lab_xasprintf(strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port) : NULL;
+			rc = bootstrap ? lab_probe_kafka(bootstrap, rd->kafka_brokers, 2000, why)
+				       : lab_err_set(why, LAB_ERR, "no address for port %d", rd->kafka_port);
+			free(bootstrap);
+			free(host);
+			if (rc < 0)
+				goto out;
+		}
+		if (rd->s3_port) {
+			host = probe_address(in, rd->s3_port, &port);
+			char *ep = host ? lab_xasprintf(strchr(host, ':') ? "http://[%s]:%d" : "http://%s:%d", host, port)
+					: NULL;
+			rc = ep ? lab_probe_s3(ep, rd->s3_access_key, rd->s3_secret_key, rd->s3_region, 2000, why)
+				: lab_err_set(why, LAB_ERR, "no address for port %d", rd->s3_port);
+			free(ep);
 			free(host);
 			if (rc < 0)
 				goto out;
@@ -562,6 +589,39 @@ static void set_endpoint(struct svc_run *r, struct lab_engine *e)
 	cJSON_Delete(in);
 }
 
+/* x-buckets: made through the first replica's S3 endpoint once it is ready,
+ * so that "ready" means the buckets exist. */
+static int create_buckets(struct up *u, struct svc_run *r, struct lab_engine *e, struct lab_err *err)
+{
+	const struct lab_ready *rd = &r->svc->ready;
+	if (!r->svc->buckets.n)
+		return 0;
+	if (!rd->s3_port || !r->ids.n)
+		return lab_err_set(err, LAB_EINPUT, "service '%s' has x-buckets but no x-ready s3 probe to reach it",
+				   r->svc->name);
+	cJSON *in = NULL;
+	int rc = lab_engine_container_inspect(e, r->ids.v[0], &in, err);
+	if (rc < 0)
+		return rc;
+	int port = 0;
+	char *host = probe_address(in, rd->s3_port, &port);
+	cJSON_Delete(in);
+	if (!host)
+		return lab_err_set(err, LAB_ERR, "service '%s': no address for port %d", r->svc->name, rd->s3_port);
+	char *ep = lab_xasprintf(strchr(host, ':') ? "http://[%s]:%d" : "http://%s:%d", host, port);
+	struct lab_s3 s3 = {ep, rd->s3_access_key, rd->s3_secret_key, rd->s3_region, 10000};
+	for (size_t i = 0; i < r->svc->buckets.n && rc == 0; i++) {
+		rc = lab_s3_create_bucket(&s3, r->svc->buckets.v[i], err);
+		if (rc < 0)
+			lab_err_prefix(err, "service '%s'", r->svc->name);
+	}
+	if (rc == 0)
+		say(u, "%s | buckets ready: %zu", r->svc->name, r->svc->buckets.n);
+	free(ep);
+	free(host);
+	return rc;
+}
+
 static void *service_worker(void *arg)
 {
 	struct svc_run *r = arg;
@@ -615,9 +675,7 @@ static void *service_worker(void *arg)
 		if ((size_t)ready == r->ids.n) {
 			final = completed == ready && ready > 0 ? SVC_COMPLETED : SVC_READY;
 			r->health = lab_xstrdup(final == SVC_COMPLETED ? "completed"
-					       : r->svc->ready.tcp_port || r->svc->ready.http_port ||
-							 r->svc->ready.pg_port || r->svc->ready.log_regex
-						 ? "ready"
+					       : has_probe(&r->svc->ready) ? "ready"
 					       : r->svc->healthcheck.present && !r->svc->healthcheck.disable
 						 ? "healthy"
 						 : "running");
@@ -632,6 +690,10 @@ static void *service_worker(void *arg)
 		}
 		struct timespec ts = {0, POLL_MS * 1000000L};
 		nanosleep(&ts, NULL);
+	}
+	if (create_buckets(u, r, e, &r->err) < 0) {
+		final = SVC_FAILED;
+		goto done;
 	}
 	r->t_ready = cmd_now() - u->t0;
 	set_endpoint(r, e);

@@ -13,7 +13,9 @@
 
 #include <curl/curl.h>
 #include <libpq-fe.h>
+#include <librdkafka/rdkafka.h>
 
+#include "../s3/s3.h"
 #include "../util/buf.h"
 
 int lab_probe_tcp(const char *host, int port, int timeout_ms, struct lab_err *err)
@@ -191,5 +193,59 @@ int lab_probe_log(struct lab_engine *e, const char *container_id, const char *re
 		rc = lab_err_set(err, LAB_ERR, "no log line matches '%s' yet", regex);
 	regfree(&lm.re);
 	lab_buf_release(&lm.line);
+	return rc;
+}
+
+static void kafka_quiet_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	/* connection refused while the broker starts is expected: say nothing */
+}
+
+int lab_probe_kafka(const char *bootstrap, int want_brokers, int timeout_ms, struct lab_err *err)
+{
+	char errstr[512];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char tmo[16];
+	snprintf(tmo, sizeof(tmo), "%d", timeout_ms);
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "socket.timeout.ms", tmo, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "log.connection.close", "false", errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+		rd_kafka_conf_destroy(conf);
+		return lab_err_set(err, LAB_EINPUT, "kafka probe '%s': %s", bootstrap, errstr);
+	}
+	rd_kafka_conf_set_log_cb(conf, kafka_quiet_log);
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+	if (!rk) {
+		rd_kafka_conf_destroy(conf);
+		return lab_err_set(err, LAB_ERR, "kafka probe '%s': %s", bootstrap, errstr);
+	}
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, NULL, &md, timeout_ms);
+	int rc = 0;
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+		rc = lab_err_set(err, LAB_ERR, "kafka metadata from %s: %s", bootstrap, rd_kafka_err2str(e));
+	else if (md->broker_cnt < want_brokers)
+		rc = lab_err_set(err, LAB_ERR, "kafka metadata from %s lists %d of %d brokers", bootstrap,
+				 md->broker_cnt, want_brokers);
+	if (md)
+		rd_kafka_metadata_destroy(md);
+	rd_kafka_destroy(rk);
+	return rc;
+}
+
+int lab_probe_s3(const char *endpoint, const char *access_key, const char *secret_key,
+		 const char *region, int timeout_ms, struct lab_err *err)
+{
+	struct lab_s3 s3 = {endpoint, access_key, secret_key, region, timeout_ms};
+	long status = 0;
+	struct lab_buf resp = LAB_BUF_INIT;
+	int rc = lab_s3_request(&s3, "GET", "/", NULL, 0, &status, &resp, err);
+	if (rc == 0 && status != 200) {
+		char *code = lab_s3_xml_field(lab_buf_cstr(&resp), "Code");
+		rc = lab_err_set(err, LAB_ERR, "GET %s/: status %ld%s%s", endpoint, status, code ? " " : "",
+				 code ? code : "");
+		free(code);
+	}
+	lab_buf_release(&resp);
 	return rc;
 }

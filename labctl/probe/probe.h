@@ -24,6 +24,17 @@ int lab_probe_http(const char *url, int expect_status, int timeout_ms, struct la
 int lab_probe_postgres(const char *host, int port, const char *user, const char *password,
 		       const char *dbname, int timeout_ms, struct lab_err *err);
 
+/* Kafka: a metadata request (librdkafka) through bootstrap ("host:port")
+ * answers and lists at least want_brokers brokers. The brokers listed are
+ * what the cluster advertises, so this also checks the listener's
+ * advertised address is reachable from here. */
+int lab_probe_kafka(const char *bootstrap, int want_brokers, int timeout_ms, struct lab_err *err);
+
+/* S3: a SigV4-signed ListBuckets (GET /) at endpoint ("http://host:port")
+ * answers 200. */
+int lab_probe_s3(const char *endpoint, const char *access_key, const char *secret_key,
+		 const char *region, int timeout_ms, struct lab_err *err);
+
 /* A line of the container's logs (stdout or stderr, last 1000 lines)
  * matches the POSIX extended regex. */
 int lab_probe_log(struct lab_engine *e, const char *container_id, const char *regex,

@@ -1,0 +1,114 @@
+#include "s3.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+struct s3_body {
+	const char *data;
+	size_t len, off;
+};
+
+static size_t s3_read(char *buf, size_t size, size_t n, void *ud)
+{
+	struct s3_body *b = ud;
+	size_t want = size * n, left = b->len - b->off;
+	if (want > left)
+		want = left;
+	memcpy(buf, b->data + b->off, want);
+	b->off += want;
+	return want;
+}
+
+static size_t s3_write(char *p, size_t size, size_t n, void *ud)
+{
+	struct lab_buf *b = ud;
+	if (!b)
+		return size * n;
+	return lab_buf_append(b, p, size * n) < 0 ? 0 : size * n;
+}
+
+int lab_s3_request(const struct lab_s3 *s3, const char *method, const char *path, const void *body,
+		   size_t body_len, long *status, struct lab_buf *resp, struct lab_err *err)
+{
+	CURL *c = curl_easy_init();
+	if (!c)
+		return lab_err_set(err, LAB_ERR, "curl_easy_init failed");
+	char *url = lab_xasprintf("%s%s", s3->endpoint, path);
+	char *sigv4 = lab_xasprintf("aws:amz:%s:s3", s3->region ? s3->region : "us-east-1");
+	char *userpwd = lab_xasprintf("%s:%s", s3->access_key, s3->secret_key);
+	struct s3_body b = {body, body_len, 0};
+	struct curl_slist *hdrs = curl_slist_append(NULL, "Expect:");
+	if (resp && !resp->max)
+		resp->max = 64u << 20;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, s3->timeout_ms ? s3->timeout_ms : 10000L);
+	curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4);
+	curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s3_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+	if (strcmp(method, "PUT") == 0) {
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, s3_read);
+		curl_easy_setopt(c, CURLOPT_READDATA, &b);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body_len);
+	} else if (strcmp(method, "HEAD") == 0) {
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	} else if (strcmp(method, "GET") != 0) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	}
+	CURLcode cc = curl_easy_perform(c);
+	int rc = 0;
+	if (cc != CURLE_OK)
+		rc = lab_err_set(err, LAB_ERR, "%s %s: %s", method, url, curl_easy_strerror(cc));
+	else if (status)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	free(url);
+	free(sigv4);
+	free(userpwd);
+	return rc;
+}
+
+char *lab_s3_xml_field(const char *xml, const char *field)
+{
+	if (!xml)
+		return NULL;
+	char open[64], close[64];
+	snprintf(open, sizeof(open), "<%s>", field);
+	snprintf(close, sizeof(close), "</%s>", field);
+	const char *a = strstr(xml, open);
+	if (!a)
+		return NULL;
+	a += strlen(open);
+	const char *z = strstr(a, close);
+	return z ? lab_xstrndup(a, (size_t)(z - a)) : NULL;
+}
+
+int lab_s3_create_bucket(const struct lab_s3 *s3, const char *bucket, struct lab_err *err)
+{
+	struct lab_buf resp = LAB_BUF_INIT;
+	long status = 0;
+	char *path = lab_xasprintf("/%s", bucket);
+	int rc = lab_s3_request(s3, "PUT", path, "", 0, &status, &resp, err);
+	if (rc == 0 && status != 200) {
+		char *code = lab_s3_xml_field(lab_buf_cstr(&resp), "Code");
+		char *msg = lab_s3_xml_field(lab_buf_cstr(&resp), "Message");
+		if (status == 409 && code && strcmp(code, "BucketAlreadyOwnedByYou") == 0)
+			rc = 0;
+		else
+			rc = lab_err_set(err, LAB_ERR, "create bucket '%s': PUT %s%s: %ld %s%s%s", bucket, s3->endpoint,
+					 path, status, code ? code : "", msg ? ": " : "", msg ? msg : "");
+		free(code);
+		free(msg);
+	}
+	free(path);
+	lab_buf_release(&resp);
+	return rc;
+}

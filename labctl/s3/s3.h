@@ -1,0 +1,39 @@
+/* A minimal S3 client: path-style requests signed with AWS Signature
+ * Version 4 by libcurl (CURLOPT_AWS_SIGV4, "aws:amz:<region>:s3"), for
+ * readiness probes, bucket creation and checks. Endpoints are
+ * "http://host:port"; objects are addressed as /<bucket>/<key>.
+ * Reference: Amazon S3 API Reference (CreateBucket, ListBuckets,
+ * PutObject, GetObject, ListObjectsV2). */
+#ifndef LAB_S3_H
+#define LAB_S3_H
+
+#include <stddef.h>
+
+#include "../util/buf.h"
+#include "../util/err.h"
+
+struct lab_s3 {
+	const char *endpoint;   /* "http://127.0.0.1:9000" */
+	const char *access_key;
+	const char *secret_key;
+	const char *region;     /* NULL = "us-east-1" */
+	long timeout_ms;        /* per request; 0 = 10000 */
+};
+
+/* One signed request: method, path ("/" or "/bucket" or "/bucket/key",
+ * query appended as given), optional body. *status gets the HTTP status;
+ * resp (may be NULL) the body (capped at 64 MiB). Returns 0 when the
+ * request got an answer (any status); LAB_ERR with "METHOD URL: <curl
+ * error>" when it did not. */
+int lab_s3_request(const struct lab_s3 *s3, const char *method, const char *path, const void *body,
+		   size_t body_len, long *status, struct lab_buf *resp, struct lab_err *err);
+
+/* PUT /bucket. Returns 0 when created or already owned by us
+ * (BucketAlreadyOwnedByYou); LAB_ERR with the status and S3's <Code>
+ * and <Message> otherwise. */
+int lab_s3_create_bucket(const struct lab_s3 *s3, const char *bucket, struct lab_err *err);
+
+/* "<Code>...</Code>" of an S3 XML error body (caller frees), or NULL. */
+char *lab_s3_xml_field(const char *xml, const char *field);
+
+#endif
