@@ -8,11 +8,13 @@
  *    readiness every 50 ms until ready or its timeout
  * 5. a table: service, replicas, state, endpoint, seconds to ready
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -104,6 +106,51 @@ static void on_progress(const char *line, int final, void *ud)
 	}
 }
 
+/* Extra CA certificates for builds that download over HTTPS through a
+ * proxy that re-signs TLS: the PEM files of $LABCTL_BUILD_CA_CERTS (a file
+ * or a directory), else those the host itself added to its trust store
+ * (/usr/local/share/ca-certificates/\*.crt, Debian's place for them).
+ * Passed as the build argument EXTRA_CA_CERTS, which our Dockerfiles trust
+ * in their download stages only. NULL when there are none. */
+static char *build_ca_certs(void)
+{
+	const char *env = getenv("LABCTL_BUILD_CA_CERTS");
+	const char *src = env ? env : "/usr/local/share/ca-certificates";
+	struct lab_buf pem = LAB_BUF_INIT;
+	struct stat st;
+	if (!*src || stat(src, &st) < 0)
+		return NULL;
+	struct lab_strv files = LAB_STRV_INIT;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(src);
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			size_t n = strlen(de->d_name);
+			if (n > 4 && (strcmp(de->d_name + n - 4, ".crt") == 0 || strcmp(de->d_name + n - 4, ".pem") == 0))
+				lab_strv_pushf(&files, "%s/%s", src, de->d_name);
+		}
+		if (d)
+			closedir(d);
+	} else {
+		lab_strv_push(&files, src);
+	}
+	for (size_t i = 0; i < files.n; i++) {
+		FILE *f = fopen(files.v[i], "r");
+		char chunk[4096];
+		size_t n;
+		while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			lab_buf_append(&pem, chunk, n);
+		if (f)
+			fclose(f);
+	}
+	lab_strv_free(&files);
+	if (!pem.len || !strstr(lab_buf_cstr(&pem), "BEGIN CERTIFICATE")) {
+		lab_buf_release(&pem);
+		return NULL;
+	}
+	return lab_buf_detach(&pem);
+}
+
 static int ensure_image(struct up *u, struct svc_run *r, int force_build, struct lab_err *err)
 {
 	struct lab_service *s = r->svc;
@@ -131,11 +178,17 @@ static int ensure_image(struct up *u, struct svc_run *r, int force_build, struct
 	double t = cmd_now();
 	if (s->has_build) {
 		say(u, "%s | building image '%s' from %s", s->name, name, s->build_context);
-		struct lab_strv labels = LAB_STRV_INIT;
+		struct lab_strv labels = LAB_STRV_INIT, args = LAB_STRV_INIT;
 		lab_strv_pushf(&labels, "%s=%s", LAB_LABEL_LAB, u->lab->project);
-		rc = lab_engine_image_build(u->engine, s->build_context, s->build_dockerfile, name,
-					    &s->build_args, &labels, s->build_target, on_progress, &pc, err);
+		lab_strv_copy(&args, &s->build_args);
+		char *ca = lab_strv_find_key(&args, "EXTRA_CA_CERTS") < 0 ? build_ca_certs() : NULL;
+		if (ca)
+			lab_strv_pushf(&args, "EXTRA_CA_CERTS=%s", ca);
+		free(ca);
+		rc = lab_engine_image_build(u->engine, s->build_context, s->build_dockerfile, name, &args, &labels,
+					    s->build_target, on_progress, &pc, err);
 		lab_strv_free(&labels);
+		lab_strv_free(&args);
 	} else {
 		say(u, "%s | pulling image '%s'", s->name, name);
 		rc = lab_engine_image_pull(u->engine, name, on_progress, &pc, err);

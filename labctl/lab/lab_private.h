@@ -91,6 +91,8 @@ int lab_ld_duration(struct lab_ld *L, const struct lab_node *n, const char *key,
 int lab_ld_strlist(struct lab_ld *L, const struct lab_node *n, const char *key, int allow_str,
 		   struct lab_strv *out);
 /* The name from allowed closest to key when close enough, or NULL. */
+/* S3 bucket naming rules: 3-63 characters of [a-z0-9.-], alphanumeric at both ends. */
+int lab_ld_bucket_name_ok(const char *b);
 const char *lab_ld_suggest(const char *key, const char *const *allowed, size_t n_allowed);
 
 /* Convert one service (key node, value node) of a file whose directory is

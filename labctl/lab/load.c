@@ -51,7 +51,7 @@ struct lab_ld {
 
 static const char *const top_keys[] = {
 	"version", "name", "lab", "include", "services", "volumes", "networks",
-	"credentials", "jobs", "checks", "datasets", "params", NULL,
+	"credentials", "buckets", "jobs", "checks", "datasets", "params", NULL,
 };
 static const char *const include_top_keys[] = {
 	"version", "name", "include", "services", "volumes", "networks", "credentials", NULL,
@@ -363,6 +363,30 @@ static void ld_credentials(struct lab_ld *L, const struct lab_node *n)
 					    names.v[i]);
 			else if (lab_strv_find(&L->lab->credentials, names.v[i]) < 0)
 				lab_strv_push(&L->lab->credentials, names.v[i]);
+		}
+	}
+	lab_strv_free(&names);
+}
+
+/* buckets: in the lab file: made in the lab's object store, the first
+ * service with an x-ready s3 probe (so that a shared object store fragment
+ * serves labs that each want their own buckets). */
+static void ld_lab_buckets(struct lab_ld *L, const struct lab_node *n)
+{
+	struct lab_strv names = LAB_STRV_INIT;
+	struct lab_service *store = NULL;
+	for (size_t i = 0; i < L->lab->n_services && !store; i++)
+		if (L->lab->services[i].ready.s3_port)
+			store = &L->lab->services[i];
+	if (lab_ld_strlist(L, n, "buckets", 0, &names) == 0) {
+		if (!store && names.n)
+			lab_ld_diag(L, &n->mark, "buckets declared but no service has an x-ready s3 probe to make them in");
+		for (size_t i = 0; store && i < names.n; i++) {
+			if (!lab_ld_bucket_name_ok(names.v[i]))
+				lab_ld_diag(L, &n->kids[i]->mark,
+					    "invalid bucket name '%s': 3-63 characters of a-z, 0-9, '.' and '-'", names.v[i]);
+			else if (lab_strv_find(&store->buckets, names.v[i]) < 0)
+				lab_strv_push(&store->buckets, names.v[i]);
 		}
 	}
 	lab_strv_free(&names);
@@ -730,6 +754,11 @@ int lab_load(struct lab **out, const char *path, const struct lab_load_opts *opt
 			ld_resources(&L, x, "networks", network_keys, 1);
 		if ((x = lab_node_get(L.srcs[i].root, "version")))
 			lab_ld_str(&L, x, "version");
+	}
+	{
+		const struct lab_node *b = lab_node_get(L.srcs[0].root, "buckets");
+		if (b)
+			ld_lab_buckets(&L, b);
 	}
 	lab_ld_validate(&L, lab);
 report:

@@ -861,7 +861,7 @@ static void ld_ready(struct lab_ld *L, const struct lab_node *key, const struct 
 
 /* S3 bucket naming rules (AWS "Bucket naming rules"): 3-63 characters of
  * [a-z0-9.-], starting and ending with a letter or digit. */
-static int bucket_name_ok(const char *b)
+int lab_ld_bucket_name_ok(const char *b)
 {
 	size_t n = strlen(b);
 	if (n < 3 || n > 63 || !isalnum((unsigned char)b[0]) || !isalnum((unsigned char)b[n - 1]))
@@ -881,7 +881,7 @@ static void ld_buckets(struct lab_ld *L, const struct lab_node *n, struct lab_se
 		const char *name = lab_ld_str(L, b, "x-buckets");
 		if (!name)
 			continue;
-		if (!bucket_name_ok(name))
+		if (!lab_ld_bucket_name_ok(name))
 			lab_ld_diag(L, &b->mark, "invalid bucket name '%s': 3-63 characters of a-z, 0-9, '.' and '-'",
 				    name);
 		else

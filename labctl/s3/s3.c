@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 
 struct s3_body {
 	const char *data;
@@ -40,7 +41,16 @@ int lab_s3_request(const struct lab_s3 *s3, const char *method, const char *path
 	char *sigv4 = lab_xasprintf("aws:amz:%s:s3", s3->region ? s3->region : "us-east-1");
 	char *userpwd = lab_xasprintf("%s:%s", s3->access_key, s3->secret_key);
 	struct s3_body b = {body, body_len, 0};
+	/* SigV4 for S3 needs the payload's SHA-256 in x-amz-content-sha256;
+	   curl 7.88 signs the header when given but does not add it */
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char hash_hdr[128] = "x-amz-content-sha256: ";
+	EVP_Digest(body ? body : "", body ? body_len : 0, md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned int i = 0; i < mdlen && i < 32; i++)
+		snprintf(hash_hdr + 22 + 2 * i, 3, "%02x", md[i]);
 	struct curl_slist *hdrs = curl_slist_append(NULL, "Expect:");
+	hdrs = curl_slist_append(hdrs, hash_hdr);
 	if (resp && !resp->max)
 		resp->max = 64u << 20;
 	curl_easy_setopt(c, CURLOPT_URL, url);

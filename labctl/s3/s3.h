@@ -2,6 +2,8 @@
  * Version 4 by libcurl (CURLOPT_AWS_SIGV4, "aws:amz:<region>:s3"), for
  * readiness probes, bucket creation and checks. Endpoints are
  * "http://host:port"; objects are addressed as /<bucket>/<key>.
+ * The payload SHA-256 goes in x-amz-content-sha256 ("Authenticating
+ * Requests: Using the Authorization Header (AWS Signature Version 4)").
  * Reference: Amazon S3 API Reference (CreateBucket, ListBuckets,
  * PutObject, GetObject, ListObjectsV2). */
 #ifndef LAB_S3_H
