@@ -1,9 +1,15 @@
 #include "harness.h"
 
+#include <criterion/criterion.h>
+#include <criterion/hooks.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -153,7 +159,10 @@ void it_lab_write(struct it_lab *lab, const char *yaml)
 
 void it_lab_make(struct it_lab *lab, const char *name, const char *yaml)
 {
-	snprintf(lab->project, sizeof(lab->project), "it%d-%s", (int)getpid(), name);
+	/* Criterion runs each test in a worker whose parent is the runner:
+	   the runner's pid names this run, and its hook below removes what a
+	   failed assertion left behind */
+	snprintf(lab->project, sizeof(lab->project), "it%d-%s", (int)getppid(), name);
 	char tmpl[] = "/tmp/labctl-it-XXXXXX";
 	if (!mkdtemp(tmpl))
 		abort();
@@ -188,6 +197,18 @@ void it_lab_cleanup(struct it_lab *lab)
 	it_run_free(&r);
 }
 
+int it_free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
+		abort();
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
 static int count(const char *what, const char *project)
 {
 	char *out = it_sh("docker %s -q --filter label=io.labctl.lab=%s", what, project);
@@ -216,4 +237,21 @@ char *it_container_id(const char *project, const char *service, int replica)
 	return it_sh("docker ps -aq --no-trunc --filter label=io.labctl.lab=%s --filter label=io.labctl.service=%s "
 		     "--filter label=io.labctl.replica=%d",
 		     project, service, replica);
+}
+
+/* After all tests, in the runner: remove every lab of this run that a
+ * test aborted by a failed assertion did not clean up. */
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+	(void)stats;
+	struct it_run r;
+	it_run(&r,
+	       "ids=$(docker ps -aq --filter label=io.labctl.lab --format '{{.ID}} {{.Label \"io.labctl.lab\"}}' "
+	       "| awk '$2 ~ /^it%d-/ {print $1}'); [ -z \"$ids\" ] || docker rm -f -v $ids;"
+	       "ids=$(docker network ls --filter label=io.labctl.lab --format '{{.ID}} {{.Label \"io.labctl.lab\"}}' "
+	       "| awk '$2 ~ /^it%d-/ {print $1}'); [ -z \"$ids\" ] || docker network rm $ids;"
+	       "ids=$(docker volume ls --filter label=io.labctl.lab --format '{{.Name}} {{.Label \"io.labctl.lab\"}}' "
+	       "| awk '$2 ~ /^it%d-/ {print $1}'); [ -z \"$ids\" ] || docker volume rm $ids",
+	       (int)getpid(), (int)getpid(), (int)getpid());
+	it_run_free(&r);
 }

@@ -50,6 +50,10 @@ void it_labctl_run(struct it_run *r, const struct it_lab *lab, const char *fmt, 
  * and the temp dir. */
 void it_lab_cleanup(struct it_lab *lab);
 
+/* A TCP port free on 127.0.0.1 right now (for services that must
+ * advertise their published port, like Kafka's host listener). */
+int it_free_port(void);
+
 /* Counts of engine objects carrying io.labctl.lab=<project>. */
 int it_count_containers(const char *project);
 int it_count_networks(const char *project);
