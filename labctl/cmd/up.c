@@ -18,6 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
+#include "../engine/context.h"
 #include "../plan/plan.h"
 #include "../probe/probe.h"
 #include "../s3/s3.h"
@@ -151,22 +154,77 @@ static char *build_ca_certs(void)
 	return lab_buf_detach(&pem);
 }
 
+/* What an image built for s depends on: the context's content hash, the
+ * Dockerfile's name, the target and the build arguments (but not
+ * EXTRA_CA_CERTS, which only opens the way to the network). */
+static int image_build_hash(char out[65], const struct lab_service *s, struct lab_err *err)
+{
+	char ctx[65];
+	int rc = lab_context_hash(ctx, s->build_context, s->build_dockerfile, err);
+	if (rc < 0)
+		return rc;
+	struct lab_buf key = LAB_BUF_INIT;
+	lab_buf_printf(&key, "%s\n%s\n%s\n", ctx, s->build_dockerfile ? s->build_dockerfile : "Dockerfile",
+		       s->build_target ? s->build_target : "");
+	for (size_t i = 0; i < s->build_args.n; i++)
+		if (strncmp(s->build_args.v[i], "EXTRA_CA_CERTS=", 15) != 0)
+			lab_buf_printf(&key, "%s\n", s->build_args.v[i]);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_Digest(key.data, key.len, md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned int i = 0; i < 32 && i < mdlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[64] = '\0';
+	lab_buf_release(&key);
+	return 0;
+}
+
 static int ensure_image(struct up *u, struct svc_run *r, int force_build, struct lab_err *err)
 {
 	struct lab_service *s = r->svc;
 	char *name = lab_plan_image_name(u->lab, s);
+	char build_hash[65] = "";
+	const char *why = "not present";
 	int rc = 0;
-	if (!(force_build && s->has_build)) {
+	if (s->has_build) {
+		/* an image built from this very context is current; a changed
+		   Dockerfile or file in the context rebuilds it */
+		rc = image_build_hash(build_hash, s, err);
+		if (rc < 0)
+			goto out;
+		cJSON *img = NULL;
+		char *esc = lab_engine_escape(name), *path = lab_xasprintf("/images/%s/json", esc);
+		struct lab_err ignore = {0};
+		rc = lab_engine_json(u->engine, "GET", path, NULL, &img, &ignore);
+		free(esc);
+		free(path);
+		if (rc == 0) {
+			const cJSON *labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(img, "Config"), "Labels");
+			const char *have = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_BUILD_HASH));
+			if (have && strcmp(have, build_hash) == 0 && !force_build) {
+				r->image_id = lab_xstrdup(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(img, "Id")));
+				cJSON_Delete(img);
+				goto out;
+			}
+			why = force_build ? "--build" : "build context changed";
+		} else if (rc != LAB_ENOTFOUND) {
+			cJSON_Delete(img);
+			rc = lab_err_set(err, rc, "%s", ignore.msg);
+			goto out;
+		}
+		cJSON_Delete(img);
+		rc = 0;
+	} else {
 		rc = lab_engine_image_id(u->engine, name, &r->image_id, err);
 		if (rc == 0 || rc != LAB_ENOTFOUND)
 			goto out;
 	}
 	/* the same image may be shared by several services: built once */
 	for (struct svc_run *o = u->runs; o < u->runs + u->n; o++) {
-		if (o == r)
+		if (o == r || !o->image_id)
 			continue;
 		char *oname = lab_plan_image_name(u->lab, o->svc);
-		int same = strcmp(oname, name) == 0 && o->image_id;
+		int same = strcmp(oname, name) == 0;
 		free(oname);
 		if (same && (o->svc->has_build || !s->has_build)) {
 			r->image_id = lab_xstrdup(o->image_id);
@@ -177,9 +235,10 @@ static int ensure_image(struct up *u, struct svc_run *r, int force_build, struct
 	struct progress_ctx pc = {s->name, cmd_global.tty_err, 0};
 	double t = cmd_now();
 	if (s->has_build) {
-		say(u, "%s | building image '%s' from %s", s->name, name, s->build_context);
+		say(u, "%s | building image '%s' from %s (%s)", s->name, name, s->build_context, why);
 		struct lab_strv labels = LAB_STRV_INIT, args = LAB_STRV_INIT;
 		lab_strv_pushf(&labels, "%s=%s", LAB_LABEL_LAB, u->lab->project);
+		lab_strv_pushf(&labels, "%s=%s", LAB_LABEL_BUILD_HASH, build_hash);
 		lab_strv_copy(&args, &s->build_args);
 		char *ca = lab_strv_find_key(&args, "EXTRA_CA_CERTS") < 0 ? build_ca_certs() : NULL;
 		if (ca)

@@ -2,6 +2,8 @@
  * .dockerignore. */
 #include "context.h"
 
+#include <openssl/evp.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -289,5 +291,56 @@ out:
 	lab_strv_free(&w.pats);
 	free(w.dockerfile);
 	free(dfpath);
+	return rc;
+}
+
+int lab_context_hash(char out[65], const char *dir, const char *dockerfile, struct lab_err *err)
+{
+	struct lab_buf tar = LAB_BUF_INIT;
+	struct archive *a = NULL;
+	EVP_MD_CTX *md = NULL;
+	int rc = lab_context_tar(&tar, dir, dockerfile, err);
+	if (rc < 0)
+		goto out;
+	a = archive_read_new();
+	archive_read_support_format_tar(a);
+	if (archive_read_open_memory(a, tar.data, tar.len) != ARCHIVE_OK) {
+		rc = lab_err_set(err, LAB_ERR, "hash build context '%s': %s", dir, archive_error_string(a));
+		goto out;
+	}
+	md = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	struct archive_entry *e;
+	int r;
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		char meta[64];
+		const char *path = archive_entry_pathname(e), *link = archive_entry_symlink(e);
+		snprintf(meta, sizeof(meta), "\n%o %lld\n", (unsigned)archive_entry_mode(e),
+			 (long long)archive_entry_size(e));
+		EVP_DigestUpdate(md, path, strlen(path) + 1);
+		EVP_DigestUpdate(md, meta, strlen(meta));
+		if (link)
+			EVP_DigestUpdate(md, link, strlen(link) + 1);
+		const void *buf;
+		size_t len;
+		la_int64_t off;
+		while (archive_read_data_block(a, &buf, &len, &off) == ARCHIVE_OK)
+			EVP_DigestUpdate(md, buf, len);
+	}
+	if (r != ARCHIVE_EOF) {
+		rc = lab_err_set(err, LAB_ERR, "hash build context '%s': %s", dir, archive_error_string(a));
+		goto out;
+	}
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+	EVP_DigestFinal_ex(md, digest, &dlen);
+	for (unsigned int i = 0; i < 32 && i < dlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", digest[i]);
+	out[64] = '\0';
+out:
+	EVP_MD_CTX_free(md);
+	if (a)
+		archive_read_free(a);
+	lab_buf_release(&tar);
 	return rc;
 }

@@ -17,6 +17,12 @@
 int lab_context_tar(struct lab_buf *out, const char *dir, const char *dockerfile,
 		    struct lab_err *err);
 
+/* Content hash of the build context lab_context_tar would send (lowercase
+ * hex SHA-256): every entry's path, type, mode, link target and bytes, in
+ * order; not owners or modification times, so a fresh clone of the same
+ * files hashes the same. Errors as lab_context_tar. */
+int lab_context_hash(char out[65], const char *dir, const char *dockerfile, struct lab_err *err);
+
 /* 1 when rel (a path relative to the context, '/'-separated) is left out by
  * the .dockerignore patterns in pats ("!" prefix = negation), else 0. */
 int lab_context_ignored(const struct lab_strv *pats, const char *rel);

@@ -22,6 +22,8 @@
 #define LAB_LABEL_HASH "io.labctl.config-hash"
 #define LAB_LABEL_NETWORK "io.labctl.network"
 #define LAB_LABEL_VOLUME "io.labctl.volume"
+/* On images labctl builds: content hash of what they were built from. */
+#define LAB_LABEL_BUILD_HASH "io.labctl.build-hash"
 
 /* Dependency waves: wave[i] is the wave (0-based) of lab->services[i]; a
  * service's wave is one more than the highest wave of what it depends on.

@@ -167,3 +167,49 @@ Test(lifecycle, replicas_scale_up_and_down)
 	cr_expect_eq(it_count_containers(lab.project), 1);
 	it_lab_cleanup(&lab);
 }
+
+Test(lifecycle, changed_build_context_rebuilds_and_recreates_only_that_service)
+{
+	struct it_lab lab;
+	struct it_run r;
+	it_lab_make(&lab, "rebuild",
+		    "services:\n"
+		    "  built:\n"
+		    "    build: ./ctx\n"
+		    "    command: [\"sh\", \"-c\", \"trap 'exit 0' TERM; sleep infinity & wait\"]\n"
+		    "  other:\n"
+		    "    image: debian:bookworm-slim\n"
+		    "    command: [\"sh\", \"-c\", \"trap 'exit 0' TERM; sleep infinity & wait\"]\n");
+	it_run(&r, "mkdir -p %s/ctx && printf 'FROM debian:bookworm-slim\\nCOPY greeting /greeting\\n' > %s/ctx/Dockerfile "
+		   "&& echo one > %s/ctx/greeting",
+	       lab.dir, lab.dir, lab.dir);
+	it_run_free(&r);
+	it_labctl_run(&r, &lab, "up '%s'", lab.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "building image"), "first up builds: %s", r.err);
+	it_run_free(&r);
+	char *built1 = it_container_id(lab.project, "built", 1), *other1 = it_container_id(lab.project, "other", 1);
+
+	/* same context, touched (a fresh clone has new mtimes): no rebuild */
+	it_run(&r, "touch %s/ctx/greeting", lab.dir);
+	it_run_free(&r);
+	it_labctl_run(&r, &lab, "up '%s'", lab.dir);
+	cr_expect(!strstr(r.err, "building image") && strstr(r.err, "nothing changed"), "%s", r.err);
+	it_run_free(&r);
+
+	it_run(&r, "echo two > %s/ctx/greeting", lab.dir);
+	it_run_free(&r);
+	it_labctl_run(&r, &lab, "up '%s'", lab.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "build context changed"), "%s", r.err);
+	it_run_free(&r);
+	char *built2 = it_container_id(lab.project, "built", 1), *other2 = it_container_id(lab.project, "other", 1);
+	cr_expect_str_neq(built2, built1, "the rebuilt service is recreated");
+	cr_expect_str_eq(other2, other1, "the other service is kept");
+	char *content = it_sh("docker exec %s cat /greeting", built2);
+	cr_expect_str_eq(content, "two");
+	free(content), free(built1), free(built2), free(other1), free(other2);
+	it_run(&r, "docker rmi -f %s-built >/dev/null 2>&1", lab.project);
+	it_run_free(&r);
+	it_lab_cleanup(&lab);
+}
