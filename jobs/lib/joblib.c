@@ -1,0 +1,329 @@
+#include "joblib.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <zlib.h>
+
+const char *job_env(const char *name, const char *dflt)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : dflt;
+}
+
+int job_rank(void)
+{
+	return atoi(job_env("LAB_RANK", "0"));
+}
+
+int job_world(void)
+{
+	int w = atoi(job_env("LAB_WORLD_SIZE", "1"));
+	return w > 0 ? w : 1;
+}
+
+struct job_lines {
+	gzFile gz;
+	char *buf;
+	size_t cap;
+};
+
+struct job_lines *job_lines_open(const char *path)
+{
+	gzFile gz = gzopen(path, "rb");
+	if (!gz)
+		return NULL;
+	gzbuffer(gz, 1 << 17);
+	struct job_lines *l = calloc(1, sizeof(*l));
+	l->gz = gz;
+	l->cap = 4096;
+	l->buf = malloc(l->cap);
+	return l;
+}
+
+int job_lines_next(struct job_lines *l, char **line, size_t *len)
+{
+	size_t n = 0;
+	for (;;) {
+		if (!gzgets(l->gz, l->buf + n, (int)(l->cap - n))) {
+			int e;
+			gzerror(l->gz, &e);
+			if (e != Z_OK && e != Z_STREAM_END)
+				return -1;
+			if (n == 0)
+				return 0;
+			break;
+		}
+		n += strlen(l->buf + n);
+		if (n > 0 && l->buf[n - 1] == '\n')
+			break;
+		if (n + 1 >= l->cap) {
+			l->cap *= 2;
+			l->buf = realloc(l->buf, l->cap);
+		}
+	}
+	while (n > 0 && (l->buf[n - 1] == '\n' || l->buf[n - 1] == '\r'))
+		l->buf[--n] = '\0';
+	*line = l->buf;
+	*len = n;
+	return 1;
+}
+
+int64_t job_lines_offset(struct job_lines *l)
+{
+	return (int64_t)gzoffset(l->gz);
+}
+
+void job_lines_close(struct job_lines *l)
+{
+	if (!l)
+		return;
+	gzclose(l->gz);
+	free(l->buf);
+	free(l);
+}
+
+int job_csv_split(char *line, char **fields, int max)
+{
+	int n = 0;
+	char *p = line;
+	for (;;) {
+		if (n >= max)
+			return n;
+		if (*p == '"') {
+			char *out = ++p;
+			fields[n++] = out;
+			for (;;) {
+				if (*p == '\0')
+					return -1;
+				if (*p == '"') {
+					if (p[1] == '"') {
+						*out++ = '"';
+						p += 2;
+						continue;
+					}
+					p++;
+					break;
+				}
+				*out++ = *p++;
+			}
+			*out = '\0';
+			/* skip to the separator */
+			while (*p && *p != ',')
+				p++;
+		} else {
+			fields[n++] = p;
+			while (*p && *p != ',')
+				p++;
+		}
+		if (*p == '\0') {
+			return n;
+		}
+		*p++ = '\0';
+	}
+}
+
+int64_t job_parse_time_ms(const char *s)
+{
+	struct tm tm = {0};
+	int sec = 0;
+	if (sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+		   &sec) < 5 &&
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+		   &sec) < 5)
+		return -1;
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || sec > 60)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_sec = sec;
+	return (int64_t)timegm(&tm) * 1000;
+}
+
+void job_format_time(int64_t ms, char *iso, char *day)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	if (iso)
+		strftime(iso, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (day)
+		strftime(day, 11, "%Y-%m-%d", &tm);
+}
+
+int job_parse_flight(char *line, struct job_flight *f)
+{
+	char *fld[6];
+	if (job_csv_split(line, fld, 6) != 5)
+		return -1;
+	char *end;
+	if (strlen(fld[0]) >= sizeof(f->date))
+		return -1;
+	f->event_ms = job_parse_time_ms(fld[0]);
+	if (f->event_ms < 0)
+		return -1;
+	strcpy(f->date, fld[0]);
+	f->delay_min = (int)strtol(fld[1], &end, 10);
+	if (end == fld[1] || *end)
+		return -1;
+	f->distance_mi = (int)strtol(fld[2], &end, 10);
+	if (end == fld[2] || *end)
+		return -1;
+	if (!*fld[3] || strlen(fld[3]) >= sizeof(f->origin) || !*fld[4] || strlen(fld[4]) >= sizeof(f->dest))
+		return -1;
+	strcpy(f->origin, fld[3]);
+	strcpy(f->dest, fld[4]);
+	return 0;
+}
+
+static int airport_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct job_airport *)a)->iata, ((const struct job_airport *)b)->iata);
+}
+
+int job_airports_load(struct job_airports *a, const char *path)
+{
+	memset(a, 0, sizeof(*a));
+	struct job_lines *l = job_lines_open(path);
+	if (!l)
+		return -1;
+	char *line;
+	size_t len, cap = 0;
+	int first = 1, rc;
+	while ((rc = job_lines_next(l, &line, &len)) == 1) {
+		char *f[8];
+		if (first) {
+			first = 0;
+			continue;
+		}
+		if (job_csv_split(line, f, 8) != 7 || !*f[0] || strlen(f[0]) >= 8)
+			continue;
+		if (a->n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			a->v = realloc(a->v, cap * sizeof(*a->v));
+		}
+		struct job_airport *ap = &a->v[a->n++];
+		strcpy(ap->iata, f[0]);
+		ap->name = strdup(f[1]);
+		ap->city = strdup(f[2]);
+		ap->state = strdup(f[3]);
+		ap->country = strdup(f[4]);
+		ap->latitude = atof(f[5]);
+		ap->longitude = atof(f[6]);
+	}
+	job_lines_close(l);
+	if (rc < 0) {
+		job_airports_free(a);
+		errno = EIO;
+		return -1;
+	}
+	qsort(a->v, a->n, sizeof(*a->v), airport_cmp);
+	return 0;
+}
+
+const struct job_airport *job_airport_find(const struct job_airports *a, const char *iata)
+{
+	struct job_airport key;
+	snprintf(key.iata, sizeof(key.iata), "%s", iata);
+	return bsearch(&key, a->v, a->n, sizeof(*a->v), airport_cmp);
+}
+
+void job_airports_free(struct job_airports *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->v[i].name);
+		free(a->v[i].city);
+		free(a->v[i].state);
+		free(a->v[i].country);
+	}
+	free(a->v);
+	memset(a, 0, sizeof(*a));
+}
+
+struct put_body {
+	const char *data;
+	size_t len, off;
+};
+
+static size_t put_read(char *buf, size_t size, size_t n, void *ud)
+{
+	struct put_body *b = ud;
+	size_t want = size * n;
+	if (want > b->len - b->off)
+		want = b->len - b->off;
+	memcpy(buf, b->data + b->off, want);
+	b->off += want;
+	return want;
+}
+
+static size_t put_resp(char *p, size_t size, size_t n, void *ud)
+{
+	char *resp = ud;
+	size_t have = strlen(resp), add = size * n;
+	if (have + add < 1023) {
+		memcpy(resp + have, p, add);
+		resp[have + add] = '\0';
+	}
+	return size * n;
+}
+
+int job_s3_put(const char *bucket, const char *key, const void *data, size_t len,
+	       const char *content_type, char *err, size_t errlen)
+{
+	const char *ep = job_env("AWS_ENDPOINT_URL", NULL), *ak = job_env("AWS_ACCESS_KEY_ID", NULL),
+		   *sk = job_env("AWS_SECRET_ACCESS_KEY", NULL), *region = job_env("AWS_REGION", "us-east-1");
+	if (!ep || !ak || !sk) {
+		snprintf(err, errlen, "AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set");
+		return -1;
+	}
+	char url[2048], sigv4[128], userpwd[512], hash_hdr[128] = "x-amz-content-sha256: ", ctype[160];
+	snprintf(url, sizeof(url), "%s/%s/%s", ep, bucket, key);
+	snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:s3", region);
+	snprintf(userpwd, sizeof(userpwd), "%s:%s", ak, sk);
+	snprintf(ctype, sizeof(ctype), "Content-Type: %s", content_type ? content_type : "application/octet-stream");
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned int i = 0; i < mdlen && i < 32; i++)
+		snprintf(hash_hdr + 22 + 2 * i, 3, "%02x", md[i]);
+	struct curl_slist *h = curl_slist_append(NULL, hash_hdr);
+	h = curl_slist_append(h, ctype);
+	h = curl_slist_append(h, "Expect:");
+	struct put_body b = {data, len, 0};
+	char resp[1024] = "";
+	CURL *c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4);
+	curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, put_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, &b);
+	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, put_resp);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	CURLcode cc = curl_easy_perform(c);
+	long status = 0;
+	int rc = 0;
+	if (cc != CURLE_OK) {
+		snprintf(err, errlen, "PUT %s: %s", url, curl_easy_strerror(cc));
+		rc = -1;
+	} else {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		if (status != 200) {
+			snprintf(err, errlen, "PUT %s: status %ld: %.300s", url, status, resp);
+			rc = -1;
+		}
+	}
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return rc;
+}
