@@ -88,6 +88,8 @@ struct lab_ready {
 	int kafka_port;         /* Kafka: a metadata request through this listener
 	                           (librdkafka) answers; 0 = unset */
 	int kafka_brokers;      /* ...and lists at least this many brokers (default 1) */
+	int kafka_internal_port;/* the listener containers use (<service>:<port>), for
+	                           jobs' KAFKA_BOOTSTRAP_SERVERS; 0 = kafka_port */
 	int s3_port;            /* S3: an AWS SigV4-signed ListBuckets answers 200; 0 = unset */
 	char *s3_access_key, *s3_secret_key, *s3_region; /* region default "us-east-1" */
 	long timeout_ms;        /* overall time to ready; default 120000 */
@@ -137,6 +139,32 @@ struct lab_network {
 	struct lab_mark mark;
 };
 
+/* datasets: entry. The full file is looked up by name in a data directory
+ * ($LABCTL_DATA_DIR); the lab ships a small real sample of it. */
+struct lab_dataset {
+	char *name;       /* key in the file; LAB_DATASET_<NAME> in jobs */
+	char *file;       /* file name of the full dataset, e.g. "flights-3m.csv.gz" */
+	char *sample;     /* absolute path of the lab's sample (must exist), or NULL */
+	char *sha256;     /* lowercase hex SHA-256 of the full file, or NULL */
+	struct lab_mark mark;
+};
+
+/* jobs: entry. A C program under <source>/<binary>/ built in the builder
+ * image and run with exec in every replica of service `on`. */
+struct lab_job {
+	char *name;
+	char *binary;            /* directory under source, and the binary's name */
+	char *source;            /* absolute path of the jobs directory (with its
+	                            Makefile); default <lab dir>/../../jobs */
+	char *service;           /* `on:` */
+	int replicas;            /* run on the first N replicas; 0 = all */
+	struct lab_strv args;    /* passed before `labctl run ... -- ARGS` */
+	struct lab_strv env;     /* "KEY=VALUE" */
+	struct lab_strv datasets;/* dataset names it needs */
+	char *description;       /* or NULL */
+	struct lab_mark mark;
+};
+
 struct lab {
 	char *project;           /* lab name: lab.name, else the directory's name
 	                            normalised like Compose ([a-z0-9_-], lowercase) */
@@ -151,6 +179,10 @@ struct lab {
 	struct lab_network *networks;  /* "default" is added when any service uses it */
 	size_t n_networks;
 	struct lab_strv credentials;   /* variable names labctl generates (credentials:) */
+	struct lab_dataset *datasets;
+	size_t n_datasets;
+	struct lab_job *jobs;
+	size_t n_jobs;
 	struct lab_strv files;         /* every file read (lab file, includes, .env);
 	                                  marks point into these strings */
 };
@@ -181,6 +213,10 @@ int lab_load(struct lab **out, const char *path, const struct lab_load_opts *opt
 	     struct lab_err *err);
 
 void lab_free(struct lab *lab);
+
+/* The dataset / job named name, or NULL. */
+struct lab_dataset *lab_find_dataset(const struct lab *lab, const char *name);
+struct lab_job *lab_find_job(const struct lab *lab, const char *name);
 
 /* The service named name, or NULL. */
 struct lab_service *lab_find_service(const struct lab *lab, const char *name);

@@ -70,6 +70,9 @@ char *lab_path_dir(const char *path);
 /* The loader's state, shared by load.c, service.c and validate.c. */
 struct lab_ld;
 
+/* The lab being loaded. */
+struct lab *lab_ld_lab(struct lab_ld *L);
+
 /* Record one diagnostic "file:line:col: message" at m (may be NULL). */
 void lab_ld_diag(struct lab_ld *L, const struct lab_mark *m, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -91,6 +94,15 @@ int lab_ld_duration(struct lab_ld *L, const struct lab_node *n, const char *key,
 int lab_ld_strlist(struct lab_ld *L, const struct lab_node *n, const char *key, int allow_str,
 		   struct lab_strv *out);
 /* The name from allowed closest to key when close enough, or NULL. */
+/* A list of "K=V" / "K", or a map K: V / K: null, appended to out as
+ * "K=V"; from_env: a bare K takes its value from the lookup chain. */
+void lab_ld_kv_list(struct lab_ld *L, const struct lab_node *n, const char *key, struct lab_strv *out,
+		    int from_env);
+/* jobs: and datasets: sections of the lab file (jobs.c); after services. */
+void lab_ld_datasets(struct lab_ld *L, const struct lab_node *n, const char *absdir);
+void lab_ld_jobs(struct lab_ld *L, const struct lab_node *n, const char *absdir);
+void lab_jobs_free(struct lab *lab);
+
 /* S3 bucket naming rules: 3-63 characters of [a-z0-9.-], alphanumeric at both ends. */
 int lab_ld_bucket_name_ok(const char *b);
 const char *lab_ld_suggest(const char *key, const char *const *allowed, size_t n_allowed);

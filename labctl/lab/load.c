@@ -317,11 +317,11 @@ static void ld_interp_tree(struct lab_ld *L, struct lab_node *n)
 	}
 }
 
-/* The top level: sections read later (jobs, checks, datasets, params) are
- * not interpolated until something reads them. */
+/* The top level: sections read later (checks, params) are not
+ * interpolated until something reads them. */
 static void ld_interp_root(struct lab_ld *L, struct lab_node *root)
 {
-	static const char *const later[] = {"jobs", "checks", "datasets", "params"};
+	static const char *const later[] = {"checks", "params"};
 	for (size_t i = 0; i < root->n; i++) {
 		const char *k = root->kids[2 * i]->text;
 		int skip = strncmp(k, "x-", 2) == 0;
@@ -366,6 +366,11 @@ static void ld_credentials(struct lab_ld *L, const struct lab_node *n)
 		}
 	}
 	lab_strv_free(&names);
+}
+
+struct lab *lab_ld_lab(struct lab_ld *L)
+{
+	return L->lab;
 }
 
 /* buckets: in the lab file: made in the lab's object store, the first
@@ -759,6 +764,10 @@ int lab_load(struct lab **out, const char *path, const struct lab_load_opts *opt
 		const struct lab_node *b = lab_node_get(L.srcs[0].root, "buckets");
 		if (b)
 			ld_lab_buckets(&L, b);
+		if ((b = lab_node_get(L.srcs[0].root, "datasets")))
+			lab_ld_datasets(&L, b, L.srcs[0].absdir);
+		if ((b = lab_node_get(L.srcs[0].root, "jobs")))
+			lab_ld_jobs(&L, b, L.srcs[0].absdir);
 	}
 	lab_ld_validate(&L, lab);
 report:
@@ -823,6 +832,7 @@ void lab_free(struct lab *lab)
 	free(lab->networks);
 	lab_strv_free(&lab->credentials);
 	lab_strv_free(&lab->files);
+	lab_jobs_free(lab);
 	free(lab);
 }
 

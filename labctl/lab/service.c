@@ -66,7 +66,7 @@ static const char *const svcnet_keys[] = {
 	"priority", "driver_opts", "gw_priority", NULL,
 };
 static const char *const ready_keys[] = {"tcp", "http", "postgres", "log", "kafka", "s3", "timeout", NULL};
-static const char *const kafka_keys[] = {"port", "brokers", NULL};
+static const char *const kafka_keys[] = {"port", "brokers", "internal_port", NULL};
 static const char *const s3_keys[] = {"port", "access_key", "secret_key", "region", NULL};
 static const char *const http_keys[] = {"port", "path", "status", NULL};
 static const char *const pg_keys[] = {"port", "user", "password", "database", NULL};
@@ -102,8 +102,8 @@ static void env_put(struct lab_ld *L, struct lab_strv *env, const char *entry,
 }
 
 /* list of "K=V" / "K", or map K: V / K: null, into out as "K=V". */
-static void kv_list(struct lab_ld *L, const struct lab_node *n, const char *key,
-		    struct lab_strv *out, int from_env)
+void lab_ld_kv_list(struct lab_ld *L, const struct lab_node *n, const char *key, struct lab_strv *out,
+		    int from_env)
 {
 	if (n->kind == LAB_NODE_SEQ) {
 		for (size_t i = 0; i < n->n; i++) {
@@ -458,7 +458,7 @@ static void ld_build(struct lab_ld *L, const char *absdir, const struct lab_node
 		if (d && !(df = lab_ld_str(L, d, "dockerfile")))
 			return;
 		if (a)
-			kv_list(L, a, "args", &s->build_args, 1);
+			lab_ld_kv_list(L, a, "args", &s->build_args, 1);
 		if (t) {
 			const char *ts = lab_ld_str(L, t, "target");
 			if (ts)
@@ -466,7 +466,7 @@ static void ld_build(struct lab_ld *L, const char *absdir, const struct lab_node
 		}
 		if (lb) {
 			struct lab_strv ignored = LAB_STRV_INIT;
-			kv_list(L, lb, "labels", &ignored, 0);
+			lab_ld_kv_list(L, lb, "labels", &ignored, 0);
 			lab_strv_free(&ignored);
 		}
 	} else if (!(ctx = lab_ld_str(L, n, "build"))) {
@@ -724,7 +724,7 @@ static void ld_deploy(struct lab_ld *L, const struct lab_node *n, struct lab_ser
 	}
 	if ((x = lab_node_get(n, "labels"))) {
 		struct lab_strv ignored = LAB_STRV_INIT;
-		kv_list(L, x, "labels", &ignored, 0);
+		lab_ld_kv_list(L, x, "labels", &ignored, 0);
 		lab_strv_free(&ignored);
 	}
 	static const char *const maps[] = {"resources", "restart_policy", "placement",
@@ -822,10 +822,13 @@ static void ld_ready(struct lab_ld *L, const struct lab_node *key, const struct 
 		} else if (lab_ld_check_keys(L, x, kafka_keys, 0) == 0) {
 			const struct lab_node *p = lab_node_get(x, "port"), *b = lab_node_get(x, "brokers");
 			long brokers = 1;
+			const struct lab_node *ip = lab_node_get(x, "internal_port");
 			if (!p)
 				lab_ld_diag(L, &x->mark, "missing 'port' for 'kafka'");
 			else
 				ready_port(L, p, "port", &r->kafka_port);
+			if (ip)
+				ready_port(L, ip, "internal_port", &r->kafka_internal_port);
 			if (b && lab_ld_int(L, b, "brokers", &brokers) == 0) {
 				if (brokers < 1 || brokers > 1000)
 					lab_ld_diag(L, &b->mark, "invalid brokers '%s' for 'brokers'", b->text);
@@ -994,7 +997,7 @@ void lab_ld_service(struct lab_ld *L, const char *absdir, const struct lab_node 
 		else if (!strcmp(kt, "scale"))
 			ld_replicas(L, v, kt, s);
 		else if (!strcmp(kt, "labels"))
-			kv_list(L, v, kt, &s->labels, 0);
+			lab_ld_kv_list(L, v, kt, &s->labels, 0);
 		else if (!strcmp(kt, "hostname"))
 			set_str(L, v, kt, &s->hostname);
 		else if (!strcmp(kt, "user"))
@@ -1021,7 +1024,7 @@ void lab_ld_service(struct lab_ld *L, const char *absdir, const struct lab_node 
 	if ((x = lab_node_get(val, "env_file")))
 		ld_env_file(L, absdir, x, s);
 	if ((x = lab_node_get(val, "environment")) && !lab_node_is_null(x))
-		kv_list(L, x, "environment", &s->environment, 1);
+		lab_ld_kv_list(L, x, "environment", &s->environment, 1);
 	if (!lab_node_get(val, "image") && !lab_node_get(val, "build"))
 		lab_ld_diag(L, &key->mark, "service '%s' has neither image nor build", key->text);
 	if (s->container_name && s->replicas > 1)

@@ -199,6 +199,20 @@ static const struct tlab_case tlab_errors[] = {
 	 "lab.yml:4:23: invalid bucket name 'Raw_Data': 3-63 characters of a-z, 0-9, '.' and '-'"},
 	{"services:\n  web:\n    image: x\n    x-buckets: lake\n",
 	 "lab.yml:4:16: expected a list for 'x-buckets'"},
+	/* jobs and datasets */
+	{"services:\n  c: {image: x}\njobs:\n  run: {binary: nope, on: c, source: .}\n",
+	 "lab.yml:4:17: job source '" "@DIR@" "/nope' not found"},
+	{"services:\n  c: {image: x}\njobs:\n  run: {binary: hello, on: d, source: jobsrc}\n",
+	 "lab.yml:4:28: job 'run' runs on unknown service 'd'"},
+	{"services:\n  c: {image: x}\njobs:\n  run: {binary: hello, on: c, source: jobsrc, datasets: [flights]}\n",
+	 "lab.yml:4:58: job 'run' needs unknown dataset 'flights'"},
+	{"services:\n  c: {image: x}\njobs:\n  run: {binary: hello, source: jobsrc, replicas: 0, on: c, bogus: 1}\n",
+	 "lab.yml:4:60: unknown key 'bogus'"},
+	{"services:\n  c: {image: x}\ndatasets:\n  f: {file: a.csv, sha256: ABC, sample: data/missing.csv}\n",
+	 "lab.yml:4:28: invalid sha256 'ABC': 64 lowercase hex digits\n"
+	 "lab.yml:4:41: sample 'data/missing.csv' of dataset 'f' not found"},
+	{"services:\n  c: {image: x}\ndatasets:\n  f: {sample: data/s.csv}\n",
+	 "lab.yml:4:3: dataset 'f' needs 'file': the full file's name (no directory)"},
 	/* names */
 	{"lab:\n  name: Module3\nservices: {}\n",
 	 "lab.yml:2:9: invalid lab name 'Module3': must contain only lowercase letters, digits, '_' and "
@@ -229,11 +243,21 @@ Test(lab_errors, table, .init = tlab_setup, .fini = tlab_teardown)
 	for (size_t i = 0; i < sizeof(tlab_errors) / sizeof(tlab_errors[0]); i++) {
 		struct lab *lab;
 		struct lab_err err;
+		tlab_write("jobsrc/hello/hello.c", "int main(void) { return 0; }\n");
+		tlab_write("data/s.csv", "a\n");
 		int rc = tlab_load_yaml(&lab, tlab_errors[i].yaml, NULL, &err);
+		/* "@DIR@" in an expected message stands for the test's directory */
+		char want[8192];
+		const char *at = strstr(tlab_errors[i].want, "@DIR@");
+		if (at)
+			snprintf(want, sizeof(want), "%.*s%s%s", (int)(at - tlab_errors[i].want), tlab_errors[i].want,
+				 tlab_dir, at + 5);
+		else
+			snprintf(want, sizeof(want), "%s", tlab_errors[i].want);
 		cr_expect_eq(rc, LAB_EINPUT, "case %zu: rc %d", i, rc);
 		cr_expect_eq(err.code, LAB_EINPUT, "case %zu", i);
 		cr_expect_null(lab, "case %zu", i);
-		cr_expect_str_eq(err.msg, tlab_errors[i].want, "case %zu:\n%s\ngot:\n%s", i, tlab_errors[i].yaml, err.msg);
+		cr_expect_str_eq(err.msg, want, "case %zu:\n%s\ngot:\n%s", i, tlab_errors[i].yaml, err.msg);
 	}
 }
 
@@ -709,12 +733,45 @@ Test(lab_interp, x_sections_untouched_and_errors_collected, .init = tlab_setup, 
 	unsetenv("TLAB_A");
 	unsetenv("TLAB_B");
 	int rc = tlab_load_yaml(&lab,
-		"x-raw: ${not valid\nchecks: [{sql: \"select $1\"}]\njobs: {j: {args: [$]}}\nservices:\n  a:\n    image: ${TLAB_A:?need A}\n"
+		"x-raw: ${not valid\nchecks: [{sql: \"select $1\"}]\nparams: {p: [$]}\nservices:\n  a:\n    image: ${TLAB_A:?need A}\n"
 		"    x-other: $5\n    command: echo ${TLAB_B?need B}\n",
 		NULL, &err);
 	cr_expect_eq(rc, LAB_EINPUT);
 	cr_expect_str_eq(err.msg, "lab.yml:6:12: required variable 'TLAB_A' is not set: need A\n"
 				  "lab.yml:8:14: required variable 'TLAB_B' is not set: need B");
+}
+
+Test(lab_good, jobs_and_datasets, .init = tlab_setup, .fini = tlab_teardown)
+{
+	struct lab *lab;
+	struct lab_err err;
+	tlab_write("jobsrc/produce/main.c", "int main(void) { return 0; }\n");
+	tlab_write("data/sample.csv.gz", "x");
+	setenv("TLAB_TOPIC", "flights", 1);
+	int rc = tlab_load_yaml(&lab,
+		"services:\n  compute: {image: x, deploy: {replicas: 4}}\n"
+		"datasets:\n  flights:\n    file: flights-3m.csv.gz\n    sample: data/sample.csv.gz\n"
+		"    sha256: e88dd9f5044d280b423c879fcb68923eef42dbf0ea08f6b92939b82594cb1f4a\n"
+		"jobs:\n  produce:\n    binary: produce\n    source: jobsrc\n    on: compute\n    replicas: 2\n"
+		"    args: [--topic, \"${TLAB_TOPIC}\"]\n    env: {BATCH: \"100\"}\n    datasets: [flights]\n"
+		"    description: one event per flight\n",
+		NULL, &err);
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_assert_eq(lab->n_datasets, 1);
+	cr_expect_str_eq(lab->datasets[0].file, "flights-3m.csv.gz");
+	cr_expect_str_eq(lab->datasets[0].sample, tlab_path_abs("data/sample.csv.gz"));
+	struct lab_job *j = lab_find_job(lab, "produce");
+	cr_assert(j);
+	cr_expect_str_eq(j->binary, "produce");
+	cr_expect_str_eq(j->source, tlab_path_abs("jobsrc"));
+	cr_expect_str_eq(j->service, "compute");
+	cr_expect_eq(j->replicas, 2);
+	cr_assert_eq(j->args.n, 2);
+	cr_expect_str_eq(j->args.v[1], "flights", "job args are interpolated");
+	cr_expect_str_eq(j->env.v[0], "BATCH=100");
+	cr_expect_str_eq(j->datasets.v[0], "flights");
+	cr_expect_str_eq(j->description, "one event per flight");
+	lab_free(lab);
 }
 
 /* ---- includes ---- */
