@@ -97,6 +97,18 @@ static const struct cmd commands[] = {
 	 "output and exits with its exit code. Without CMD, on a terminal, opens\n"
 	 "an interactive shell through the docker CLI.",
 	 exec_opts},
+	{"jobs", cmd_jobs, "LAB | -f FILE", "list the lab's jobs", NULL, lab_file_opts},
+	{"run", cmd_run, "LAB JOB [-- ARGS...]", "build a job, copy it into its service's replicas and run it there",
+	 "Compiles jobs/<binary>/ in the builder image (sources in and the binary\n"
+	 "out through the Engine API, cached by a hash of the sources), copies it\n"
+	 "and the datasets the job needs into every replica of its service, and\n"
+	 "runs it in all of them at once with LAB_RANK (0-based), LAB_WORLD_SIZE,\n"
+	 "LAB_DATASET_<NAME> and the lab's internal endpoints (PG*,\n"
+	 "KAFKA_BOOTSTRAP_SERVERS, AWS_*) in its environment. Each output line is\n"
+	 "prefixed by its replica. ARGS after '--' are appended to the job's args.\n"
+	 "Datasets: the full file from $LABCTL_DATA_DIR, checksum verified, else\n"
+	 "the lab's sample. Exit 0 when every replica exited 0, else 1 naming them.",
+	 lab_file_opts},
 	{"env", cmd_env, "LAB | -f FILE", "print export lines for the lab's PostgreSQL, Kafka and S3 endpoints",
 	 "Prints shell-quoted export lines for the services that run:\n"
 	 "PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE, KAFKA_BOOTSTRAP_SERVERS (the\n"

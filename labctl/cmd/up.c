@@ -8,19 +8,14 @@
  *    readiness every 50 ms until ready or its timeout
  * 5. a table: service, replicas, state, endpoint, seconds to ready
  */
-#include <dirent.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
-#include "../engine/context.h"
 #include "../plan/plan.h"
 #include "../probe/probe.h"
 #include "../s3/s3.h"
@@ -84,142 +79,15 @@ static void say(struct up *u, const char *fmt, ...)
 	pthread_mutex_unlock(&u->mu);
 }
 
-/* ---- image progress ---- */
-
-struct progress_ctx {
-	const char *service;
-	int tty;
-	int dirty; /* a transient line is on screen */
-};
-
-static void on_progress(const char *line, int final, void *ud)
-{
-	struct progress_ctx *p = ud;
-	if (p->tty) {
-		if (final) {
-			fprintf(stderr, "\r\033[K%s | %s\n", p->service, line);
-			p->dirty = 0;
-		} else {
-			fprintf(stderr, "\r\033[K%s | %.100s", p->service, line);
-			p->dirty = 1;
-		}
-		fflush(stderr);
-	} else if (final) {
-		fprintf(stderr, "%s | %s\n", p->service, line);
-	}
-}
-
-/* Extra CA certificates for builds that download over HTTPS through a
- * proxy that re-signs TLS: the PEM files of $LABCTL_BUILD_CA_CERTS (a file
- * or a directory), else those the host itself added to its trust store
- * (/usr/local/share/ca-certificates/\*.crt, Debian's place for them).
- * Passed as the build argument EXTRA_CA_CERTS, which our Dockerfiles trust
- * in their download stages only. NULL when there are none. */
-static char *build_ca_certs(void)
-{
-	const char *env = getenv("LABCTL_BUILD_CA_CERTS");
-	const char *src = env ? env : "/usr/local/share/ca-certificates";
-	struct lab_buf pem = LAB_BUF_INIT;
-	struct stat st;
-	if (!*src || stat(src, &st) < 0)
-		return NULL;
-	struct lab_strv files = LAB_STRV_INIT;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(src);
-		struct dirent *de;
-		while (d && (de = readdir(d))) {
-			size_t n = strlen(de->d_name);
-			if (n > 4 && (strcmp(de->d_name + n - 4, ".crt") == 0 || strcmp(de->d_name + n - 4, ".pem") == 0))
-				lab_strv_pushf(&files, "%s/%s", src, de->d_name);
-		}
-		if (d)
-			closedir(d);
-	} else {
-		lab_strv_push(&files, src);
-	}
-	for (size_t i = 0; i < files.n; i++) {
-		FILE *f = fopen(files.v[i], "r");
-		char chunk[4096];
-		size_t n;
-		while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			lab_buf_append(&pem, chunk, n);
-		if (f)
-			fclose(f);
-	}
-	lab_strv_free(&files);
-	if (!pem.len || !strstr(lab_buf_cstr(&pem), "BEGIN CERTIFICATE")) {
-		lab_buf_release(&pem);
-		return NULL;
-	}
-	return lab_buf_detach(&pem);
-}
-
-/* What an image built for s depends on: the context's content hash, the
- * Dockerfile's name, the target and the build arguments (but not
- * EXTRA_CA_CERTS, which only opens the way to the network). */
-static int image_build_hash(char out[65], const struct lab_service *s, struct lab_err *err)
-{
-	char ctx[65];
-	int rc = lab_context_hash(ctx, s->build_context, s->build_dockerfile, err);
-	if (rc < 0)
-		return rc;
-	struct lab_buf key = LAB_BUF_INIT;
-	lab_buf_printf(&key, "%s\n%s\n%s\n", ctx, s->build_dockerfile ? s->build_dockerfile : "Dockerfile",
-		       s->build_target ? s->build_target : "");
-	for (size_t i = 0; i < s->build_args.n; i++)
-		if (strncmp(s->build_args.v[i], "EXTRA_CA_CERTS=", 15) != 0)
-			lab_buf_printf(&key, "%s\n", s->build_args.v[i]);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_Digest(key.data, key.len, md, &mdlen, EVP_sha256(), NULL);
-	for (unsigned int i = 0; i < 32 && i < mdlen; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[64] = '\0';
-	lab_buf_release(&key);
-	return 0;
-}
+/* ---- images ---- */
 
 static int ensure_image(struct up *u, struct svc_run *r, int force_build, struct lab_err *err)
 {
 	struct lab_service *s = r->svc;
 	char *name = lab_plan_image_name(u->lab, s);
-	char build_hash[65] = "";
-	const char *why = "not present";
 	int rc = 0;
-	if (s->has_build) {
-		/* an image built from this very context is current; a changed
-		   Dockerfile or file in the context rebuilds it */
-		rc = image_build_hash(build_hash, s, err);
-		if (rc < 0)
-			goto out;
-		cJSON *img = NULL;
-		char *esc = lab_engine_escape(name), *path = lab_xasprintf("/images/%s/json", esc);
-		struct lab_err ignore = {0};
-		rc = lab_engine_json(u->engine, "GET", path, NULL, &img, &ignore);
-		free(esc);
-		free(path);
-		if (rc == 0) {
-			const cJSON *labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(img, "Config"), "Labels");
-			const char *have = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_BUILD_HASH));
-			if (have && strcmp(have, build_hash) == 0 && !force_build) {
-				r->image_id = lab_xstrdup(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(img, "Id")));
-				cJSON_Delete(img);
-				goto out;
-			}
-			why = force_build ? "--build" : "build context changed";
-		} else if (rc != LAB_ENOTFOUND) {
-			cJSON_Delete(img);
-			rc = lab_err_set(err, rc, "%s", ignore.msg);
-			goto out;
-		}
-		cJSON_Delete(img);
-		rc = 0;
-	} else {
-		rc = lab_engine_image_id(u->engine, name, &r->image_id, err);
-		if (rc == 0 || rc != LAB_ENOTFOUND)
-			goto out;
-	}
-	/* the same image may be shared by several services: built once */
+	/* the same image may be shared by several services: resolved once
+	   (services that build come first) */
 	for (struct svc_run *o = u->runs; o < u->runs + u->n; o++) {
 		if (o == r || !o->image_id)
 			continue;
@@ -228,36 +96,20 @@ static int ensure_image(struct up *u, struct svc_run *r, int force_build, struct
 		free(oname);
 		if (same && (o->svc->has_build || !s->has_build)) {
 			r->image_id = lab_xstrdup(o->image_id);
-			rc = 0;
 			goto out;
 		}
 	}
-	struct progress_ctx pc = {s->name, cmd_global.tty_err, 0};
-	double t = cmd_now();
-	if (s->has_build) {
-		say(u, "%s | building image '%s' from %s (%s)", s->name, name, s->build_context, why);
-		struct lab_strv labels = LAB_STRV_INIT, args = LAB_STRV_INIT;
-		lab_strv_pushf(&labels, "%s=%s", LAB_LABEL_LAB, u->lab->project);
-		lab_strv_pushf(&labels, "%s=%s", LAB_LABEL_BUILD_HASH, build_hash);
-		lab_strv_copy(&args, &s->build_args);
-		char *ca = lab_strv_find_key(&args, "EXTRA_CA_CERTS") < 0 ? build_ca_certs() : NULL;
-		if (ca)
-			lab_strv_pushf(&args, "EXTRA_CA_CERTS=%s", ca);
-		free(ca);
-		rc = lab_engine_image_build(u->engine, s->build_context, s->build_dockerfile, name, &args, &labels,
-					    s->build_target, on_progress, &pc, err);
-		lab_strv_free(&labels);
-		lab_strv_free(&args);
-	} else {
-		say(u, "%s | pulling image '%s'", s->name, name);
-		rc = lab_engine_image_pull(u->engine, name, on_progress, &pc, err);
-	}
-	if (pc.dirty)
-		fputs("\r\033[K", stderr);
-	if (rc == 0)
-		rc = lab_engine_image_id(u->engine, name, &r->image_id, err);
-	if (rc == 0)
-		say(u, "%s | image '%s' ready in %.1fs", s->name, name, cmd_now() - t);
+	struct cmd_image req = {
+		.name = name,
+		.context = s->has_build ? s->build_context : NULL,
+		.dockerfile = s->build_dockerfile,
+		.args = &s->build_args,
+		.target = s->build_target,
+		.project = u->lab->project,
+		.who = s->name,
+		.force = force_build,
+	};
+	rc = cmd_ensure_image(u->engine, &req, &r->image_id, err);
 out:
 	if (rc < 0)
 		lab_err_prefix(err, "service '%s'", s->name);

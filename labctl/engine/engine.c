@@ -1185,3 +1185,32 @@ out:
 	free(esc);
 	return rc;
 }
+
+static int ignore_data(const char *data, size_t len, void *ud)
+{
+	return 0;
+}
+
+int lab_engine_put_archive(struct lab_engine *e, const char *id, const char *dir, const void *tar,
+			   size_t len, struct lab_err *err)
+{
+	char *eid = lab_engine_escape(id), *edir = lab_engine_escape(dir);
+	char *path = lab_xasprintf("/containers/%s/archive?path=%s", eid, edir);
+	int rc = lab_engine_stream(e, "PUT", path, "application/x-tar", tar, len, ignore_data, NULL, 0, err);
+	free(path);
+	free(eid);
+	free(edir);
+	return rc;
+}
+
+int lab_engine_get_archive(struct lab_engine *e, const char *id, const char *path, struct lab_buf *out,
+			   struct lab_err *err)
+{
+	char *eid = lab_engine_escape(id), *epath = lab_engine_escape(path);
+	char *p = lab_xasprintf("/containers/%s/archive?path=%s", eid, epath);
+	int rc = lab_engine_request(e, "GET", p, NULL, NULL, out, err);
+	free(p);
+	free(eid);
+	free(epath);
+	return rc;
+}

@@ -150,6 +150,23 @@ int lab_engine_volumes(struct lab_engine *e, const char *label_filter, cJSON **o
 int lab_engine_volume_create(struct lab_engine *e, const cJSON *body, struct lab_err *err);
 int lab_engine_volume_remove(struct lab_engine *e, const char *name, struct lab_err *err);
 
+/* ---- files in containers (Engine API "Extract an archive of files or
+ * folders to a directory in a container", "Get an archive of a filesystem
+ * resource in a container") ---- */
+
+/* PUT /containers/{id}/archive?path=dir: unpack the tar (len bytes) into
+ * dir, which must exist in the container. Works on created and running
+ * containers, and on a remote engine (no bind mounts).
+ * Errors: LAB_ENOTFOUND (container or dir missing), LAB_EENGINE. */
+int lab_engine_put_archive(struct lab_engine *e, const char *id, const char *dir, const void *tar,
+			   size_t len, struct lab_err *err);
+
+/* GET /containers/{id}/archive?path=path: a tar of the file or directory
+ * at path into out (capped at LAB_ENGINE_BODY_MAX).
+ * Errors: LAB_ENOTFOUND when path does not exist, LAB_EENGINE. */
+int lab_engine_get_archive(struct lab_engine *e, const char *id, const char *path, struct lab_buf *out,
+			   struct lab_err *err);
+
 /* ---- logs and exec: multiplexed streams ---- */
 
 /* Output of a container's stdout (stream 1) or stderr (stream 2); data is
