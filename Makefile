@@ -3,7 +3,7 @@
 #   make            build build/labctl
 #   make test       setup (packages, Docker engine, base image), then unit
 #                   and integration tests, all under ASan+UBSan
-#   make run        setup, build, bring up the main lab
+#   make run        setup, build, run the main job (module3 on 3M flights)
 #
 # Flags come from pkg-config; setup installs the -dev packages first, so
 # targets that need them re-invoke make after setup.
@@ -25,8 +25,6 @@ INTEG    := $(sort $(wildcard tests/integration/*.c))
 OBJ      := $(SRC:%.c=build/obj/%.o)
 ASAN_OBJ := $(SRC:%.c=build/asan-obj/%.o)
 ASAN_LIB := $(LIBSRC:%.c=build/asan-obj/%.o)
-
-LAB      ?= module0
 
 .PHONY: all asan setup test check unit integration run clean
 
@@ -72,12 +70,14 @@ unit: build/asan/unit-tests
 # the real engine; each test uses its own lab name and removes it after.
 integration: build/asan/labctl build/labctl build/asan/integration-tests
 	LABCTL=$(CURDIR)/build/asan/labctl LABCTL_REPO=$(CURDIR) ASAN_OPTIONS=detect_leaks=1 \
+	  LABCTL_DATA_DIR=$(abspath $(CURDIR)/../shared/data) \
 	  build/asan/integration-tests --jobs 1 --timeout 600
 
-# The README's run command: set up, build, bring the main lab up.
+# The README's run command: set up, build, then the main job: module3 on
+# all 3,000,000 flights (scripts/main.sh).
 run: setup
 	$(MAKE) build/labctl
-	build/labctl up $(LAB)
+	scripts/main.sh
 
 clean:
 	rm -rf build
