@@ -327,3 +327,80 @@ int job_s3_put(const char *bucket, const char *key, const void *data, size_t len
 	curl_easy_cleanup(c);
 	return rc;
 }
+
+int64_t job_days_from_civil(int y, int m, int d)
+{
+	/* Howard Hinnant's days_from_civil */
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int digits(const char *s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* An integer field ending at ',' -> *out; returns the position after the comma or NULL. */
+static const char *int_field(const char *p, const char *end, int *out)
+{
+	int neg = 0, n = 0;
+	long v = 0;
+	if (p < end && (*p == '-' || *p == '+'))
+		neg = *p++ == '-';
+	while (p < end && *p >= '0' && *p <= '9' && n < 10) {
+		v = v * 10 + (*p++ - '0');
+		n++;
+	}
+	if (n == 0 || p >= end || *p != ',')
+		return NULL;
+	*out = (int)(neg ? -v : v);
+	return p + 1;
+}
+
+int job_parse_flight_fast(const char *line, size_t len, struct job_flight *f)
+{
+	const char *p = line, *end = line + len;
+	int y, mo, d, h, mi, s = 0, dl = 16;
+	if (len < 16 || p[4] != '-' || p[7] != '-' || p[10] != ' ' || p[13] != ':' || digits(p, 4, &y) ||
+	    digits(p + 5, 2, &mo) || digits(p + 8, 2, &d) || digits(p + 11, 2, &h) || digits(p + 14, 2, &mi))
+		return -1;
+	if (len > 19 && p[16] == ':') {
+		if (digits(p + 17, 2, &s))
+			return -1;
+		dl = 19;
+	}
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || s > 60)
+		return -1;
+	if (mo == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0)))
+		return -1;
+	p += dl;
+	if (p >= end || *p++ != ',')
+		return -1;
+	if (!(p = int_field(p, end, &f->delay_min)) || !(p = int_field(p, end, &f->distance_mi)))
+		return -1;
+	const char *c = memchr(p, ',', (size_t)(end - p));
+	if (!c || c == p || c - p >= (long)sizeof(f->origin) || end - c - 1 <= 0 ||
+	    end - c - 1 >= (long)sizeof(f->dest) || memchr(c + 1, ',', (size_t)(end - c - 1)) ||
+	    memchr(p, '"', (size_t)(end - p)))
+		return -1;
+	memcpy(f->origin, p, (size_t)(c - p));
+	f->origin[c - p] = '\0';
+	memcpy(f->dest, c + 1, (size_t)(end - c - 1));
+	f->dest[end - c - 1] = '\0';
+	memcpy(f->date, line, (size_t)dl);
+	f->date[dl] = '\0';
+	f->event_ms = ((job_days_from_civil(y, mo, d) * 86400) + h * 3600 + mi * 60 + s) * 1000;
+	return 0;
+}

@@ -47,6 +47,14 @@ struct job_flight {
 };
 /* Parse a data line (not the header). Returns 0, or -1 when malformed. */
 int job_parse_flight(char *line, struct job_flight *f);
+/* The same for lines in the file's exact layout, without sscanf or strtol
+ * and without modifying line: "YYYY-MM-DD HH:MM[:SS]" then integer delay and
+ * distance, then unquoted IATA codes (1-7 characters). About 10x faster than
+ * job_parse_flight; returns -1 for anything else (quoted fields included),
+ * so callers may fall back to job_parse_flight. */
+int job_parse_flight_fast(const char *line, size_t len, struct job_flight *f);
+/* Days since 1970-01-01 of a proleptic Gregorian date (y-m-d). */
+int64_t job_days_from_civil(int y, int m, int d);
 /* "YYYY-MM-DD HH:MM[:SS]" (UTC) -> epoch ms; -1 when malformed. */
 int64_t job_parse_time_ms(const char *s);
 /* epoch ms -> "YYYY-MM-DDTHH:MM:SSZ" (buf >= 21 bytes) and "YYYY-MM-DD" (>= 11). */
