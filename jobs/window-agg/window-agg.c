@@ -1,0 +1,1126 @@
+/* window-agg: tumbling 1-hour event-time windows of the flights stream per
+ * origin state (job `aggregate` of lab module3).
+ *
+ * Reads JSON flight events from a Kafka topic in a consumer group, maps the
+ * origin airport to its state (airports.csv; unknown origins -> 'unknown'),
+ * and adds per-(hour, state) counts to PostgreSQL. Finished hours go to the
+ * S3 lake as JSON lines, one object per hour, derived from PostgreSQL.
+ *
+ * Exactly-once effect: a batch's window deltas and the consumer offsets of
+ * the partitions it read are committed in one PostgreSQL transaction; the
+ * offsets in PostgreSQL, not Kafka's, decide where a partition resumes. An
+ * offset update is fenced: it only applies when the stored offset is still
+ * the one this consumer resumed from, so a stale member cannot add a batch
+ * twice (its transaction rolls back and it re-reads the offsets).
+ *
+ * Watermark: per partition the max event time seen (also stored with the
+ * offsets, so a restart resumes with the same watermark); the member's
+ * watermark is the minimum over its partitions minus the allowed lateness,
+ * never moving back. An hour [s, s+1h) is final once the watermark >= s+1h.
+ *
+ * Lake: table lake_hours keeps per hour a version, bumped by every
+ * transaction that finalizes rows of the hour or changes a final row, and
+ * the version last written. After each commit (and at start, and before
+ * exit) every hour with version > written_version is written: under a
+ * PostgreSQL advisory lock for the hour, read the version, then the hour's
+ * rows, PUT the object, set written_version. A failed PUT leaves the hour
+ * pending, so writes converge on restart.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+#include <libpq-fe.h>
+#include <librdkafka/rdkafka.h>
+
+#include "joblib.h"
+
+#define HOUR_MS 3600000LL
+#define WM_NONE INT64_MIN
+#define WM_INF INT64_MAX
+/* advisory locks use class 1464419143 ('WAGG'): 0 for the schema, hour index for a lake hour */
+#define BODY_CAP (64 << 20)
+
+struct opts {
+	const char *topic, *group, *airports, *bucket, *prefix;
+	int64_t lateness_ms;
+	long batch, linger_ms, wait_s;
+	int until_end;
+};
+
+struct part {
+	int owned, eof;
+	int64_t pg_next; /* next_offset stored in PostgreSQL, -1 when no row */
+	int64_t next;    /* offset after the last message read, -1 when none since the last commit */
+	int64_t maxev;   /* max event time seen, ms; WM_NONE when none */
+};
+
+struct delta {
+	int64_t hour; /* window_start / 1h */
+	int state;
+	int64_t flights, sum_delay, late;
+};
+
+struct agg {
+	struct delta *v;
+	size_t n, cap;
+	int32_t *idx; /* open addressing into v, -1 empty */
+	size_t icap;
+};
+
+/* A growable string with a size cap. */
+struct buf {
+	char *p;
+	size_t len, cap;
+	int overflow;
+};
+
+struct app {
+	struct opts o;
+	PGconn *pg;
+	rd_kafka_t *rk;
+	struct job_airports ap;
+	int *ap_state; /* state id per airport row */
+	char **states;
+	int nstates, unknown;
+	struct part *parts;
+	int nparts;
+	struct agg agg;
+	int64_t wm;       /* this member's watermark (monotone), WM_NONE when unknown */
+	int64_t fin_upto; /* rows with window_start < fin_upto were finalized by this process */
+	int assigned, fatal, lake_pending;
+	int64_t b_events, b_late, b_bad; /* in the current batch */
+	int64_t events, late, bad, lake_objects;
+	double batch_t0, lake_retry_at;
+	char err[1024];
+};
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_signal(int sig)
+{
+	stop_sig = sig;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int64_t floordiv(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static void iso_ms(int64_t ms, char *out, size_t n)
+{
+	if (ms == WM_NONE)
+		snprintf(out, n, "-infinity");
+	else if (ms == WM_INF)
+		snprintf(out, n, "infinity");
+	else {
+		char iso[32];
+		job_format_time(ms, iso, NULL);
+		snprintf(out, n, "%s", iso);
+	}
+}
+
+static void buf_add(struct buf *b, const char *fmt, ...)
+{
+	if (b->overflow)
+		return;
+	for (;;) {
+		va_list ap;
+		va_start(ap, fmt);
+		size_t room = b->cap - b->len;
+		int n = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->overflow = 1;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap <= b->len + (size_t)n)
+			cap *= 2;
+		if (cap > BODY_CAP) {
+			b->overflow = 1;
+			return;
+		}
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->overflow = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+}
+
+static void buf_release(struct buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+/* ---- aggregation map ---- */
+
+static size_t agg_hash(int64_t hour, int state)
+{
+	uint64_t h = (uint64_t)hour * 0x9E3779B97F4A7C15ULL ^ (uint64_t)state * 0xC2B2AE3D27D4EB4FULL;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static void agg_rehash(struct agg *g, size_t icap)
+{
+	free(g->idx);
+	g->idx = malloc(icap * sizeof(*g->idx));
+	memset(g->idx, 0xff, icap * sizeof(*g->idx));
+	g->icap = icap;
+	for (size_t i = 0; i < g->n; i++) {
+		size_t j = agg_hash(g->v[i].hour, g->v[i].state) & (icap - 1);
+		while (g->idx[j] >= 0)
+			j = (j + 1) & (icap - 1);
+		g->idx[j] = (int32_t)i;
+	}
+}
+
+static void agg_add(struct agg *g, int64_t hour, int state, int delay, int late)
+{
+	if ((g->n + 1) * 2 > g->icap)
+		agg_rehash(g, g->icap ? g->icap * 2 : 4096);
+	size_t j = agg_hash(hour, state) & (g->icap - 1);
+	while (g->idx[j] >= 0) {
+		struct delta *d = &g->v[g->idx[j]];
+		if (d->hour == hour && d->state == state) {
+			d->flights++;
+			d->sum_delay += delay;
+			d->late += late;
+			return;
+		}
+		j = (j + 1) & (g->icap - 1);
+	}
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 1024;
+		g->v = realloc(g->v, g->cap * sizeof(*g->v));
+	}
+	g->v[g->n] = (struct delta){hour, state, 1, delay, late};
+	g->idx[j] = (int32_t)g->n++;
+}
+
+static void agg_clear(struct agg *g)
+{
+	g->n = 0;
+	if (g->idx)
+		memset(g->idx, 0xff, g->icap * sizeof(*g->idx));
+}
+
+/* ---- PostgreSQL ---- */
+
+/* Run a statement; NULL (message in a->err) unless it returns want. */
+static PGresult *pg_exec(struct app *a, ExecStatusType want, const char *what, const char *sql, int n,
+			 const char *const *params)
+{
+	PGresult *r = n ? PQexecParams(a->pg, sql, n, NULL, params, NULL, NULL, 0) : PQexec(a->pg, sql);
+	if (PQresultStatus(r) != want) {
+		const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(a->pg);
+		snprintf(a->err, sizeof(a->err), "postgresql: %s: %.*s", what,
+			 (int)(strlen(m) && m[strlen(m) - 1] == '\n' ? strlen(m) - 1 : strlen(m)), m);
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+static int pg_cmd(struct app *a, const char *what, const char *sql, int n, const char *const *params)
+{
+	PGresult *r = pg_exec(a, PGRES_COMMAND_OK, what, sql, n, params);
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+static const char SCHEMA[] =
+	"CREATE TABLE IF NOT EXISTS flight_windows ("
+	" window_start timestamptz NOT NULL, origin_state text NOT NULL,"
+	" flights bigint NOT NULL, avg_delay_min double precision, sum_delay_min bigint NOT NULL,"
+	" late_events bigint NOT NULL DEFAULT 0, final boolean NOT NULL DEFAULT false,"
+	" updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (window_start, origin_state));"
+	"CREATE TABLE IF NOT EXISTS window_offsets ("
+	" group_id text NOT NULL, topic text NOT NULL, partition int NOT NULL,"
+	" next_offset bigint NOT NULL, max_event_time timestamptz, updated_at timestamptz NOT NULL DEFAULT now(),"
+	" PRIMARY KEY (group_id, topic, partition));"
+	"CREATE TABLE IF NOT EXISTS lake_hours ("
+	" window_start timestamptz PRIMARY KEY, version bigint NOT NULL, written_version bigint NOT NULL DEFAULT 0,"
+	" written_at timestamptz);";
+
+static int pg_open(struct app *a)
+{
+	a->pg = PQconnectdb("application_name=window-agg");
+	if (PQstatus(a->pg) != CONNECTION_OK) {
+		const char *m = PQerrorMessage(a->pg);
+		snprintf(a->err, sizeof(a->err), "postgresql: cannot connect: %.*s",
+			 (int)(strlen(m) && m[strlen(m) - 1] == '\n' ? strlen(m) - 1 : strlen(m)), m);
+		return -1;
+	}
+	/* several members may start at once: CREATE ... IF NOT EXISTS races without a lock */
+	if (pg_cmd(a, "set session", "SET TimeZone = 'UTC'; SET client_min_messages = warning", 0, NULL) < 0 ||
+	    pg_cmd(a, "create tables", "BEGIN", 0, NULL) < 0)
+		return -1;
+	PGresult *r = pg_exec(a, PGRES_TUPLES_OK, "create tables", "SELECT pg_advisory_xact_lock(1464419143, 0)", 0,
+			      NULL);
+	if (!r) {
+		PQclear(PQexec(a->pg, "ROLLBACK"));
+		return -1;
+	}
+	PQclear(r);
+	if (pg_cmd(a, "create tables", SCHEMA, 0, NULL) < 0 || pg_cmd(a, "create tables", "COMMIT", 0, NULL) < 0) {
+		PQclear(PQexec(a->pg, "ROLLBACK"));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- partitions and watermark ---- */
+
+static struct part *part_get(struct app *a, int p)
+{
+	if (p >= a->nparts) {
+		int n = a->nparts ? a->nparts : 16;
+		while (n <= p)
+			n *= 2;
+		a->parts = realloc(a->parts, (size_t)n * sizeof(*a->parts));
+		for (int i = a->nparts; i < n; i++)
+			a->parts[i] = (struct part){0, 0, -1, -1, WM_NONE};
+		a->nparts = n;
+	}
+	return &a->parts[p];
+}
+
+static void wm_update(struct app *a)
+{
+	int64_t m = WM_INF;
+	int any = 0;
+	for (int i = 0; i < a->nparts; i++) {
+		if (!a->parts[i].owned)
+			continue;
+		any = 1;
+		if (a->parts[i].maxev < m)
+			m = a->parts[i].maxev;
+	}
+	if (!any || m == WM_NONE)
+		return;
+	m -= a->o.lateness_ms;
+	if (m > a->wm)
+		a->wm = m;
+}
+
+/* Set each partition of l to its offset stored in PostgreSQL (or the
+ * beginning) and take ownership of it. */
+static int load_offsets(struct app *a, rd_kafka_topic_partition_list_t *l)
+{
+	const char *pv[2] = {a->o.group, a->o.topic};
+	PGresult *r = pg_exec(a, PGRES_TUPLES_OK, "read offsets",
+			      "SELECT partition, next_offset,"
+			      " coalesce((extract(epoch FROM max_event_time) * 1000)::bigint, -9223372036854775808)"
+			      " FROM window_offsets WHERE group_id = $1 AND topic = $2",
+			      2, pv);
+	if (!r)
+		return -1;
+	for (int i = 0; i < l->cnt; i++) {
+		rd_kafka_topic_partition_t *tp = &l->elems[i];
+		struct part *p = part_get(a, tp->partition);
+		*p = (struct part){1, 0, -1, -1, WM_NONE};
+		tp->offset = RD_KAFKA_OFFSET_BEGINNING;
+		for (int j = 0; j < PQntuples(r); j++) {
+			if (atoi(PQgetvalue(r, j, 0)) != tp->partition)
+				continue;
+			p->pg_next = strtoll(PQgetvalue(r, j, 1), NULL, 10);
+			p->maxev = strtoll(PQgetvalue(r, j, 2), NULL, 10);
+			tp->offset = p->pg_next;
+		}
+	}
+	PQclear(r);
+	wm_update(a);
+	return 0;
+}
+
+/* ---- the batch commit ---- */
+
+static void kafka_commit_visible(struct app *a)
+{
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+	for (int i = 0; i < a->nparts; i++)
+		if (a->parts[i].owned && a->parts[i].pg_next >= 0)
+			rd_kafka_topic_partition_list_add(l, a->o.topic, i)->offset = a->parts[i].pg_next;
+	if (l->cnt)
+		rd_kafka_commit(a->rk, l, 1); /* async, for kafka-consumer-groups only */
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Commit the batch: window deltas, finalized hours and offsets in one
+ * transaction. final_all treats the watermark as +infinity. Returns 0, -1
+ * on an error (a->err), -2 when an offset moved under us (rolled back). */
+static int flush(struct app *a, int final_all)
+{
+	int64_t wm = final_all ? WM_INF : a->wm;
+	int64_t fin_hour = wm == WM_INF ? INT64_MAX : wm == WM_NONE ? INT64_MIN : floordiv(wm, HOUR_MS);
+	int64_t fin_ms = fin_hour == INT64_MAX ? WM_INF : fin_hour == INT64_MIN ? WM_NONE : fin_hour * HOUR_MS;
+	int need_fin = final_all || (fin_ms != WM_NONE && fin_ms > a->fin_upto);
+	int dirty = 0, rc = -1;
+	struct buf s[6] = {{0}};
+	for (int i = 0; i < a->nparts; i++)
+		if (a->parts[i].owned && a->parts[i].next >= 0 && a->parts[i].next != a->parts[i].pg_next)
+			dirty = 1;
+	if (a->agg.n == 0 && !dirty && !need_fin)
+		return 0;
+	if (pg_cmd(a, "begin", "BEGIN", 0, NULL) < 0)
+		goto out;
+	if (a->agg.n) {
+		for (int k = 0; k < 6; k++)
+			buf_add(&s[k], "{");
+		for (size_t i = 0; i < a->agg.n; i++) {
+			struct delta *d = &a->agg.v[i];
+			const char *sep = i ? "," : "";
+			buf_add(&s[0], "%s%" PRId64, sep, d->hour * 3600);
+			buf_add(&s[1], "%s\"", sep);
+			for (const char *c = a->states[d->state]; *c; c++)
+				buf_add(&s[1], (*c == '"' || *c == '\\') ? "\\%c" : "%c", *c);
+			buf_add(&s[1], "\"");
+			buf_add(&s[2], "%s%" PRId64, sep, d->flights);
+			buf_add(&s[3], "%s%" PRId64, sep, d->sum_delay);
+			buf_add(&s[4], "%s%" PRId64, sep, d->late);
+			buf_add(&s[5], "%s%s", sep, d->hour < fin_hour ? "t" : "f");
+		}
+		for (int k = 0; k < 6; k++)
+			buf_add(&s[k], "}");
+		for (int k = 0; k < 6; k++)
+			if (s[k].overflow) {
+				snprintf(a->err, sizeof(a->err), "batch too large");
+				goto rollback;
+			}
+		const char *pv[6] = {s[0].p, s[1].p, s[2].p, s[3].p, s[4].p, s[5].p};
+		PGresult *r = pg_exec(
+			a, PGRES_COMMAND_OK, "upsert flight_windows",
+			"WITH u AS (INSERT INTO flight_windows AS w (window_start, origin_state, flights,"
+			"  sum_delay_min, avg_delay_min, late_events, final, updated_at)"
+			" SELECT to_timestamp(t.s), t.st, t.f, t.d, t.d::float8 / t.f, t.l, t.fin, now()"
+			" FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::boolean[])"
+			"  AS t(s, st, f, d, l, fin)"
+			" ON CONFLICT (window_start, origin_state) DO UPDATE SET"
+			"  flights = w.flights + EXCLUDED.flights,"
+			"  sum_delay_min = w.sum_delay_min + EXCLUDED.sum_delay_min,"
+			"  avg_delay_min = (w.sum_delay_min + EXCLUDED.sum_delay_min)::float8"
+			"   / (w.flights + EXCLUDED.flights),"
+			"  late_events = w.late_events + EXCLUDED.late_events,"
+			"  final = w.final OR EXCLUDED.final, updated_at = now()"
+			" RETURNING window_start, final)"
+			" INSERT INTO lake_hours (window_start, version) SELECT DISTINCT window_start, 1 FROM u"
+			" WHERE final ON CONFLICT (window_start) DO UPDATE SET version = lake_hours.version + 1",
+			6, pv);
+		if (!r)
+			goto rollback;
+		if (atoll(PQcmdTuples(r)) > 0)
+			a->lake_pending = 1;
+		PQclear(r);
+	}
+	if (need_fin) {
+		char hi[40], lo[40];
+		iso_ms(fin_ms, hi, sizeof(hi));
+		iso_ms(final_all ? WM_NONE : a->fin_upto, lo, sizeof(lo));
+		const char *pv[2] = {hi, lo};
+		PGresult *r = pg_exec(a, PGRES_COMMAND_OK, "finalize windows",
+				      "WITH f AS (UPDATE flight_windows SET final = true, updated_at = now()"
+				      " WHERE NOT final AND window_start < $1::timestamptz"
+				      " AND window_start >= $2::timestamptz RETURNING window_start)"
+				      " INSERT INTO lake_hours (window_start, version) SELECT DISTINCT window_start, 1"
+				      " FROM f ON CONFLICT (window_start) DO UPDATE SET version = lake_hours.version + 1",
+				      2, pv);
+		if (!r)
+			goto rollback;
+		if (atoll(PQcmdTuples(r)) > 0)
+			a->lake_pending = 1;
+		PQclear(r);
+	}
+	for (int i = 0; i < a->nparts; i++) {
+		struct part *p = &a->parts[i];
+		if (!p->owned || p->next < 0 || p->next == p->pg_next)
+			continue;
+		char pn[16], nx[24], ex[24], mx[40];
+		snprintf(pn, sizeof(pn), "%d", i);
+		snprintf(nx, sizeof(nx), "%" PRId64, p->next);
+		snprintf(ex, sizeof(ex), "%" PRId64, p->pg_next);
+		iso_ms(p->maxev, mx, sizeof(mx));
+		const char *pv[6] = {a->o.group, a->o.topic, pn, nx, p->maxev == WM_NONE ? NULL : mx, ex};
+		/* fenced: applies only if the stored offset is still the one we resumed from */
+		PGresult *r = pg_exec(
+			a, PGRES_COMMAND_OK, "update window_offsets",
+			"INSERT INTO window_offsets AS o (group_id, topic, partition, next_offset, max_event_time)"
+			" VALUES ($1, $2, $3, $4, $5) ON CONFLICT (group_id, topic, partition) DO UPDATE SET"
+			" next_offset = EXCLUDED.next_offset,"
+			" max_event_time = greatest(o.max_event_time, EXCLUDED.max_event_time), updated_at = now()"
+			" WHERE o.next_offset = $6::bigint",
+			6, pv);
+		if (!r)
+			goto rollback;
+		int n = atoi(PQcmdTuples(r));
+		PQclear(r);
+		if (n != 1) {
+			snprintf(a->err, sizeof(a->err),
+				 "offset of '%s' [%d] for group '%s' moved under this consumer (expected %" PRId64
+				 "): another member committed it; batch rolled back",
+				 a->o.topic, i, a->o.group, p->pg_next);
+			rc = -2;
+			goto rollback;
+		}
+	}
+	if (pg_cmd(a, "commit", "COMMIT", 0, NULL) < 0)
+		goto out;
+	for (int i = 0; i < a->nparts; i++) {
+		struct part *p = &a->parts[i];
+		if (p->owned && p->next >= 0)
+			p->pg_next = p->next;
+		p->next = -1;
+	}
+	if (need_fin && fin_ms > a->fin_upto)
+		a->fin_upto = fin_ms;
+	a->events += a->b_events;
+	a->late += a->b_late;
+	a->bad += a->b_bad;
+	a->b_events = a->b_late = a->b_bad = 0;
+	agg_clear(&a->agg);
+	if (dirty)
+		kafka_commit_visible(a);
+	rc = 0;
+	goto out;
+rollback:
+	PQclear(PQexec(a->pg, "ROLLBACK"));
+out:
+	for (int k = 0; k < 6; k++)
+		buf_release(&s[k]);
+	return rc;
+}
+
+/* Forget the uncommitted batch and resume every owned partition from
+ * PostgreSQL's offsets. */
+static int resync(struct app *a)
+{
+	int rc = -1;
+	agg_clear(&a->agg);
+	a->b_events = a->b_late = a->b_bad = 0;
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+	for (int i = 0; i < a->nparts; i++)
+		if (a->parts[i].owned)
+			rd_kafka_topic_partition_list_add(l, a->o.topic, i);
+	if (load_offsets(a, l) < 0)
+		goto out;
+	rd_kafka_error_t *e = rd_kafka_seek_partitions(a->rk, l, 10000);
+	if (e) {
+		snprintf(a->err, sizeof(a->err), "kafka: seek: %s", rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
+		goto out;
+	}
+	rc = 0;
+out:
+	rd_kafka_topic_partition_list_destroy(l);
+	return rc;
+}
+
+/* flush, and on a moved offset resync instead of failing */
+static int commit_batch(struct app *a, int final_all)
+{
+	int rc = flush(a, final_all);
+	if (rc == -2) {
+		fprintf(stderr, "window-agg: %s\n", a->err);
+		return resync(a);
+	}
+	return rc;
+}
+
+/* ---- lake ---- */
+
+static void json_str(struct buf *b, const char *s)
+{
+	buf_add(b, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			buf_add(b, "\\%c", c);
+		else if (c < 0x20)
+			buf_add(b, "\\u%04x", c);
+		else
+			buf_add(b, "%c", c);
+	}
+	buf_add(b, "\"");
+}
+
+/* Write the object of one hour (epoch seconds) if it is still pending.
+ * Returns 0, or -1 (a->err); *pg_failed tells a PostgreSQL error from S3's. */
+static int lake_write_hour(struct app *a, int64_t hour_s, int *pg_failed)
+{
+	char hs[24], lk[24], iso[32], day[16], key[256], num[64];
+	struct buf body = {0};
+	PGresult *r = NULL;
+	int rc = -1, locked = 0;
+	*pg_failed = 1;
+	snprintf(hs, sizeof(hs), "%" PRId64, hour_s);
+	snprintf(lk, sizeof(lk), "%" PRId64, hour_s / 3600);
+	const char *pv[1] = {hs}, *pl[1] = {lk};
+	if (!(r = pg_exec(a, PGRES_TUPLES_OK, "lock lake hour", "SELECT pg_advisory_lock(1464419143, $1::int)", 1,
+			  pl)))
+		goto out;
+	locked = 1;
+	PQclear(r);
+	if (!(r = pg_exec(a, PGRES_TUPLES_OK, "read lake_hours",
+			  "SELECT version FROM lake_hours WHERE window_start = to_timestamp($1::bigint)"
+			  " AND version > written_version",
+			  1, pv)))
+		goto out;
+	if (PQntuples(r) == 0) { /* someone else wrote it */
+		rc = 0;
+		goto out;
+	}
+	char version[24];
+	snprintf(version, sizeof(version), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (!(r = pg_exec(a, PGRES_TUPLES_OK, "read flight_windows",
+			  "SELECT origin_state, flights, avg_delay_min, late_events FROM flight_windows"
+			  " WHERE window_start = to_timestamp($1::bigint) ORDER BY origin_state",
+			  1, pv)))
+		goto out;
+	job_format_time(hour_s * 1000, iso, day);
+	for (int i = 0; i < PQntuples(r); i++) {
+		buf_add(&body, "{\"window_start\":\"%s\",\"origin_state\":", iso);
+		json_str(&body, PQgetvalue(r, i, 0));
+		snprintf(num, sizeof(num), "%.3f", atof(PQgetvalue(r, i, 2)));
+		char *e = num + strlen(num) - 1;
+		while (*e == '0')
+			*e-- = '\0';
+		if (*e == '.')
+			*e = '\0';
+		buf_add(&body, ",\"flights\":%s,\"avg_delay_min\":%s,\"late_events\":%s}\n", PQgetvalue(r, i, 1),
+			num, PQgetvalue(r, i, 3));
+	}
+	PQclear(r);
+	r = NULL;
+	if (body.overflow) {
+		snprintf(a->err, sizeof(a->err), "lake object of hour '%s' too large", iso);
+		goto out;
+	}
+	snprintf(key, sizeof(key), "%s/dt=%s/hour=%.2s.jsonl", a->o.prefix, day, iso + 11);
+	char err[600];
+	if (job_s3_put(a->o.bucket, key, body.p ? body.p : "", body.len, "application/x-ndjson", err, sizeof(err)) <
+	    0) {
+		*pg_failed = 0;
+		snprintf(a->err, sizeof(a->err), "s3: %s", err);
+		goto out;
+	}
+	a->lake_objects++;
+	const char *pw[2] = {hs, version};
+	if (pg_cmd(a, "update lake_hours",
+		   "UPDATE lake_hours SET written_version = $2::bigint, written_at = now()"
+		   " WHERE window_start = to_timestamp($1::bigint) AND written_version < $2::bigint",
+		   2, pw) < 0)
+		goto out;
+	rc = 0;
+out:
+	PQclear(r);
+	if (locked)
+		PQclear(PQexecParams(a->pg, "SELECT pg_advisory_unlock(1464419143, $1::int)", 1, NULL, pl, NULL,
+				     NULL, 0));
+	buf_release(&body);
+	return rc;
+}
+
+/* Write every pending hour. Returns 0, -1 on a PostgreSQL error (fatal),
+ * -2 when an S3 write failed (the hour stays pending; retried later). */
+static int lake_write_pending(struct app *a)
+{
+	PGresult *r = pg_exec(a, PGRES_TUPLES_OK, "read lake_hours",
+			      "SELECT extract(epoch FROM window_start)::bigint FROM lake_hours"
+			      " WHERE version > written_version ORDER BY window_start",
+			      0, NULL);
+	if (!r)
+		return -1;
+	int rc = 0;
+	for (int i = 0; i < PQntuples(r); i++) {
+		int pgf;
+		if (lake_write_hour(a, strtoll(PQgetvalue(r, i, 0), NULL, 10), &pgf) < 0) {
+			rc = pgf ? -1 : -2;
+			break;
+		}
+	}
+	PQclear(r);
+	a->lake_pending = rc == -2;
+	if (rc == -2) {
+		fprintf(stderr, "window-agg: %s (will retry)\n", a->err);
+		a->lake_retry_at = now_s() + 5;
+	}
+	return rc;
+}
+
+/* ---- Kafka ---- */
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *l,
+			 void *opaque)
+{
+	struct app *a = opaque;
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		if (!a->fatal && load_offsets(a, l) < 0) {
+			a->fatal = 1;
+			rd_kafka_assign(rk, NULL);
+			return;
+		}
+		fprintf(stderr, "window-agg: assigned %d partition(s) of '%s'\n", l->cnt, a->o.topic);
+		rd_kafka_assign(rk, l);
+		a->assigned = 1;
+		return;
+	}
+	/* revoked: commit what we read while we still own it */
+	if (!a->fatal) {
+		int rc = flush(a, 0);
+		if (rc == -2) {
+			fprintf(stderr, "window-agg: %s\n", a->err);
+			agg_clear(&a->agg);
+			a->b_events = a->b_late = a->b_bad = 0;
+		} else if (rc < 0)
+			a->fatal = 1;
+	}
+	for (int i = 0; i < a->nparts; i++)
+		a->parts[i].owned = 0;
+	rd_kafka_assign(rk, NULL);
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	struct app *a = opaque;
+	if (err == RD_KAFKA_RESP_ERR__FATAL) {
+		char m[512];
+		rd_kafka_fatal_error(rk, m, sizeof(m));
+		snprintf(a->err, sizeof(a->err), "kafka: fatal: %s", m);
+		a->fatal = 1;
+		return;
+	}
+	fprintf(stderr, "window-agg: kafka: %s (retrying)\n", reason);
+}
+
+static int kafka_open(struct app *a)
+{
+	char e[512];
+	const char *bs = job_env("KAFKA_BOOTSTRAP_SERVERS", NULL);
+	if (!bs) {
+		snprintf(a->err, sizeof(a->err), "kafka: KAFKA_BOOTSTRAP_SERVERS is not set");
+		return -1;
+	}
+	char cid[64];
+	snprintf(cid, sizeof(cid), "window-agg-%d", job_rank());
+	rd_kafka_conf_t *c = rd_kafka_conf_new();
+	const char *kv[][2] = {
+		{"bootstrap.servers", bs},
+		{"group.id", a->o.group},
+		{"client.id", cid},
+		{"enable.auto.commit", "false"},
+		{"enable.auto.offset.store", "false"},
+		{"enable.partition.eof", "true"},
+		{"auto.offset.reset", "earliest"},
+		{"partition.assignment.strategy", "range,roundrobin"},
+		/* a crashed member's partitions move on after 10 s, not 45 */
+		{"session.timeout.ms", "10000"},
+		{"log.connection.close", "false"},
+	};
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		if (rd_kafka_conf_set(c, kv[i][0], kv[i][1], e, sizeof(e)) != RD_KAFKA_CONF_OK) {
+			snprintf(a->err, sizeof(a->err), "kafka: %s", e);
+			rd_kafka_conf_destroy(c);
+			return -1;
+		}
+	rd_kafka_conf_set_opaque(c, a);
+	rd_kafka_conf_set_rebalance_cb(c, rebalance_cb);
+	rd_kafka_conf_set_error_cb(c, error_cb);
+	a->rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, e, sizeof(e));
+	if (!a->rk) {
+		snprintf(a->err, sizeof(a->err), "kafka: %s", e);
+		return -1;
+	}
+	rd_kafka_poll_set_consumer(a->rk);
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(l, a->o.topic, RD_KAFKA_PARTITION_UA);
+	rd_kafka_resp_err_t err = rd_kafka_subscribe(a->rk, l);
+	rd_kafka_topic_partition_list_destroy(l);
+	if (err) {
+		snprintf(a->err, sizeof(a->err), "kafka: subscribe to '%s': %s", a->o.topic, rd_kafka_err2str(err));
+		return -1;
+	}
+	return 0;
+}
+
+static void on_message(struct app *a, rd_kafka_message_t *m)
+{
+	struct part *p = part_get(a, m->partition);
+	if (!p->owned)
+		return; /* stale message of a revoked partition */
+	p->next = m->offset + 1;
+	int64_t ev = 0;
+	int delay = 0, have_ev = 0, ok = 0;
+	char origin[16] = "";
+	cJSON *j = m->payload ? cJSON_ParseWithLength(m->payload, m->len) : NULL;
+	if (j) {
+		cJSON *f = cJSON_GetObjectItemCaseSensitive(j, "event_ms");
+		if (cJSON_IsNumber(f)) {
+			ev = (int64_t)f->valuedouble;
+			have_ev = 1;
+		} else if (cJSON_IsString(f = cJSON_GetObjectItemCaseSensitive(j, "event_time"))) {
+			ev = job_parse_time_ms(f->valuestring);
+			have_ev = ev >= 0;
+		} else { /* the Kafka timestamp is the event time too */
+			rd_kafka_timestamp_type_t tt;
+			ev = rd_kafka_message_timestamp(m, &tt);
+			have_ev = tt != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+		}
+		f = cJSON_GetObjectItemCaseSensitive(j, "delay");
+		if (cJSON_IsNumber(f)) {
+			delay = (int)f->valuedouble;
+			ok = have_ev;
+		}
+		f = cJSON_GetObjectItemCaseSensitive(j, "origin");
+		if (cJSON_IsString(f))
+			snprintf(origin, sizeof(origin), "%s", f->valuestring);
+		cJSON_Delete(j);
+	}
+	if (!ok) {
+		if (a->bad + a->b_bad < 5)
+			fprintf(stderr, "window-agg: skipping malformed event at '%s' [%d] offset %" PRId64 "\n",
+				a->o.topic, (int)m->partition, (int64_t)m->offset);
+		a->b_bad++;
+		return;
+	}
+	const struct job_airport *ap = origin[0] ? job_airport_find(&a->ap, origin) : NULL;
+	int state = ap ? a->ap_state[ap - a->ap.v] : a->unknown;
+	if (ev > p->maxev) {
+		p->maxev = ev;
+		wm_update(a);
+	}
+	int64_t hour = floordiv(ev, HOUR_MS);
+	int late = a->wm != WM_NONE && (hour + 1) * HOUR_MS <= a->wm;
+	if (a->agg.n == 0 && a->b_events == 0)
+		a->batch_t0 = now_s();
+	agg_add(&a->agg, hour, state, delay, late);
+	a->b_events++;
+	a->b_late += late;
+}
+
+/* ---- setup ---- */
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static int states_build(struct app *a)
+{
+	char **all = malloc((a->ap.n + 1) * sizeof(*all));
+	size_t n = 0;
+	for (size_t i = 0; i < a->ap.n; i++)
+		if (a->ap.v[i].state[0])
+			all[n++] = a->ap.v[i].state;
+	all[n++] = "unknown";
+	qsort(all, n, sizeof(*all), cmp_str);
+	a->states = malloc(n * sizeof(*a->states));
+	for (size_t i = 0; i < n; i++)
+		if (!a->nstates || strcmp(a->states[a->nstates - 1], all[i]))
+			a->states[a->nstates++] = all[i];
+	free(all);
+	a->ap_state = malloc((a->ap.n + 1) * sizeof(*a->ap_state));
+	for (int i = 0; i < a->nstates; i++)
+		if (!strcmp(a->states[i], "unknown"))
+			a->unknown = i;
+	for (size_t i = 0; i < a->ap.n; i++) {
+		const char *st = a->ap.v[i].state[0] ? a->ap.v[i].state : "unknown";
+		char **hit = bsearch(&st, a->states, (size_t)a->nstates, sizeof(*a->states), cmp_str);
+		a->ap_state[i] = (int)(hit - a->states);
+	}
+	return 0;
+}
+
+static int parse_duration(const char *s, int64_t *ms)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -1;
+	double mul = 1000;
+	if (!strcmp(end, "ms"))
+		mul = 1;
+	else if (!strcmp(end, "s") || !*end)
+		mul = 1000;
+	else if (!strcmp(end, "m"))
+		mul = 60000;
+	else if (!strcmp(end, "h"))
+		mul = 3600000;
+	else if (!strcmp(end, "d"))
+		mul = 86400000;
+	else
+		return -1;
+	*ms = (int64_t)(v * mul);
+	return 0;
+}
+
+static const char USAGE[] =
+	"usage: window-agg [options]\n"
+	"\n"
+	"Tumbling 1-hour event-time windows of flight events per origin state:\n"
+	"reads JSON events from Kafka, keeps totals in PostgreSQL table flight_windows\n"
+	"(exactly once with the offsets in window_offsets) and writes each finished\n"
+	"hour to the lake as <prefix>/dt=YYYY-MM-DD/hour=HH.jsonl.\n"
+	"\n"
+	"  --topic NAME        topic to read (default 'flights')\n"
+	"  --group ID          consumer group (default 'window-agg')\n"
+	"  --airports PATH     airports.csv (default $LAB_DATASET_AIRPORTS)\n"
+	"  --lateness DUR      allowed lateness: 3600, 90s, 30m, 1h (default 1h)\n"
+	"  --bucket NAME       lake bucket (default 'lake')\n"
+	"  --prefix KEY        object key prefix (default 'flights')\n"
+	"  --batch N           commit after at most N events (default 20000)\n"
+	"  --linger-ms MS      or after MS milliseconds (default 500)\n"
+	"  --until-end         stop once every assigned partition is read to its end,\n"
+	"                      finalize all windows and exit\n"
+	"  --wait SECONDS      with --until-end: fail when no partition is assigned\n"
+	"                      within SECONDS (default 120)\n"
+	"  -h, --help          this text\n"
+	"\n"
+	"Environment: KAFKA_BOOTSTRAP_SERVERS, PG* (libpq), AWS_ENDPOINT_URL,\n"
+	"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.\n"
+	"Exit status: 0 ok, 1 failure, 2 usage.\n";
+
+static int parse_args(struct opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"topic", required_argument, NULL, 't'},    {"group", required_argument, NULL, 'g'},
+		{"airports", required_argument, NULL, 'a'}, {"lateness", required_argument, NULL, 'l'},
+		{"bucket", required_argument, NULL, 'b'},   {"prefix", required_argument, NULL, 'p'},
+		{"batch", required_argument, NULL, 'n'},    {"linger-ms", required_argument, NULL, 'm'},
+		{"until-end", no_argument, NULL, 'e'},      {"wait", required_argument, NULL, 'w'},
+		{"help", no_argument, NULL, 'h'},           {0, 0, 0, 0},
+	};
+	*o = (struct opts){"flights", "window-agg", job_env("LAB_DATASET_AIRPORTS", NULL), "lake", "flights",
+			   HOUR_MS, 20000, 500, 120, 0};
+	int c;
+	char *end;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+		switch (c) {
+		case 't': o->topic = optarg; break;
+		case 'g': o->group = optarg; break;
+		case 'a': o->airports = optarg; break;
+		case 'b': o->bucket = optarg; break;
+		case 'p': o->prefix = optarg; break;
+		case 'e': o->until_end = 1; break;
+		case 'l':
+			if (parse_duration(optarg, &o->lateness_ms) < 0) {
+				fprintf(stderr, "window-agg: invalid duration '%s' for --lateness\n", optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+		case 'm':
+		case 'w': {
+			long v = strtol(optarg, &end, 10);
+			if (end == optarg || *end || v <= 0 || v > 100000000) {
+				fprintf(stderr, "window-agg: invalid number '%s' for --%s\n", optarg,
+					c == 'n' ? "batch" : c == 'm' ? "linger-ms" : "wait");
+				return 2;
+			}
+			*(c == 'n' ? &o->batch : c == 'm' ? &o->linger_ms : &o->wait_s) = v;
+			break;
+		}
+		case 'h': fputs(USAGE, stdout); return 0;
+		case ':':
+			fprintf(stderr, "window-agg: option '%s' needs a value\n", argv[optind - 1]);
+			return 2;
+		default:
+			fprintf(stderr, "window-agg: unknown option '%s' (see --help)\n", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "window-agg: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return 2;
+	}
+	if (!o->airports) {
+		fprintf(stderr, "window-agg: no airports table: pass --airports or set LAB_DATASET_AIRPORTS\n");
+		return 2;
+	}
+	return -1;
+}
+
+static void progress(struct app *a, double t0, int64_t *last_ev, double *last_t)
+{
+	double t = now_s();
+	int64_t ev = a->events + a->b_events;
+	char wm[40];
+	iso_ms(a->wm, wm, sizeof(wm));
+	fprintf(stderr, "window-agg: events %" PRId64 " (%.0f/s), watermark %s, late %" PRId64 ", %.0f s\n", ev,
+		(double)(ev - *last_ev) / (t - *last_t > 0 ? t - *last_t : 1), wm, a->late + a->b_late, t - t0);
+	*last_ev = ev;
+	*last_t = t;
+}
+
+int main(int argc, char **argv)
+{
+	struct app a;
+	memset(&a, 0, sizeof(a));
+	a.wm = WM_NONE;
+	a.fin_upto = WM_NONE;
+	int rc = parse_args(&a.o, argc, argv);
+	if (rc >= 0)
+		return rc == 0 && (fflush(stdout) || ferror(stdout)) ? 1 : rc;
+	rc = 1;
+	double t0 = now_s();
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	if (job_airports_load(&a.ap, a.o.airports) < 0) {
+		snprintf(a.err, sizeof(a.err), "cannot read airports '%s': %s", a.o.airports, strerror(errno));
+		goto out;
+	}
+	states_build(&a);
+	if (pg_open(&a) < 0)
+		goto out;
+	/* hours left pending by an earlier run (a failed or interrupted PUT) */
+	if (lake_write_pending(&a) == -1)
+		goto out;
+	if (kafka_open(&a) < 0)
+		goto out;
+
+	int64_t last_ev = 0;
+	double last_t = t0, next_prog = t0 + 5;
+	int done = 0;
+	while (!stop_sig && !a.fatal) {
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(a.rk, 100);
+		if (m) {
+			if (!m->err)
+				on_message(&a, m);
+			else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+				if (m->partition >= 0 && m->partition < a.nparts)
+					a.parts[m->partition].eof = 1;
+			} else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+				   m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
+				static double warned;
+				if (now_s() - warned > 10) {
+					fprintf(stderr, "window-agg: kafka: topic '%s': %s (waiting)\n", a.o.topic,
+						rd_kafka_message_errstr(m));
+					warned = now_s();
+				}
+			} else
+				fprintf(stderr, "window-agg: kafka: %s\n", rd_kafka_message_errstr(m));
+			rd_kafka_message_destroy(m);
+		}
+		if (a.fatal)
+			break;
+		double t = now_s();
+		if (a.o.until_end) {
+			done = a.assigned;
+			for (int i = 0; i < a.nparts && done; i++)
+				if (a.parts[i].owned && !a.parts[i].eof)
+					done = 0;
+			if (done)
+				break;
+			if (!a.assigned && t - t0 > a.o.wait_s) {
+				snprintf(a.err, sizeof(a.err),
+					 "kafka: no partition of '%s' assigned within %ld s (is the broker up and the "
+					 "topic created?)",
+					 a.o.topic, a.o.wait_s);
+				goto out;
+			}
+		}
+		if (a.b_events + a.b_bad >= a.o.batch ||
+		    (a.b_events + a.b_bad > 0 && (t - a.batch_t0) * 1000 >= a.o.linger_ms) ||
+		    (a.b_events + a.b_bad == 0 && t - a.batch_t0 >= 1)) {
+			if (a.b_events == 0)
+				a.batch_t0 = t; /* commits offsets of skipped/malformed events and finalizes */
+			if (commit_batch(&a, 0) < 0)
+				goto out;
+			a.batch_t0 = t;
+		}
+		if (a.lake_pending && t >= a.lake_retry_at && lake_write_pending(&a) == -1)
+			goto out;
+		if (t >= next_prog) {
+			progress(&a, t0, &last_ev, &last_t);
+			next_prog = t + 5;
+		}
+	}
+	if (a.fatal)
+		goto out;
+	/* clean end: commit the current batch (everything final with --until-end) */
+	int owned_any = 0;
+	for (int i = 0; i < a.nparts; i++)
+		owned_any |= a.parts[i].owned;
+	if (commit_batch(&a, done && owned_any) < 0)
+		goto out;
+	for (int tries = 0; tries < 3; tries++) {
+		int lr = lake_write_pending(&a);
+		if (lr == -1)
+			goto out;
+		if (lr == 0)
+			break;
+		if (tries == 2) {
+			snprintf(a.err, sizeof(a.err), "lake: some hours are not written (rerun to retry)");
+			goto out;
+		}
+		sleep(2);
+	}
+	rd_kafka_consumer_close(a.rk); /* revoke: flushes an empty batch */
+	if (a.fatal)
+		goto out;
+	if (a.bad)
+		fprintf(stderr, "window-agg: skipped %" PRId64 " malformed event(s)\n", a.bad);
+	PGresult *r = pg_exec(&a, PGRES_TUPLES_OK, "count windows",
+			      "SELECT count(*), count(*) FILTER (WHERE final) FROM flight_windows", 0, NULL);
+	if (!r)
+		goto out;
+	printf("events %" PRId64 " (late %" PRId64 "), windows %s (final %s), lake objects %" PRId64 ", in %.2f s\n",
+	       a.events, a.late, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), a.lake_objects, now_s() - t0);
+	PQclear(r);
+	if (fflush(stdout) || ferror(stdout)) {
+		snprintf(a.err, sizeof(a.err), "cannot write to stdout");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc && a.err[0])
+		fprintf(stderr, "window-agg: %s\n", a.err);
+	if (a.rk) {
+		if (rc) {
+			a.fatal = 1; /* no flush on the way out */
+			rd_kafka_consumer_close(a.rk);
+		}
+		rd_kafka_destroy(a.rk);
+	}
+	PQfinish(a.pg);
+	job_airports_free(&a.ap);
+	free(a.ap_state);
+	free(a.states);
+	free(a.parts);
+	free(a.agg.v);
+	free(a.agg.idx);
+	return rc;
+}
