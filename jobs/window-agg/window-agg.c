@@ -97,6 +97,7 @@ struct app {
 	int64_t wm;       /* this member's watermark (monotone), WM_NONE when unknown */
 	int64_t fin_upto; /* rows with window_start < fin_upto were finalized by this process */
 	int assigned, fatal, lake_pending;
+	double unassigned_at; /* when the last revoke (or the start) left nothing assigned */
 	int64_t b_events, b_late, b_bad; /* in the current batch */
 	int64_t events, late, bad, lake_objects;
 	double batch_t0, lake_retry_at;
@@ -703,6 +704,11 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
 	}
 	for (int i = 0; i < a->nparts; i++)
 		a->parts[i].owned = 0;
+	/* not assigned until the next assignment: with --until-end, "every
+	   owned partition at its end" must not hold vacuously in between (a
+	   broker restart revokes everything while the group re-forms) */
+	a->assigned = 0;
+	a->unassigned_at = now_s();
 	rd_kafka_assign(rk, NULL);
 }
 
@@ -991,6 +997,7 @@ int main(int argc, char **argv)
 		return rc == 0 && (fflush(stdout) || ferror(stdout)) ? 1 : rc;
 	rc = 1;
 	double t0 = now_s();
+	a.unassigned_at = t0;
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -1038,13 +1045,17 @@ int main(int argc, char **argv)
 			break;
 		double t = now_s();
 		if (a.o.until_end) {
+			int owned = 0;
 			done = a.assigned;
-			for (int i = 0; i < a.nparts && done; i++)
+			for (int i = 0; i < a.nparts && done; i++) {
+				owned += a.parts[i].owned;
 				if (a.parts[i].owned && !a.parts[i].eof)
 					done = 0;
+			}
+			done = done && owned > 0;
 			if (done)
 				break;
-			if (!a.assigned && t - t0 > a.o.wait_s) {
+			if (!a.assigned && t - a.unassigned_at > a.o.wait_s) {
 				snprintf(a.err, sizeof(a.err),
 					 "kafka: no partition of '%s' assigned within %ld s (is the broker up and the "
 					 "topic created?)",
