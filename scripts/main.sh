@@ -28,15 +28,18 @@ rows=$(sql -tAc "select coalesce(sum(flights), 0) from flight_windows")
 windows=$(sql -tAc "select count(*) from flight_windows")
 final=$(sql -tAc "select count(*) from flight_windows where final")
 late=$(sql -tAc "select coalesce(sum(late_events), 0) from flight_windows")
-objects=$("$LABCTL" exec module3 compute -- sh -c \
-	'curl -s --aws-sigv4 "aws:amz:$AWS_REGION:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
-	 -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$AWS_ENDPOINT_URL/lake?list-type=2&prefix=flights%2F&max-keys=1000" |
-	 grep -o "<Key>" | wc -l' 2>/dev/null || echo "?")
+# the lake's day partitions: ListObjectsV2 with delimiter=/ under flights/
+days=$("$LABCTL" exec module3 compute -- sh -c 'curl -s --aws-sigv4 "aws:amz:$AWS_REGION:s3" \
+	--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
+	"$AWS_ENDPOINT_URL/lake?delimiter=%2F&list-type=2&max-keys=1000&prefix=flights%2F"' |
+	grep -o '<Prefix>flights/dt=[^<]*</Prefix>' | wc -l)
+hours=$(sql -tAc "select count(distinct window_start) from flight_windows where final")
 
 echo
 echo "== module3: flights -> Kafka -> event-time windows -> PostgreSQL + lake =="
 printf 'rows in:          %s flights in flight_windows (late events: %s)\n' "$rows" "$late"
-printf 'windows written:  %s (state x hour), %s final; lake objects under flights/: %s\n' "$windows" "$final" "$objects"
+printf 'windows written:  %s (state x hour), %s final; lake: %s hourly objects in %s dt= partitions\n' \
+	"$windows" "$final" "$hours" "$days"
 echo "top 5 origin states by flights:"
 sql -c "select origin_state as state, sum(flights) as flights,
                round((sum(avg_delay_min * flights) / sum(flights))::numeric, 2) as avg_delay_min
