@@ -81,6 +81,14 @@ int cmd_load_lab(struct lab **out, const char *path, const char *project, int ge
  * Returns NULL (usage error printed) when there is nothing to go on. */
 char *cmd_project(const struct cmd *cmd, const struct cmd_args *args);
 
+/* For commands on what runs: the project name (cmd_project), an open
+ * engine and the JSON array of the project's containers (GET
+ * /containers/json?all=1 filtered by io.labctl.lab). Prints what went
+ * wrong and returns the exit code; 0 with all three set on success
+ * (caller frees them). */
+int cmd_open_lab(const struct cmd *cmd, const struct cmd_args *args, char **project,
+		 struct lab_engine **engine, cJSON **containers);
+
 /* Open the engine; on failure print the error and return the exit code 3. */
 int cmd_open_engine(struct lab_engine **out);
 

@@ -369,3 +369,22 @@ char *cmd_project(const struct cmd *cmd, const struct cmd_args *args)
 	free(path);
 	return project;
 }
+
+int cmd_open_lab(const struct cmd *cmd, const struct cmd_args *args, char **project,
+		 struct lab_engine **engine, cJSON **containers)
+{
+	struct lab_err err = {0};
+	*engine = NULL;
+	*containers = NULL;
+	*project = cmd_project(cmd, args);
+	if (!*project)
+		return LAB_EXIT_USAGE;
+	int code = cmd_open_engine(engine);
+	if (code)
+		return code;
+	char *filter = lab_xasprintf("io.labctl.lab=%s", *project);
+	if (lab_engine_containers(*engine, filter, containers, &err) < 0)
+		code = cmd_fail(&err);
+	free(filter);
+	return code;
+}

@@ -46,19 +46,13 @@ int cmd_down(const struct cmd *cmd, int argc, char **argv)
 	cJSON *list = NULL, *nets = NULL, *vols = NULL;
 	char *filter = NULL;
 	struct down_ctx d = {0};
-	char *project = cmd_project(cmd, &args);
-	if (!project) {
-		code = LAB_EXIT_USAGE;
-		goto out;
-	}
+	char *project = NULL;
 	const char *t = cmd_opt(cmd, &args, "timeout");
 	d.timeout_s = t ? atoi(t) : 10;
-	code = cmd_open_engine(&engine);
+	code = cmd_open_lab(cmd, &args, &project, &engine, &list);
 	if (code)
 		goto out;
 	filter = lab_plan_label_filter(project);
-	if (lab_engine_containers(engine, filter, &list, &err) < 0)
-		goto fail;
 	size_t n = (size_t)cJSON_GetArraySize(list);
 	d.engine = engine;
 	d.list = list;

@@ -25,7 +25,7 @@ int cmd_exec(const struct cmd *cmd, int argc, char **argv)
 	struct lab_engine *engine = NULL;
 	struct lab_err err = {0};
 	cJSON *list = NULL;
-	char *filter = NULL, *id = NULL;
+	char *id = NULL;
 	struct lab_strv env = LAB_STRV_INIT, argvv = LAB_STRV_INIT;
 	char *project = NULL;
 	if (args.pos.n < 2 && !cmd_opt(cmd, &args, "file")) {
@@ -40,21 +40,11 @@ int cmd_exec(const struct cmd *cmd, int argc, char **argv)
 		code = cmd_usage_error(cmd, "name a service");
 		goto out;
 	}
-	project = cmd_project(cmd, &args);
-	if (!project) {
-		code = LAB_EXIT_USAGE;
-		goto out;
-	}
 	const char *r = cmd_opt(cmd, &args, "replica");
 	int replica = r ? atoi(r) : 1;
-	code = cmd_open_engine(&engine);
+	code = cmd_open_lab(cmd, &args, &project, &engine, &list);
 	if (code)
 		goto out;
-	filter = lab_plan_label_filter(project);
-	if (lab_engine_containers(engine, filter, &list, &err) < 0) {
-		code = cmd_fail(&err);
-		goto out;
-	}
 	const cJSON *c;
 	cJSON_ArrayForEach(c, list)
 	{
@@ -108,7 +98,6 @@ out:
 	lab_strv_free(&env);
 	lab_strv_free(&argvv);
 	cJSON_Delete(list);
-	free(filter);
 	free(id);
 	free(project);
 	lab_engine_free(engine);

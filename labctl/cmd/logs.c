@@ -60,27 +60,16 @@ int cmd_logs(const struct cmd *cmd, int argc, char **argv)
 	if (code)
 		return args.help ? 0 : code;
 	struct lab_engine *engine = NULL;
-	struct lab_err err = {0};
 	cJSON *list = NULL;
 	struct log_src *srcs = NULL;
 	pthread_t *th = NULL;
 	size_t n = 0;
-	char *filter = NULL;
-	char *project = cmd_project(cmd, &args);
-	if (!project) {
-		code = LAB_EXIT_USAGE;
-		goto out;
-	}
+	char *project = NULL;
 	const char *service = args.pos.n > 1 ? args.pos.v[1] : NULL;
 	const char *tail = cmd_opt(cmd, &args, "tail");
-	code = cmd_open_engine(&engine);
+	code = cmd_open_lab(cmd, &args, &project, &engine, &list);
 	if (code)
 		goto out;
-	filter = lab_plan_label_filter(project);
-	if (lab_engine_containers(engine, filter, &list, &err) < 0) {
-		code = cmd_fail(&err);
-		goto out;
-	}
 	srcs = lab_xcalloc((size_t)cJSON_GetArraySize(list) + 1, sizeof(*srcs));
 	const cJSON *c;
 	cJSON_ArrayForEach(c, list)
@@ -126,7 +115,6 @@ out:
 	free(srcs);
 	free(th);
 	cJSON_Delete(list);
-	free(filter);
 	free(project);
 	lab_engine_free(engine);
 	cmd_args_free(&args);

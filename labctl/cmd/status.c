@@ -59,23 +59,12 @@ int cmd_status(const struct cmd *cmd, int argc, char **argv)
 	if (code)
 		return args.help ? 0 : code;
 	struct lab_engine *engine = NULL;
-	struct lab_err err = {0};
 	cJSON *list = NULL;
 	const cJSON **rows = NULL;
-	char *filter = NULL;
-	char *project = cmd_project(cmd, &args);
-	if (!project) {
-		code = LAB_EXIT_USAGE;
-		goto out;
-	}
-	code = cmd_open_engine(&engine);
+	char *project = NULL;
+	code = cmd_open_lab(cmd, &args, &project, &engine, &list);
 	if (code)
 		goto out;
-	filter = lab_plan_label_filter(project);
-	if (lab_engine_containers(engine, filter, &list, &err) < 0) {
-		code = cmd_fail(&err);
-		goto out;
-	}
 	size_t n = (size_t)cJSON_GetArraySize(list);
 	rows = lab_xcalloc(n ? n : 1, sizeof(*rows));
 	size_t k = 0;
@@ -122,7 +111,6 @@ int cmd_status(const struct cmd *cmd, int argc, char **argv)
 out:
 	free(rows);
 	cJSON_Delete(list);
-	free(filter);
 	free(project);
 	lab_engine_free(engine);
 	cmd_args_free(&args);
