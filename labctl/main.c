@@ -59,6 +59,16 @@ static const struct cmd_opt exec_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 
+static const struct cmd_opt verify_opts[] = {
+	{"file", 'f', "FILE", "use this lab or docker-compose file instead of a lab name"},
+	{"project-name", 'p', "NAME", "project name (default: the lab's name, or the file's directory)"},
+	{"format", 0, "FORMAT", "human (default), json, tap or junit"},
+	{"only", 0, "ID[,ID...]", "run only these checks (may be repeated)"},
+	{"student", 0, "ID", "the student's id for params (default: $LAB_STUDENT)"},
+	{"hash", 0, "VALUE", "print the equals_hash of VALUE for this lab's key and exit"},
+	{NULL, 0, NULL, NULL},
+};
+
 static const struct cmd_opt labs_opts[] = {
 	{"json", 0, NULL, "print a JSON array of {name, title, path}"},
 	{NULL, 0, NULL, NULL},
@@ -115,6 +125,17 @@ static const struct cmd commands[] = {
 	 "listener for clients on this host), AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY\n"
 	 "AWS_ENDPOINT_URL AWS_REGION. Use: eval \"$(labctl env LAB)\"",
 	 lab_file_opts},
+	{"verify", cmd_verify, "LAB | -f FILE [--format human|json|tap|junit] [--only ID]",
+	 "run the lab's checks against the running lab: what is left to do",
+	 "Runs every check under the lab's checks: (sql, kafka, s3, http, exec,\n"
+	 "file, log) at once, each within its timeout, against the running lab.\n"
+	 "Prints one line per check and the hint under a failure, then\n"
+	 "'N passed, M failed'; --format json, tap or junit for tools.\n"
+	 "params: take $LAB_STUDENT (or --student); equals_hash answers use the key\n"
+	 "$LABCTL_VERIFY_KEY, else lab.seed (--hash VALUE prints one).\n"
+	 "Exit 0 when all passed, 1 when one failed, errored or timed out, 2 for a\n"
+	 "bad lab file, 3 when the engine cannot be reached.",
+	 verify_opts},
 	{"version", cmd_version, "", "print labctl's version and the engine's", NULL, no_opts},
 	{NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -136,5 +136,6 @@ int cmd_version(const struct cmd *, int, char **);
 int cmd_env(const struct cmd *, int, char **);
 int cmd_run(const struct cmd *, int, char **);
 int cmd_jobs(const struct cmd *, int, char **);
+int cmd_verify(const struct cmd *, int, char **);
 
 #endif

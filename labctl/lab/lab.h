@@ -165,6 +165,87 @@ struct lab_job {
 	struct lab_mark mark;
 };
 
+/* params: entry, a per-student value (labctl/lab/checks.c). The value is
+ * a deterministic function of the lab's seed (lab.seed), the student's id
+ * ($LAB_STUDENT, "" when unset) and the param's name:
+ *   d = HMAC-SHA256(key = seed, message = student "\n" name)
+ *   pick: [a, b, c]  -> item (first 8 bytes of d, big endian) mod count
+ *   range: [lo, hi]  -> lo + (first 8 bytes of d) mod (hi - lo + 1), integers
+ *   hex: N           -> the first N (1..64) lowercase hex digits of d
+ * Interpolated everywhere in the lab as ${PARAM_<NAME>} (name upper-cased). */
+enum lab_param_kind { LAB_PARAM_PICK, LAB_PARAM_RANGE, LAB_PARAM_HEX };
+
+struct lab_param {
+	char *name;              /* [a-z0-9_], starts with a letter */
+	enum lab_param_kind kind;
+	struct lab_strv pick;    /* LAB_PARAM_PICK: the choices */
+	long lo, hi;             /* LAB_PARAM_RANGE, inclusive */
+	int hex_len;             /* LAB_PARAM_HEX */
+	char *value;             /* the value for this student */
+	struct lab_mark mark;
+};
+
+enum lab_check_kind {
+	LAB_CHECK_SQL, LAB_CHECK_KAFKA, LAB_CHECK_S3, LAB_CHECK_HTTP,
+	LAB_CHECK_EXEC, LAB_CHECK_FILE, LAB_CHECK_LOG,
+};
+
+/* What a check's observed value must be. Text comparisons are on the
+ * value with surrounding whitespace trimmed; equals compares numerically
+ * when both sides are numbers (so "20000" equals "20000.0"). */
+struct lab_expect {
+	char *equals;            /* or NULL */
+	char *equals_hash;       /* "hmac-sha256:<64 hex>" of the trimmed observed
+	                            value (key: $LABCTL_VERIFY_KEY, else lab.seed), or NULL */
+	int has_min, has_max;
+	double min, max;
+};
+
+/* checks: entry (labctl/lab/checks.c; run by labctl/verify). Exactly one
+ * of the kind keys is given; its fields are below. Service names default
+ * to the first service with the matching x-ready probe (postgres, kafka,
+ * s3) for sql, kafka and s3 checks. */
+struct lab_check {
+	char *id;                /* unique, [A-Za-z0-9_.-] */
+	char *description;       /* default: the id */
+	char *hint;              /* shown when it fails, or NULL */
+	long timeout_ms;         /* default 10000 */
+	enum lab_check_kind kind;
+	char *service;           /* the service it talks to (all kinds but http with url) */
+	/* sql: query's first column of the first row is the observed value;
+	 * rows: every row, cells joined by '|', must equal the list given */
+	char *query;
+	struct lab_strv rows;    /* expected rows ("a|b"), has_rows when given */
+	int has_rows;
+	/* kafka: topic must exist; then each key given is checked */
+	char *topic;
+	int partitions;          /* 0 = not checked */
+	int replication_factor;  /* 0 = not checked */
+	char *group;             /* consumer group must exist (has offsets or members) */
+	long max_lag;            /* total lag of group on topic <= max_lag; -1 = not checked */
+	/* kafka end offsets (sum of high watermarks) use expect (equals/min/max) */
+	/* s3 */
+	char *bucket;            /* must exist */
+	char *key;               /* object must exist; contains / min_size apply to it */
+	char *prefix;            /* count of objects under it uses expect (equals/min/max) */
+	int has_prefix;
+	long min_size;           /* bytes; -1 = not checked */
+	char *contains;          /* s3 object, http body, file content; or NULL */
+	/* http */
+	char *url;               /* or service + port + path */
+	int port;
+	char *path;              /* http path, file path */
+	int status;              /* expected HTTP status, default 200 */
+	/* exec */
+	struct lab_strv command; /* a string is run with sh -c */
+	int exit_code;           /* expected, default 0 */
+	char *stdout_regex;      /* POSIX ERE a line of stdout must match, or NULL */
+	/* log */
+	char *regex;             /* POSIX ERE a log line must match */
+	struct lab_expect expect;
+	struct lab_mark mark;
+};
+
 struct lab {
 	char *project;           /* lab name: lab.name, else the directory's name
 	                            normalised like Compose ([a-z0-9_-], lowercase) */
@@ -183,6 +264,12 @@ struct lab {
 	size_t n_datasets;
 	struct lab_job *jobs;
 	size_t n_jobs;
+	char *seed;                    /* lab.seed (interpolated), or NULL */
+	struct lab_param *params;      /* params:, evaluated for $LAB_STUDENT */
+	size_t n_params;
+	char *student;                 /* $LAB_STUDENT at load time ("" when unset) */
+	struct lab_check *checks;      /* checks:, in file order */
+	size_t n_checks;
 	struct lab_strv files;         /* every file read (lab file, includes, .env);
 	                                  marks point into these strings */
 };
@@ -217,6 +304,16 @@ void lab_free(struct lab *lab);
 /* The dataset / job named name, or NULL. */
 struct lab_dataset *lab_find_dataset(const struct lab *lab, const char *name);
 struct lab_job *lab_find_job(const struct lab *lab, const char *name);
+
+/* The check with this id, or NULL. */
+struct lab_check *lab_find_check(const struct lab *lab, const char *id);
+
+/* HMAC-SHA256 of msg under key as 64 lowercase hex digits + NUL. */
+void lab_hmac_sha256_hex(char out[65], const char *key, const void *msg, size_t len);
+
+/* The value of param p for student under seed (see struct lab_param).
+ * Returns a new string. */
+char *lab_param_value(const struct lab_param *p, const char *seed, const char *student);
 
 /* The service named name, or NULL. */
 struct lab_service *lab_find_service(const struct lab *lab, const char *name);

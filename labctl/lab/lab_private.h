@@ -102,6 +102,13 @@ void lab_ld_kv_list(struct lab_ld *L, const struct lab_node *n, const char *key,
 void lab_ld_datasets(struct lab_ld *L, const struct lab_node *n, const char *absdir);
 void lab_ld_jobs(struct lab_ld *L, const struct lab_node *n, const char *absdir);
 void lab_jobs_free(struct lab *lab);
+/* params: (before interpolation: their values become variables) and
+ * checks: (after services) sections (checks.c). */
+void lab_ld_params(struct lab_ld *L, const struct lab_node *n, const struct lab_node *seed);
+/* The value of variable PARAM_<NAME>, or NULL. */
+const char *lab_ld_param_lookup(const struct lab *lab, const char *var);
+void lab_ld_checks(struct lab_ld *L, const struct lab_node *n);
+void lab_checks_free(struct lab *lab);
 
 /* S3 bucket naming rules: 3-63 characters of [a-z0-9.-], alphanumeric at both ends. */
 int lab_ld_bucket_name_ok(const char *b);

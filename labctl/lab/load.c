@@ -56,7 +56,7 @@ static const char *const top_keys[] = {
 static const char *const include_top_keys[] = {
 	"version", "name", "include", "services", "volumes", "networks", "credentials", NULL,
 };
-static const char *const lab_keys[] = {"name", "title", "description", NULL};
+static const char *const lab_keys[] = {"name", "title", "description", "seed", NULL};
 static const char *const volume_keys[] = {
 	"driver", "driver_opts", "external", "name", "labels", NULL,
 };
@@ -263,6 +263,8 @@ const char *lab_ld_lookup(const char *name, void *ud)
 	const char *v = strv_value(L->opts ? L->opts->vars : NULL, name);
 	if (v)
 		return v;
+	if ((v = lab_ld_param_lookup(L->lab, name)))
+		return v;
 	if (L->use_creds && lab_strv_find(&L->lab->credentials, name) >= 0) {
 		if ((v = strv_value(&L->cred_vals, name)))
 			return v;
@@ -317,11 +319,12 @@ static void ld_interp_tree(struct lab_ld *L, struct lab_node *n)
 	}
 }
 
-/* The top level: sections read later (checks, params) are not
- * interpolated until something reads them. */
+/* The top level: params are not interpolated (they are evaluated before
+ * everything else, and their values are variables); checks are, with the
+ * params available as ${PARAM_<NAME>}. */
 static void ld_interp_root(struct lab_ld *L, struct lab_node *root)
 {
-	static const char *const later[] = {"checks", "params"};
+	static const char *const later[] = {"params"};
 	for (size_t i = 0; i < root->n; i++) {
 		const char *k = root->kids[2 * i]->text;
 		int skip = strncmp(k, "x-", 2) == 0;
@@ -742,6 +745,11 @@ int lab_load(struct lab **out, const char *path, const struct lab_load_opts *opt
 		goto report;
 	ld_dotenv(&L);
 	ld_project(&L, &L.srcs[0]);
+	{
+		const struct lab_node *labn = lab_node_get(L.srcs[0].root, "lab");
+		const struct lab_node *seed = labn && labn->kind == LAB_NODE_MAP ? lab_node_get(labn, "seed") : NULL;
+		lab_ld_params(&L, lab_node_get(L.srcs[0].root, "params"), seed);
+	}
 	L.use_creds = 1;
 	for (size_t i = 0; i < L.n_srcs; i++)
 		ld_interp_root(&L, L.srcs[i].root);
@@ -768,6 +776,8 @@ int lab_load(struct lab **out, const char *path, const struct lab_load_opts *opt
 			lab_ld_datasets(&L, b, L.srcs[0].absdir);
 		if ((b = lab_node_get(L.srcs[0].root, "jobs")))
 			lab_ld_jobs(&L, b, L.srcs[0].absdir);
+		if ((b = lab_node_get(L.srcs[0].root, "checks")))
+			lab_ld_checks(&L, b);
 	}
 	lab_ld_validate(&L, lab);
 report:
@@ -833,6 +843,7 @@ void lab_free(struct lab *lab)
 	lab_strv_free(&lab->credentials);
 	lab_strv_free(&lab->files);
 	lab_jobs_free(lab);
+	lab_checks_free(lab);
 	free(lab);
 }
 

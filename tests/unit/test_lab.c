@@ -733,7 +733,7 @@ Test(lab_interp, x_sections_untouched_and_errors_collected, .init = tlab_setup, 
 	unsetenv("TLAB_A");
 	unsetenv("TLAB_B");
 	int rc = tlab_load_yaml(&lab,
-		"x-raw: ${not valid\nchecks: [{sql: \"select $1\"}]\nparams: {p: [$]}\nservices:\n  a:\n    image: ${TLAB_A:?need A}\n"
+		"x-raw: ${not valid\n# checks: and params: are real sections now (test_verify.c)\n#\nservices:\n  a:\n    image: ${TLAB_A:?need A}\n"
 		"    x-other: $5\n    command: echo ${TLAB_B?need B}\n",
 		NULL, &err);
 	cr_expect_eq(rc, LAB_EINPUT);

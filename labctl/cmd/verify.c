@@ -1,0 +1,113 @@
+/* labctl verify: run the lab's checks against the running lab and report
+ * them (human, JSON, TAP or JUnit XML). Exit 0 when every check passed,
+ * 1 when one did not, 2 for a bad lab file or usage, 3 when the engine
+ * cannot be reached. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "../verify/verify.h"
+#include "cmd.h"
+
+/* The locale's charset is UTF-8 (LC_ALL, else LC_CTYPE, else LANG). */
+static int utf8_locale(void)
+{
+	const char *vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
+	for (int i = 0; i < 3; i++) {
+		const char *v = getenv(vars[i]);
+		if (v && *v)
+			return strcasestr(v, "utf-8") || strcasestr(v, "utf8");
+	}
+	return 0;
+}
+
+/* --only a,b --only c -> [a, b, c] */
+static void split_only(struct lab_strv *out, const char *s)
+{
+	char *copy = lab_xstrdup(s), *save = NULL;
+	for (char *t = strtok_r(copy, ",\n", &save); t; t = strtok_r(NULL, ",\n", &save))
+		if (*t)
+			lab_strv_push(out, t);
+	free(copy);
+}
+
+int cmd_verify(const struct cmd *cmd, int argc, char **argv)
+{
+	struct cmd_args args;
+	int code = cmd_parse(cmd, argc, argv, &args);
+	if (code)
+		return args.help ? 0 : code;
+	struct lab *lab = NULL;
+	struct lab_engine *engine = NULL;
+	struct lab_verify_result *res = NULL;
+	struct lab_strv only = LAB_STRV_INIT;
+	struct lab_buf out = LAB_BUF_INIT;
+	struct lab_err err = {0};
+	size_t n = 0, abandoned = 0;
+	char *path = NULL;
+	enum lab_verify_format fmt = LAB_VERIFY_HUMAN;
+	const char *f = cmd_opt(cmd, &args, "format");
+	if (f && lab_verify_parse_format(&fmt, f) < 0) {
+		code = cmd_usage_error(cmd, "unknown format '%s' (human, json, tap, junit)", f);
+		goto out;
+	}
+	if (args.pos.n > 1) {
+		code = cmd_usage_error(cmd, "unexpected argument '%s'", args.pos.v[1]);
+		goto out;
+	}
+	if (cmd_opt(cmd, &args, "only"))
+		split_only(&only, cmd_opt(cmd, &args, "only"));
+	if (cmd_opt(cmd, &args, "student"))
+		setenv("LAB_STUDENT", cmd_opt(cmd, &args, "student"), 1);
+	path = cmd_lab_path(args.pos.n ? args.pos.v[0] : NULL, cmd_opt(cmd, &args, "file"));
+	if (!path) {
+		code = LAB_EXIT_USAGE;
+		goto out;
+	}
+	code = cmd_load_lab(&lab, path, cmd_opt(cmd, &args, "project-name"), 0);
+	if (code)
+		goto out;
+	const char *env_key = getenv("LABCTL_VERIFY_KEY");
+	const char *key = env_key && *env_key ? env_key : lab->seed;
+	if (cmd_opt(cmd, &args, "hash")) {
+		if (!key || !*key) {
+			fprintf(stderr, "labctl: lab '%s' has no 'lab.seed' and LABCTL_VERIFY_KEY is not set: no key to "
+					"hash with\n", lab->project);
+			code = LAB_EXIT_USAGE;
+			goto out;
+		}
+		char *h = lab_verify_hash(key, cmd_opt(cmd, &args, "hash"));
+		printf("%s\n", h);
+		free(h);
+		goto out;
+	}
+	if (lab->n_checks == 0)
+		fprintf(stderr, "labctl: lab '%s' has no checks\n", lab->project);
+	code = cmd_open_engine(&engine);
+	if (code)
+		goto out;
+	if (lab_verify_run(&res, &n, &abandoned, lab, engine, &only, key, &err) < 0) {
+		code = cmd_fail(&err);
+		goto out;
+	}
+	lab_verify_format(&out, fmt, res, n, lab->project, lab->student, utf8_locale());
+	fputs(lab_buf_cstr(&out), stdout);
+	code = lab_verify_failures(res, n) ? LAB_EXIT_FAIL : LAB_EXIT_OK;
+	if (abandoned) {
+		/* threads of timed-out checks still use the lab and the engine:
+		   leave now rather than free what they use */
+		fflush(stderr);
+		_exit(cmd_finish(code));
+	}
+out:
+	lab_buf_release(&out);
+	lab_verify_results_free(res, n);
+	lab_strv_free(&only);
+	lab_engine_free(engine);
+	lab_free(lab);
+	free(path);
+	cmd_args_free(&args);
+	return code;
+}

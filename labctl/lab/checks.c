@@ -1,0 +1,539 @@
+/* The params: and checks: sections of a lab file (run by labctl/verify).
+ *
+ * params are evaluated before the lab is interpolated, so that
+ * ${PARAM_<NAME>} works anywhere (services, jobs, checks); checks are read
+ * after services, from the interpolated tree. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <regex.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "lab_private.h"
+
+#define CHECK_DEFAULT_TIMEOUT_MS 10000
+
+static const char *const check_keys[] = {"id", "description", "hint", "timeout", "sql", "kafka", "s3",
+					 "http", "exec", "file", "log", NULL};
+static const char *const kind_names[] = {"sql", "kafka", "s3", "http", "exec", "file", "log"};
+static const char *const sql_keys[] = {"service", "query", "equals", "equals_hash", "min", "max", "rows", NULL};
+static const char *const kafka_keys[] = {"service", "topic", "partitions", "replication_factor", "end_offset",
+					 "min_end_offset", "max_end_offset", "group", "max_lag", NULL};
+static const char *const s3_keys[] = {"service", "bucket", "key", "prefix", "count", "min_count", "max_count",
+				      "min_size", "contains", "equals_hash", NULL};
+static const char *const http_keys[] = {"url", "service", "port", "path", "status", "contains", NULL};
+static const char *const exec_keys[] = {"service", "command", "exit_code", "stdout", "equals", "equals_hash",
+					NULL};
+static const char *const file_keys[] = {"service", "path", "contains", "equals_hash", NULL};
+static const char *const log_keys[] = {"service", "regex", NULL};
+static const char *const param_keys[] = {"pick", "range", "hex", "description", NULL};
+
+void lab_hmac_sha256_hex(char out[65], const char *key, const void *msg, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	HMAC(EVP_sha256(), key ? key : "", (int)strlen(key ? key : ""), msg, len, md, &mdlen);
+	for (unsigned int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[64] = '\0';
+}
+
+char *lab_param_value(const struct lab_param *p, const char *seed, const char *student)
+{
+	char hex[65];
+	char *msg = lab_xasprintf("%s\n%s", student ? student : "", p->name);
+	lab_hmac_sha256_hex(hex, seed, msg, strlen(msg));
+	free(msg);
+	uint64_t v = 0;
+	for (int i = 0; i < 16; i++) {
+		int c = hex[i];
+		v = (v << 4) | (uint64_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+	}
+	switch (p->kind) {
+	case LAB_PARAM_PICK:
+		return lab_xstrdup(p->pick.v[v % p->pick.n]);
+	case LAB_PARAM_RANGE: {
+		uint64_t span = (uint64_t)(p->hi - p->lo) + 1;
+		return lab_xasprintf("%ld", (long)((uint64_t)p->lo + v % span));
+	}
+	case LAB_PARAM_HEX:
+	default:
+		return lab_xstrndup(hex, (size_t)p->hex_len);
+	}
+}
+
+static int param_name_ok(const char *s)
+{
+	if (!islower((unsigned char)*s))
+		return 0;
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
+const char *lab_ld_param_lookup(const struct lab *lab, const char *var)
+{
+	if (strncmp(var, "PARAM_", 6) != 0)
+		return NULL;
+	for (size_t i = 0; i < lab->n_params; i++) {
+		const char *a = lab->params[i].name, *b = var + 6;
+		while (*a && *b && toupper((unsigned char)*a) == *b)
+			a++, b++;
+		if (!*a && !*b)
+			return lab->params[i].value;
+	}
+	return NULL;
+}
+
+/* An integer of a scalar, quoted or not (interpolated values are quoted text). */
+static int scalar_long(struct lab_ld *L, const struct lab_node *n, const char *key, long *v)
+{
+	if (n->kind == LAB_NODE_SCALAR && *n->text) {
+		char *end = NULL;
+		errno = 0;
+		long x = strtol(n->text, &end, 10);
+		if (!*end && !errno) {
+			*v = x;
+			return 0;
+		}
+	}
+	lab_ld_diag(L, &n->mark, "expected an integer for '%s'", key);
+	return -1;
+}
+
+static int scalar_double(struct lab_ld *L, const struct lab_node *n, const char *key, double *v)
+{
+	if (n->kind == LAB_NODE_SCALAR && *n->text) {
+		char *end = NULL;
+		errno = 0;
+		double x = strtod(n->text, &end);
+		if (!*end && !errno && isfinite(x)) {
+			*v = x;
+			return 0;
+		}
+	}
+	lab_ld_diag(L, &n->mark, "expected a number for '%s'", key);
+	return -1;
+}
+
+void lab_ld_params(struct lab_ld *L, const struct lab_node *n, const struct lab_node *seedn)
+{
+	struct lab *lab = lab_ld_lab(L);
+	const char *st = getenv("LAB_STUDENT");
+	lab->student = lab_xstrdup(st ? st : "");
+	if (seedn) {
+		const char *t = lab_ld_str(L, seedn, "seed");
+		char *msg = NULL;
+		if (t && lab_interp_run(&lab->seed, t, lab_ld_lookup, L, &msg) < 0)
+			free(msg); /* reported again when the lab section is interpolated */
+	}
+	if (!n || lab_node_is_null(n) || lab_ld_want(L, n, LAB_NODE_MAP, "params") < 0)
+		return;
+	if (n->n && (!lab->seed || !*lab->seed))
+		lab_ld_diag(L, &n->mark, "params need a seed: set 'lab.seed'");
+	lab->params = lab_xcalloc(n->n ? n->n : 1, sizeof(*lab->params));
+	for (size_t i = 0; i < n->n; i++) {
+		const struct lab_node *k = n->kids[2 * i], *v = n->kids[2 * i + 1], *x;
+		if (!param_name_ok(k->text)) {
+			lab_ld_diag(L, &k->mark, "invalid param name '%s': lowercase letters, digits and '_'", k->text);
+			continue;
+		}
+		if (lab_ld_want(L, v, LAB_NODE_MAP, k->text) < 0 || lab_ld_check_keys(L, v, param_keys, 1))
+			continue;
+		struct lab_param p = {0};
+		int kinds = 0, ok = 1;
+		p.name = k->text;
+		p.mark = k->mark;
+		if ((x = lab_node_get(v, "pick"))) {
+			kinds++;
+			p.kind = LAB_PARAM_PICK;
+			if (lab_ld_strlist(L, x, "pick", 0, &p.pick) < 0)
+				ok = 0;
+			else if (p.pick.n == 0) {
+				lab_ld_diag(L, &x->mark, "'pick' of param '%s' needs at least one value", k->text);
+				ok = 0;
+			}
+		}
+		if ((x = lab_node_get(v, "range"))) {
+			kinds++;
+			p.kind = LAB_PARAM_RANGE;
+			if (x->kind != LAB_NODE_SEQ || x->n != 2 || scalar_long(L, x->kids[0], "range", &p.lo) < 0 ||
+			    scalar_long(L, x->kids[1], "range", &p.hi) < 0 || p.lo > p.hi) {
+				lab_ld_diag(L, &x->mark, "'range' of param '%s' needs [low, high] integers, low <= high",
+					    k->text);
+				ok = 0;
+			}
+		}
+		if ((x = lab_node_get(v, "hex"))) {
+			long len = 0;
+			kinds++;
+			p.kind = LAB_PARAM_HEX;
+			if (scalar_long(L, x, "hex", &len) < 0 || len < 1 || len > 64) {
+				lab_ld_diag(L, &x->mark, "'hex' of param '%s' needs a length from 1 to 64", k->text);
+				ok = 0;
+			}
+			p.hex_len = (int)len;
+		}
+		if (kinds != 1) {
+			lab_ld_diag(L, &k->mark, "param '%s' needs exactly one of 'pick', 'range', 'hex'", k->text);
+			ok = 0;
+		}
+		if (!ok) {
+			lab_strv_free(&p.pick);
+			continue;
+		}
+		p.name = lab_xstrdup(k->text);
+		p.value = lab_param_value(&p, lab->seed ? lab->seed : "", lab->student);
+		lab->params[lab->n_params++] = p;
+	}
+}
+
+static int id_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+			return 0;
+	return 1;
+}
+
+static char *opt_str(struct lab_ld *L, const struct lab_node *map, const char *key)
+{
+	const struct lab_node *v = lab_node_get(map, key);
+	const char *t = v ? lab_ld_str(L, v, key) : NULL;
+	return t ? lab_xstrdup(t) : NULL;
+}
+
+static void check_regex(struct lab_ld *L, const struct lab_node *map, const char *key)
+{
+	const struct lab_node *v = lab_node_get(map, key);
+	regex_t re;
+	if (!v || v->kind != LAB_NODE_SCALAR)
+		return;
+	int rc = regcomp(&re, v->text, REG_EXTENDED | REG_NOSUB);
+	if (rc != 0) {
+		char msg[256];
+		regerror(rc, &re, msg, sizeof(msg));
+		lab_ld_diag(L, &v->mark, "invalid regex '%s' for '%s': %s", v->text, key, msg);
+		return;
+	}
+	regfree(&re);
+}
+
+static void opt_long(struct lab_ld *L, const struct lab_node *map, const char *key, long *out, long min)
+{
+	const struct lab_node *v = lab_node_get(map, key);
+	long x;
+	if (!v || scalar_long(L, v, key, &x) < 0)
+		return;
+	if (x < min) {
+		lab_ld_diag(L, &v->mark, "invalid '%s' %ld: %ld or more", key, x, min);
+		return;
+	}
+	*out = x;
+}
+
+/* equals / min / max under the names the kind uses. */
+static void read_expect(struct lab_ld *L, const struct lab_node *m, struct lab_expect *e, const char *eq,
+			const char *mn, const char *mx)
+{
+	const struct lab_node *v;
+	if (eq && (v = lab_node_get(m, eq)) && lab_ld_want(L, v, LAB_NODE_SCALAR, eq) == 0)
+		e->equals = lab_xstrdup(v->text);
+	if (mn && (v = lab_node_get(m, mn)) && scalar_double(L, v, mn, &e->min) == 0)
+		e->has_min = 1;
+	if (mx && (v = lab_node_get(m, mx)) && scalar_double(L, v, mx, &e->max) == 0)
+		e->has_max = 1;
+	if ((v = lab_node_get(m, "equals_hash")) && lab_ld_want(L, v, LAB_NODE_SCALAR, "equals_hash") == 0) {
+		const char *t = v->text;
+		size_t ok = strncmp(t, "hmac-sha256:", 12) == 0 && strlen(t + 12) == 64;
+		for (size_t i = 12; ok && t[i]; i++)
+			ok = isxdigit((unsigned char)t[i]) && !isupper((unsigned char)t[i]);
+		if (!ok)
+			lab_ld_diag(L, &v->mark,
+				    "invalid equals_hash '%s': 'hmac-sha256:' and 64 lowercase hex digits "
+				    "(labctl verify LAB --hash VALUE prints it)",
+				    t);
+		else
+			e->equals_hash = lab_xstrdup(t);
+	}
+}
+
+/* The service a check names, or the first with the probe wanted. */
+static char *check_service(struct lab_ld *L, const struct lab_node *m, const char *kind, int probe, int required,
+			   const char *id)
+{
+	struct lab *lab = lab_ld_lab(L);
+	const struct lab_node *v = lab_node_get(m, "service");
+	if (v) {
+		const char *t = lab_ld_str(L, v, "service");
+		if (!t)
+			return NULL;
+		if (!lab_find_service(lab, t)) {
+			lab_ld_diag(L, &v->mark, "check '%s' names unknown service '%s'", id, t);
+			return NULL;
+		}
+		return lab_xstrdup(t);
+	}
+	for (size_t i = 0; probe && i < lab->n_services; i++) {
+		const struct lab_ready *r = &lab->services[i].ready;
+		if ((probe == 1 && r->pg_port) || (probe == 2 && r->kafka_port) || (probe == 3 && r->s3_port))
+			return lab_xstrdup(lab->services[i].name);
+	}
+	if (probe)
+		lab_ld_diag(L, &m->mark, "%s check '%s' needs 'service': no service has an x-ready %s probe", kind, id,
+			    probe == 1 ? "postgres" : probe == 2 ? "kafka" : "s3");
+	else if (required)
+		lab_ld_diag(L, &m->mark, "%s check '%s' needs 'service'", kind, id);
+	return NULL;
+}
+
+static void need(struct lab_ld *L, const struct lab_node *m, const char *key, const char *kind, const char *id,
+		 const char *what)
+{
+	if (!lab_node_get(m, key))
+		lab_ld_diag(L, &m->mark, "%s check '%s' needs '%s': %s", kind, id, key, what);
+}
+
+static void read_rows(struct lab_ld *L, const struct lab_node *x, struct lab_check *c)
+{
+	if (lab_ld_want(L, x, LAB_NODE_SEQ, "rows") < 0)
+		return;
+	c->has_rows = 1;
+	for (size_t r = 0; r < x->n; r++) {
+		const struct lab_node *row = x->kids[r];
+		struct lab_buf b = LAB_BUF_INIT;
+		lab_buf_puts(&b, "");
+		if (row->kind == LAB_NODE_SCALAR) {
+			lab_buf_puts(&b, row->text);
+		} else if (row->kind == LAB_NODE_SEQ) {
+			for (size_t j = 0; j < row->n; j++) {
+				const char *t = lab_ld_str(L, row->kids[j], "rows");
+				lab_buf_printf(&b, "%s%s", j ? "|" : "", t ? t : "");
+			}
+		} else {
+			lab_ld_diag(L, &row->mark, "expected a list of cells for a row of 'rows'");
+		}
+		lab_strv_take(&c->rows, lab_buf_detach(&b));
+	}
+}
+
+static void read_kind(struct lab_ld *L, struct lab_check *c, const struct lab_node *m)
+{
+	const char *kind = kind_names[c->kind], *id = c->id;
+	const struct lab_node *x;
+	static const char *const *const keys[] = {sql_keys, kafka_keys, s3_keys, http_keys,
+						  exec_keys, file_keys, log_keys};
+	if (lab_ld_want(L, m, LAB_NODE_MAP, kind) < 0 || lab_ld_check_keys(L, m, keys[c->kind], 0))
+		return;
+	c->max_lag = -1;
+	c->min_size = -1;
+	c->status = 200;
+	switch (c->kind) {
+	case LAB_CHECK_SQL:
+		c->service = check_service(L, m, kind, 1, 1, id);
+		need(L, m, "query", kind, id, "the SQL whose first column of the first row is compared");
+		c->query = opt_str(L, m, "query");
+		read_expect(L, m, &c->expect, "equals", "min", "max");
+		if ((x = lab_node_get(m, "rows")))
+			read_rows(L, x, c);
+		if (!c->expect.equals && !c->expect.equals_hash && !c->expect.has_min && !c->expect.has_max &&
+		    !c->has_rows)
+			lab_ld_diag(L, &m->mark, "sql check '%s' needs one of 'equals', 'equals_hash', 'min', 'max', 'rows'",
+				    id);
+		break;
+	case LAB_CHECK_KAFKA:
+		c->service = check_service(L, m, kind, 2, 1, id);
+		need(L, m, "topic", kind, id, "the topic that must exist");
+		c->topic = opt_str(L, m, "topic");
+		c->group = opt_str(L, m, "group");
+		{
+			long v = 0;
+			opt_long(L, m, "partitions", &v, 1);
+			c->partitions = (int)v;
+			v = 0;
+			opt_long(L, m, "replication_factor", &v, 1);
+			c->replication_factor = (int)v;
+		}
+		opt_long(L, m, "max_lag", &c->max_lag, 0);
+		if (c->max_lag >= 0 && !c->group)
+			lab_ld_diag(L, &lab_node_get(m, "max_lag")->mark, "'max_lag' of check '%s' needs 'group'", id);
+		read_expect(L, m, &c->expect, "end_offset", "min_end_offset", "max_end_offset");
+		break;
+	case LAB_CHECK_S3:
+		c->service = check_service(L, m, kind, 3, 1, id);
+		need(L, m, "bucket", kind, id, "the bucket that must exist");
+		c->bucket = opt_str(L, m, "bucket");
+		c->key = opt_str(L, m, "key");
+		c->prefix = opt_str(L, m, "prefix");
+		c->contains = opt_str(L, m, "contains");
+		opt_long(L, m, "min_size", &c->min_size, 0);
+		read_expect(L, m, &c->expect, "count", "min_count", "max_count");
+		c->has_prefix = c->prefix != NULL || c->expect.equals || c->expect.has_min || c->expect.has_max;
+		if (c->key && c->has_prefix && (c->expect.equals || c->expect.has_min || c->expect.has_max))
+			lab_ld_diag(L, &m->mark, "s3 check '%s': 'key' and a count under 'prefix' are separate checks", id);
+		if ((c->contains || c->min_size >= 0 || c->expect.equals_hash) && !c->key)
+			lab_ld_diag(L, &m->mark, "s3 check '%s': 'contains', 'min_size' and 'equals_hash' need 'key'", id);
+		break;
+	case LAB_CHECK_HTTP:
+		c->url = opt_str(L, m, "url");
+		c->service = check_service(L, m, kind, 0, 0, id);
+		c->path = opt_str(L, m, "path");
+		c->contains = opt_str(L, m, "contains");
+		{
+			long v = 0;
+			opt_long(L, m, "port", &v, 1);
+			c->port = (int)v;
+			v = 200;
+			opt_long(L, m, "status", &v, 100);
+			c->status = (int)v;
+		}
+		if (!c->url == !c->service || (c->service && !c->port))
+			lab_ld_diag(L, &m->mark, "http check '%s' needs 'url', or 'service' and 'port' (and 'path')", id);
+		break;
+	case LAB_CHECK_EXEC:
+		c->service = check_service(L, m, kind, 0, 1, id);
+		need(L, m, "command", kind, id, "a string (run with sh -c) or a list");
+		if ((x = lab_node_get(m, "command"))) {
+			if (x->kind == LAB_NODE_SCALAR && lab_ld_str(L, x, "command")) {
+				lab_strv_push(&c->command, "sh");
+				lab_strv_push(&c->command, "-c");
+				lab_strv_push(&c->command, x->text);
+			} else if (x->kind != LAB_NODE_SCALAR) {
+				lab_ld_strlist(L, x, "command", 0, &c->command);
+			}
+		}
+		{
+			long v = 0;
+			opt_long(L, m, "exit_code", &v, 0);
+			c->exit_code = (int)v;
+		}
+		c->stdout_regex = opt_str(L, m, "stdout");
+		check_regex(L, m, "stdout");
+		read_expect(L, m, &c->expect, "equals", NULL, NULL);
+		break;
+	case LAB_CHECK_FILE:
+		c->service = check_service(L, m, kind, 0, 1, id);
+		need(L, m, "path", kind, id, "the file's absolute path in the container");
+		c->path = opt_str(L, m, "path");
+		c->contains = opt_str(L, m, "contains");
+		read_expect(L, m, &c->expect, NULL, NULL, NULL);
+		break;
+	case LAB_CHECK_LOG:
+		c->service = check_service(L, m, kind, 0, 1, id);
+		need(L, m, "regex", kind, id, "a POSIX extended regex a log line must match");
+		c->regex = opt_str(L, m, "regex");
+		check_regex(L, m, "regex");
+		break;
+	}
+}
+
+void lab_ld_checks(struct lab_ld *L, const struct lab_node *n)
+{
+	struct lab *lab = lab_ld_lab(L);
+	if (lab_node_is_null(n) || lab_ld_want(L, n, LAB_NODE_SEQ, "checks") < 0)
+		return;
+	lab->checks = lab_xcalloc(n->n ? n->n : 1, sizeof(*lab->checks));
+	for (size_t i = 0; i < n->n; i++) {
+		const struct lab_node *v = n->kids[i], *x, *kindn = NULL;
+		if (lab_ld_want(L, v, LAB_NODE_MAP, "checks") < 0 || lab_ld_check_keys(L, v, check_keys, 1))
+			continue;
+		const struct lab_node *idn = lab_node_get(v, "id");
+		const char *id = idn ? lab_ld_str(L, idn, "id") : NULL;
+		if (!idn) {
+			lab_ld_diag(L, &v->mark, "check needs an 'id'");
+			continue;
+		}
+		if (!id)
+			continue;
+		if (!id_ok(id)) {
+			lab_ld_diag(L, &idn->mark, "invalid check id '%s': letters, digits, '_', '.' and '-'", id);
+			continue;
+		}
+		struct lab_check *prev = lab_find_check(lab, id);
+		if (prev) {
+			lab_ld_diag(L, &idn->mark, "check '%s' is already defined at %s:%d:%d", id, prev->mark.file,
+				    prev->mark.line, prev->mark.col);
+			continue;
+		}
+		struct lab_check *c = &lab->checks[lab->n_checks++];
+		c->id = lab_xstrdup(id);
+		c->mark = idn->mark;
+		c->description = opt_str(L, v, "description");
+		c->hint = opt_str(L, v, "hint");
+		c->timeout_ms = CHECK_DEFAULT_TIMEOUT_MS;
+		if ((x = lab_node_get(v, "timeout")) && lab_ld_duration(L, x, "timeout", &c->timeout_ms) == 0 &&
+		    c->timeout_ms <= 0)
+			lab_ld_diag(L, &x->mark, "invalid timeout '%s': more than 0", x->text);
+		int kinds = 0;
+		for (size_t k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]); k++)
+			if ((x = lab_node_get(v, kind_names[k]))) {
+				kinds++;
+				c->kind = (enum lab_check_kind)k;
+				kindn = x;
+			}
+		if (kinds != 1) {
+			lab_ld_diag(L, &v->mark, "check '%s' needs exactly one of 'sql', 'kafka', 's3', 'http', 'exec', "
+						 "'file', 'log'",
+				    id);
+			continue;
+		}
+		read_kind(L, c, kindn);
+	}
+}
+
+static void expect_free(struct lab_expect *e)
+{
+	free(e->equals);
+	free(e->equals_hash);
+}
+
+void lab_checks_free(struct lab *lab)
+{
+	for (size_t i = 0; i < lab->n_params; i++) {
+		free(lab->params[i].name);
+		free(lab->params[i].value);
+		lab_strv_free(&lab->params[i].pick);
+	}
+	free(lab->params);
+	free(lab->seed);
+	free(lab->student);
+	for (size_t i = 0; i < lab->n_checks; i++) {
+		struct lab_check *c = &lab->checks[i];
+		free(c->id);
+		free(c->description);
+		free(c->hint);
+		free(c->service);
+		free(c->query);
+		lab_strv_free(&c->rows);
+		free(c->topic);
+		free(c->group);
+		free(c->bucket);
+		free(c->key);
+		free(c->prefix);
+		free(c->contains);
+		free(c->url);
+		free(c->path);
+		lab_strv_free(&c->command);
+		free(c->stdout_regex);
+		free(c->regex);
+		expect_free(&c->expect);
+	}
+	free(lab->checks);
+}
+
+struct lab_check *lab_find_check(const struct lab *lab, const char *id)
+{
+	for (size_t i = 0; lab && i < lab->n_checks; i++)
+		if (strcmp(lab->checks[i].id, id) == 0)
+			return &lab->checks[i];
+	return NULL;
+}
