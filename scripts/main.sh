@@ -3,7 +3,8 @@
 #   1. a fresh module3 (down --volumes first: the demo starts from nothing)
 #   2. job produce: two producer replicas, one JSON event per flight
 #   3. job aggregate --until-end: event-time windows -> PostgreSQL + lake
-#   4. a short result: rows in, windows written, per-state top 5, time taken
+#   4. a short result: rows in, windows written, per-state top 5, time taken,
+#      and the lab's own checks (labctl verify), whose result is make run's
 # LABCTL_DATA_DIR defaults to ../shared/data beside the checkout; without
 # the full file the lab's 20,000-row sample is used (and said so).
 set -euo pipefail
@@ -45,3 +46,5 @@ sql -c "select origin_state as state, sum(flights) as flights,
                round((sum(avg_delay_min * flights) / sum(flights))::numeric, 2) as avg_delay_min
           from flight_windows group by origin_state order by 2 desc limit 5"
 printf 'time taken:       %ss total (produce %ss, aggregate %ss)\n' "$(elapsed "$start")" "$produce_s" "$aggregate_s"
+echo
+"$LABCTL" verify module3
