@@ -74,6 +74,12 @@ char *cmd_lab_path(const char *name, const char *file);
  * success, 2 for bad input). */
 int cmd_load_lab(struct lab **out, const char *path, const char *project, int generate);
 
+/* For commands that take [LAB] or -f FILE: at most one positional (else a
+ * usage error), the lab path resolved (cmd_lab_path) and loaded
+ * (cmd_load_lab with -p and generate). Prints what went wrong and returns
+ * the exit code; 0 with *lab set on success. */
+int cmd_lab_arg(const struct cmd *cmd, const struct cmd_args *args, int generate, struct lab **lab);
+
 /* The project name for commands that act on what runs (down, status,
  * logs, exec): -p wins; else the lab file's (loaded without generating
  * credentials); when no lab file is found or it does not load, the lab

@@ -388,3 +388,16 @@ int cmd_open_lab(const struct cmd *cmd, const struct cmd_args *args, char **proj
 	free(filter);
 	return code;
 }
+
+int cmd_lab_arg(const struct cmd *cmd, const struct cmd_args *args, int generate, struct lab **lab)
+{
+	*lab = NULL;
+	if (args->pos.n > 1)
+		return cmd_usage_error(cmd, "unexpected argument '%s'", args->pos.v[1]);
+	char *path = cmd_lab_path(args->pos.n ? args->pos.v[0] : NULL, cmd_opt(cmd, args, "file"));
+	if (!path)
+		return LAB_EXIT_USAGE;
+	int code = cmd_load_lab(lab, path, cmd_opt(cmd, args, "project-name"), generate);
+	free(path);
+	return code;
+}

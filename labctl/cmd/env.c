@@ -60,12 +60,7 @@ int cmd_env(const struct cmd *cmd, int argc, char **argv)
 	struct lab *lab = NULL;
 	struct lab_engine *engine = NULL;
 	struct lab_buf kafka = LAB_BUF_INIT;
-	char *path = cmd_lab_path(args.pos.n ? args.pos.v[0] : NULL, cmd_opt(cmd, &args, "file"));
-	if (!path) {
-		code = LAB_EXIT_USAGE;
-		goto out;
-	}
-	code = cmd_load_lab(&lab, path, cmd_opt(cmd, &args, "project-name"), 0);
+	code = cmd_lab_arg(cmd, &args, 0, &lab);
 	if (code)
 		goto out;
 	code = cmd_open_engine(&engine);
@@ -128,7 +123,6 @@ out:
 	lab_buf_release(&kafka);
 	lab_engine_free(engine);
 	lab_free(lab);
-	free(path);
 	cmd_args_free(&args);
 	return code;
 }

@@ -639,12 +639,7 @@ int cmd_jobs(const struct cmd *cmd, int argc, char **argv)
 	if (code)
 		return args.help ? 0 : code;
 	struct lab *lab = NULL;
-	char *path = cmd_lab_path(args.pos.n ? args.pos.v[0] : NULL, cmd_opt(cmd, &args, "file"));
-	if (!path) {
-		code = LAB_EXIT_USAGE;
-		goto out;
-	}
-	if ((code = cmd_load_lab(&lab, path, cmd_opt(cmd, &args, "project-name"), 0)))
+	if ((code = cmd_lab_arg(cmd, &args, 0, &lab)))
 		goto out;
 	if (!lab->n_jobs) {
 		fprintf(stderr, "lab '%s' has no jobs\n", lab->project);
@@ -665,7 +660,6 @@ int cmd_jobs(const struct cmd *cmd, int argc, char **argv)
 	}
 out:
 	lab_free(lab);
-	free(path);
 	cmd_args_free(&args);
 	return code;
 }

@@ -776,17 +776,7 @@ int cmd_up(const struct cmd *cmd, int argc, char **argv)
 	struct up u = {0};
 	pthread_t *th = NULL;
 	struct lab_err err = {0};
-	char *path = NULL;
-	if (args.pos.n > 1) {
-		code = cmd_usage_error(cmd, "unexpected argument '%s'", args.pos.v[1]);
-		goto out;
-	}
-	path = cmd_lab_path(args.pos.n ? args.pos.v[0] : NULL, cmd_opt(cmd, &args, "file"));
-	if (!path) {
-		code = LAB_EXIT_USAGE;
-		goto out;
-	}
-	code = cmd_load_lab(&lab, path, cmd_opt(cmd, &args, "project-name"), 1);
+	code = cmd_lab_arg(cmd, &args, 1, &lab);
 	if (code)
 		goto out;
 	code = cmd_open_engine(&engine);
@@ -878,7 +868,6 @@ out:
 	free(u.ex);
 	lab_engine_free(engine);
 	lab_free(lab);
-	free(path);
 	cmd_args_free(&args);
 	return code;
 }

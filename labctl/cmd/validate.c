@@ -11,17 +11,7 @@ int cmd_validate(const struct cmd *cmd, int argc, char **argv)
 	if (code)
 		return args.help ? 0 : code;
 	struct lab *lab = NULL;
-	char *path = NULL;
-	if (args.pos.n > 1) {
-		code = cmd_usage_error(cmd, "unexpected argument '%s'", args.pos.v[1]);
-		goto out;
-	}
-	path = cmd_lab_path(args.pos.n ? args.pos.v[0] : NULL, cmd_opt(cmd, &args, "file"));
-	if (!path) {
-		code = LAB_EXIT_USAGE;
-		goto out;
-	}
-	code = cmd_load_lab(&lab, path, cmd_opt(cmd, &args, "project-name"), 0);
+	code = cmd_lab_arg(cmd, &args, 0, &lab);
 	if (code)
 		goto out;
 	size_t containers = 0;
@@ -32,7 +22,6 @@ int cmd_validate(const struct cmd *cmd, int argc, char **argv)
 	       lab->n_volumes, lab->n_volumes == 1 ? "" : "s", lab->n_networks, lab->n_networks == 1 ? "" : "s");
 out:
 	lab_free(lab);
-	free(path);
 	cmd_args_free(&args);
 	return code;
 }

@@ -46,27 +46,17 @@ int cmd_verify(const struct cmd *cmd, int argc, char **argv)
 	struct lab_buf out = LAB_BUF_INIT;
 	struct lab_err err = {0};
 	size_t n = 0, abandoned = 0;
-	char *path = NULL;
 	enum lab_verify_format fmt = LAB_VERIFY_HUMAN;
 	const char *f = cmd_opt(cmd, &args, "format");
 	if (f && lab_verify_parse_format(&fmt, f) < 0) {
 		code = cmd_usage_error(cmd, "unknown format '%s' (human, json, tap, junit)", f);
 		goto out;
 	}
-	if (args.pos.n > 1) {
-		code = cmd_usage_error(cmd, "unexpected argument '%s'", args.pos.v[1]);
-		goto out;
-	}
 	if (cmd_opt(cmd, &args, "only"))
 		split_only(&only, cmd_opt(cmd, &args, "only"));
 	if (cmd_opt(cmd, &args, "student"))
 		setenv("LAB_STUDENT", cmd_opt(cmd, &args, "student"), 1);
-	path = cmd_lab_path(args.pos.n ? args.pos.v[0] : NULL, cmd_opt(cmd, &args, "file"));
-	if (!path) {
-		code = LAB_EXIT_USAGE;
-		goto out;
-	}
-	code = cmd_load_lab(&lab, path, cmd_opt(cmd, &args, "project-name"), 0);
+	code = cmd_lab_arg(cmd, &args, 0, &lab);
 	if (code)
 		goto out;
 	const char *env_key = getenv("LABCTL_VERIFY_KEY");
@@ -107,7 +97,6 @@ out:
 	lab_strv_free(&only);
 	lab_engine_free(engine);
 	lab_free(lab);
-	free(path);
 	cmd_args_free(&args);
 	return code;
 }
