@@ -93,13 +93,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* --- an open-addressing hash map uint64 -> int (> 0); key 0 is "empty" --- */
 
 struct map {
@@ -580,7 +573,7 @@ static int copy_facts(struct load *ld, const char *path)
 		fprintf(stderr, "flights-load: out of memory\n");
 		goto close;
 	}
-	double t0 = now_s();
+	double t0 = job_now_s();
 	/* FREEZE: the table was truncated in this transaction */
 	if (copy_begin(ld->pg, "COPY fact_flights FROM STDIN WITH (FREEZE)", "fact_flights"))
 		goto close;
@@ -613,7 +606,7 @@ static int copy_facts(struct load *ld, const char *path)
 	failed = b.len && copy_put(ld->pg, b.p, b.len, "fact_flights");
 end:
 	failed = copy_end(ld->pg, failed, "fact_flights");
-	ld->copy_secs = now_s() - t0;
+	ld->copy_secs = job_now_s() - t0;
 close:
 	job_lines_close(l);
 	free(b.p);
@@ -677,7 +670,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "flights-load: runs as a single replica, but LAB_WORLD_SIZE is %d\n", job_world());
 		return 1;
 	}
-	double t0 = now_s();
+	double t0 = job_now_s();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (load_airports(&ld, o.airports))
 		goto out;
@@ -690,7 +683,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "flights-load: transaction rolled back, nothing loaded\n");
 		goto out;
 	}
-	report(&ld, &o, now_s() - t0, gzbytes);
+	report(&ld, &o, job_now_s() - t0, gzbytes);
 	rc = 0;
 out:
 	load_free(&ld); /* PQfinish of an open transaction rolls it back */

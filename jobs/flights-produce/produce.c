@@ -133,13 +133,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *ud)
 {
 	struct state *st = ud;
@@ -377,7 +370,7 @@ static size_t flight_json(char *buf, const struct job_flight *f, long long row)
  * delivered messages over the interval. */
 static void progress(struct state *st)
 {
-	double t = now_s();
+	double t = job_now_s();
 	if (t < st->next_report)
 		return;
 	fprintf(stderr, "rank %d: %lld rows, %.0f msg/s\n", st->rank, st->rows,
@@ -513,14 +506,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "flights-produce: LAB_RANK %d is outside LAB_WORLD_SIZE %d\n", st.rank, job_world());
 		goto out;
 	}
-	double t0 = now_s();
+	double t0 = job_now_s();
 	st.last_t = t0;
 	st.next_report = t0 + PROGRESS_SECONDS;
 	if (!(rk = producer_new(brokers, &st)) || topic_ensure(rk, o.topic, o.partitions))
 		goto out;
 	int failed = produce_file(rk, &st, &o, &c);
 	flush_all(rk, &st); /* also after a failure: report what was delivered */
-	double secs = now_s() - t0;
+	double secs = job_now_s() - t0;
 	if (c.malformed)
 		fprintf(stderr, "rank %d: %lld malformed rows skipped (first: data row %lld)\n", st.rank, c.malformed,
 			c.first_malformed);

@@ -27,6 +27,13 @@ int job_world(void)
 	return w > 0 ? w : 1;
 }
 
+double job_now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 struct job_lines {
 	gzFile gz;
 	char *buf;

@@ -20,6 +20,9 @@ const char *job_env(const char *name, const char *dflt);
 int job_rank(void);
 int job_world(void);
 
+/* Seconds since an arbitrary fixed point (CLOCK_MONOTONIC), for rates. */
+double job_now_s(void);
+
 /* Lines of a file, gzip-compressed or plain (zlib detects which). */
 struct job_lines;
 /* NULL and errno set when the file cannot be opened. */

@@ -111,13 +111,6 @@ static void on_signal(int sig)
 	stop_sig = sig;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int64_t floordiv(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
@@ -670,7 +663,7 @@ static int lake_write_pending(struct app *a)
 	a->lake_pending = rc == -2;
 	if (rc == -2) {
 		fprintf(stderr, "window-agg: %s (will retry)\n", a->err);
-		a->lake_retry_at = now_s() + 5;
+		a->lake_retry_at = job_now_s() + 5;
 	}
 	return rc;
 }
@@ -708,7 +701,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
 	   owned partition at its end" must not hold vacuously in between (a
 	   broker restart revokes everything while the group re-forms) */
 	a->assigned = 0;
-	a->unassigned_at = now_s();
+	a->unassigned_at = job_now_s();
 	rd_kafka_assign(rk, NULL);
 }
 
@@ -824,7 +817,7 @@ static void on_message(struct app *a, rd_kafka_message_t *m)
 	int64_t hour = floordiv(ev, HOUR_MS);
 	int late = a->wm != WM_NONE && (hour + 1) * HOUR_MS <= a->wm;
 	if (a->agg.n == 0 && a->b_events == 0)
-		a->batch_t0 = now_s();
+		a->batch_t0 = job_now_s();
 	agg_add(&a->agg, hour, state, delay, late);
 	a->b_events++;
 	a->b_late += late;
@@ -976,7 +969,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 
 static void progress(struct app *a, double t0, int64_t *last_ev, double *last_t)
 {
-	double t = now_s();
+	double t = job_now_s();
 	int64_t ev = a->events + a->b_events;
 	char wm[40];
 	iso_ms(a->wm, wm, sizeof(wm));
@@ -996,7 +989,7 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc == 0 && (fflush(stdout) || ferror(stdout)) ? 1 : rc;
 	rc = 1;
-	double t0 = now_s();
+	double t0 = job_now_s();
 	a.unassigned_at = t0;
 
 	struct sigaction sa;
@@ -1032,10 +1025,10 @@ int main(int argc, char **argv)
 			} else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
 				   m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
 				static double warned;
-				if (now_s() - warned > 10) {
+				if (job_now_s() - warned > 10) {
 					fprintf(stderr, "window-agg: kafka: topic '%s': %s (waiting)\n", a.o.topic,
 						rd_kafka_message_errstr(m));
-					warned = now_s();
+					warned = job_now_s();
 				}
 			} else
 				fprintf(stderr, "window-agg: kafka: %s\n", rd_kafka_message_errstr(m));
@@ -1043,7 +1036,7 @@ int main(int argc, char **argv)
 		}
 		if (a.fatal)
 			break;
-		double t = now_s();
+		double t = job_now_s();
 		if (a.o.until_end) {
 			int owned = 0;
 			done = a.assigned;
@@ -1109,7 +1102,7 @@ int main(int argc, char **argv)
 	if (!r)
 		goto out;
 	printf("events %" PRId64 " (late %" PRId64 "), windows %s (final %s), lake objects %" PRId64 ", in %.2f s\n",
-	       a.events, a.late, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), a.lake_objects, now_s() - t0);
+	       a.events, a.late, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), a.lake_objects, job_now_s() - t0);
 	PQclear(r);
 	if (fflush(stdout) || ferror(stdout)) {
 		snprintf(a.err, sizeof(a.err), "cannot write to stdout");
