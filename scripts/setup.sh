@@ -31,8 +31,9 @@ fi
 PACKAGES=(build-essential pkg-config libcurl4-openssl-dev libyaml-dev libcjson-dev
 	libpq-dev libarchive-dev libssl-dev libcriterion-dev librdkafka-dev
 	postgresql-client debootstrap debian-archive-keyring ca-certificates curl
-	socat openssl kcat)
-# (socat and openssl: the integration tests front the engine with TCP/TLS.)
+	socat openssl kcat python3)
+# (socat and openssl: the integration tests front the engine with TCP/TLS;
+# kcat: Kafka clients on the host; python3: JSON and JUnit XML parsed in tests.)
 # What the Makefile asks pkg-config for, plus Criterion for the tests.
 PC_MODULES=(libcurl yaml-0.1 libcjson libpq libarchive libcrypto rdkafka criterion)
 
