@@ -258,22 +258,6 @@ static int cbuf_reserve(struct cbuf *b, size_t more)
 	return 0;
 }
 
-static char *put_int(char *p, long long v)
-{
-	char tmp[24];
-	int n = 0;
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-	if (v < 0)
-		*p++ = '-';
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 /* A text field escaped for COPY's text format; NULL -> \N. */
 static int put_text(struct cbuf *b, const char *s)
 {
@@ -406,7 +390,7 @@ static int copy_airports(struct load *ld)
 			failed = 1;
 			break;
 		}
-		b.len = (size_t)(put_int(b.p + b.len, (long long)i + 1) - b.p);
+		b.len = (size_t)(job_put_int(b.p + b.len, (long long)i + 1) - b.p);
 		b.p[b.len++] = '\t';
 		if (a)
 			failed = put_text(&b, a->iata) || put_raw(&b, "\t") || put_text(&b, a->name) ||
@@ -512,15 +496,15 @@ static char *fact_row(char *p, const struct job_flight *f, const struct day_cach
 	memcpy(p, f->date, n);
 	p += n;
 	*p++ = '\t';
-	p = put_int(p, dc->date_key);
+	p = job_put_int(p, dc->date_key);
 	*p++ = '\t';
-	p = put_int(p, ok);
+	p = job_put_int(p, ok);
 	*p++ = '\t';
-	p = put_int(p, dk);
+	p = job_put_int(p, dk);
 	*p++ = '\t';
-	p = put_int(p, f->delay_min);
+	p = job_put_int(p, f->delay_min);
 	*p++ = '\t';
-	p = put_int(p, f->distance_mi);
+	p = job_put_int(p, f->distance_mi);
 	*p++ = '\n';
 	return p;
 }

@@ -286,22 +286,6 @@ static char *put_str(char *p, const char *s, size_t n)
 	return p + n;
 }
 
-static char *put_int(char *p, long long v)
-{
-	char tmp[24];
-	int n = 0;
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-	if (v < 0)
-		*p++ = '-';
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 /* A JSON string literal; s is short (< 20 bytes) so 6x its length fits. */
 static char *put_json_str(char *p, const char *s)
 {
@@ -351,17 +335,17 @@ static size_t flight_json(char *buf, const struct job_flight *f, long long row)
 	p = put_str(p, ",\"event_time\":", 14);
 	p = put_event_time(p, f);
 	p = put_str(p, ",\"event_ms\":", 12);
-	p = put_int(p, f->event_ms);
+	p = job_put_int(p, f->event_ms);
 	p = put_str(p, ",\"delay\":", 9);
-	p = put_int(p, f->delay_min);
+	p = job_put_int(p, f->delay_min);
 	p = put_str(p, ",\"distance\":", 12);
-	p = put_int(p, f->distance_mi);
+	p = job_put_int(p, f->distance_mi);
 	p = put_str(p, ",\"origin\":", 10);
 	p = put_json_str(p, f->origin);
 	p = put_str(p, ",\"destination\":", 15);
 	p = put_json_str(p, f->dest);
 	p = put_str(p, ",\"row\":", 7);
-	p = put_int(p, row);
+	p = job_put_int(p, row);
 	*p++ = '}';
 	return (size_t)(p - buf);
 }

@@ -23,6 +23,10 @@ int job_world(void);
 /* Seconds since an arbitrary fixed point (CLOCK_MONOTONIC), for rates. */
 double job_now_s(void);
 
+/* Write v in decimal at p (at most 20 bytes, no NUL); returns the end.
+ * For hot loops that build COPY rows and JSON without printf. */
+char *job_put_int(char *p, long long v);
+
 /* Lines of a file, gzip-compressed or plain (zlib detects which). */
 struct job_lines;
 /* NULL and errno set when the file cannot be opened. */
