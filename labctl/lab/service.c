@@ -293,7 +293,8 @@ static void ld_ports(struct lab_ld *L, const struct lab_node *n, struct lab_serv
 	}
 }
 
-static int valid_volume_name(const char *s)
+/* Compose's rule for service and volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+static int valid_name(const char *s)
 {
 	if (!isalnum((unsigned char)s[0]))
 		return 0;
@@ -421,7 +422,7 @@ static void ld_mounts(struct lab_ld *L, const char *absdir, const struct lab_nod
 			free(dst);
 			continue;
 		}
-		if (m.type == LAB_MOUNT_VOLUME && !valid_volume_name(src)) {
+		if (m.type == LAB_MOUNT_VOLUME && !valid_name(src)) {
 			lab_ld_diag(L, &e->mark, "invalid volume name '%s'", src);
 			free(src);
 			free(dst);
@@ -929,16 +930,6 @@ static void ld_loose(struct lab_ld *L, const struct lab_node *k, const struct la
 	}
 }
 
-static int valid_service_name(const char *s)
-{
-	if (!isalnum((unsigned char)s[0]))
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
-			return 0;
-	return 1;
-}
-
 static void set_str(struct lab_ld *L, const struct lab_node *v, const char *key, char **dst)
 {
 	const char *t = lab_ld_str(L, v, key);
@@ -955,7 +946,7 @@ void lab_ld_service(struct lab_ld *L, const char *absdir, const struct lab_node 
 	s->replicas = 1;
 	s->ready.timeout_ms = 120000;
 	s->ready.mark = key->mark;
-	if (!valid_service_name(key->text))
+	if (!valid_name(key->text))
 		lab_ld_diag(L, &key->mark,
 			    "invalid service name '%s': must start with a letter or digit and "
 			    "contain only letters, digits, '_', '.' and '-'",
