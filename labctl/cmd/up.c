@@ -46,6 +46,7 @@ struct svc_run {
 	enum svc_state state;
 	struct lab_strv ids;     /* container id per replica */
 	int created, recreated, kept, started;
+	double t_started;        /* seconds from up's start to every replica started */
 	double t_ready;          /* seconds from up's start */
 	char *endpoint;          /* "127.0.0.1:PORT" of the first published port, or NULL */
 	char *health;            /* "healthy", "running", "exited (0)" ... */
@@ -303,67 +304,120 @@ static int connect_extra_networks(struct up *u, struct svc_run *r, const char *i
 	return 0;
 }
 
+/* What converging one replica did. */
+struct replica_job {
+	struct up *u;
+	struct svc_run *r;
+	const char *hash;
+	struct rep_result {
+		char *id;                 /* container id, NULL on failure */
+		int created, recreated, kept, started;
+		struct lab_err err;
+	} *res;
+};
+
+/* Keep, start or (re)create replica rep (1-based) of r's service. */
+static void converge_one(struct up *u, struct svc_run *r, struct lab_engine *e, const char *hash, int rep,
+			 struct rep_result *out)
+{
+	struct lab_err *err = &out->err;
+	char *name = lab_plan_container_name(u->lab, r->svc, rep);
+	struct existing *ex = find_existing(u, name);
+	int rc = 0;
+	if (ex && ex->hash && strcmp(ex->hash, hash) == 0) {
+		ex->claimed = 1;
+		/* a one-shot job that completed with this very configuration
+		   is done: running it again is not "nothing changed" */
+		int done = ex->exited0 && (!r->svc->restart || strcmp(r->svc->restart, "no") == 0);
+		if (!ex->running && !done) {
+			rc = lab_engine_container_start(e, ex->id, err);
+			if (rc == 0)
+				say(u, "%s | started", name);
+		}
+		if (rc == 0) {
+			out->id = lab_xstrdup(ex->id);
+			out->kept = ex->running;
+			out->started = !ex->running && !done;
+		}
+		free(name);
+		return;
+	}
+	if (ex) {
+		ex->claimed = 1;
+		rc = lab_engine_container_stop(e, ex->id, 10, err);
+		if (rc == 0 || rc == LAB_ENOTFOUND)
+			rc = lab_engine_container_remove(e, ex->id, 1, err);
+		if (rc == LAB_ENOTFOUND) {
+			rc = 0;
+			memset(err, 0, sizeof(*err));
+		}
+		if (rc < 0) {
+			free(name);
+			return;
+		}
+	}
+	cJSON *body = lab_plan_container_body(u->lab, r->svc, r->image_id, rep);
+	char *id = NULL;
+	rc = lab_engine_container_create(e, name, body, &id, err);
+	cJSON_Delete(body);
+	if (rc == 0)
+		rc = connect_extra_networks(u, r, id, err);
+	if (rc == 0)
+		rc = lab_engine_container_start(e, id, err);
+	if (rc == 0) {
+		out->id = id;
+		id = NULL;
+		out->recreated = ex != NULL;
+		out->created = ex == NULL;
+		say(u, "%s | %s", name, ex ? "recreated (configuration changed)" : "created");
+	}
+	free(id);
+	free(name);
+}
+
+static void converge_worker(size_t i, void *ud)
+{
+	struct replica_job *job = ud;
+	struct lab_engine *e = lab_engine_dup(job->u->engine);
+	converge_one(job->u, job->r, e, job->hash, (int)i + 1, &job->res[i]);
+	lab_engine_free(e);
+}
+
+/* At most this many replicas of one service are created at once: the
+ * engine serialises much of container start-up, more threads only queue. */
+#define MAX_PARALLEL_REPLICAS 16
+
+/* Converge every replica of r's service, several at once (one engine
+ * connection each); r->ids gets the container ids in replica order. On
+ * failure returns the first failed replica's error. */
 static int converge_replicas(struct up *u, struct svc_run *r, struct lab_engine *e, struct lab_err *err)
 {
 	char hash[65];
 	lab_plan_config_hash(hash, u->lab, r->svc, r->image_id);
-	for (int rep = 1; rep <= r->svc->replicas; rep++) {
-		char *name = lab_plan_container_name(u->lab, r->svc, rep);
-		struct existing *ex = find_existing(u, name);
-		int rc = 0;
-		if (ex && ex->hash && strcmp(ex->hash, hash) == 0) {
-			ex->claimed = 1;
-			/* a one-shot job that completed with this very configuration
-			   is done: running it again is not "nothing changed" */
-			int done = ex->exited0 && (!r->svc->restart || strcmp(r->svc->restart, "no") == 0);
-			if (!ex->running && !done) {
-				rc = lab_engine_container_start(e, ex->id, err);
-				if (rc == 0)
-					say(u, "%s | started", name);
-			}
-			r->kept += ex->running;
-			if (rc == 0)
-				lab_strv_push(&r->ids, ex->id);
-			free(name);
-			if (rc < 0)
-				return rc;
-			r->started += !ex->running && !done;
-			continue;
+	size_t n = (size_t)r->svc->replicas;
+	struct replica_job job = {u, r, hash, lab_xcalloc(n ? n : 1, sizeof(struct rep_result))};
+	if (n == 1)
+		converge_one(u, r, e, hash, 1, &job.res[0]);
+	else
+		cmd_parallel(n, MAX_PARALLEL_REPLICAS, converge_worker, &job);
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct rep_result *res = &job.res[i];
+		if (res->id && rc == 0) {
+			lab_strv_push(&r->ids, res->id);
+			r->created += res->created;
+			r->recreated += res->recreated;
+			r->kept += res->kept;
+			r->started += res->started;
+		} else if (!res->id && rc == 0) {
+			*err = res->err;
+			rc = err->code ? err->code : LAB_ERR;
 		}
-		if (ex) {
-			ex->claimed = 1;
-			rc = lab_engine_container_stop(e, ex->id, 10, err);
-			if (rc == 0 || rc == LAB_ENOTFOUND)
-				rc = lab_engine_container_remove(e, ex->id, 1, err);
-			if (rc == LAB_ENOTFOUND)
-				rc = 0;
-			if (rc < 0) {
-				free(name);
-				return rc;
-			}
-		}
-		cJSON *body = lab_plan_container_body(u->lab, r->svc, r->image_id, rep);
-		char *id = NULL;
-		rc = lab_engine_container_create(e, name, body, &id, err);
-		cJSON_Delete(body);
-		if (rc == 0)
-			rc = connect_extra_networks(u, r, id, err);
-		if (rc == 0)
-			rc = lab_engine_container_start(e, id, err);
-		if (rc == 0) {
-			lab_strv_push(&r->ids, id);
-			if (ex)
-				r->recreated++;
-			else
-				r->created++;
-			say(u, "%s | %s", name, ex ? "recreated (configuration changed)" : "created");
-		}
-		free(id);
-		free(name);
-		if (rc < 0)
-			return rc;
+		free(res->id);
 	}
-	return 0;
+	free(job.res);
+	r->t_started = cmd_now() - u->t0;
+	return rc;
 }
 
 /* Host address for a container port: its published binding, else the
@@ -736,6 +790,7 @@ static void print_table(struct up *u, int changes)
 				cJSON_AddStringToObject(s, "endpoint", r->endpoint);
 			else
 				cJSON_AddNullToObject(s, "endpoint");
+			cJSON_AddNumberToObject(s, "seconds_to_start", r->t_started);
 			cJSON_AddNumberToObject(s, "seconds_to_ready", r->state == SVC_FAILED ? -1 : r->t_ready);
 			cJSON_AddNumberToObject(s, "created", r->created);
 			cJSON_AddNumberToObject(s, "recreated", r->recreated);
