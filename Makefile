@@ -26,7 +26,7 @@ OBJ      := $(SRC:%.c=build/obj/%.o)
 ASAN_OBJ := $(SRC:%.c=build/asan-obj/%.o)
 ASAN_LIB := $(LIBSRC:%.c=build/asan-obj/%.o)
 
-.PHONY: all asan setup test check unit integration run clean
+.PHONY: all asan setup test check unit integration run clean compose
 
 all: build/labctl
 
@@ -78,6 +78,11 @@ integration: build/asan/labctl build/labctl build/asan/integration-tests
 run: setup
 	$(MAKE) build/labctl
 	scripts/main.sh
+
+# compose/<lab>/docker-compose.yml: `labctl export compose` of every lab
+# (an integration test fails when one is stale).
+compose: build/labctl
+	scripts/export-compose.sh
 
 clean:
 	rm -rf build

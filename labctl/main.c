@@ -74,6 +74,14 @@ static const struct cmd_opt labs_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 
+static const struct cmd_opt export_opts[] = {
+	{"file", 'f', "FILE", "use this lab or docker-compose file instead of a lab name"},
+	{"project-name", 'p', "NAME", "project name whose credentials .env gets (default: the lab's name)"},
+	{"output", 'o', "DIR", "write DIR/docker-compose.yml and DIR/.env instead of printing the file"},
+	{"no-env", 0, NULL, "with -o: do not write DIR/.env"},
+	{NULL, 0, NULL, NULL},
+};
+
 static const struct cmd commands[] = {
 	{"labs", cmd_labs, "", "list the labs with their titles",
 	 "Lists labs/<name>/lab.yml under $LABCTL_LABS_DIR, ./labs, or the labs\n"
@@ -125,6 +133,20 @@ static const struct cmd commands[] = {
 	 "listener for clients on this host), AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY\n"
 	 "AWS_ENDPOINT_URL AWS_REGION. Use: eval \"$(labctl env LAB)\"",
 	 lab_file_opts},
+	{"export", cmd_export, "compose LAB | -f FILE [-o DIR]",
+	 "write the lab as a plain docker-compose file that runs without labctl",
+	 "Prints the lab as one docker-compose file (Compose Specification, no\n"
+	 "version key; Debian's docker-compose 1.29 and Docker Compose v2 read it):\n"
+	 "includes flattened, variables resolved, host ports on the addresses labctl\n"
+	 "uses, x-ready probes as healthchecks polled every 1 s (pg_isready, curl,\n"
+	 "bash /dev/tcp; kafka, s3 and log probes keep the image's HEALTHCHECK),\n"
+	 "buckets as the object store's S3_BUCKETS. The lab's generated credentials\n"
+	 "stay ${NAME} references: with -o DIR the file goes to DIR/docker-compose.yml\n"
+	 "and the credentials (labctl's own values for the lab, generated on first\n"
+	 "use) to DIR/.env, mode 0600. Paths are written relative to DIR (or to the\n"
+	 "current directory). jobs:, datasets: and checks: have no Compose\n"
+	 "equivalent and are left out. Never touches the engine.",
+	 export_opts},
 	{"verify", cmd_verify, "LAB | -f FILE [--format human|json|tap|junit] [--only ID]",
 	 "run the lab's checks against the running lab: what is left to do",
 	 "Runs every check under the lab's checks: (sql, kafka, s3, http, exec,\n"

@@ -31,9 +31,11 @@ fi
 PACKAGES=(build-essential pkg-config libcurl4-openssl-dev libyaml-dev libcjson-dev
 	libpq-dev libarchive-dev libssl-dev libcriterion-dev librdkafka-dev
 	postgresql-client debootstrap debian-archive-keyring ca-certificates curl
-	socat openssl kcat python3)
+	socat openssl kcat python3 docker-compose time)
 # (socat and openssl: the integration tests front the engine with TCP/TLS;
-# kcat: Kafka clients on the host; python3: JSON and JUnit XML parsed in tests.)
+# kcat: Kafka clients on the host; python3: JSON and JUnit XML parsed in tests;
+# docker-compose: the tests check `labctl export compose` with Debian's 1.29;
+# time: GNU time, peak RSS in bench/.)
 # What the Makefile asks pkg-config for, plus Criterion for the tests.
 PC_MODULES=(libcurl yaml-0.1 libcjson libpq libarchive libcrypto rdkafka criterion)
 

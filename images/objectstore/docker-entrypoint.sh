@@ -70,6 +70,17 @@ else
 	owner=$uid
 fi
 
+# S3_BUCKETS="a b" (spaces or commas): buckets that exist when the server
+# starts. The filesystem backend keeps a bucket as a directory of DATA_DIR,
+# so an existing bucket and its objects are left as they are.
+S3_BUCKETS=${S3_BUCKETS:-}
+for bucket in ${S3_BUCKETS//,/ }; do
+	[[ $bucket =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] ||
+		die "S3_BUCKETS: '$bucket' is not a bucket name (3-63 of a-z 0-9 . -, starting and ending with a letter or digit)"
+	[[ -d $DATA_DIR/$bucket ]] || install -d -o "$owner" -m 0750 "$DATA_DIR/$bucket" ||
+		die "cannot create bucket directory $DATA_DIR/$bucket"
+done
+
 # The credentials go into a file readable by the service user only, not onto
 # the java command line (visible in ps).
 conf_dir=$(mktemp -d "${TMPDIR:-/tmp}/s3proxy.XXXXXX") || die "cannot create a directory under ${TMPDIR:-/tmp} (read-only? mount a tmpfs there)"

@@ -174,12 +174,17 @@ check "after recreation: 5 MB object intact" cmp -s "$tmp/blob" <(s3 -f "$U/labb
 printf '%s\n' "$SK" >"$tmp/sk"; chmod 0644 "$tmp/sk"
 mkdir "$tmp/bind"
 run "$RUN-file" -e S3_ACCESS_KEY="$AK" -e S3_SECRET_KEY_FILE=/run/sk -v "$tmp/sk:/run/sk:ro" \
-	-v "$tmp/bind:/data" -p 127.0.0.1::9000 "$IMAGE"
+	-e S3_BUCKETS="lake, raw-zone" -v "$tmp/bind:/data" -p 127.0.0.1::9000 "$IMAGE"
 if wait_healthy "$RUN-file" 90; then ok "S3_SECRET_KEY_FILE + bind mount: healthy"; else no "S3_SECRET_KEY_FILE + bind mount: healthy"; fi
 U=http://127.0.0.1:$(hostport "$RUN-file")
 check "S3_SECRET_KEY_FILE (trailing newline dropped): signed PUT bucket 200" \
 	test "$(s3 -o /dev/null -w '%{http_code}' -X PUT "$U/filebucket")" = 200
 check "bucket is a directory in the bind mount" test -d "$tmp/bind/filebucket"
+check "S3_BUCKETS: bucket lake exists at start (signed HEAD 200)" test "$(s3 -o /dev/null -w '%{http_code}' -I "$U/lake")" = 200
+check "S3_BUCKETS: bucket raw-zone exists at start (signed HEAD 200)" test "$(s3 -o /dev/null -w '%{http_code}' -I "$U/raw-zone")" = 200
+run "$RUN-badbucket" -e S3_ACCESS_KEY="$AK" -e S3_SECRET_KEY="$SK" -e S3_BUCKETS="Bad_Name" "$IMAGE"
+check "S3_BUCKETS with an invalid name: exits 1 and names it" bash -c \
+	"[[ \$(timeout 30 docker wait $RUN-badbucket) == 1 ]] && docker logs $RUN-badbucket 2>&1 | grep -q \"'Bad_Name' is not a bucket name\""
 docker rm -f "$RUN-file" >/dev/null
 rm -rf "$tmp/bind"   # owned by uid 999 now; we are root
 

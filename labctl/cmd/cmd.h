@@ -143,5 +143,6 @@ int cmd_env(const struct cmd *, int, char **);
 int cmd_run(const struct cmd *, int, char **);
 int cmd_jobs(const struct cmd *, int, char **);
 int cmd_verify(const struct cmd *, int, char **);
+int cmd_export(const struct cmd *, int, char **);
 
 #endif

@@ -1,0 +1,551 @@
+/* labctl export compose: the lab model written back as a docker-compose
+ * file with libyaml's emitter (see compose.h for what is translated). */
+#include "compose.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <yaml.h>
+
+/* A credential's value during export: MARK_OPEN NAME MARK_CLOSE. Control
+ * characters cannot occur in a lab file's values (YAML forbids them
+ * unescaped), so the marker cannot be confused with text. */
+#define MARK_OPEN '\x01'
+#define MARK_CLOSE '\x02'
+
+const char *lab_export_credential_ref(const char *project, const char *name, void *ud)
+{
+	struct lab_strv *owned = ud;
+	char *m = lab_xasprintf("%c%s%c", MARK_OPEN, name, MARK_CLOSE);
+	lab_strv_take(owned, m);
+	return m;
+}
+
+char *lab_export_relpath(const char *dir, const char *path)
+{
+	/* the common leading directories */
+	size_t common = 0;
+	for (size_t i = 0;; i++) {
+		char a = dir[i], b = path[i];
+		if ((a == '/' || a == '\0') && (b == '/' || b == '\0'))
+			common = i;
+		if (a != b || a == '\0')
+			break;
+	}
+	if (common == 0 && !(dir[1] == '\0'))
+		return lab_xstrdup(path);
+	struct lab_buf b = LAB_BUF_INIT;
+	lab_buf_puts(&b, "");
+	/* one ".." per directory of dir below the common part */
+	for (const char *p = dir + common; *p; p++)
+		if (*p == '/' && p[1])
+			lab_buf_puts(&b, b.len ? "/.." : "..");
+	const char *rest = path + common;
+	while (*rest == '/')
+		rest++;
+	if (*rest)
+		lab_buf_printf(&b, "%s%s", b.len ? "/" : "", rest);
+	if (!b.len)
+		lab_buf_puts(&b, ".");
+	return lab_buf_detach(&b);
+}
+
+struct em {
+	yaml_emitter_t e;
+	struct lab_buf *out;
+	int failed;
+};
+
+static int write_cb(void *data, unsigned char *buf, size_t size)
+{
+	struct em *m = data;
+	lab_buf_append(m->out, buf, size);
+	return 1;
+}
+
+static void emit(struct em *m, yaml_event_t *ev)
+{
+	if (m->failed) {
+		yaml_event_delete(ev);
+		return;
+	}
+	if (!yaml_emitter_emit(&m->e, ev))
+		m->failed = 1;
+}
+
+/* Would YAML 1.1 (PyYAML, which docker-compose 1.29 reads with) take the
+ * plain scalar s for something other than a string: a number (also
+ * sexagesimal like 80:80, or .inf), a boolean, null, a date, a merge key?
+ * Then it is written quoted. */
+static int needs_quotes(const char *s)
+{
+	static const char *const words[] = {"y", "n", "yes", "no", "true", "false", "on", "off", "null", "~",
+					    "=", "<<", ".inf", "-.inf", "+.inf", ".nan", NULL};
+	if (!*s)
+		return 1;
+	for (int i = 0; words[i]; i++)
+		if (strcasecmp(s, words[i]) == 0)
+			return 1;
+	if (!strchr("0123456789+-.", *s))
+		return 0;
+	/* number-like: only digits, signs, separators and radix/exponent letters */
+	return strspn(s, "0123456789+-._:xXoObBeEaAcCdDfF") == strlen(s);
+}
+
+/* A key or a value that is known to be a plain word (names, numbers we
+ * mean as numbers). */
+static void plain(struct em *m, const char *s)
+{
+	yaml_event_t ev;
+	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
+				     YAML_PLAIN_SCALAR_STYLE);
+	emit(m, &ev);
+}
+
+/* A string value: '$' doubled for Compose interpolation, credential
+ * markers as ${NAME}; quoted when YAML would read it as another type,
+ * a literal block when it has several lines. */
+static void text(struct em *m, const char *s)
+{
+	struct lab_buf b = LAB_BUF_INIT;
+	lab_buf_puts(&b, "");
+	for (const char *p = s; *p; p++) {
+		if (*p == '$') {
+			lab_buf_puts(&b, "$$");
+		} else if (*p == MARK_OPEN) {
+			const char *q = strchr(p, MARK_CLOSE);
+			if (!q)
+				q = p + strlen(p) - 1;
+			lab_buf_printf(&b, "${%.*s}", (int)(q - p - 1), p + 1);
+			p = q;
+		} else {
+			lab_buf_append(&b, p, 1);
+		}
+	}
+	const char *v = lab_buf_cstr(&b);
+	yaml_scalar_style_t style = strchr(v, '\n')     ? YAML_LITERAL_SCALAR_STYLE
+				    : needs_quotes(v) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+						      : YAML_ANY_SCALAR_STYLE;
+	yaml_event_t ev;
+	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)v, (int)b.len, 1, 1, style);
+	emit(m, &ev);
+	lab_buf_release(&b);
+}
+
+static void map_start(struct em *m, int flow)
+{
+	yaml_event_t ev;
+	yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
+	emit(m, &ev);
+}
+
+static void map_end(struct em *m)
+{
+	yaml_event_t ev;
+	yaml_mapping_end_event_initialize(&ev);
+	emit(m, &ev);
+}
+
+static void seq_start(struct em *m, int flow)
+{
+	yaml_event_t ev;
+	yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+					     flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
+	emit(m, &ev);
+}
+
+static void seq_end(struct em *m)
+{
+	yaml_event_t ev;
+	yaml_sequence_end_event_initialize(&ev);
+	emit(m, &ev);
+}
+
+static void kv(struct em *m, const char *key, const char *value)
+{
+	plain(m, key);
+	text(m, value);
+}
+
+static void kv_int(struct em *m, const char *key, long v)
+{
+	char num[32];
+	snprintf(num, sizeof(num), "%ld", v);
+	plain(m, key);
+	plain(m, num);
+}
+
+/* A duration in Compose's format: "1s", "1500ms". */
+static void kv_duration(struct em *m, const char *key, long ms)
+{
+	char d[32];
+	if (ms % 1000 == 0)
+		snprintf(d, sizeof(d), "%lds", ms / 1000);
+	else
+		snprintf(d, sizeof(d), "%ldms", ms);
+	plain(m, key);
+	plain(m, d);
+}
+
+/* A list of strings: flow style on one line unless an item spans lines. */
+static void strv(struct em *m, const struct lab_strv *v)
+{
+	int multiline = 0;
+	for (size_t i = 0; i < v->n; i++)
+		multiline |= strchr(v->v[i], '\n') != NULL;
+	seq_start(m, !multiline);
+	for (size_t i = 0; i < v->n; i++)
+		text(m, v->v[i]);
+	seq_end(m);
+}
+
+/* "KEY=VALUE" entries as a mapping. */
+static void env_map(struct em *m, const struct lab_strv *v, const struct lab_strv *extra)
+{
+	map_start(m, 0);
+	const struct lab_strv *lists[] = {v, extra};
+	for (int l = 0; l < 2; l++) {
+		for (size_t i = 0; lists[l] && i < lists[l]->n; i++) {
+			const char *e = lists[l]->v[i];
+			const char *eq = strchr(e, '=');
+			char *k = lab_xstrndup(e, eq ? (size_t)(eq - e) : strlen(e));
+			plain(m, k);
+			if (eq)
+				text(m, eq + 1);
+			else
+				plain(m, "");
+			free(k);
+		}
+	}
+	map_end(m);
+}
+
+static char *real_or_copy(const char *path)
+{
+	char *r = realpath(path, NULL);
+	return r ? r : lab_xstrdup(path);
+}
+
+/* A path as it is written in the file: relative to base_dir (with "./"
+ * when it does not start with ".."), or absolute. */
+static char *file_path(const char *base_dir, const char *path)
+{
+	char *abs = real_or_copy(path);
+	char *rel = lab_export_relpath(base_dir, abs);
+	free(abs);
+	if (rel[0] == '/' || rel[0] == '.')
+		return rel;
+	char *out = lab_xasprintf("./%s", rel);
+	free(rel);
+	return out;
+}
+
+static const char *condition_name(enum lab_dep_condition c)
+{
+	switch (c) {
+	case LAB_DEP_HEALTHY:
+		return "service_healthy";
+	case LAB_DEP_COMPLETED:
+		return "service_completed_successfully";
+	default:
+		return "service_started";
+	}
+}
+
+/* The healthcheck for s: its own (polled every 1 s), else one made from
+ * its x-ready probe, else only the interval for the image's HEALTHCHECK
+ * when x-ready has a probe Compose cannot run (kafka, s3, log). */
+static void healthcheck(struct em *m, const struct lab_service *s)
+{
+	const struct lab_healthcheck *h = &s->healthcheck;
+	const struct lab_ready *rd = &s->ready;
+	int has_probe = rd->tcp_port || rd->http_port || rd->pg_port || rd->log_regex || rd->kafka_port || rd->s3_port;
+	if (h->present && h->disable) {
+		plain(m, "healthcheck");
+		map_start(m, 1);
+		plain(m, "disable");
+		plain(m, "true");
+		map_end(m);
+		return;
+	}
+	if (!h->present && !has_probe)
+		return;
+	plain(m, "healthcheck");
+	map_start(m, 0);
+	long start_period = h->start_period_ms;
+	int retries = h->retries;
+	long timeout = h->timeout_ms;
+	if (h->present && h->test.n) {
+		plain(m, "test");
+		strv(m, &h->test);
+	} else if (rd->pg_port || rd->http_port || rd->tcp_port) {
+		struct lab_strv t = LAB_STRV_INIT;
+		lab_strv_push(&t, "CMD-SHELL");
+		if (rd->pg_port)
+			lab_strv_pushf(&t, "pg_isready -q -h 127.0.0.1 -p %d%s%s%s%s", rd->pg_port,
+				       rd->pg_user ? " -U " : "", rd->pg_user ? rd->pg_user : "",
+				       rd->pg_database ? " -d " : "", rd->pg_database ? rd->pg_database : "");
+		else if (rd->http_port)
+			lab_strv_pushf(&t, "test \"$(curl -s -o /dev/null -w '%%{http_code}' http://127.0.0.1:%d%s)\" = %d",
+				       rd->http_port, rd->http_path ? rd->http_path : "/",
+				       rd->http_status ? rd->http_status : 200);
+		else
+			lab_strv_pushf(&t, "bash -c 'exec 3<>/dev/tcp/127.0.0.1/%d'", rd->tcp_port);
+		plain(m, "test");
+		strv(m, &t);
+		lab_strv_free(&t);
+	}
+	/* a probe's timeout is the time the service has to get ready */
+	if (!h->present && has_probe) {
+		start_period = rd->timeout_ms ? rd->timeout_ms : 120000;
+		retries = 3;
+		timeout = 3000;
+	}
+	kv_duration(m, "interval", 1000);
+	if (timeout)
+		kv_duration(m, "timeout", timeout);
+	if (start_period)
+		kv_duration(m, "start_period", start_period);
+	if (retries)
+		kv_int(m, "retries", retries);
+	map_end(m);
+}
+
+static void port(struct em *m, const struct lab_port *p)
+{
+	char *s;
+	const char *ip = p->host_ip ? p->host_ip : "127.0.0.1";
+	const char *proto = p->protocol && strcmp(p->protocol, "tcp") != 0 ? p->protocol : NULL;
+	int v6 = strchr(ip, ':') != NULL;
+	if (p->host_port)
+		s = lab_xasprintf(v6 ? "[%s]:%d:%d%s%s" : "%s:%d:%d%s%s", ip, p->host_port, p->container_port,
+				  proto ? "/" : "", proto ? proto : "");
+	else
+		s = lab_xasprintf(v6 ? "[%s]::%d%s%s" : "%s::%d%s%s", ip, p->container_port, proto ? "/" : "",
+				  proto ? proto : "");
+	text(m, s);
+	free(s);
+}
+
+static void mount(struct em *m, const struct lab_mount *mt, const char *base_dir)
+{
+	char *s;
+	if (mt->type == LAB_MOUNT_ANON) {
+		s = lab_xstrdup(mt->target);
+	} else {
+		char *src = mt->type == LAB_MOUNT_BIND ? file_path(base_dir, mt->source) : lab_xstrdup(mt->source);
+		s = lab_xasprintf("%s:%s%s", src, mt->target, mt->read_only ? ":ro" : "");
+		free(src);
+	}
+	text(m, s);
+	free(s);
+}
+
+static void service(struct em *m, const struct lab *lab, const struct lab_service *s, const char *base_dir)
+{
+	plain(m, s->name);
+	map_start(m, 0);
+	if (s->image)
+		kv(m, "image", s->image);
+	if (s->has_build) {
+		plain(m, "build");
+		map_start(m, 0);
+		char *ctx = file_path(base_dir, s->build_context);
+		kv(m, "context", ctx);
+		free(ctx);
+		if (s->build_dockerfile && strcmp(s->build_dockerfile, "Dockerfile") != 0)
+			kv(m, "dockerfile", s->build_dockerfile);
+		if (s->build_target)
+			kv(m, "target", s->build_target);
+		if (s->build_args.n) {
+			plain(m, "args");
+			env_map(m, &s->build_args, NULL);
+		}
+		map_end(m);
+	}
+	if (s->container_name)
+		kv(m, "container_name", s->container_name);
+	if (s->hostname)
+		kv(m, "hostname", s->hostname);
+	if (s->user)
+		kv(m, "user", s->user);
+	if (s->working_dir)
+		kv(m, "working_dir", s->working_dir);
+	if (s->has_entrypoint) {
+		plain(m, "entrypoint");
+		strv(m, &s->entrypoint);
+	}
+	if (s->has_command) {
+		plain(m, "command");
+		strv(m, &s->command);
+	}
+	struct lab_strv extra = LAB_STRV_INIT;
+	if (s->buckets.n) {
+		struct lab_buf b = LAB_BUF_INIT;
+		lab_buf_puts(&b, "S3_BUCKETS=");
+		for (size_t i = 0; i < s->buckets.n; i++)
+			lab_buf_printf(&b, "%s%s", i ? " " : "", s->buckets.v[i]);
+		lab_strv_take(&extra, lab_buf_detach(&b));
+	}
+	if (s->environment.n || extra.n) {
+		plain(m, "environment");
+		env_map(m, &s->environment, &extra);
+	}
+	lab_strv_free(&extra);
+	if (s->n_ports) {
+		plain(m, "ports");
+		seq_start(m, 0);
+		for (size_t i = 0; i < s->n_ports; i++)
+			port(m, &s->ports[i]);
+		seq_end(m);
+	}
+	if (s->n_mounts) {
+		plain(m, "volumes");
+		seq_start(m, 0);
+		for (size_t i = 0; i < s->n_mounts; i++)
+			mount(m, &s->mounts[i], base_dir);
+		seq_end(m);
+	}
+	if (s->networks.n && !(s->networks.n == 1 && strcmp(s->networks.v[0], "default") == 0)) {
+		plain(m, "networks");
+		strv(m, &s->networks);
+	}
+	if (s->n_deps) {
+		plain(m, "depends_on");
+		map_start(m, 0);
+		for (size_t i = 0; i < s->n_deps; i++) {
+			plain(m, s->deps[i].service);
+			map_start(m, 1);
+			plain(m, "condition");
+			plain(m, condition_name(s->deps[i].condition));
+			map_end(m);
+		}
+		map_end(m);
+	}
+	healthcheck(m, s);
+	if (s->restart)
+		kv(m, "restart", s->restart);
+	if (s->labels.n) {
+		plain(m, "labels");
+		env_map(m, &s->labels, NULL);
+	}
+	if (s->replicas != 1) {
+		plain(m, "deploy");
+		map_start(m, 1);
+		kv_int(m, "replicas", s->replicas);
+		map_end(m);
+	}
+	map_end(m);
+	(void)lab;
+}
+
+static void header(struct lab_buf *out, const struct lab *lab, const char *base_dir)
+{
+	char *src = file_path(base_dir, lab->path);
+	lab_buf_printf(out,
+		       "# %s%s%s\n"
+		       "# Exported by `labctl export compose` from %s;\n"
+		       "# regenerate it rather than edit it. Runs without labctl: docker-compose up -d\n",
+		       lab->project, lab->title ? ": " : "", lab->title ? lab->title : "", src);
+	free(src);
+	if (lab->credentials.n) {
+		lab_buf_puts(out, "# It reads the lab's generated credentials (");
+		for (size_t i = 0; i < lab->credentials.n; i++)
+			lab_buf_printf(out, "%s%s", i ? ", " : "", lab->credentials.v[i]);
+		lab_buf_puts(out, ")\n# from the .env file beside it, which `labctl export compose LAB -o DIR` writes.\n");
+	}
+	int any_bucket = 0;
+	for (size_t i = 0; i < lab->n_services; i++)
+		any_bucket |= lab->services[i].buckets.n > 0;
+	if (any_bucket)
+		lab_buf_puts(out, "# The lab's buckets are S3_BUCKETS of the object store, which creates them at start.\n");
+	if (lab->n_jobs || lab->n_checks || lab->n_datasets) {
+		lab_buf_puts(out, "# Not in Compose, so not here:");
+		if (lab->n_jobs) {
+			lab_buf_puts(out, " jobs (");
+			for (size_t i = 0; i < lab->n_jobs; i++)
+				lab_buf_printf(out, "%s%s", i ? ", " : "", lab->jobs[i].name);
+			lab_buf_puts(out, ": labctl run)");
+		}
+		if (lab->n_datasets)
+			lab_buf_printf(out, "%s datasets", lab->n_jobs ? "," : "");
+		if (lab->n_checks)
+			lab_buf_printf(out, "%s checks (labctl verify)", lab->n_jobs || lab->n_datasets ? "," : "");
+		lab_buf_puts(out, ".\n");
+	}
+}
+
+int lab_export_compose(const struct lab *lab, const char *base_dir, struct lab_buf *out, struct lab_err *err)
+{
+	header(out, lab, base_dir);
+	struct em m = {.out = out};
+	yaml_emitter_initialize(&m.e);
+	yaml_emitter_set_output(&m.e, write_cb, &m);
+	yaml_emitter_set_unicode(&m.e, 1);
+	yaml_emitter_set_width(&m.e, -1);
+	yaml_emitter_set_indent(&m.e, 2);
+	yaml_event_t ev;
+	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+	emit(&m, &ev);
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+	emit(&m, &ev);
+	map_start(&m, 0);
+
+	plain(&m, "services");
+	map_start(&m, 0);
+	for (size_t i = 0; i < lab->n_services; i++)
+		service(&m, lab, &lab->services[i], base_dir);
+	map_end(&m);
+
+	if (lab->n_volumes) {
+		plain(&m, "volumes");
+		map_start(&m, 0);
+		for (size_t i = 0; i < lab->n_volumes; i++) {
+			const struct lab_volume *v = &lab->volumes[i];
+			plain(&m, v->name);
+			map_start(&m, 1);
+			if (v->external_name) {
+				plain(&m, "external");
+				plain(&m, "true");
+				kv(&m, "name", v->external_name);
+			}
+			map_end(&m);
+		}
+		map_end(&m);
+	}
+	int custom_nets = 0;
+	for (size_t i = 0; i < lab->n_networks; i++)
+		custom_nets |= strcmp(lab->networks[i].name, "default") != 0 || lab->networks[i].external_name;
+	if (custom_nets) {
+		plain(&m, "networks");
+		map_start(&m, 0);
+		for (size_t i = 0; i < lab->n_networks; i++) {
+			const struct lab_network *n = &lab->networks[i];
+			plain(&m, n->name);
+			map_start(&m, 1);
+			if (n->external_name) {
+				plain(&m, "external");
+				plain(&m, "true");
+				kv(&m, "name", n->external_name);
+			}
+			map_end(&m);
+		}
+		map_end(&m);
+	}
+
+	map_end(&m);
+	yaml_document_end_event_initialize(&ev, 1);
+	emit(&m, &ev);
+	yaml_stream_end_event_initialize(&ev);
+	emit(&m, &ev);
+	int rc = 0;
+	if (m.failed)
+		rc = lab_err_set(err, LAB_ERR, "writing YAML failed: %s", m.e.problem ? m.e.problem : "libyaml emitter error");
+	else if (!yaml_emitter_flush(&m.e))
+		rc = lab_err_set(err, LAB_ERR, "writing YAML failed: %s", m.e.problem ? m.e.problem : "flush");
+	yaml_emitter_delete(&m.e);
+	return rc;
+}
