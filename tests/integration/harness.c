@@ -192,8 +192,12 @@ void it_lab_cleanup(struct it_lab *lab)
 	       "ids=$(docker ps -aq --filter label=io.labctl.lab=%s); [ -z \"$ids\" ] || docker rm -f -v $ids;"
 	       "ids=$(docker network ls -q --filter label=io.labctl.lab=%s); [ -z \"$ids\" ] || docker network rm $ids;"
 	       "ids=$(docker volume ls -q --filter label=io.labctl.lab=%s); [ -z \"$ids\" ] || docker volume rm $ids;"
+	       /* images the lab built that a later build replaced (untagged);
+		  tagged ones may be shared images like labctl/compute:1 */
+	       "ids=$(docker image ls -q --filter dangling=true --filter label=io.labctl.lab=%s);"
+	       " [ -z \"$ids\" ] || docker rmi $ids >/dev/null 2>&1;"
 	       "rm -rf \"$(dirname '%s')\"",
-	       lab->project, lab->project, lab->project, lab->dir);
+	       lab->project, lab->project, lab->project, lab->project, lab->dir);
 	it_run_free(&r);
 }
 

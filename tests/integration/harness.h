@@ -47,7 +47,7 @@ void it_lab_write(struct it_lab *lab, const char *yaml);
 void it_labctl_run(struct it_run *r, const struct it_lab *lab, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Remove every container, network and volume labelled with the project,
- * and the temp dir. */
+ * the untagged images its builds left behind, and the temp dir. */
 void it_lab_cleanup(struct it_lab *lab);
 
 /* A TCP port free on 127.0.0.1 right now (for services that must
