@@ -9,11 +9,15 @@
 # targets that need them re-invoke make after setup.
 
 PKGS     := libcurl yaml-0.1 libcjson libpq libarchive libcrypto rdkafka
+# Linked: all but libcurl, libpq, libarchive and librdkafka, which
+# labctl/lazy/ dlopen()s on first use (their headers still come from PKGS'
+# --cflags).
+LINK_PKGS := yaml-0.1 libcjson libcrypto
 CC       ?= cc
 CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lpthread
+PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS)) -ldl -lpthread
 OPT      ?= -O2 -g
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 

@@ -244,11 +244,13 @@ static const char *credential_cb(const char *project, const char *name, void *ud
 
 static struct cred_ctx cred_ctx;
 
+/* quiet: no diagnostics, and only names are needed (cmd_project). */
 static int load_lab(struct lab **out, const char *path, const char *project, int generate, int quiet)
 {
 	struct lab_err err = {0};
 	struct lab_load_opts opts = {0};
 	opts.project = project;
+	opts.names_only = quiet;
 	opts.credential = credential_cb;
 	cred_ctx.generate = generate;
 	opts.credential_ud = &cred_ctx;

@@ -289,6 +289,9 @@ struct lab_load_opts {
 	 * as "<generated>" (validate before the first up). */
 	lab_credential_fn credential;
 	void *credential_ud;
+	/* Only names are needed (the project name for status, down, logs):
+	 * params are not evaluated and ${PARAM_*} reads "<param>". */
+	int names_only;
 };
 
 /* Load, interpolate, merge includes and validate the lab file at path.

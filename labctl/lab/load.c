@@ -748,7 +748,7 @@ int lab_load(struct lab **out, const char *path, const struct lab_load_opts *opt
 	{
 		const struct lab_node *labn = lab_node_get(L.srcs[0].root, "lab");
 		const struct lab_node *seed = labn && labn->kind == LAB_NODE_MAP ? lab_node_get(labn, "seed") : NULL;
-		lab_ld_params(&L, lab_node_get(L.srcs[0].root, "params"), seed);
+		lab_ld_params(&L, lab_node_get(L.srcs[0].root, "params"), seed, !(opts && opts->names_only));
 	}
 	L.use_creds = 1;
 	for (size_t i = 0; i < L.n_srcs; i++)
