@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../util/state.h"
+#include "../plan/plan.h"
 #include "cmd.h"
 
 static size_t n_opts(const struct cmd *cmd)
@@ -384,7 +385,7 @@ int cmd_open_lab(const struct cmd *cmd, const struct cmd_args *args, char **proj
 	int code = cmd_open_engine(engine);
 	if (code)
 		return code;
-	char *filter = lab_xasprintf("io.labctl.lab=%s", *project);
+	char *filter = lab_plan_container_filter(*project);
 	if (lab_engine_containers(*engine, filter, containers, &err) < 0)
 		code = cmd_fail(&err);
 	free(filter);

@@ -161,7 +161,7 @@ int cmd_ensure_image(struct lab_engine *e, const struct cmd_image *req, char **i
 	if (req->context) {
 		fprintf(stderr, "%s | building image '%s' from %s (%s)\n", req->who, req->name, req->context, why);
 		struct lab_strv labels = LAB_STRV_INIT, args = LAB_STRV_INIT;
-		lab_strv_pushf(&labels, "%s=%s", LAB_LABEL_LAB, req->project);
+		lab_strv_pushf(&labels, "%s=%s", LAB_LABEL_BUILT_BY, req->project);
 		lab_strv_pushf(&labels, "%s=%s", LAB_LABEL_BUILD_HASH, hash);
 		if (req->args)
 			lab_strv_copy(&args, req->args);

@@ -180,7 +180,7 @@ struct run {
 static int find_replicas(struct run *r, struct lab_err *err)
 {
 	cJSON *list = NULL;
-	char *filter = lab_plan_label_filter(r->lab->project);
+	char *filter = lab_plan_container_filter(r->lab->project);
 	const struct lab_service *svc = lab_find_service(r->lab, r->job->service);
 	int want = r->job->replicas ? r->job->replicas : svc->replicas;
 	int rc = lab_engine_containers(r->engine, filter, &list, err);

@@ -212,7 +212,7 @@ static const char *label_of(const cJSON *c, const char *key)
 static int list_existing(struct up *u, struct lab_err *err)
 {
 	cJSON *list = NULL;
-	char *filter = lab_plan_label_filter(u->lab->project);
+	char *filter = lab_plan_container_filter(u->lab->project);
 	int rc = lab_engine_containers(u->engine, filter, &list, err);
 	free(filter);
 	if (rc < 0)

@@ -866,14 +866,23 @@ out:
 
 /* ---- containers, networks, volumes ---- */
 
-/* "<base>?<sep>filters={"label":[label]}" or just base. */
+/* "<base>?<sep>filters={"label":[label, ...]}" (one per '\n'-separated
+ * part of label_filter; the engine ANDs them) or just base. */
 static char *engine_filtered(const char *base, const char *label_filter)
 {
 	if (!label_filter || !*label_filter)
 		return lab_xstrdup(base);
 	cJSON *f = cJSON_CreateObject();
 	cJSON *arr = cJSON_AddArrayToObject(f, "label");
-	cJSON_AddItemToArray(arr, cJSON_CreateString(label_filter));
+	for (const char *p = label_filter; *p;) {
+		size_t n = strcspn(p, "\n");
+		char *one = lab_xstrndup(p, n);
+		cJSON_AddItemToArray(arr, cJSON_CreateString(one));
+		free(one);
+		p += n;
+		if (*p)
+			p++;
+	}
 	char *json = cJSON_PrintUnformatted(f);
 	char *esc = lab_engine_escape(json ? json : "{}");
 	char *path = lab_xasprintf("%s%sfilters=%s", base, strchr(base, '?') ? "&" : "?", esc);

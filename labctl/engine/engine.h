@@ -117,8 +117,10 @@ int lab_engine_image_pull(struct lab_engine *e, const char *ref, lab_progress_fn
 
 /* ---- containers, networks, volumes ---- */
 
-/* GET /containers/json?all=1&filters={"label":[label_filter]}.
- * label_filter like "io.labctl.lab=module0". *out gets the JSON array. */
+/* GET /containers/json?all=1&filters={"label":[...]}.
+ * label_filter like "io.labctl.lab=module0", or several separated by '\n'
+ * that must all match (the same for networks and volumes below). *out
+ * gets the JSON array. */
 int lab_engine_containers(struct lab_engine *e, const char *label_filter, cJSON **out,
 			  struct lab_err *err);
 /* POST /containers/create?name=name. *id_out gets the new id.

@@ -135,6 +135,11 @@ char *lab_plan_label_filter(const char *project)
 	return lab_xasprintf("%s=%s", LAB_LABEL_LAB, project);
 }
 
+char *lab_plan_container_filter(const char *project)
+{
+	return lab_xasprintf("%s=%s\n%s", LAB_LABEL_LAB, project, LAB_LABEL_SERVICE);
+}
+
 /* ---- container body ---- */
 
 static cJSON *strv_array(const struct lab_strv *sv)

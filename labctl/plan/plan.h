@@ -24,6 +24,9 @@
 #define LAB_LABEL_VOLUME "io.labctl.volume"
 /* On images labctl builds: content hash of what they were built from. */
 #define LAB_LABEL_BUILD_HASH "io.labctl.build-hash"
+/* On images labctl builds: the lab that built it. Not io.labctl.lab: an
+ * image's labels end up on every container made from it. */
+#define LAB_LABEL_BUILT_BY "io.labctl.built-by"
 
 /* Dependency waves: wave[i] is the wave (0-based) of lab->services[i]; a
  * service's wave is one more than the highest wave of what it depends on.
@@ -58,7 +61,15 @@ cJSON *lab_plan_container_body(const struct lab *lab, const struct lab_service *
 void lab_plan_config_hash(char out[65], const struct lab *lab, const struct lab_service *svc,
 			  const char *image_id);
 
-/* The label filter "io.labctl.lab=<project>" (caller frees). */
+/* The label filter "io.labctl.lab=<project>" for networks and volumes
+ * (caller frees). */
 char *lab_plan_label_filter(const char *project);
+
+/* The label filter for the lab's containers: io.labctl.lab=<project> and
+ * io.labctl.service present (caller frees; '\n'-separated, see
+ * lab_engine_containers). The second label keeps out containers that
+ * another tool (docker-compose) made from an image that carries
+ * io.labctl.lab: Docker copies an image's labels into its containers. */
+char *lab_plan_container_filter(const char *project);
 
 #endif

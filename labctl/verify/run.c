@@ -878,7 +878,7 @@ int lab_verify_run(struct lab_verify_result **out, size_t *n_out, size_t *abando
 	for (size_t i = 0; only && i < only->n; i++)
 		if (!lab_find_check(lab, only->v[i]))
 			return lab_err_set(err, LAB_EINPUT, "lab '%s' has no check '%s'", lab->project, only->v[i]);
-	filter = lab_plan_label_filter(lab->project);
+	filter = lab_plan_container_filter(lab->project);
 	if ((rc = lab_engine_containers(e, filter, &list, err)) < 0)
 		goto out;
 	sync = lab_xcalloc(1, sizeof(*sync));

@@ -194,7 +194,7 @@ void it_lab_cleanup(struct it_lab *lab)
 	       "ids=$(docker volume ls -q --filter label=io.labctl.lab=%s); [ -z \"$ids\" ] || docker volume rm $ids;"
 	       /* images the lab built that a later build replaced (untagged);
 		  tagged ones may be shared images like labctl/compute:1 */
-	       "ids=$(docker image ls -q --filter dangling=true --filter label=io.labctl.lab=%s);"
+	       "ids=$(docker image ls -q --filter dangling=true --filter label=io.labctl.built-by=%s);"
 	       " [ -z \"$ids\" ] || docker rmi $ids >/dev/null 2>&1;"
 	       "rm -rf \"$(dirname '%s')\"",
 	       lab->project, lab->project, lab->project, lab->project, lab->dir);

@@ -98,12 +98,23 @@ Test(lifecycle, down_keeps_volumes_and_foreign_containers)
 	/* a container the user made by hand, named like the lab's, no labels */
 	char *foreign = it_sh("docker run -d --name %s-mine debian:bookworm-slim sleep 300", lab.project);
 	cr_assert(strlen(foreign) >= 12, "could not start the foreign container");
+	/* one that docker-compose made from an image labctl built: Docker
+	   copies the image's labels into it, so it may carry io.labctl.lab */
+	char *composed = it_sh("docker run -d --label io.labctl.lab=%s --name %s_db_1 debian:bookworm-slim sleep 300",
+			       lab.project, lab.project);
+	cr_assert(strlen(composed) >= 12, "could not start the compose-like container");
+	it_labctl_run(&r, &lab, "status '%s'", lab.dir);
+	cr_expect(strstr(r.out, "_db_1") == NULL, "status lists another tool's container:\n%s", r.out);
+	it_run_free(&r);
 
 	it_labctl_run(&r, &lab, "down '%s'", lab.dir);
 	cr_expect_eq(r.status, 0, "down failed: %s", r.err);
 	cr_expect(strstr(r.err, "kept"), "down says volumes are kept: %s", r.err);
 	it_run_free(&r);
-	cr_expect_eq(it_count_containers(lab.project), 0);
+	cr_expect_eq(it_count_containers(lab.project), 1, "only the compose-like container is left");
+	char *kept = it_sh("docker inspect -f '{{.State.Running}}' %s", composed);
+	cr_expect_str_eq(kept, "true", "down touched a container labctl did not make");
+	free(kept);
 	cr_expect_eq(it_count_networks(lab.project), 0);
 	cr_expect_eq(it_count_volumes(lab.project), 1, "named volume must survive down");
 	char *still = it_sh("docker inspect -f '{{.State.Running}}' %s", foreign);
@@ -115,9 +126,10 @@ Test(lifecycle, down_keeps_volumes_and_foreign_containers)
 	it_run_free(&r);
 	cr_expect_eq(it_count_volumes(lab.project), 0, "--volumes removes the named volume");
 
-	it_run(&r, "docker rm -f %s", foreign);
+	it_run(&r, "docker rm -f %s %s", foreign, composed);
 	it_run_free(&r);
 	free(foreign);
+	free(composed);
 	it_lab_cleanup(&lab);
 }
 

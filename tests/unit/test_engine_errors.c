@@ -366,7 +366,8 @@ Test(engine_errors, wrapper_paths)
 	cr_assert_not_null(d);
 	cr_expect_str_eq(lab_engine_api_version(d), "1.41");
 
-	cr_expect_eq(lab_engine_containers(e, "io.labctl.lab=x", &doc, &err), 0, "%s", err.msg);
+	/* two label filters ('\n'-separated): both sent, the engine ANDs them */
+	cr_expect_eq(lab_engine_containers(e, "io.labctl.lab=x\nio.labctl.service", &doc, &err), 0, "%s", err.msg);
 	cr_expect(cJSON_IsArray(doc));
 	cJSON_Delete(doc);
 	cr_expect_eq(lab_engine_networks(d, "io.labctl.lab=x", &doc, &err), 0, "%s", err.msg);
@@ -393,7 +394,7 @@ Test(engine_errors, wrapper_paths)
 
 	static const char *const want[] = {
 		"GET /_ping",
-		"GET /v1.41/containers/json?all=1&filters=%7B%22label%22%3A%5B%22io.labctl.lab%3Dx%22%5D%7D",
+		"GET /v1.41/containers/json?all=1&filters=%7B%22label%22%3A%5B%22io.labctl.lab%3Dx%22%2C%22io.labctl.service%22%5D%7D",
 		"GET /v1.41/networks?filters=%7B%22label%22%3A%5B%22io.labctl.lab%3Dx%22%5D%7D",
 		"GET /v1.41/volumes?filters=%7B%22label%22%3A%5B%22io.labctl.lab%3Dx%22%5D%7D",
 		"POST /v1.41/containers/create?name=lab%20x%2F1",
