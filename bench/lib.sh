@@ -9,23 +9,9 @@ log() { printf '%s  %s  [load %s]\n' "$(date +%H:%M:%S)" "$*" "$(cut -d" " -f1 /
 die() { log "error: $*"; exit 1; }
 
 bench_prereqs() {
-	if [ ! -x "$LABCTL" ]; then
-		log "building $LABCTL"
-		make -C "$BENCH_ROOT" build/labctl >&2 || die "cannot build labctl"
-	fi
-	# a private copy: a rebuild of build/labctl while the benchmark runs (other
-	# people's make) must not break the runs or the teardown
-	local copy=$LOGDIR/labctl i
-	for i in 1 2 3 4 5; do
-		cp "$LABCTL" "$copy" 2>/dev/null && "$copy" version >/dev/null 2>&1 && break
-		sleep 2
-	done
-	"$copy" version >/dev/null 2>&1 || die "cannot copy a working $LABCTL"
-	LABCTL=$copy
-	export LABCTL_LABS_DIR=${LABCTL_LABS_DIR:-$BENCH_ROOT/labs}
+	bench_labctl
 	[ -f "$LABCTL_DATA_DIR/flights-3m.csv.gz" ] ||
 		die "$LABCTL_DATA_DIR/flights-3m.csv.gz not found (set LABCTL_DATA_DIR)"
-	case $REPS in '' | *[!0-9]* | 0) die "REPS must be a positive integer" ;; esac
 }
 
 # A TCP port nothing listens on right now, on 127.0.0.1.
@@ -76,3 +62,33 @@ paired_ratios() {
 	for i in "${!a[@]}"; do out="$out $(ratio "${a[$i]}" "${b[$i]}")"; done
 	echo $out
 }
+
+# --- added for bench/compose.sh ---
+
+# bench_labctl: build labctl if missing and switch $LABCTL to a private copy in
+# $LOGDIR (bench_prereqs without the dataset check, for benchmarks that need no
+# data).
+bench_labctl() {
+	if [ ! -x "$LABCTL" ]; then
+		log "building $LABCTL"
+		make -C "$BENCH_ROOT" build/labctl >&2 || die "cannot build labctl"
+	fi
+	local copy=$LOGDIR/labctl i
+	for i in 1 2 3 4 5; do
+		cp "$LABCTL" "$copy" 2>/dev/null && "$copy" version >/dev/null 2>&1 && break
+		sleep 2
+	done
+	"$copy" version >/dev/null 2>&1 || die "cannot copy a working $LABCTL"
+	LABCTL=$copy
+	export LABCTL_LABS_DIR=${LABCTL_LABS_DIR:-$BENCH_ROOT/labs}
+	case $REPS in '' | *[!0-9]* | 0) die "REPS must be a positive integer" ;; esac
+}
+
+# elapsed_ms START END -> milliseconds with 1 decimal
+elapsed_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'; }
+# kib_to_mib KB -> MiB with 1 decimal (GNU time's %M is in KiB)
+kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+# divide A B [DECIMALS] -> A/B
+divide() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (b != 0) printf "%.*f", d, a / b; else print "-" }'; }
+# meets VALUE LIMIT -> "yes" when VALUE <= LIMIT, "no" otherwise, "-" without a value
+meets() { awk -v v="$1" -v l="$2" 'BEGIN { if (v == "-" || v == "") print "-"; else print (v + 0 <= l + 0 ? "yes" : "no") }'; }
