@@ -136,15 +136,16 @@ static const struct cmd commands[] = {
 	{"export", cmd_export, "compose LAB | -f FILE [-o DIR]",
 	 "write the lab as a plain docker-compose file that runs without labctl",
 	 "Prints the lab as one docker-compose file (Compose Specification, no\n"
-	 "version key; Debian's docker-compose 1.29 and Docker Compose v2 read it):\n"
+	 "version key, as Debian's docker-compose 1.29 reads it):\n"
 	 "includes flattened, variables resolved, host ports on the addresses labctl\n"
 	 "uses, x-ready probes as healthchecks polled every 1 s (pg_isready, curl,\n"
 	 "bash /dev/tcp; kafka, s3 and log probes keep the image's HEALTHCHECK),\n"
 	 "buckets as the object store's S3_BUCKETS. The lab's generated credentials\n"
 	 "stay ${NAME} references: with -o DIR the file goes to DIR/docker-compose.yml\n"
 	 "and the credentials (labctl's own values for the lab, generated on first\n"
-	 "use) to DIR/.env, mode 0600. Paths are written relative to DIR (or to the\n"
-	 "current directory). jobs:, datasets: and checks: have no Compose\n"
+	 "use) to DIR/.env, mode 0600. Build contexts and bind mounts are written\n"
+	 "relative to DIR (or the current directory) when both are under a common\n"
+	 "directory other than /, else absolute. jobs:, datasets: and checks: have no Compose\n"
 	 "equivalent and are left out. Never touches the engine.",
 	 export_opts},
 	{"verify", cmd_verify, "LAB | -f FILE [--format human|json|tap|junit] [--only ID]",

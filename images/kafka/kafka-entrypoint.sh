@@ -159,5 +159,12 @@ if (( need_format )); then
 	kafka-storage.sh format --ignore-formatted --cluster-id "$CLUSTER_ID" --config "$CONF"
 fi
 
+# The image's class-data sharing archive of the broker's classes (made at
+# build time): the JVM maps them instead of loading and verifying ~1 s worth
+# of jars. A JDK that does not match the archive ignores it.
+if [ -f /opt/kafka/kafka.jsa ] && [[ " ${KAFKA_OPTS:-} " != *" -XX:ArchiveClassesAtExit="* ]]; then
+	export KAFKA_OPTS="-XX:SharedArchiveFile=/opt/kafka/kafka.jsa ${KAFKA_OPTS:-}"
+fi
+
 # exec: the JVM is PID 1 and gets SIGTERM -> controlled shutdown
 exec kafka-server-start.sh "$CONF"
