@@ -209,7 +209,12 @@ int lab_probe_kafka(const char *bootstrap, int want_brokers, int timeout_ms, str
 	snprintf(tmo, sizeof(tmo), "%d", timeout_ms);
 	if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
 	    rd_kafka_conf_set(conf, "socket.timeout.ms", tmo, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
-	    rd_kafka_conf_set(conf, "log.connection.close", "false", errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+	    rd_kafka_conf_set(conf, "log.connection.close", "false", errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
+	    /* while the broker starts, a published port accepts and closes
+	       (docker-proxy); librdkafka's default backoff (100 ms doubling to
+	       10 s) would then sleep past the moment the broker is up */
+	    rd_kafka_conf_set(conf, "reconnect.backoff.ms", "10", errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "reconnect.backoff.max.ms", "50", errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
 		rd_kafka_conf_destroy(conf);
 		return lab_err_set(err, LAB_EINPUT, "kafka probe '%s': %s", bootstrap, errstr);
 	}
