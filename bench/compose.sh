@@ -388,6 +388,9 @@ module_dc() {
 		record ST_DC "$ms"; record STRSS_DC "$RSS_MIB"
 		log "$TAG: docker-compose ps $ms ms per call, peak RSS $RSS_MIB MiB"
 	fi
+	# rm -v first: `down` without -v keeps the anonymous volumes of images'
+	# VOLUMEs (init's /var/lib/postgresql/data), one more per run
+	quiet "$p-down.log" "$COMPOSE" -p $DC -f "$DCF" rm --stop --force -v
 	quiet "$p-down.log" "$COMPOSE" -p $DC -f "$DCF" down
 	[ "$(containers_left "com.docker.compose.project=$DC")" = 0 ] || die "containers of '$DC' left after down"
 }
