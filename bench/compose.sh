@@ -51,8 +51,6 @@ for n in $REPLICAS; do
 done
 
 LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/bench-compose.XXXXXX")
-# the benchmark's generated credentials stay in its log directory
-export LABCTL_STATE_DIR=$LOGDIR/state
 bench_labctl
 command -v "$COMPOSE" >/dev/null || die "$COMPOSE not found"
 [ -x /usr/bin/time ] || die "/usr/bin/time (GNU time) not found"

@@ -81,6 +81,8 @@ bench_labctl() {
 	"$copy" version >/dev/null 2>&1 || die "cannot copy a working $LABCTL"
 	LABCTL=$copy
 	export LABCTL_LABS_DIR=${LABCTL_LABS_DIR:-$BENCH_ROOT/labs}
+	# the benchmark labs' generated credentials stay in the log directory
+	export LABCTL_STATE_DIR=${LABCTL_STATE_DIR:-$LOGDIR/state}
 	case $REPS in '' | *[!0-9]* | 0) die "REPS must be a positive integer" ;; esac
 }
 

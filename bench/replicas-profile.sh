@@ -15,7 +15,6 @@ REPLICAS=${REPLICAS:-1 8 32}
 RUNS=${RUNS:-3}
 REPS=1
 LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/bench-replicas-profile.XXXXXX")
-export LABCTL_STATE_DIR=$LOGDIR/state
 bench_labctl
 P=benchprof
 trap '"$LABCTL" down -f "$LOGDIR/lab.yml" -p $P >/dev/null 2>&1 || true' EXIT
