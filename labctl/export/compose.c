@@ -478,6 +478,20 @@ static void header(struct lab_buf *out, const struct lab *lab, const char *base_
 	}
 }
 
+/* A top-level volumes: or networks: entry: "name: {}", or an external one
+ * used by its engine name. */
+static void top_level_entry(struct em *m, const char *name, const char *external_name)
+{
+	plain(m, name);
+	map_start(m, 1);
+	if (external_name) {
+		plain(m, "external");
+		plain(m, "true");
+		kv(m, "name", external_name);
+	}
+	map_end(m);
+}
+
 int lab_export_compose(const struct lab *lab, const char *base_dir, struct lab_buf *out, struct lab_err *err)
 {
 	header(out, lab, base_dir);
@@ -504,15 +518,7 @@ int lab_export_compose(const struct lab *lab, const char *base_dir, struct lab_b
 		plain(&m, "volumes");
 		map_start(&m, 0);
 		for (size_t i = 0; i < lab->n_volumes; i++) {
-			const struct lab_volume *v = &lab->volumes[i];
-			plain(&m, v->name);
-			map_start(&m, 1);
-			if (v->external_name) {
-				plain(&m, "external");
-				plain(&m, "true");
-				kv(&m, "name", v->external_name);
-			}
-			map_end(&m);
+			top_level_entry(&m, lab->volumes[i].name, lab->volumes[i].external_name);
 		}
 		map_end(&m);
 	}
@@ -523,15 +529,7 @@ int lab_export_compose(const struct lab *lab, const char *base_dir, struct lab_b
 		plain(&m, "networks");
 		map_start(&m, 0);
 		for (size_t i = 0; i < lab->n_networks; i++) {
-			const struct lab_network *n = &lab->networks[i];
-			plain(&m, n->name);
-			map_start(&m, 1);
-			if (n->external_name) {
-				plain(&m, "external");
-				plain(&m, "true");
-				kv(&m, "name", n->external_name);
-			}
-			map_end(&m);
+			top_level_entry(&m, lab->networks[i].name, lab->networks[i].external_name);
 		}
 		map_end(&m);
 	}
