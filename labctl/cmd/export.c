@@ -113,9 +113,8 @@ static int write_env(const struct lab *lab, const char *dir)
 		lab_buf_printf(&b, "%s=%s\n", lab->credentials.v[i], v);
 		free(v);
 	}
+	/* a new file each time (rename), created 0600 */
 	int rc = write_file(path, b.data, b.len, 0600);
-	if (rc == 0)
-		chmod(path, 0600);
 	free(path);
 	lab_buf_release(&b);
 	return rc < 0 ? LAB_EXIT_FAIL : 0;

@@ -305,15 +305,18 @@ static int connect_extra_networks(struct up *u, struct svc_run *r, const char *i
 }
 
 /* What converging one replica did. */
+struct rep_result {
+	char *id;                 /* container id, NULL on failure */
+	int created, recreated, kept, started;
+	struct lab_err err;
+};
+
+/* The replicas of one service converged in parallel: res[i] is replica i+1. */
 struct replica_job {
 	struct up *u;
 	struct svc_run *r;
 	const char *hash;
-	struct rep_result {
-		char *id;                 /* container id, NULL on failure */
-		int created, recreated, kept, started;
-		struct lab_err err;
-	} *res;
+	struct rep_result *res;
 };
 
 /* Keep, start or (re)create replica rep (1-based) of r's service. */

@@ -344,7 +344,7 @@ static void mount(struct em *m, const struct lab_mount *mt, const char *base_dir
 	free(s);
 }
 
-static void service(struct em *m, const struct lab *lab, const struct lab_service *s, const char *base_dir)
+static void service(struct em *m, const struct lab_service *s, const char *base_dir)
 {
 	plain(m, s->name);
 	map_start(m, 0);
@@ -439,7 +439,6 @@ static void service(struct em *m, const struct lab *lab, const struct lab_servic
 		map_end(m);
 	}
 	map_end(m);
-	(void)lab;
 }
 
 static void header(struct lab_buf *out, const struct lab *lab, const char *base_dir)
@@ -511,7 +510,7 @@ int lab_export_compose(const struct lab *lab, const char *base_dir, struct lab_b
 	plain(&m, "services");
 	map_start(&m, 0);
 	for (size_t i = 0; i < lab->n_services; i++)
-		service(&m, lab, &lab->services[i], base_dir);
+		service(&m, &lab->services[i], base_dir);
 	map_end(&m);
 
 	if (lab->n_volumes) {
