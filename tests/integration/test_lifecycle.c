@@ -1,5 +1,6 @@
 /* up / down / status against the real engine, with light containers. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,6 +169,27 @@ Test(lifecycle, replicas_scale_up_and_down)
 	cr_expect(strstr(r.out, "3/3"), "table shows 3/3 replicas: %s", r.out);
 	it_run_free(&r);
 	cr_expect_eq(it_count_containers(lab.project), 3);
+	/* made at once, still one container per replica number, all running */
+	for (int i = 1; i <= 3; i++) {
+		char *state = it_sh("docker inspect -f '{{.State.Running}} {{index .Config.Labels \"io.labctl.replica\"}}' "
+				    "%s-worker-%d",
+				    lab.project, i);
+		char want[32];
+		snprintf(want, sizeof(want), "true %d", i);
+		cr_expect_str_eq(state, want, "replica %d", i);
+		free(state);
+	}
+	/* up again: nothing changes; --json gives when the replicas were
+	   started and ready, in seconds from up's start */
+	it_labctl_run(&r, &lab, "up '%s' --json", lab.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	char *json = it_sh("printf '%%s' '%s' | python3 -c 'import json,sys; d=json.load(sys.stdin); s=d[\"services\"][0]; "
+			   "print(d[\"changed\"], s[\"ready_replicas\"], s[\"created\"], "
+			   "0 <= s[\"seconds_to_start\"] <= s[\"seconds_to_ready\"])'",
+			   r.out);
+	cr_expect_str_eq(json, "False 3 0 True", "%s", r.out);
+	free(json);
+	it_run_free(&r);
 	it_lab_write(&lab, "services:\n"
 			   "  worker:\n"
 			   "    image: debian:bookworm-slim\n"
