@@ -269,9 +269,10 @@ static void read_expect(struct lab_ld *L, const struct lab_node *m, struct lab_e
 	}
 }
 
-/* The service a check names, or the first with the probe wanted. */
-static char *check_service(struct lab_ld *L, const struct lab_node *m, const char *kind, int probe, int required,
-			   const char *id)
+/* The service a check names, or the first with an x-ready probe of kind
+ * probe (NULL: none). */
+static char *check_service(struct lab_ld *L, const struct lab_node *m, const char *kind, const char *probe,
+			   int required, const char *id)
 {
 	struct lab *lab = lab_ld_lab(L);
 	const struct lab_node *v = lab_node_get(m, "service");
@@ -285,15 +286,13 @@ static char *check_service(struct lab_ld *L, const struct lab_node *m, const cha
 		}
 		return lab_xstrdup(t);
 	}
-	for (size_t i = 0; probe && i < lab->n_services; i++) {
-		const struct lab_ready *r = &lab->services[i].ready;
-		if ((probe == 1 && r->pg_port) || (probe == 2 && r->kafka_port) || (probe == 3 && r->s3_port))
-			return lab_xstrdup(lab->services[i].name);
-	}
-	if (probe)
+	if (probe) {
+		const struct lab_service *s = lab_find_service_with_probe(lab, probe);
+		if (s)
+			return lab_xstrdup(s->name);
 		lab_ld_diag(L, &m->mark, "%s check '%s' needs 'service': no service has an x-ready %s probe", kind, id,
-			    probe == 1 ? "postgres" : probe == 2 ? "kafka" : "s3");
-	else if (required)
+			    probe);
+	} else if (required)
 		lab_ld_diag(L, &m->mark, "%s check '%s' needs 'service'", kind, id);
 	return NULL;
 }
@@ -341,7 +340,7 @@ static void read_kind(struct lab_ld *L, struct lab_check *c, const struct lab_no
 	c->status = 200;
 	switch (c->kind) {
 	case LAB_CHECK_SQL:
-		c->service = check_service(L, m, kind, 1, 1, id);
+		c->service = check_service(L, m, kind, "postgres", 1, id);
 		need(L, m, "query", kind, id, "the SQL whose first column of the first row is compared");
 		c->query = opt_str(L, m, "query");
 		read_expect(L, m, &c->expect, "equals", "min", "max");
@@ -353,7 +352,7 @@ static void read_kind(struct lab_ld *L, struct lab_check *c, const struct lab_no
 				    id);
 		break;
 	case LAB_CHECK_KAFKA:
-		c->service = check_service(L, m, kind, 2, 1, id);
+		c->service = check_service(L, m, kind, "kafka", 1, id);
 		need(L, m, "topic", kind, id, "the topic that must exist");
 		c->topic = opt_str(L, m, "topic");
 		c->group = opt_str(L, m, "group");
@@ -371,7 +370,7 @@ static void read_kind(struct lab_ld *L, struct lab_check *c, const struct lab_no
 		read_expect(L, m, &c->expect, "end_offset", "min_end_offset", "max_end_offset");
 		break;
 	case LAB_CHECK_S3:
-		c->service = check_service(L, m, kind, 3, 1, id);
+		c->service = check_service(L, m, kind, "s3", 1, id);
 		need(L, m, "bucket", kind, id, "the bucket that must exist");
 		c->bucket = opt_str(L, m, "bucket");
 		c->key = opt_str(L, m, "key");
@@ -387,7 +386,7 @@ static void read_kind(struct lab_ld *L, struct lab_check *c, const struct lab_no
 		break;
 	case LAB_CHECK_HTTP:
 		c->url = opt_str(L, m, "url");
-		c->service = check_service(L, m, kind, 0, 0, id);
+		c->service = check_service(L, m, kind, NULL, 0, id);
 		c->path = opt_str(L, m, "path");
 		c->contains = opt_str(L, m, "contains");
 		{
@@ -402,7 +401,7 @@ static void read_kind(struct lab_ld *L, struct lab_check *c, const struct lab_no
 			lab_ld_diag(L, &m->mark, "http check '%s' needs 'url', or 'service' and 'port' (and 'path')", id);
 		break;
 	case LAB_CHECK_EXEC:
-		c->service = check_service(L, m, kind, 0, 1, id);
+		c->service = check_service(L, m, kind, NULL, 1, id);
 		need(L, m, "command", kind, id, "a string (run with sh -c) or a list");
 		if ((x = lab_node_get(m, "command"))) {
 			if (x->kind == LAB_NODE_SCALAR && lab_ld_str(L, x, "command")) {
@@ -423,14 +422,14 @@ static void read_kind(struct lab_ld *L, struct lab_check *c, const struct lab_no
 		read_expect(L, m, &c->expect, "equals", NULL, NULL);
 		break;
 	case LAB_CHECK_FILE:
-		c->service = check_service(L, m, kind, 0, 1, id);
+		c->service = check_service(L, m, kind, NULL, 1, id);
 		need(L, m, "path", kind, id, "the file's absolute path in the container");
 		c->path = opt_str(L, m, "path");
 		c->contains = opt_str(L, m, "contains");
 		read_expect(L, m, &c->expect, NULL, NULL, NULL);
 		break;
 	case LAB_CHECK_LOG:
-		c->service = check_service(L, m, kind, 0, 1, id);
+		c->service = check_service(L, m, kind, NULL, 1, id);
 		need(L, m, "regex", kind, id, "a POSIX extended regex a log line must match");
 		c->regex = opt_str(L, m, "regex");
 		check_regex(L, m, "regex");

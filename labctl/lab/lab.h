@@ -204,7 +204,7 @@ struct lab_expect {
 /* checks: entry (labctl/lab/checks.c; run by labctl/verify). Exactly one
  * of the kind keys is given; its fields are below. Service names default
  * to the first service with the matching x-ready probe (postgres, kafka,
- * s3) for sql, kafka and s3 checks. */
+ * s3) for sql, kafka and s3 checks (lab_find_service_with_probe). */
 struct lab_check {
 	char *id;                /* unique, [A-Za-z0-9_.-] */
 	char *description;       /* default: the id */
@@ -320,6 +320,11 @@ char *lab_param_value(const struct lab_param *p, const char *seed, const char *s
 
 /* The service named name, or NULL. */
 struct lab_service *lab_find_service(const struct lab *lab, const char *name);
+
+/* The first service (in file order) with an x-ready probe of kind probe:
+ * "tcp", "http", "postgres", "log", "kafka" or "s3"; NULL when none has
+ * one (or probe is not a probe kind). */
+const struct lab_service *lab_find_service_with_probe(const struct lab *lab, const char *probe);
 
 /* Interpolate Compose-style variables in s: ${V}, $V, ${V:-d}, ${V-d},
  * ${V:?msg}, ${V?msg}, ${V:+r}, ${V+r}, $$ -> $. lookup returns the value of

@@ -854,3 +854,15 @@ struct lab_service *lab_find_service(const struct lab *lab, const char *name)
 			return &lab->services[i];
 	return NULL;
 }
+
+const struct lab_service *lab_find_service_with_probe(const struct lab *lab, const char *probe)
+{
+	for (size_t i = 0; lab && i < lab->n_services; i++) {
+		const struct lab_ready *r = &lab->services[i].ready;
+		if ((!strcmp(probe, "postgres") && r->pg_port) || (!strcmp(probe, "kafka") && r->kafka_port) ||
+		    (!strcmp(probe, "s3") && r->s3_port) || (!strcmp(probe, "tcp") && r->tcp_port) ||
+		    (!strcmp(probe, "http") && r->http_port) || (!strcmp(probe, "log") && r->log_regex))
+			return &lab->services[i];
+	}
+	return NULL;
+}
