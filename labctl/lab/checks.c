@@ -2,7 +2,9 @@
  *
  * params are evaluated before the lab is interpolated, so that
  * ${PARAM_<NAME>} works anywhere (services, jobs, checks); checks are read
- * after services, from the interpolated tree. */
+ * after services, from the interpolated tree. A check's shared keys are
+ * read here; its kind's keys by the kind's parse (labctl/verify/checks/,
+ * listed in verify/registry.h), with the helpers below. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -15,23 +17,12 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "../verify/registry.h"
 #include "lab_private.h"
 
 #define CHECK_DEFAULT_TIMEOUT_MS 10000
 
-static const char *const check_keys[] = {"id", "description", "hint", "timeout", "sql", "kafka", "s3",
-					 "http", "exec", "file", "log", NULL};
-static const char *const kind_names[] = {"sql", "kafka", "s3", "http", "exec", "file", "log"};
-static const char *const sql_keys[] = {"service", "query", "equals", "equals_hash", "min", "max", "rows", NULL};
-static const char *const kafka_keys[] = {"service", "topic", "partitions", "replication_factor", "end_offset",
-					 "min_end_offset", "max_end_offset", "group", "max_lag", NULL};
-static const char *const s3_keys[] = {"service", "bucket", "key", "prefix", "count", "min_count", "max_count",
-				      "min_size", "contains", "equals_hash", NULL};
-static const char *const http_keys[] = {"url", "service", "port", "path", "status", "contains", NULL};
-static const char *const exec_keys[] = {"service", "command", "exit_code", "stdout", "equals", "equals_hash",
-					NULL};
-static const char *const file_keys[] = {"service", "path", "contains", "equals_hash", NULL};
-static const char *const log_keys[] = {"service", "regex", NULL};
+static const char *const check_shared_keys[] = {"id", "description", "hint", "timeout"};
 static const char *const param_keys[] = {"pick", "range", "hex", "description", NULL};
 
 void lab_hmac_sha256_hex(char out[65], const char *key, const void *msg, size_t len)
@@ -207,14 +198,14 @@ static int id_ok(const char *s)
 	return 1;
 }
 
-static char *opt_str(struct lab_ld *L, const struct lab_node *map, const char *key)
+char *lab_ld_opt_str(struct lab_ld *L, const struct lab_node *map, const char *key)
 {
 	const struct lab_node *v = lab_node_get(map, key);
 	const char *t = v ? lab_ld_str(L, v, key) : NULL;
 	return t ? lab_xstrdup(t) : NULL;
 }
 
-static void check_regex(struct lab_ld *L, const struct lab_node *map, const char *key)
+void lab_ld_check_regex(struct lab_ld *L, const struct lab_node *map, const char *key)
 {
 	const struct lab_node *v = lab_node_get(map, key);
 	regex_t re;
@@ -230,7 +221,7 @@ static void check_regex(struct lab_ld *L, const struct lab_node *map, const char
 	regfree(&re);
 }
 
-static void opt_long(struct lab_ld *L, const struct lab_node *map, const char *key, long *out, long min)
+void lab_ld_opt_long(struct lab_ld *L, const struct lab_node *map, const char *key, long *out, long min)
 {
 	const struct lab_node *v = lab_node_get(map, key);
 	long x;
@@ -243,9 +234,8 @@ static void opt_long(struct lab_ld *L, const struct lab_node *map, const char *k
 	*out = x;
 }
 
-/* equals / min / max under the names the kind uses. */
-static void read_expect(struct lab_ld *L, const struct lab_node *m, struct lab_expect *e, const char *eq,
-			const char *mn, const char *mx)
+void lab_ld_check_expect(struct lab_ld *L, const struct lab_node *m, struct lab_expect *e, const char *eq,
+			 const char *mn, const char *mx)
 {
 	const struct lab_node *v;
 	if (eq && (v = lab_node_get(m, eq)) && lab_ld_want(L, v, LAB_NODE_SCALAR, eq) == 0)
@@ -269,10 +259,8 @@ static void read_expect(struct lab_ld *L, const struct lab_node *m, struct lab_e
 	}
 }
 
-/* The service a check names, or the first with an x-ready probe of kind
- * probe (NULL: none). */
-static char *check_service(struct lab_ld *L, const struct lab_node *m, const char *kind, const char *probe,
-			   int required, const char *id)
+char *lab_ld_check_service(struct lab_ld *L, const struct lab_check *c, const struct lab_node *m,
+			   const char *probe, int required)
 {
 	struct lab *lab = lab_ld_lab(L);
 	const struct lab_node *v = lab_node_get(m, "service");
@@ -281,7 +269,7 @@ static char *check_service(struct lab_ld *L, const struct lab_node *m, const cha
 		if (!t)
 			return NULL;
 		if (!lab_find_service(lab, t)) {
-			lab_ld_diag(L, &v->mark, "check '%s' names unknown service '%s'", id, t);
+			lab_ld_diag(L, &v->mark, "check '%s' names unknown service '%s'", c->id, t);
 			return NULL;
 		}
 		return lab_xstrdup(t);
@@ -290,162 +278,61 @@ static char *check_service(struct lab_ld *L, const struct lab_node *m, const cha
 		const struct lab_service *s = lab_find_service_with_probe(lab, probe);
 		if (s)
 			return lab_xstrdup(s->name);
-		lab_ld_diag(L, &m->mark, "%s check '%s' needs 'service': no service has an x-ready %s probe", kind, id,
-			    probe);
-	} else if (required)
-		lab_ld_diag(L, &m->mark, "%s check '%s' needs 'service'", kind, id);
+		lab_ld_diag(L, &m->mark, "%s check '%s' needs 'service': no service has an x-ready %s probe",
+			    c->kind->name, c->id, probe);
+	} else if (required) {
+		lab_ld_diag(L, &m->mark, "%s check '%s' needs 'service'", c->kind->name, c->id);
+	}
 	return NULL;
 }
 
-static void need(struct lab_ld *L, const struct lab_node *m, const char *key, const char *kind, const char *id,
-		 const char *what)
+void lab_ld_check_need(struct lab_ld *L, const struct lab_check *c, const struct lab_node *m, const char *key,
+		       const char *what)
 {
 	if (!lab_node_get(m, key))
-		lab_ld_diag(L, &m->mark, "%s check '%s' needs '%s': %s", kind, id, key, what);
+		lab_ld_diag(L, &m->mark, "%s check '%s' needs '%s': %s", c->kind->name, c->id, key, what);
 }
 
-static void read_rows(struct lab_ld *L, const struct lab_node *x, struct lab_check *c)
+/* Which kind key check v gives: the one kind (*kind, its node *kindn), else
+ * a diagnostic naming every kind of the registry. Returns 0 or -1. */
+static int find_kind(struct lab_ld *L, const struct lab_node *v, const char *id, const struct lab_check_kind **kind,
+		     const struct lab_node **kindn)
 {
-	if (lab_ld_want(L, x, LAB_NODE_SEQ, "rows") < 0)
-		return;
-	c->has_rows = 1;
-	for (size_t r = 0; r < x->n; r++) {
-		const struct lab_node *row = x->kids[r];
-		struct lab_buf b = LAB_BUF_INIT;
-		lab_buf_puts(&b, "");
-		if (row->kind == LAB_NODE_SCALAR) {
-			lab_buf_puts(&b, row->text);
-		} else if (row->kind == LAB_NODE_SEQ) {
-			for (size_t j = 0; j < row->n; j++) {
-				const char *t = lab_ld_str(L, row->kids[j], "rows");
-				lab_buf_printf(&b, "%s%s", j ? "|" : "", t ? t : "");
-			}
-		} else {
-			lab_ld_diag(L, &row->mark, "expected a list of cells for a row of 'rows'");
+	int kinds = 0;
+	for (size_t k = 0; k < lab_check_n_kinds; k++) {
+		const struct lab_node *x = lab_node_get(v, lab_check_kinds[k]->name);
+		if (x) {
+			kinds++;
+			*kind = lab_check_kinds[k];
+			*kindn = x;
 		}
-		lab_strv_take(&c->rows, lab_buf_detach(&b));
 	}
-}
-
-static void read_kind(struct lab_ld *L, struct lab_check *c, const struct lab_node *m)
-{
-	const char *kind = kind_names[c->kind], *id = c->id;
-	const struct lab_node *x;
-	static const char *const *const keys[] = {sql_keys, kafka_keys, s3_keys, http_keys,
-						  exec_keys, file_keys, log_keys};
-	if (lab_ld_want(L, m, LAB_NODE_MAP, kind) < 0 || lab_ld_check_keys(L, m, keys[c->kind], 0))
-		return;
-	c->max_lag = -1;
-	c->min_size = -1;
-	c->status = 200;
-	switch (c->kind) {
-	case LAB_CHECK_SQL:
-		c->service = check_service(L, m, kind, "postgres", 1, id);
-		need(L, m, "query", kind, id, "the SQL whose first column of the first row is compared");
-		c->query = opt_str(L, m, "query");
-		read_expect(L, m, &c->expect, "equals", "min", "max");
-		if ((x = lab_node_get(m, "rows")))
-			read_rows(L, x, c);
-		if (!c->expect.equals && !c->expect.equals_hash && !c->expect.has_min && !c->expect.has_max &&
-		    !c->has_rows)
-			lab_ld_diag(L, &m->mark, "sql check '%s' needs one of 'equals', 'equals_hash', 'min', 'max', 'rows'",
-				    id);
-		break;
-	case LAB_CHECK_KAFKA:
-		c->service = check_service(L, m, kind, "kafka", 1, id);
-		need(L, m, "topic", kind, id, "the topic that must exist");
-		c->topic = opt_str(L, m, "topic");
-		c->group = opt_str(L, m, "group");
-		{
-			long v = 0;
-			opt_long(L, m, "partitions", &v, 1);
-			c->partitions = (int)v;
-			v = 0;
-			opt_long(L, m, "replication_factor", &v, 1);
-			c->replication_factor = (int)v;
-		}
-		opt_long(L, m, "max_lag", &c->max_lag, 0);
-		if (c->max_lag >= 0 && !c->group)
-			lab_ld_diag(L, &lab_node_get(m, "max_lag")->mark, "'max_lag' of check '%s' needs 'group'", id);
-		read_expect(L, m, &c->expect, "end_offset", "min_end_offset", "max_end_offset");
-		break;
-	case LAB_CHECK_S3:
-		c->service = check_service(L, m, kind, "s3", 1, id);
-		need(L, m, "bucket", kind, id, "the bucket that must exist");
-		c->bucket = opt_str(L, m, "bucket");
-		c->key = opt_str(L, m, "key");
-		c->prefix = opt_str(L, m, "prefix");
-		c->contains = opt_str(L, m, "contains");
-		opt_long(L, m, "min_size", &c->min_size, 0);
-		read_expect(L, m, &c->expect, "count", "min_count", "max_count");
-		c->has_prefix = c->prefix != NULL || c->expect.equals || c->expect.has_min || c->expect.has_max;
-		if (c->key && c->has_prefix && (c->expect.equals || c->expect.has_min || c->expect.has_max))
-			lab_ld_diag(L, &m->mark, "s3 check '%s': 'key' and a count under 'prefix' are separate checks", id);
-		if ((c->contains || c->min_size >= 0 || c->expect.equals_hash) && !c->key)
-			lab_ld_diag(L, &m->mark, "s3 check '%s': 'contains', 'min_size' and 'equals_hash' need 'key'", id);
-		break;
-	case LAB_CHECK_HTTP:
-		c->url = opt_str(L, m, "url");
-		c->service = check_service(L, m, kind, NULL, 0, id);
-		c->path = opt_str(L, m, "path");
-		c->contains = opt_str(L, m, "contains");
-		{
-			long v = 0;
-			opt_long(L, m, "port", &v, 1);
-			c->port = (int)v;
-			v = 200;
-			opt_long(L, m, "status", &v, 100);
-			c->status = (int)v;
-		}
-		if (!c->url == !c->service || (c->service && !c->port))
-			lab_ld_diag(L, &m->mark, "http check '%s' needs 'url', or 'service' and 'port' (and 'path')", id);
-		break;
-	case LAB_CHECK_EXEC:
-		c->service = check_service(L, m, kind, NULL, 1, id);
-		need(L, m, "command", kind, id, "a string (run with sh -c) or a list");
-		if ((x = lab_node_get(m, "command"))) {
-			if (x->kind == LAB_NODE_SCALAR && lab_ld_str(L, x, "command")) {
-				lab_strv_push(&c->command, "sh");
-				lab_strv_push(&c->command, "-c");
-				lab_strv_push(&c->command, x->text);
-			} else if (x->kind != LAB_NODE_SCALAR) {
-				lab_ld_strlist(L, x, "command", 0, &c->command);
-			}
-		}
-		{
-			long v = 0;
-			opt_long(L, m, "exit_code", &v, 0);
-			c->exit_code = (int)v;
-		}
-		c->stdout_regex = opt_str(L, m, "stdout");
-		check_regex(L, m, "stdout");
-		read_expect(L, m, &c->expect, "equals", NULL, NULL);
-		break;
-	case LAB_CHECK_FILE:
-		c->service = check_service(L, m, kind, NULL, 1, id);
-		need(L, m, "path", kind, id, "the file's absolute path in the container");
-		c->path = opt_str(L, m, "path");
-		c->contains = opt_str(L, m, "contains");
-		read_expect(L, m, &c->expect, NULL, NULL, NULL);
-		break;
-	case LAB_CHECK_LOG:
-		c->service = check_service(L, m, kind, NULL, 1, id);
-		need(L, m, "regex", kind, id, "a POSIX extended regex a log line must match");
-		c->regex = opt_str(L, m, "regex");
-		check_regex(L, m, "regex");
-		break;
-	}
+	if (kinds == 1)
+		return 0;
+	char *list = lab_check_kind_list("'");
+	lab_ld_diag(L, &v->mark, "check '%s' needs exactly one of %s", id, list);
+	free(list);
+	return -1;
 }
 
 void lab_ld_checks(struct lab_ld *L, const struct lab_node *n)
 {
 	struct lab *lab = lab_ld_lab(L);
+	const size_t n_shared = sizeof(check_shared_keys) / sizeof(check_shared_keys[0]);
+	const char **keys = NULL;
 	if (lab_node_is_null(n) || lab_ld_want(L, n, LAB_NODE_SEQ, "checks") < 0)
 		return;
+	/* a check's keys: the shared ones and the kinds' names */
+	keys = lab_xcalloc(n_shared + lab_check_n_kinds + 1, sizeof(*keys));
+	for (size_t k = 0; k < n_shared; k++)
+		keys[k] = check_shared_keys[k];
+	for (size_t k = 0; k < lab_check_n_kinds; k++)
+		keys[n_shared + k] = lab_check_kinds[k]->name;
 	lab->checks = lab_xcalloc(n->n ? n->n : 1, sizeof(*lab->checks));
 	for (size_t i = 0; i < n->n; i++) {
 		const struct lab_node *v = n->kids[i], *x, *kindn = NULL;
-		if (lab_ld_want(L, v, LAB_NODE_MAP, "checks") < 0 || lab_ld_check_keys(L, v, check_keys, 1))
+		const struct lab_check_kind *kind = NULL;
+		if (lab_ld_want(L, v, LAB_NODE_MAP, "checks") < 0 || lab_ld_check_keys(L, v, keys, 1))
 			continue;
 		const struct lab_node *idn = lab_node_get(v, "id");
 		const char *id = idn ? lab_ld_str(L, idn, "id") : NULL;
@@ -468,33 +355,20 @@ void lab_ld_checks(struct lab_ld *L, const struct lab_node *n)
 		struct lab_check *c = &lab->checks[lab->n_checks++];
 		c->id = lab_xstrdup(id);
 		c->mark = idn->mark;
-		c->description = opt_str(L, v, "description");
-		c->hint = opt_str(L, v, "hint");
+		c->description = lab_ld_opt_str(L, v, "description");
+		c->hint = lab_ld_opt_str(L, v, "hint");
 		c->timeout_ms = CHECK_DEFAULT_TIMEOUT_MS;
 		if ((x = lab_node_get(v, "timeout")) && lab_ld_duration(L, x, "timeout", &c->timeout_ms) == 0 &&
 		    c->timeout_ms <= 0)
 			lab_ld_diag(L, &x->mark, "invalid timeout '%s': more than 0", x->text);
-		int kinds = 0;
-		for (size_t k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]); k++)
-			if ((x = lab_node_get(v, kind_names[k]))) {
-				kinds++;
-				c->kind = (enum lab_check_kind)k;
-				kindn = x;
-			}
-		if (kinds != 1) {
-			lab_ld_diag(L, &v->mark, "check '%s' needs exactly one of 'sql', 'kafka', 's3', 'http', 'exec', "
-						 "'file', 'log'",
-				    id);
+		if (find_kind(L, v, id, &kind, &kindn) < 0)
 			continue;
-		}
-		read_kind(L, c, kindn);
+		c->kind = kind;
+		if (lab_ld_want(L, kindn, LAB_NODE_MAP, kind->name) < 0 || lab_ld_check_keys(L, kindn, kind->keys, 0))
+			continue;
+		kind->parse(c, L, kindn);
 	}
-}
-
-static void expect_free(struct lab_expect *e)
-{
-	free(e->equals);
-	free(e->equals_hash);
+	free(keys);
 }
 
 void lab_checks_free(struct lab *lab)
@@ -513,20 +387,10 @@ void lab_checks_free(struct lab *lab)
 		free(c->description);
 		free(c->hint);
 		free(c->service);
-		free(c->query);
-		lab_strv_free(&c->rows);
-		free(c->topic);
-		free(c->group);
-		free(c->bucket);
-		free(c->key);
-		free(c->prefix);
-		free(c->contains);
-		free(c->url);
-		free(c->path);
-		lab_strv_free(&c->command);
-		free(c->stdout_regex);
-		free(c->regex);
-		expect_free(&c->expect);
+		if (c->kind)
+			c->kind->free(c->conf);
+		free(c->expect.equals);
+		free(c->expect.equals_hash);
 	}
 	free(lab->checks);
 }

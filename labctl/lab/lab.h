@@ -185,11 +185,6 @@ struct lab_param {
 	struct lab_mark mark;
 };
 
-enum lab_check_kind {
-	LAB_CHECK_SQL, LAB_CHECK_KAFKA, LAB_CHECK_S3, LAB_CHECK_HTTP,
-	LAB_CHECK_EXEC, LAB_CHECK_FILE, LAB_CHECK_LOG,
-};
-
 /* What a check's observed value must be. Text comparisons are on the
  * value with surrounding whitespace trimmed; equals compares numerically
  * when both sides are numbers (so "20000" equals "20000.0"). */
@@ -201,48 +196,25 @@ struct lab_expect {
 	double min, max;
 };
 
-/* checks: entry (labctl/lab/checks.c; run by labctl/verify). Exactly one
- * of the kind keys is given; its fields are below. Service names default
- * to the first service with the matching x-ready probe (postgres, kafka,
- * s3) for sql, kafka and s3 checks (lab_find_service_with_probe). */
+struct lab_check_kind; /* a check kind's descriptor (verify/registry.h) */
+
+/* checks: entry (labctl/lab/checks.c; each kind's keys are read by
+ * labctl/verify/checks/<kind>.c and run by labctl/verify). Exactly one of
+ * the kind keys is given. Service names default to the first service with
+ * the matching x-ready probe (postgres, kafka, s3) for sql, kafka and s3
+ * checks (lab_find_service_with_probe). */
 struct lab_check {
 	char *id;                /* unique, [A-Za-z0-9_.-] */
 	char *description;       /* default: the id */
 	char *hint;              /* shown when it fails, or NULL */
 	long timeout_ms;         /* default 10000 */
-	enum lab_check_kind kind;
-	char *service;           /* the service it talks to (all kinds but http with url) */
-	/* sql: query's first column of the first row is the observed value;
-	 * rows: every row, cells joined by '|', must equal the list given */
-	char *query;
-	struct lab_strv rows;    /* expected rows ("a|b"), has_rows when given */
-	int has_rows;
-	/* kafka: topic must exist; then each key given is checked */
-	char *topic;
-	int partitions;          /* 0 = not checked */
-	int replication_factor;  /* 0 = not checked */
-	char *group;             /* consumer group must exist (has offsets or members) */
-	long max_lag;            /* total lag of group on topic <= max_lag; -1 = not checked */
-	/* kafka end offsets (sum of high watermarks) use expect (equals/min/max) */
-	/* s3 */
-	char *bucket;            /* must exist */
-	char *key;               /* object must exist; contains / min_size apply to it */
-	char *prefix;            /* count of objects under it uses expect (equals/min/max) */
-	int has_prefix;
-	long min_size;           /* bytes; -1 = not checked */
-	char *contains;          /* s3 object, http body, file content; or NULL */
-	/* http */
-	char *url;               /* or service + port + path */
-	int port;
-	char *path;              /* http path, file path */
-	int status;              /* expected HTTP status, default 200 */
-	/* exec */
-	struct lab_strv command; /* a string is run with sh -c */
-	int exit_code;           /* expected, default 0 */
-	char *stdout_regex;      /* POSIX ERE a line of stdout must match, or NULL */
-	/* log */
-	char *regex;             /* POSIX ERE a log line must match */
-	struct lab_expect expect;
+	const struct lab_check_kind *kind;
+	void *conf;              /* the kind's own settings: made by its parse,
+	                            freed by its free; or NULL */
+	char *service;           /* the service it talks to, or NULL (an http
+	                            check with url) */
+	struct lab_expect expect;/* what the observed value must be, for the
+	                            kinds that compare one */
 	struct lab_mark mark;
 };
 

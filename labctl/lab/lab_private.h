@@ -1,6 +1,7 @@
 /* Private to labctl/lab: the YAML node tree, .env parsing and small helpers
  * shared by the loader's files. Nothing outside labctl/lab includes this
- * (tests may). */
+ * but the check kinds' parse (labctl/verify/checks/, through
+ * verify/check.h) and tests. */
 #ifndef LAB_LAB_PRIVATE_H
 #define LAB_LAB_PRIVATE_H
 
@@ -109,6 +110,29 @@ void lab_ld_params(struct lab_ld *L, const struct lab_node *n, const struct lab_
 const char *lab_ld_param_lookup(const struct lab *lab, const char *var);
 void lab_ld_checks(struct lab_ld *L, const struct lab_node *n);
 void lab_checks_free(struct lab *lab);
+
+/* For a check kind's parse (verify/registry.h): m is the kind's mapping,
+ * c the check being read (id, kind and mark set). Problems are recorded
+ * with lab_ld_diag at the mark of the value at fault. */
+/* The service c names under m (it must exist), else the first with an
+ * x-ready probe of kind probe (lab_find_service_with_probe; probe may be
+ * NULL); records "<kind> check '<id>' needs 'service'..." when there is
+ * none and probe or required asks for one. New string, or NULL. */
+char *lab_ld_check_service(struct lab_ld *L, const struct lab_check *c, const struct lab_node *m,
+			   const char *probe, int required);
+/* Record "<kind> check '<id>' needs '<key>': <what>" when m has no key. */
+void lab_ld_check_need(struct lab_ld *L, const struct lab_check *c, const struct lab_node *m, const char *key,
+		       const char *what);
+/* equals / min / max of m under the names the kind uses (each may be NULL:
+ * not accepted), and equals_hash, into e. */
+void lab_ld_check_expect(struct lab_ld *L, const struct lab_node *m, struct lab_expect *e, const char *eq,
+			 const char *mn, const char *mx);
+/* A copy of map's string value for key, or NULL when absent or not a string. */
+char *lab_ld_opt_str(struct lab_ld *L, const struct lab_node *map, const char *key);
+/* map's integer (quoted or not) for key into *out when given and >= min. */
+void lab_ld_opt_long(struct lab_ld *L, const struct lab_node *map, const char *key, long *out, long min);
+/* Record map's value for key when it is not a valid POSIX extended regex. */
+void lab_ld_check_regex(struct lab_ld *L, const struct lab_node *map, const char *key);
 
 /* S3 bucket naming rules: 3-63 characters of [a-z0-9.-], alphanumeric at both ends. */
 int lab_ld_bucket_name_ok(const char *b);

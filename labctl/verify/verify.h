@@ -1,5 +1,6 @@
 /* labctl verify: run a lab's checks (lab->checks, see struct lab_check in
- * lab/lab.h) against the live lab and report them.
+ * lab/lab.h; each kind in verify/checks/<kind>.c, listed in registry.h)
+ * against the live lab and report them.
  *
  * Every check runs in its own thread with its own engine handle, all at
  * once; one check's failure never stops another. A check that has not

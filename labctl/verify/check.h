@@ -1,0 +1,58 @@
+/* What a check kind's file (labctl/verify/checks/<kind>.c) works with:
+ * its descriptor (registry.h), the loader's helpers for parse
+ * (lab/lab_private.h), and for run the context below with the helpers of
+ * verify/run.c. Private to labctl/verify (tests may include it).
+ */
+#ifndef LAB_VERIFY_CHECK_H
+#define LAB_VERIFY_CHECK_H
+
+#include "../lab/lab_private.h"
+#include "registry.h"
+#include "verify.h"
+
+/* Cap on a response body or file read by a check, in bytes. */
+#define LAB_CHECK_BODY_MAX (16u << 20)
+
+/* One running check: what run reads, and where it leaves the outcome. The
+ * runner (run.c) makes one per check, on the check's own thread. */
+struct lab_check_ctx {
+	const struct lab *lab;
+	const struct lab_check *check;  /* points into lab; its conf is the kind's */
+	struct lab_engine *e;           /* this check's own engine handle */
+	const char *key;                /* the key of equals_hash (lab_verify_compare) */
+	double deadline;                /* seconds, CLOCK_MONOTONIC */
+	/* Id of the running container of service (replica 1), or NULL with the
+	 * outcome set to error ("service 'x' is not running ..."). */
+	const char *(*container)(struct lab_check_ctx *x, const char *service);
+	/* Where the host reaches container port `port` of service: its
+	 * published binding on 127.0.0.1, else the container's address on the
+	 * lab network. "host:port" (IPv6 hosts in brackets), a new string; or
+	 * NULL with the outcome set to error. */
+	char *(*endpoint)(struct lab_check_ctx *x, const char *service, int port);
+	/* The outcome: status stays LAB_VERIFY_PASSED unless set; the strings
+	 * are new strings or NULL, handed to the result. */
+	enum lab_verify_status status;
+	char *observed, *expected, *message;
+};
+
+/* Milliseconds left before x's deadline, at least 100. */
+long lab_check_left_ms(const struct lab_check_ctx *x);
+
+/* Set the outcome: status st and a message from fmt (may be NULL). The
+ * first call wins; later ones change nothing. */
+void lab_check_outcome(struct lab_check_ctx *x, enum lab_verify_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Compare observed with the check's expect (lab_verify_compare); when it
+ * does not hold, fail with "<what> is '<observed>', want <expected>" (or
+ * "<what> '<observed>' is not the expected answer" for a hidden answer).
+ * x->expected gets what was wanted. Returns 1 when it holds, else 0. */
+int lab_check_expect(struct lab_check_ctx *x, const char *observed, const char *what);
+
+/* Any of equals, equals_hash, min, max is set. */
+int lab_check_has_expect(const struct lab_expect *e);
+
+/* Free *dst and put s there. */
+void lab_check_set_str(char **dst, char *s);
+
+#endif
