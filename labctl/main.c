@@ -150,8 +150,7 @@ static const struct cmd commands[] = {
 	 export_opts},
 	{"verify", cmd_verify, "LAB | -f FILE [--format human|json|tap|junit] [--only ID]",
 	 "run the lab's checks against the running lab: what is left to do",
-	 "Runs every check under the lab's checks: (sql, kafka, s3, http, exec,\n"
-	 "file, log) at once, each within its timeout, against the running lab.\n"
+	 /* cmd/verify.c puts a paragraph naming the check kinds before this */
 	 "Prints one line per check and the hint under a failure, then\n"
 	 "'N passed, M failed'; --format json, tap or junit for tools.\n"
 	 "params: take $LAB_STUDENT (or --student); equals_hash answers use the key\n"
@@ -195,8 +194,10 @@ int main(int argc, char **argv)
 		if (argc > 2 && strcmp(name, "help") == 0) {
 			for (const struct cmd *c = commands; c->name; c++)
 				if (strcmp(c->name, argv[2]) == 0) {
-					cmd_print_help(c, stdout);
-					return cmd_finish(0);
+					/* as CMD --help: a command may add to its
+					   entry's help (verify names the check kinds) */
+					char *help_argv[] = {argv[2], "--help", NULL};
+					return cmd_finish(c->fn(c, 2, help_argv));
 				}
 		}
 		print_main_help(stdout);

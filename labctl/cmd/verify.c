@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "../verify/registry.h"
 #include "../verify/verify.h"
 #include "cmd.h"
 
@@ -33,12 +34,47 @@ static void split_only(struct lab_strv *out, const char *s)
 	free(copy);
 }
 
-int cmd_verify(const struct cmd *cmd, int argc, char **argv)
+/* The help's description: a first paragraph naming the check kinds of the
+ * registry, filled to 70 columns, then the entry's description. New string. */
+static char *help_description(const char *rest)
 {
+	char *kinds = lab_check_kind_list("");
+	char *text = lab_xasprintf("Runs every check under the lab's checks: (%s) at once, each within its timeout, "
+				   "against the running lab.",
+				   kinds);
+	struct lab_buf b = LAB_BUF_INIT;
+	size_t col = 0;
+	char *save = NULL;
+	for (char *w = strtok_r(text, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		size_t len = strlen(w);
+		if (col && col + 1 + len > 70) {
+			lab_buf_puts(&b, "\n");
+			col = 0;
+		} else if (col) {
+			lab_buf_puts(&b, " ");
+			col++;
+		}
+		lab_buf_puts(&b, w);
+		col += len;
+	}
+	lab_buf_printf(&b, "\n%s", rest ? rest : "");
+	free(kinds);
+	free(text);
+	return lab_buf_detach(&b);
+}
+
+int cmd_verify(const struct cmd *entry, int argc, char **argv)
+{
+	struct cmd self = *entry;
+	char *description = help_description(entry->description);
+	self.description = description;
+	const struct cmd *cmd = &self;
 	struct cmd_args args;
 	int code = cmd_parse(cmd, argc, argv, &args);
-	if (code)
+	if (code) {
+		free(description);
 		return args.help ? 0 : code;
+	}
 	struct lab *lab = NULL;
 	struct lab_engine *engine = NULL;
 	struct lab_verify_result *res = NULL;
@@ -98,5 +134,6 @@ out:
 	lab_engine_free(engine);
 	lab_free(lab);
 	cmd_args_free(&args);
+	free(description);
 	return code;
 }
