@@ -1,161 +1,16 @@
 /* Engine client error paths a real daemon cannot be made to produce, against
- * a tiny fake HTTP server on a unix socket in a temp dir (a thread that
- * accepts connections and writes canned responses). */
+ * the fake engine of fake_engine.h (a tiny HTTP server on a unix socket
+ * writing canned responses). */
 #include <criterion/criterion.h>
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "../../labctl/engine/engine.h"
 #include "../../labctl/engine/stream.h"
-
-#define FE_PING_OK "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK"
-
-struct fe_route {
-	const char *match; /* prefix of "METHOD /path?query" */
-	const char *resp;  /* raw HTTP response */
-	size_t resp_len;   /* 0 = strlen(resp) */
-};
-
-struct fe_server {
-	char dir[64];
-	char sock[128];
-	char host[160]; /* "unix://<sock>" */
-	int lfd;
-	pthread_t th;
-	const struct fe_route *routes;
-	size_t nroutes;
-	struct lab_strv reqs; /* request lines seen, "METHOD /path?query" */
-	pthread_mutex_t mu;
-};
-
-/* Read one request (head and Content-Length body); returns the request line. */
-static char *fe_read_request(int fd)
-{
-	struct lab_buf b = LAB_BUF_INIT;
-	char chunk[4096];
-	char *end = NULL;
-	while (!(end = b.data ? strstr(b.data, "\r\n\r\n") : NULL)) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n <= 0) {
-			lab_buf_release(&b);
-			return NULL;
-		}
-		lab_buf_append(&b, chunk, (size_t)n);
-	}
-	size_t head = (size_t)(end - b.data) + 4;
-	size_t body = 0;
-	for (char *p = b.data; p < end; p = strstr(p, "\r\n") + 2) {
-		if (strncasecmp(p, "Content-Length:", 15) == 0)
-			body = strtoul(p + 15, NULL, 10);
-		if (!strstr(p, "\r\n"))
-			break;
-	}
-	while (b.len < head + body) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n <= 0)
-			break;
-		lab_buf_append(&b, chunk, (size_t)n);
-	}
-	/* "GET /v1.41/x HTTP/1.1" -> "GET /v1.41/x" */
-	size_t ll = strcspn(b.data, "\r\n");
-	char *line = lab_xstrndup(b.data, ll);
-	char *sp = strrchr(line, ' ');
-	if (sp)
-		*sp = '\0';
-	lab_buf_release(&b);
-	return line;
-}
-
-static void *fe_serve(void *arg)
-{
-	struct fe_server *s = arg;
-	for (;;) {
-		int fd = accept(s->lfd, NULL, NULL);
-		if (fd < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		char *line = fe_read_request(fd);
-		if (line) {
-			const char *resp = "HTTP/1.1 599 No Route\r\nConnection: close\r\n\r\n{\"message\":\"no route in fake\"}";
-			size_t len = 0;
-			for (size_t i = 0; i < s->nroutes; i++) {
-				if (strncmp(line, s->routes[i].match, strlen(s->routes[i].match)) == 0) {
-					resp = s->routes[i].resp;
-					len = s->routes[i].resp_len;
-					break;
-				}
-			}
-			if (!len)
-				len = strlen(resp);
-			/* record before answering: the client checks reqs as soon
-			   as it has its answer */
-			pthread_mutex_lock(&s->mu);
-			lab_strv_take(&s->reqs, line);
-			pthread_mutex_unlock(&s->mu);
-			for (size_t off = 0; off < len;) {
-				ssize_t n = write(fd, resp + off, len - off);
-				if (n <= 0)
-					break;
-				off += (size_t)n;
-			}
-		}
-		shutdown(fd, SHUT_RDWR);
-		close(fd);
-	}
-	return NULL;
-}
-
-static void fe_start(struct fe_server *s, const struct fe_route *routes, size_t n)
-{
-	memset(s, 0, sizeof(*s));
-	pthread_mutex_init(&s->mu, NULL);
-	snprintf(s->dir, sizeof(s->dir), "/tmp/labctl-fe-XXXXXX");
-	cr_assert_not_null(mkdtemp(s->dir));
-	snprintf(s->sock, sizeof(s->sock), "%s/docker.sock", s->dir);
-	snprintf(s->host, sizeof(s->host), "unix://%s", s->sock);
-	s->routes = routes;
-	s->nroutes = n;
-	s->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	cr_assert_geq(s->lfd, 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	cr_assert_lt(strlen(s->sock), sizeof(sa.sun_path));
-	memcpy(sa.sun_path, s->sock, strlen(s->sock) + 1);
-	cr_assert_eq(bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(listen(s->lfd, 16), 0);
-	cr_assert_eq(pthread_create(&s->th, NULL, fe_serve, s), 0);
-}
-
-static void fe_stop(struct fe_server *s)
-{
-	shutdown(s->lfd, SHUT_RDWR);
-	pthread_join(s->th, NULL);
-	close(s->lfd);
-	unlink(s->sock);
-	rmdir(s->dir);
-	lab_strv_free(&s->reqs);
-	pthread_mutex_destroy(&s->mu);
-}
-
-/* The n-th request line the server saw (after the engine calls returned). */
-static const char *fe_req(struct fe_server *s, size_t n)
-{
-	pthread_mutex_lock(&s->mu);
-	const char *r = n < s->reqs.n ? s->reqs.v[n] : "";
-	pthread_mutex_unlock(&s->mu);
-	return r;
-}
-
-#define FE_N(a) (sizeof(a) / sizeof((a)[0]))
+#include "fake_engine.h"
 
 /* ---- ping and negotiation ---- */
 
@@ -187,7 +42,7 @@ Test(engine_errors, ping_table)
 		 LAB_EENGINE, NULL, "daemon sick"},
 	};
 	for (size_t i = 0; i < FE_N(cases); i++) {
-		struct fe_route routes[] = {{"GET /_ping", cases[i].resp, 0}};
+		struct fe_route routes[] = {{"GET /_ping", cases[i].resp, 0, 0}};
 		struct fe_server s;
 		struct lab_engine *e = NULL;
 		struct lab_err err = {0};
@@ -292,7 +147,7 @@ Test(engine_errors, status_table)
 	for (size_t i = 0; i < FE_N(cases); i++) {
 		char match[256];
 		snprintf(match, sizeof(match), "%s /v1.41%s", cases[i].method, cases[i].path);
-		struct fe_route routes[] = {{"GET /_ping", FE_PING_OK, 0}, {match, cases[i].resp, 0}};
+		struct fe_route routes[] = {{"GET /_ping", FE_PING_OK, 0, 0}, {match, cases[i].resp, 0, 0}};
 		struct fe_server s;
 		struct lab_engine *e = NULL;
 		struct lab_err err = {0};
@@ -315,11 +170,11 @@ Test(engine_errors, status_table)
 Test(engine_errors, json_answer_and_bad_json)
 {
 	struct fe_route routes[] = {
-		{"GET /_ping", FE_PING_OK, 0},
+		{"GET /_ping", FE_PING_OK, 0, 0},
 		{"GET /v1.41/containers/good/json",
-		 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"Id\":\"good\"}", 0},
-		{"GET /v1.41/containers/bad/json", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{not json", 0},
-		{"POST /v1.41/volumes/create", "HTTP/1.1 201 Created\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", 0},
+		 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"Id\":\"good\"}", 0, 0},
+		{"GET /v1.41/containers/bad/json", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{not json", 0, 0},
+		{"POST /v1.41/volumes/create", "HTTP/1.1 201 Created\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", 0, 0},
 	};
 	struct fe_server s;
 	struct lab_engine *e = NULL;
@@ -345,15 +200,15 @@ Test(engine_errors, json_answer_and_bad_json)
 Test(engine_errors, wrapper_paths)
 {
 	struct fe_route routes[] = {
-		{"GET /_ping", FE_PING_OK, 0},
-		{"GET /v1.41/containers/json", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n[]", 0},
-		{"GET /v1.41/networks", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n[]", 0},
-		{"GET /v1.41/volumes", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"Volumes\":null,\"Warnings\":null}", 0},
-		{"POST /v1.41/containers/create", "HTTP/1.1 201 Created\r\nConnection: close\r\n\r\n{\"Id\":\"c1\"}", 0},
-		{"POST /v1.41/networks/create", "HTTP/1.1 201 Created\r\nConnection: close\r\n\r\n{\"Id\":\"n1\"}", 0},
-		{"DELETE ", "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", 0},
-		{"POST /v1.41/containers/c1/st", "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", 0},
-		{"GET /v1.41/images/", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"Id\":\"sha256:1\"}", 0},
+		{"GET /_ping", FE_PING_OK, 0, 0},
+		{"GET /v1.41/containers/json", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n[]", 0, 0},
+		{"GET /v1.41/networks", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n[]", 0, 0},
+		{"GET /v1.41/volumes", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"Volumes\":null,\"Warnings\":null}", 0, 0},
+		{"POST /v1.41/containers/create", "HTTP/1.1 201 Created\r\nConnection: close\r\n\r\n{\"Id\":\"c1\"}", 0, 0},
+		{"POST /v1.41/networks/create", "HTTP/1.1 201 Created\r\nConnection: close\r\n\r\n{\"Id\":\"n1\"}", 0, 0},
+		{"DELETE ", "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", 0, 0},
+		{"POST /v1.41/containers/c1/st", "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", 0, 0},
+		{"GET /v1.41/images/", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"Id\":\"sha256:1\"}", 0, 0},
 	};
 	struct fe_server s;
 	struct lab_engine *e = NULL, *d = NULL;
@@ -445,14 +300,14 @@ static void fe_context_rm(char *dir)
 Test(engine_errors, build_error_inside_200)
 {
 	struct fe_route routes[] = {
-		{"GET /_ping", FE_PING_OK, 0},
+		{"GET /_ping", FE_PING_OK, 0, 0},
 		{"POST /v1.41/build",
 		 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
 		 "{\"stream\":\"Step 1/2 : FROM scratch\\n\"}\r\n"
 		 "{\"stream\":\"Step 2/2 : RUN false\\n\"}\r\n"
 		 "{\"errorDetail\":{\"code\":1,\"message\":\"The command '/bin/sh -c false' returned a non-zero code: 1\"},"
 		 "\"error\":\"The command '/bin/sh -c false' returned a non-zero code: 1\"}\r\n",
-		 0},
+		 0, 0},
 	};
 	struct fe_server s;
 	struct lab_engine *e = NULL;
@@ -489,10 +344,10 @@ Test(engine_errors, build_error_inside_200)
 Test(engine_errors, build_status_error_and_missing_dockerfile)
 {
 	struct fe_route routes[] = {
-		{"GET /_ping", FE_PING_OK, 0},
+		{"GET /_ping", FE_PING_OK, 0, 0},
 		{"POST /v1.41/build",
 		 "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n{\"message\":\"dockerfile parse error line 2: unknown instruction: RUNX\"}",
-		 0},
+		 0, 0},
 	};
 	struct fe_server s;
 	struct lab_engine *e = NULL;
@@ -525,12 +380,12 @@ Test(engine_errors, pull_table)
 		{"img@sha256:abc", "POST /v1.41/images/create?fromImage=img&tag=sha256%3Aabc"},
 	};
 	struct fe_route routes[] = {
-		{"GET /_ping", FE_PING_OK, 0},
+		{"GET /_ping", FE_PING_OK, 0, 0},
 		{"POST /v1.41/images/create",
 		 "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"
 		 "{\"status\":\"Pulling from team/img\",\"id\":\"1\"}\n"
 		 "{\"errorDetail\":{\"message\":\"manifest unknown\"},\"error\":\"manifest unknown\"}",
-		 0},
+		 0, 0},
 	};
 	struct fe_server s;
 	struct lab_engine *e = NULL;
@@ -579,11 +434,11 @@ Test(engine_errors, exec_over_raw_stream)
 	size_t start_len = fe_framed(start, sizeof(start),
 				     "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n", frames);
 	struct fe_route routes[] = {
-		{"GET /_ping", FE_PING_OK, 0},
-		{"POST /v1.41/containers/c1/exec", "HTTP/1.1 201 Created\r\nConnection: close\r\n\r\n{\"Id\":\"x1\"}", 0},
-		{"POST /v1.41/exec/x1/start", start, start_len},
+		{"GET /_ping", FE_PING_OK, 0, 0},
+		{"POST /v1.41/containers/c1/exec", "HTTP/1.1 201 Created\r\nConnection: close\r\n\r\n{\"Id\":\"x1\"}", 0, 0},
+		{"POST /v1.41/exec/x1/start", start, start_len, 0},
 		{"GET /v1.41/exec/x1/json",
-		 "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"Running\":false,\"ExitCode\":3}", 0},
+		 "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"Running\":false,\"ExitCode\":3}", 0, 0},
 	};
 	struct fe_server s;
 	struct lab_engine *e = NULL;
@@ -608,13 +463,13 @@ Test(engine_errors, logs_tty_raw_and_truncated_frames)
 	size_t n = fe_framed(frames_resp, sizeof(frames_resp), "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", frames);
 	n -= 2; /* cut the last frame short */
 	struct fe_route routes[] = {
-		{"GET /_ping", FE_PING_OK, 0},
+		{"GET /_ping", FE_PING_OK, 0, 0},
 		{"GET /v1.41/containers/tty/json",
-		 "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"Config\":{\"Tty\":true}}", 0},
-		{"GET /v1.41/containers/tty/logs", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nraw tty text\n", 0},
+		 "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"Config\":{\"Tty\":true}}", 0, 0},
+		{"GET /v1.41/containers/tty/logs", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nraw tty text\n", 0, 0},
 		{"GET /v1.41/containers/cut/json",
-		 "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"Config\":{\"Tty\":false}}", 0},
-		{"GET /v1.41/containers/cut/logs", frames_resp, n},
+		 "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"Config\":{\"Tty\":false}}", 0, 0},
+		{"GET /v1.41/containers/cut/logs", frames_resp, n, 0},
 	};
 	struct fe_server s;
 	struct lab_engine *e = NULL;
@@ -654,9 +509,9 @@ static int fe_seterr_cb(const char *data, size_t len, void *ud)
 Test(engine_errors, stream_callback_stop_and_error_body)
 {
 	struct fe_route routes[] = {
-		{"GET /_ping", FE_PING_OK, 0},
-		{"GET /v1.41/events", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nsome data", 0},
-		{"GET /v1.41/bad", "HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\n\r\n{\"message\":\"boom\"}", 0},
+		{"GET /_ping", FE_PING_OK, 0, 0},
+		{"GET /v1.41/events", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nsome data", 0, 0},
+		{"GET /v1.41/bad", "HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\n\r\n{\"message\":\"boom\"}", 0, 0},
 	};
 	struct fe_server s;
 	struct lab_engine *e = NULL;
