@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "../engine/engine.h"
+#include "../image/image.h"
 #include "../lab/lab.h"
 #include "../util/buf.h"
 #include "../util/err.h"
@@ -105,25 +106,15 @@ int cmd_fail(const struct lab_err *err);
  * (a full disk, a closed pipe), else code. */
 int cmd_finish(int code);
 
-/* An image a service or the job builder needs. */
-struct cmd_image {
-	const char *name;             /* tag, e.g. "labctl/postgres:15" */
-	const char *context;          /* build context directory, or NULL to pull */
-	const char *dockerfile;       /* relative to context; NULL = "Dockerfile" */
-	const struct lab_strv *args;  /* build args "KEY=VALUE", may be NULL */
-	const char *target;           /* may be NULL */
-	const char *project;          /* lab the image is labelled with */
-	const char *who;              /* prefix of progress lines */
-	int force;                    /* build even when current (--build) */
+/* Render one image event (labctl/image) on stderr, lines prefixed by who:
+ * "who | building image 'x' from DIR (why)", build or pull progress (on a
+ * terminal the lines between milestones overwrite each other), "who |
+ * image 'x' ready in 1.2s". view keeps the terminal's state between
+ * calls: zero it before an image's first event. */
+struct cmd_image_view {
+	int dirty; /* a transient line is on screen */
 };
-
-/* Ensure req's image: with a context, the image is current when its
- * io.labctl.build-hash label matches the context's content hash (and
- * build args), else it is built (EXTRA_CA_CERTS added from the host, see
- * image.c); without one, an existing image is used, else pulled.
- * Progress on stderr. *id_out gets the image id (caller frees).
- * Errors: as lab_engine_image_build / _pull / lab_context_hash. */
-int cmd_ensure_image(struct lab_engine *e, const struct cmd_image *req, char **id_out, struct lab_err *err);
+void cmd_image_render(struct cmd_image_view *view, const char *who, const struct lab_image_event *ev);
 
 /* Run fn(i, ud) for i in [0, n) on up to max_threads threads; waits for all. */
 void cmd_parallel(size_t n, size_t max_threads, void (*fn)(size_t i, void *ud), void *ud);

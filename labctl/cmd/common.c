@@ -2,15 +2,14 @@
  * loading with credentials, opening the engine, output discipline. */
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "../util/parallel.h"
 #include "../util/state.h"
 #include "../plan/plan.h"
 #include "cmd.h"
@@ -302,48 +301,14 @@ int cmd_finish(int code)
 	return code;
 }
 
-struct par {
-	size_t n, next;
-	void (*fn)(size_t, void *);
-	void *ud;
-	pthread_mutex_t mu;
-};
-
-static void *par_worker(void *p)
-{
-	struct par *par = p;
-	for (;;) {
-		pthread_mutex_lock(&par->mu);
-		size_t i = par->next++;
-		pthread_mutex_unlock(&par->mu);
-		if (i >= par->n)
-			return NULL;
-		par->fn(i, par->ud);
-	}
-}
-
 void cmd_parallel(size_t n, size_t max_threads, void (*fn)(size_t i, void *ud), void *ud)
 {
-	struct par par = {n, 0, fn, ud, PTHREAD_MUTEX_INITIALIZER};
-	size_t t = n < max_threads ? n : max_threads;
-	if (t <= 1) {
-		for (size_t i = 0; i < n; i++)
-			fn(i, ud);
-		return;
-	}
-	pthread_t *th = lab_xcalloc(t, sizeof(pthread_t));
-	for (size_t i = 0; i < t; i++)
-		pthread_create(&th[i], NULL, par_worker, &par);
-	for (size_t i = 0; i < t; i++)
-		pthread_join(th[i], NULL);
-	free(th);
+	lab_parallel(n, max_threads, fn, ud);
 }
 
 double cmd_now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return lab_now();
 }
 
 char *cmd_project(const struct cmd *cmd, const struct cmd_args *args)

@@ -1,23 +1,8 @@
-/* Images for services and for the job builder: use a current one, else
- * build it (build context hashed into io.labctl.build-hash) or pull it,
- * with progress on stderr. */
-#include <dirent.h>
+/* Image progress (labctl/image events) on stderr, for up and run. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include <openssl/evp.h>
-
-#include "../engine/context.h"
-#include "../plan/plan.h"
 #include "cmd.h"
-
-struct progress_ctx {
-	const char *who;
-	int tty;
-	int dirty; /* a transient line is on screen */
-};
 
 /* A build's "Step N/M" lines and its outcome; a pull's finished layers. */
 static int milestone(const char *line)
@@ -26,162 +11,50 @@ static int milestone(const char *line)
 	       strstr(line, "Pull complete") || strstr(line, "Downloaded newer") || strstr(line, "rror");
 }
 
-/* On a TTY every line shows, the ones between milestones overwriting each
- * other on one line; otherwise only milestones, one line each. */
-static void on_progress(const char *line, int final, void *ud)
+static const char *why_text(enum lab_image_why why)
 {
-	struct progress_ctx *p = ud;
-	int keep = final && milestone(line);
-	if (p->tty) {
-		fprintf(stderr, keep ? "\r\033[K%s | %s\n" : "\r\033[K%s | %.100s", p->who, line);
-		p->dirty = !keep;
-		fflush(stderr);
-	} else if (keep) {
-		fprintf(stderr, "%s | %s\n", p->who, line);
+	switch (why) {
+	case LAB_IMAGE_FORCED:
+		return "--build";
+	case LAB_IMAGE_CHANGED:
+		return "build context changed";
+	case LAB_IMAGE_ABSENT:
+		break;
 	}
+	return "not present";
 }
 
-/* Extra CA certificates for builds that download over HTTPS through a
- * proxy that re-signs TLS: the PEM files of $LABCTL_BUILD_CA_CERTS (a file
- * or a directory), else those the host itself added to its trust store
- * (/usr/local/share/ca-certificates/\*.crt, Debian's place for them).
- * Passed as the build argument EXTRA_CA_CERTS, which our Dockerfiles trust
- * in their download stages only. NULL when there are none. */
-static char *build_ca_certs(void)
+/* On a TTY every progress line shows, the ones between milestones
+ * overwriting each other on one line; otherwise only milestones, one line
+ * each. */
+void cmd_image_render(struct cmd_image_view *v, const char *who, const struct lab_image_event *ev)
 {
-	const char *env = getenv("LABCTL_BUILD_CA_CERTS");
-	const char *src = env ? env : "/usr/local/share/ca-certificates";
-	struct lab_buf pem = LAB_BUF_INIT;
-	struct lab_strv files = LAB_STRV_INIT;
-	struct stat st;
-	if (!*src || stat(src, &st) < 0)
-		return NULL;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(src);
-		struct dirent *de;
-		while (d && (de = readdir(d))) {
-			size_t n = strlen(de->d_name);
-			if (n > 4 && (strcmp(de->d_name + n - 4, ".crt") == 0 || strcmp(de->d_name + n - 4, ".pem") == 0))
-				lab_strv_pushf(&files, "%s/%s", src, de->d_name);
+	int tty = cmd_global.tty_err;
+	switch (ev->phase) {
+	case LAB_IMAGE_BUILDING:
+		fprintf(stderr, "%s | building image '%s' from %s (%s)\n", who, ev->name, ev->context, why_text(ev->why));
+		break;
+	case LAB_IMAGE_PULLING:
+		fprintf(stderr, "%s | pulling image '%s'\n", who, ev->name);
+		break;
+	case LAB_IMAGE_PROGRESS: {
+		int keep = ev->final && milestone(ev->line);
+		if (tty) {
+			fprintf(stderr, keep ? "\r\033[K%s | %s\n" : "\r\033[K%s | %.100s", who, ev->line);
+			v->dirty = !keep;
+			fflush(stderr);
+		} else if (keep) {
+			fprintf(stderr, "%s | %s\n", who, ev->line);
 		}
-		if (d)
-			closedir(d);
-	} else {
-		lab_strv_push(&files, src);
+		break;
 	}
-	for (size_t i = 0; i < files.n; i++) {
-		FILE *f = fopen(files.v[i], "r");
-		char chunk[4096];
-		size_t n;
-		while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			lab_buf_append(&pem, chunk, n);
-		if (f)
-			fclose(f);
+	case LAB_IMAGE_READY:
+	case LAB_IMAGE_FAILED:
+		if (v->dirty)
+			fputs("\r\033[K", stderr);
+		v->dirty = 0;
+		if (ev->phase == LAB_IMAGE_READY)
+			fprintf(stderr, "%s | image '%s' ready in %.1fs\n", who, ev->name, (double)ev->elapsed_ms / 1000.0);
+		break;
 	}
-	lab_strv_free(&files);
-	if (!pem.len || !strstr(lab_buf_cstr(&pem), "BEGIN CERTIFICATE")) {
-		lab_buf_release(&pem);
-		return NULL;
-	}
-	return lab_buf_detach(&pem);
-}
-
-/* What an image built for req depends on: the context's content hash, the
- * Dockerfile's name, the target and the build arguments (but not
- * EXTRA_CA_CERTS, which only opens the way to the network). */
-static int build_hash(char out[65], const struct cmd_image *req, struct lab_err *err)
-{
-	char ctx[65];
-	int rc = lab_context_hash(ctx, req->context, req->dockerfile, err);
-	if (rc < 0)
-		return rc;
-	struct lab_buf key = LAB_BUF_INIT;
-	lab_buf_printf(&key, "%s\n%s\n%s\n", ctx, req->dockerfile ? req->dockerfile : "Dockerfile",
-		       req->target ? req->target : "");
-	for (size_t i = 0; req->args && i < req->args->n; i++)
-		if (strncmp(req->args->v[i], "EXTRA_CA_CERTS=", 15) != 0)
-			lab_buf_printf(&key, "%s\n", req->args->v[i]);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_Digest(key.data, key.len, md, &mdlen, EVP_sha256(), NULL);
-	for (unsigned int i = 0; i < 32 && i < mdlen; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[64] = '\0';
-	lab_buf_release(&key);
-	return 0;
-}
-
-/* The image's id when it carries build hash want (and !force); NULL with
- * *why set otherwise. */
-static int current_image(struct lab_engine *e, const struct cmd_image *req, const char *want, char **id,
-			 const char **why, struct lab_err *err)
-{
-	cJSON *img = NULL;
-	char *esc = lab_engine_escape(req->name), *path = lab_xasprintf("/images/%s/json", esc);
-	int rc = lab_engine_json(e, "GET", path, NULL, &img, err);
-	free(esc);
-	free(path);
-	*why = "not present";
-	if (rc == LAB_ENOTFOUND)
-		rc = 0;
-	if (rc < 0 || !img)
-		goto out;
-	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(img, "Config"), "Labels");
-	const char *have = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_BUILD_HASH));
-	if (req->force)
-		*why = "--build";
-	else if (!have || strcmp(have, want) != 0)
-		*why = "build context changed";
-	else
-		*id = lab_xstrdup(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(img, "Id")));
-out:
-	cJSON_Delete(img);
-	return rc;
-}
-
-int cmd_ensure_image(struct lab_engine *e, const struct cmd_image *req, char **id_out, struct lab_err *err)
-{
-	char hash[65] = "";
-	const char *why = "not present";
-	struct progress_ctx pc = {req->who, cmd_global.tty_err, 0};
-	int rc = 0;
-	*id_out = NULL;
-	if (req->context) {
-		rc = build_hash(hash, req, err);
-		if (rc == 0)
-			rc = current_image(e, req, hash, id_out, &why, err);
-		if (rc < 0 || *id_out)
-			return rc;
-	} else {
-		rc = lab_engine_image_id(e, req->name, id_out, err);
-		if (rc != LAB_ENOTFOUND)
-			return rc;
-	}
-	double t = cmd_now();
-	if (req->context) {
-		fprintf(stderr, "%s | building image '%s' from %s (%s)\n", req->who, req->name, req->context, why);
-		struct lab_strv labels = LAB_STRV_INIT, args = LAB_STRV_INIT;
-		lab_strv_pushf(&labels, "%s=%s", LAB_LABEL_BUILT_BY, req->project);
-		lab_strv_pushf(&labels, "%s=%s", LAB_LABEL_BUILD_HASH, hash);
-		if (req->args)
-			lab_strv_copy(&args, req->args);
-		char *ca = lab_strv_find_key(&args, "EXTRA_CA_CERTS") < 0 ? build_ca_certs() : NULL;
-		if (ca)
-			lab_strv_pushf(&args, "EXTRA_CA_CERTS=%s", ca);
-		free(ca);
-		rc = lab_engine_image_build(e, req->context, req->dockerfile, req->name, &args, &labels, req->target,
-					    on_progress, &pc, err);
-		lab_strv_free(&labels);
-		lab_strv_free(&args);
-	} else {
-		fprintf(stderr, "%s | pulling image '%s'\n", req->who, req->name);
-		rc = lab_engine_image_pull(e, req->name, on_progress, &pc, err);
-	}
-	if (pc.dirty)
-		fputs("\r\033[K", stderr);
-	if (rc == 0)
-		rc = lab_engine_image_id(e, req->name, id_out, err);
-	if (rc == 0)
-		fprintf(stderr, "%s | image '%s' ready in %.1fs\n", req->who, req->name, cmd_now() - t);
-	return rc;
 }

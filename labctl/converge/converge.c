@@ -1,0 +1,244 @@
+/* lab_converge: the order of things and the service workers. The steps
+ * themselves are in resources.c (before the workers), replica.c (a
+ * service's containers) and ready.c (readiness, buckets, endpoint). */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../plan/plan.h"
+#include "../util/parallel.h"
+#include "internal.h"
+
+void converge_emit(struct cv *c, struct lab_converge_event *ev)
+{
+	if (!c->opts->progress)
+		return;
+	ev->elapsed_ms = (long)((lab_now() - c->t0) * 1000.0);
+	pthread_mutex_lock(&c->emit_mu);
+	c->opts->progress(ev, c->opts->progress_ud);
+	pthread_mutex_unlock(&c->emit_mu);
+}
+
+/* 1 when every dependency of r meets its condition, 0 not yet, negative
+ * (r->err set) when one failed. Called with c->mu held. */
+static int deps_satisfied(struct cv *c, struct svc_run *r)
+{
+	for (size_t d = 0; d < r->svc->n_deps; d++) {
+		const struct lab_dep *dep = &r->svc->deps[d];
+		struct svc_run *o = NULL;
+		for (size_t i = 0; i < c->n; i++)
+			if (strcmp(c->runs[i].svc->name, dep->service) == 0)
+				o = &c->runs[i];
+		if (!o)
+			continue;
+		if (o->state == SVC_FAILED)
+			return lab_err_set(&r->err, LAB_ERR, "not started: dependency '%s' failed", dep->service);
+		switch (dep->condition) {
+		case LAB_DEP_STARTED:
+			if (o->state == SVC_PENDING)
+				return 0;
+			break;
+		case LAB_DEP_HEALTHY:
+			if (o->state != SVC_READY && o->state != SVC_COMPLETED)
+				return 0;
+			break;
+		case LAB_DEP_COMPLETED:
+			if (o->state != SVC_COMPLETED)
+				return 0;
+			break;
+		}
+	}
+	return 1;
+}
+
+/* r's state becomes state, and the workers waiting on it hear of it. */
+static void set_state(struct cv *c, struct svc_run *r, enum svc_state state)
+{
+	pthread_mutex_lock(&c->mu);
+	r->state = state;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* r failed (r->err says why): its dependents hear of it, the renderer too. */
+static void fail_service(struct cv *c, struct svc_run *r)
+{
+	if (!r->err.code)
+		lab_err_set(&r->err, LAB_ERR, "service '%s' failed", r->svc->name);
+	set_state(c, r, SVC_FAILED);
+	struct lab_converge_event ev = {.kind = LAB_CONVERGE_SERVICE_FAILED, .service = r->svc->name, .reason = r->err.msg};
+	converge_emit(c, &ev);
+}
+
+static void *service_worker(void *arg)
+{
+	struct svc_run *r = arg;
+	struct cv *c = r->cv;
+	struct lab_engine *e = NULL;
+	int ok;
+
+	pthread_mutex_lock(&c->mu);
+	while ((ok = deps_satisfied(c, r)) == 0)
+		pthread_cond_wait(&c->cond, &c->mu);
+	pthread_mutex_unlock(&c->mu);
+	if (ok < 0)
+		goto failed;
+	e = lab_engine_dup(c->engine);
+	if (converge_replicas(c, r, e, &r->err) < 0) {
+		lab_err_prefix(&r->err, "service '%s'", r->svc->name);
+		goto failed;
+	}
+	set_state(c, r, SVC_STARTED);
+	enum svc_state final = converge_wait_ready(c, r, e);
+	if (final == SVC_FAILED || converge_buckets(c, r, e, &r->err) < 0)
+		goto failed;
+	r->t_ready = lab_now() - c->t0;
+	converge_endpoint(r, e);
+	struct lab_converge_event ev = {.kind = LAB_CONVERGE_SERVICE_READY, .service = r->svc->name, .state = r->health};
+	converge_emit(c, &ev);
+	set_state(c, r, final);
+	lab_engine_free(e);
+	return NULL;
+failed:
+	fail_service(c, r);
+	lab_engine_free(e);
+	return NULL;
+}
+
+/* Run every service's worker and wait for all. */
+static void run_workers(struct cv *c)
+{
+	pthread_t *th = lab_xcalloc(c->n ? c->n : 1, sizeof(pthread_t));
+	for (size_t i = 0; i < c->n; i++)
+		pthread_create(&th[i], NULL, service_worker, &c->runs[i]);
+	for (size_t i = 0; i < c->n; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+}
+
+/* ---- the result ---- */
+
+static int by_wave(const void *a, const void *b, void *ud)
+{
+	const struct cv *c = ud;
+	const int *waves = c->waves;
+	const struct svc_run *x = a, *y = b;
+	size_t i = (size_t)(x->svc - c->lab->services), j = (size_t)(y->svc - c->lab->services);
+	if (waves[i] != waves[j])
+		return waves[i] - waves[j];
+	return i < j ? -1 : i > j;
+}
+
+/* c->runs in dependency order: what starts first comes first. */
+static void sort_by_wave(struct cv *c)
+{
+	size_t n_waves = 0;
+	struct lab_err ignore = {0};
+	if (lab_plan_waves(&c->waves, &n_waves, c->lab, &ignore) == 0)
+		qsort_r(c->runs, c->n, sizeof(*c->runs), by_wave, c);
+	free(c->waves);
+	c->waves = NULL;
+}
+
+static struct lab_converge_result *make_result(struct cv *c)
+{
+	struct lab_converge_result *res = lab_xcalloc(1, sizeof(*res));
+	res->services = lab_xcalloc(c->n ? c->n : 1, sizeof(*res->services));
+	res->n_services = c->n;
+	for (size_t i = 0; i < c->n; i++) {
+		struct svc_run *r = &c->runs[i];
+		struct lab_converge_service *s = &res->services[i];
+		int ok = r->state == SVC_READY || r->state == SVC_COMPLETED;
+		s->name = lab_xstrdup(r->svc->name);
+		s->replicas = r->svc->replicas;
+		s->ready_replicas = ok ? (int)r->ids.n : 0;
+		s->state = r->state == SVC_FAILED ? "failed" : r->health ? r->health : "?";
+		s->endpoint = r->endpoint;
+		r->endpoint = NULL;
+		s->seconds_to_start = r->t_started;
+		s->seconds_to_ready = r->state == SVC_FAILED ? -1 : r->t_ready;
+		s->created = r->created;
+		s->recreated = r->recreated;
+		s->started = r->started;
+		s->kept = r->kept;
+		s->err = r->err;
+		res->changes += r->created + r->recreated + r->started;
+	}
+	res->seconds = lab_now() - c->t0;
+	return res;
+}
+
+void lab_converge_result_free(struct lab_converge_result *res)
+{
+	if (!res)
+		return;
+	for (size_t i = 0; i < res->n_services; i++) {
+		free(res->services[i].name);
+		free(res->services[i].endpoint);
+	}
+	free(res->services);
+	free(res);
+}
+
+int lab_converge(struct lab_converge_result **out, struct lab *lab, struct lab_engine *e,
+		 const struct lab_converge_opts *opts, struct lab_err *err)
+{
+	static const struct lab_converge_opts no_opts;
+	struct cv c = {.lab = lab, .engine = e, .opts = opts ? opts : &no_opts, .t0 = lab_now()};
+	int rc = 0;
+	*out = NULL;
+	pthread_mutex_init(&c.mu, NULL);
+	pthread_cond_init(&c.cond, NULL);
+	pthread_mutex_init(&c.emit_mu, NULL);
+	c.n = lab->n_services;
+	c.runs = lab_xcalloc(c.n ? c.n : 1, sizeof(*c.runs));
+	for (size_t i = 0; i < c.n; i++)
+		c.runs[i].svc = &lab->services[i], c.runs[i].cv = &c;
+	for (size_t i = 0; i < c.n; i++)
+		for (size_t d = 0; d < lab->services[i].n_deps; d++)
+			if (lab->services[i].deps[d].condition == LAB_DEP_COMPLETED)
+				for (size_t j = 0; j < c.n; j++)
+					if (strcmp(lab->services[j].name, lab->services[i].deps[d].service) == 0)
+						c.runs[j].completion_wanted = 1;
+
+	if ((rc = converge_images(&c, err)) < 0 || (rc = converge_networks_volumes(&c, err)) < 0 ||
+	    (rc = converge_list_existing(&c, err)) < 0 || (rc = converge_remove_unclaimed(&c, err)) < 0)
+		goto out;
+	run_workers(&c);
+	sort_by_wave(&c);
+	*out = make_result(&c);
+	/* the first failed service's code, an engine error first */
+	const struct lab_err *first = NULL, *engine = NULL;
+	for (size_t i = 0; i < (*out)->n_services; i++) {
+		const struct lab_err *se = &(*out)->services[i].err;
+		if (!se->code)
+			continue;
+		if (!first)
+			first = se;
+		if (!engine && (se->code == LAB_EENGINE || se->code == LAB_EUNREACHABLE))
+			engine = se;
+	}
+	if (engine || first) {
+		*err = engine ? *engine : *first;
+		rc = engine ? engine->code : LAB_ERR;
+		err->code = rc;
+	}
+out:
+	for (size_t i = 0; i < c.n; i++) {
+		free(c.runs[i].image_id);
+		free(c.runs[i].endpoint);
+		lab_strv_free(&c.runs[i].ids);
+	}
+	free(c.runs);
+	for (size_t i = 0; i < c.n_ex; i++) {
+		free(c.ex[i].id);
+		free(c.ex[i].name);
+		free(c.ex[i].service);
+		free(c.ex[i].hash);
+	}
+	free(c.ex);
+	pthread_mutex_destroy(&c.mu);
+	pthread_cond_destroy(&c.cond);
+	pthread_mutex_destroy(&c.emit_mu);
+	return rc;
+}

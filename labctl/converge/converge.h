@@ -1,0 +1,120 @@
+/* Converge a lab on the engine and wait until it is ready: what `labctl up`
+ * does below rendering.
+ *
+ * 1. images: for each service (those that build first, an image shared by
+ *    several services resolved once) a current image is used, else built
+ *    or pulled (labctl/image)
+ * 2. the lab's networks and volumes, labelled io.labctl.lab
+ * 3. the lab's existing containers (by label): surplus replicas removed,
+ *    containers of services no longer in the file reported (removed with
+ *    remove_orphans)
+ * 4. one thread per service: wait until every depends_on condition holds
+ *    (service_started: created and started; service_healthy: ready;
+ *    service_completed_successfully: exited 0), then keep, start or
+ *    (re)create each replica by config hash (replicas in parallel), then
+ *    poll readiness every 50 ms until ready or its x-ready timeout (default
+ *    120 s), then create its x-buckets
+ *
+ * Nothing here prints: progress goes to opts->progress, the outcome to the
+ * result.
+ */
+#ifndef LAB_CONVERGE_H
+#define LAB_CONVERGE_H
+
+#include <stddef.h>
+
+#include "../engine/engine.h"
+#include "../image/image.h"
+#include "../lab/lab.h"
+#include "../util/err.h"
+
+enum lab_converge_kind {
+	LAB_CONVERGE_IMAGE,               /* service, image: an image event for the service's
+	                                     image (building, pulling, build output, built,
+	                                     failed); see labctl/image/image.h */
+	LAB_CONVERGE_NETWORK_CREATED,     /* name: the network ("<lab>_<key>") */
+	LAB_CONVERGE_VOLUME_CREATED,      /* name: the volume */
+	LAB_CONVERGE_CONTAINER_CREATED,   /* service, name: the container ("<lab>-<service>-<n>") */
+	LAB_CONVERGE_CONTAINER_RECREATED, /* service, name, reason: "configuration changed" */
+	LAB_CONVERGE_CONTAINER_STARTED,   /* service, name: an existing, stopped container */
+	LAB_CONVERGE_CONTAINER_REMOVED,   /* service (NULL for an orphan without the label),
+	                                     name, reason ("replica no longer wanted", "orphan") */
+	LAB_CONVERGE_ORPHAN_FOUND,        /* name, service: its io.labctl.service label (NULL
+	                                     when absent); kept, since remove_orphans is off */
+	LAB_CONVERGE_SERVICE_WAITING,     /* service, reason: what the last readiness check of
+	                                     a replica not yet ready said; emitted when that
+	                                     changes, not on every poll */
+	LAB_CONVERGE_SERVICE_READY,       /* service, state: "ready" (its x-ready probes pass),
+	                                     "healthy", "running" or "completed" */
+	LAB_CONVERGE_SERVICE_FAILED,      /* service, reason: the complete error message */
+	LAB_CONVERGE_BUCKETS_READY,       /* service, count: its x-buckets exist */
+};
+
+struct lab_converge_event {
+	enum lab_converge_kind kind;
+	long elapsed_ms;                      /* since lab_converge began */
+	const char *service;                  /* the service concerned, or NULL */
+	const char *name;                     /* network, volume or container name, or NULL */
+	const char *reason;                   /* see the kinds, or NULL */
+	const char *state;                    /* SERVICE_READY */
+	size_t count;                         /* BUCKETS_READY */
+	const struct lab_image_event *image;  /* IMAGE */
+};
+
+/* Called for every event. lab_converge calls it from several threads but
+ * never two calls at once (one mutex serialises them), so a renderer needs
+ * no lock of its own. It must not call back into converge. Pointers in ev
+ * are valid during the call only. */
+typedef void (*lab_converge_progress_fn)(const struct lab_converge_event *ev, void *ud);
+
+struct lab_converge_opts {
+	int force_build;                   /* build images from build: even when current (up --build) */
+	int remove_orphans;                /* remove containers of services not in the lab (up --remove-orphans) */
+	lab_converge_progress_fn progress; /* may be NULL */
+	void *progress_ud;
+};
+
+/* How one service went. */
+struct lab_converge_service {
+	char *name;
+	int replicas;              /* wanted: deploy.replicas */
+	int ready_replicas;        /* ready (or completed) replicas: replicas, or 0 when it failed */
+	const char *state;         /* "ready", "healthy", "running", "completed" (as in
+	                              SERVICE_READY), "failed"; static string */
+	char *endpoint;            /* host address of its first published port, "127.0.0.1:PORT"
+	                              or "[::1]:PORT", or NULL */
+	double seconds_to_start;   /* from lab_converge's start until every replica was started;
+	                              0 when it never got that far */
+	double seconds_to_ready;   /* from lab_converge's start; -1 when it failed */
+	int created, recreated, started, kept; /* replicas created, recreated (stopped,
+	                                          removed, created anew), started (existing
+	                                          and stopped), kept running */
+	struct lab_err err;        /* code 0, or why it failed: "service 'x' ...", or "not
+	                              started: dependency 'y' failed" */
+};
+
+struct lab_converge_result {
+	struct lab_converge_service *services; /* every service of the lab, in dependency
+	                                          order (by wave, then file order) */
+	size_t n_services;
+	int changes;               /* containers created, recreated or started: 0 = nothing changed */
+	double seconds;            /* from lab_converge's start until the last service ended */
+};
+
+/* Converge lab on e (see the top of this file) and wait for readiness.
+ * *out gets the result as soon as the services were run (free with
+ * lab_converge_result_free), also when some failed; it stays NULL when
+ * converge stopped before (images, networks, volumes, the container list
+ * or surplus removal failed), and then err says why.
+ * Returns 0 when every service is ready; else, with *out set, the code of
+ * the first service (in result order) that failed with an engine error
+ * (LAB_EENGINE, LAB_EUNREACHABLE), or else LAB_ERR, err holding that
+ * service's error.
+ * e is used by the calling thread only; workers use lab_engine_dup. */
+int lab_converge(struct lab_converge_result **out, struct lab *lab, struct lab_engine *e,
+		 const struct lab_converge_opts *opts, struct lab_err *err);
+
+/* Accepts NULL. */
+void lab_converge_result_free(struct lab_converge_result *res);
+
+#endif

@@ -1,0 +1,86 @@
+/* What the files of labctl/converge share: the state of one lab_converge
+ * call. Not for use outside converge/. */
+#ifndef LAB_CONVERGE_INTERNAL_H
+#define LAB_CONVERGE_INTERNAL_H
+
+#include <pthread.h>
+
+#include "../util/buf.h"
+#include "converge.h"
+
+enum svc_state { SVC_PENDING, SVC_STARTED, SVC_READY, SVC_COMPLETED, SVC_FAILED };
+
+/* A container of the lab found on the engine before converging. */
+struct existing {
+	char *id;
+	char *name;
+	char *service;  /* io.labctl.service, or NULL */
+	char *hash;     /* io.labctl.config-hash, or NULL */
+	int replica;
+	int running;
+	int exited0;    /* exited with code 0: a one-shot job that already completed */
+	int claimed;
+};
+
+struct cv;
+
+/* One service's run. state is guarded by cv->mu while the workers run;
+ * every other field is written by the service's own worker only (or by
+ * lab_converge when its thread could not be made) and read after the
+ * join. */
+struct svc_run {
+	struct cv *cv;
+	struct lab_service *svc;
+	char *image_id;
+	enum svc_state state;
+	struct lab_strv ids;     /* container id per replica */
+	int created, recreated, kept, started;
+	double t_started;        /* seconds from converge's start to every replica started */
+	double t_ready;          /* seconds from converge's start */
+	char *endpoint;          /* "127.0.0.1:PORT" of the first published port, or NULL */
+	const char *health;      /* "ready", "healthy", "running", "completed" */
+	struct lab_err err;
+	int completion_wanted;   /* something depends on it with service_completed_successfully */
+};
+
+/* One lab_converge call. */
+struct cv {
+	struct lab *lab;
+	struct lab_engine *engine; /* the caller's: used before the workers start */
+	const struct lab_converge_opts *opts;
+	struct svc_run *runs;
+	size_t n;
+	struct existing *ex;
+	size_t n_ex;
+	double t0;
+	int *waves;              /* lab_plan_waves, while sorting the result */
+	pthread_mutex_t mu;      /* svc_run.state while the workers run */
+	pthread_cond_t cond;     /* a state changed */
+	pthread_mutex_t emit_mu; /* one progress call at a time */
+};
+
+/* Report ev (elapsed_ms is filled in) through opts->progress, one call at
+ * a time. Never call it holding cv->mu. */
+void converge_emit(struct cv *c, struct lab_converge_event *ev);
+
+/* resources.c: before the workers, on the caller's engine. */
+int converge_images(struct cv *c, struct lab_err *err);
+int converge_networks_volumes(struct cv *c, struct lab_err *err);
+int converge_list_existing(struct cv *c, struct lab_err *err);
+int converge_remove_unclaimed(struct cv *c, struct lab_err *err);
+
+/* replica.c: keep, start or (re)create every replica of r's service on e;
+ * r->ids gets the container ids in replica order. On failure returns the
+ * first failed replica's error. */
+int converge_replicas(struct cv *c, struct svc_run *r, struct lab_engine *e, struct lab_err *err);
+
+/* ready.c: poll r's replicas until all are ready (r->state's final value
+ * returned: SVC_READY or SVC_COMPLETED, r->health set) or one fails or its
+ * timeout passes (SVC_FAILED, r->err set with the last log lines). */
+enum svc_state converge_wait_ready(struct cv *c, struct svc_run *r, struct lab_engine *e);
+/* ready.c: r's x-buckets, through its first replica's S3 endpoint. */
+int converge_buckets(struct cv *c, struct svc_run *r, struct lab_engine *e, struct lab_err *err);
+/* ready.c: r->endpoint from its first replica's first published port. */
+void converge_endpoint(struct svc_run *r, struct lab_engine *e);
+
+#endif

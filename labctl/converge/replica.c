@@ -1,0 +1,179 @@
+/* One service's replicas: kept, started or (re)created by config hash,
+ * several at once. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../plan/plan.h"
+#include "../util/parallel.h"
+#include "internal.h"
+
+/* At most this many replicas of one service are created at once: the
+ * engine serialises much of container start-up, more threads only queue. */
+#define MAX_PARALLEL_REPLICAS 16
+
+static struct existing *find_existing(struct cv *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_ex; i++)
+		if (strcmp(c->ex[i].name, name) == 0)
+			return &c->ex[i];
+	return NULL;
+}
+
+static int connect_extra_networks(struct cv *c, struct svc_run *r, struct lab_engine *e, const char *id,
+				  struct lab_err *err)
+{
+	for (size_t i = 1; i < r->svc->networks.n; i++) {
+		const struct lab_network *n = lab_plan_find_network(c->lab, r->svc->networks.v[i]);
+		char *name = n ? lab_plan_network_name(c->lab, n) : lab_xstrdup(r->svc->networks.v[i]);
+		char *esc = lab_engine_escape(name);
+		char *path = lab_xasprintf("/networks/%s/connect", esc);
+		cJSON *body = cJSON_CreateObject();
+		cJSON_AddStringToObject(body, "Container", id);
+		cJSON *ep = cJSON_AddObjectToObject(body, "EndpointConfig");
+		cJSON *al = cJSON_AddArrayToObject(ep, "Aliases");
+		cJSON_AddItemToArray(al, cJSON_CreateString(r->svc->name));
+		int rc = lab_engine_json(e, "POST", path, body, NULL, err);
+		cJSON_Delete(body);
+		free(path);
+		free(esc);
+		free(name);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* What converging one replica did. */
+struct rep_result {
+	char *id;                 /* container id, NULL on failure */
+	int created, recreated, kept, started;
+	struct lab_err err;
+};
+
+/* The replicas of one service converged in parallel: res[i] is replica i+1. */
+struct replica_job {
+	struct cv *cv;
+	struct svc_run *r;
+	const char *hash;
+	struct rep_result *res;
+};
+
+static void emit_container(struct cv *c, struct svc_run *r, enum lab_converge_kind kind, const char *name,
+			   const char *reason)
+{
+	struct lab_converge_event ev = {.kind = kind, .service = r->svc->name, .name = name, .reason = reason};
+	converge_emit(c, &ev);
+}
+
+/* Create, connect and start replica rep as name. *id_out gets the new
+ * container's id. */
+static int create_replica(char **id_out, struct cv *c, struct svc_run *r, struct lab_engine *e, const char *name,
+			   int rep, struct lab_err *err)
+{
+	cJSON *body = lab_plan_container_body(c->lab, r->svc, r->image_id, rep);
+	char *id = NULL;
+	int rc = lab_engine_container_create(e, name, body, &id, err);
+	cJSON_Delete(body);
+	if (rc < 0)
+		goto out;
+	rc = connect_extra_networks(c, r, e, id, err);
+	if (rc == 0)
+		rc = lab_engine_container_start(e, id, err);
+out:
+	if (rc == 0)
+		*id_out = id;
+	else
+		free(id);
+	return rc;
+}
+
+/* Keep, start or (re)create replica rep (1-based) of r's service. */
+static void converge_one(struct cv *c, struct svc_run *r, struct lab_engine *e, const char *hash, int rep,
+			 struct rep_result *out)
+{
+	struct lab_err *err = &out->err;
+	char *name = lab_plan_container_name(c->lab, r->svc, rep);
+	struct existing *ex = find_existing(c, name);
+	int rc = 0;
+	if (ex && ex->hash && strcmp(ex->hash, hash) == 0) {
+		ex->claimed = 1;
+		/* a one-shot job that completed with this very configuration
+		   is done: running it again is not "nothing changed" */
+		int done = ex->exited0 && (!r->svc->restart || strcmp(r->svc->restart, "no") == 0);
+		if (!ex->running && !done) {
+			rc = lab_engine_container_start(e, ex->id, err);
+			if (rc == 0)
+				emit_container(c, r, LAB_CONVERGE_CONTAINER_STARTED, name, NULL);
+		}
+		if (rc == 0) {
+			out->id = lab_xstrdup(ex->id);
+			out->kept = ex->running;
+			out->started = !ex->running && !done;
+		}
+		free(name);
+		return;
+	}
+	if (ex) {
+		ex->claimed = 1;
+		rc = lab_engine_container_stop(e, ex->id, 10, err);
+		if (rc == 0 || rc == LAB_ENOTFOUND)
+			rc = lab_engine_container_remove(e, ex->id, 1, err);
+		if (rc == LAB_ENOTFOUND) {
+			rc = 0;
+			memset(err, 0, sizeof(*err));
+		}
+		if (rc < 0) {
+			free(name);
+			return;
+		}
+	}
+	char *id = NULL;
+	if (create_replica(&id, c, r, e, name, rep, err) == 0) {
+		out->id = id;
+		out->recreated = ex != NULL;
+		out->created = ex == NULL;
+		if (!ex)
+			emit_container(c, r, LAB_CONVERGE_CONTAINER_CREATED, name, NULL);
+		else
+			emit_container(c, r, LAB_CONVERGE_CONTAINER_RECREATED, name, "configuration changed");
+	}
+	free(name);
+}
+
+static void converge_worker(size_t i, void *ud)
+{
+	struct replica_job *job = ud;
+	struct lab_engine *e = lab_engine_dup(job->cv->engine);
+	converge_one(job->cv, job->r, e, job->hash, (int)i + 1, &job->res[i]);
+	lab_engine_free(e);
+}
+
+int converge_replicas(struct cv *c, struct svc_run *r, struct lab_engine *e, struct lab_err *err)
+{
+	char hash[65];
+	lab_plan_config_hash(hash, c->lab, r->svc, r->image_id);
+	size_t n = (size_t)r->svc->replicas;
+	struct replica_job job = {c, r, hash, lab_xcalloc(n ? n : 1, sizeof(struct rep_result))};
+	if (n == 1)
+		converge_one(c, r, e, hash, 1, &job.res[0]);
+	else
+		lab_parallel(n, MAX_PARALLEL_REPLICAS, converge_worker, &job);
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct rep_result *res = &job.res[i];
+		if (res->id && rc == 0) {
+			lab_strv_push(&r->ids, res->id);
+			r->created += res->created;
+			r->recreated += res->recreated;
+			r->kept += res->kept;
+			r->started += res->started;
+		} else if (!res->id && rc == 0) {
+			*err = res->err;
+			rc = err->code ? err->code : LAB_ERR;
+		}
+		free(res->id);
+	}
+	free(job.res);
+	r->t_started = lab_now() - c->t0;
+	return rc;
+}

@@ -1,0 +1,231 @@
+/* What converge does before the service workers start: images, networks
+ * and volumes, the lab's existing containers, surplus replicas and
+ * orphans. All on the caller's thread and engine handle. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../plan/plan.h"
+#include "internal.h"
+
+/* ---- images ---- */
+
+struct image_ctx {
+	struct cv *cv;
+	const char *service;
+};
+
+static void on_image(const struct lab_image_event *iev, void *ud)
+{
+	struct image_ctx *ic = ud;
+	struct lab_converge_event ev = {.kind = LAB_CONVERGE_IMAGE, .service = ic->service, .image = iev};
+	converge_emit(ic->cv, &ev);
+}
+
+static int ensure_image(struct cv *c, struct svc_run *r, struct lab_err *err)
+{
+	struct lab_service *s = r->svc;
+	char *name = lab_plan_image_name(c->lab, s);
+	int rc = 0;
+	/* the same image may be shared by several services: resolved once
+	   (services that build come first) */
+	for (struct svc_run *o = c->runs; o < c->runs + c->n; o++) {
+		if (o == r || !o->image_id)
+			continue;
+		char *oname = lab_plan_image_name(c->lab, o->svc);
+		int same = strcmp(oname, name) == 0;
+		free(oname);
+		if (same && (o->svc->has_build || !s->has_build)) {
+			r->image_id = lab_xstrdup(o->image_id);
+			goto out;
+		}
+	}
+	struct image_ctx ic = {c, s->name};
+	struct lab_image_req req = {
+		.name = name,
+		.context = s->has_build ? s->build_context : NULL,
+		.dockerfile = s->build_dockerfile,
+		.args = &s->build_args,
+		.target = s->build_target,
+		.project = c->lab->project,
+		.force = c->opts->force_build,
+		.progress = on_image,
+		.progress_ud = &ic,
+	};
+	rc = lab_image_ensure(&r->image_id, c->engine, &req, err);
+out:
+	if (rc < 0)
+		lab_err_prefix(err, "service '%s'", s->name);
+	free(name);
+	return rc;
+}
+
+int converge_images(struct cv *c, struct lab_err *err)
+{
+	/* services that build go first: others may run the image they build */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < c->n; i++)
+			if (c->runs[i].svc->has_build == !pass && ensure_image(c, &c->runs[i], err) < 0)
+				return err->code;
+	return 0;
+}
+
+/* ---- networks and volumes ---- */
+
+static int name_in(const cJSON *arr, const char *key, const char *name)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, arr)
+	{
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, key);
+		if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int converge_networks_volumes(struct cv *c, struct lab_err *err)
+{
+	cJSON *nets = NULL, *vols = NULL;
+	int rc = lab_engine_networks(c->engine, NULL, &nets, err);
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < c->lab->n_networks; i++) {
+		struct lab_network *n = &c->lab->networks[i];
+		char *name = lab_plan_network_name(c->lab, n);
+		if (!name_in(nets, "Name", name)) {
+			if (n->external_name) {
+				rc = lab_err_set(err, LAB_ERR, "external network '%s' does not exist", name);
+				free(name);
+				goto out;
+			}
+			cJSON *body = cJSON_CreateObject();
+			cJSON_AddStringToObject(body, "Name", name);
+			cJSON_AddBoolToObject(body, "CheckDuplicate", 1);
+			cJSON *labels = cJSON_AddObjectToObject(body, "Labels");
+			cJSON_AddStringToObject(labels, LAB_LABEL_LAB, c->lab->project);
+			cJSON_AddStringToObject(labels, LAB_LABEL_NETWORK, n->name);
+			rc = lab_engine_network_create(c->engine, body, NULL, err);
+			cJSON_Delete(body);
+			if (rc == LAB_EEXISTS)
+				rc = 0;
+			if (rc < 0) {
+				free(name);
+				goto out;
+			}
+			struct lab_converge_event ev = {.kind = LAB_CONVERGE_NETWORK_CREATED, .name = name};
+			converge_emit(c, &ev);
+		}
+		free(name);
+	}
+	rc = lab_engine_volumes(c->engine, NULL, &vols, err);
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < c->lab->n_volumes; i++) {
+		struct lab_volume *v = &c->lab->volumes[i];
+		char *name = lab_plan_volume_name(c->lab, v);
+		if (!name_in(vols, "Name", name)) {
+			if (v->external_name) {
+				rc = lab_err_set(err, LAB_ERR, "external volume '%s' does not exist", name);
+				free(name);
+				goto out;
+			}
+			cJSON *body = cJSON_CreateObject();
+			cJSON_AddStringToObject(body, "Name", name);
+			cJSON *labels = cJSON_AddObjectToObject(body, "Labels");
+			cJSON_AddStringToObject(labels, LAB_LABEL_LAB, c->lab->project);
+			cJSON_AddStringToObject(labels, LAB_LABEL_VOLUME, v->name);
+			rc = lab_engine_volume_create(c->engine, body, err);
+			cJSON_Delete(body);
+			if (rc < 0) {
+				free(name);
+				goto out;
+			}
+			struct lab_converge_event ev = {.kind = LAB_CONVERGE_VOLUME_CREATED, .name = name};
+			converge_emit(c, &ev);
+		}
+		free(name);
+	}
+out:
+	cJSON_Delete(nets);
+	cJSON_Delete(vols);
+	return rc;
+}
+
+/* ---- existing containers ---- */
+
+static const char *label_of(const cJSON *ct, const char *key)
+{
+	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(ct, "Labels");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(labels, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int converge_list_existing(struct cv *c, struct lab_err *err)
+{
+	cJSON *list = NULL;
+	char *filter = lab_plan_container_filter(c->lab->project);
+	int rc = lab_engine_containers(c->engine, filter, &list, err);
+	free(filter);
+	if (rc < 0)
+		return rc;
+	size_t n = (size_t)cJSON_GetArraySize(list);
+	c->ex = lab_xcalloc(n ? n : 1, sizeof(*c->ex));
+	const cJSON *ct;
+	cJSON_ArrayForEach(ct, list)
+	{
+		struct existing *e = &c->ex[c->n_ex++];
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(ct, "Id");
+		const cJSON *names = cJSON_GetObjectItemCaseSensitive(ct, "Names");
+		const cJSON *state = cJSON_GetObjectItemCaseSensitive(ct, "State");
+		const cJSON *first = cJSON_GetArrayItem(names, 0);
+		e->id = lab_xstrdup(cJSON_IsString(id) ? id->valuestring : "");
+		e->name = lab_xstrdup(cJSON_IsString(first) ? first->valuestring + (first->valuestring[0] == '/') : "");
+		e->service = lab_xstrdup(label_of(ct, LAB_LABEL_SERVICE));
+		e->hash = lab_xstrdup(label_of(ct, LAB_LABEL_HASH));
+		const char *rep = label_of(ct, LAB_LABEL_REPLICA);
+		e->replica = rep ? atoi(rep) : 0;
+		e->running = cJSON_IsString(state) && strcmp(state->valuestring, "running") == 0;
+		const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ct, "Status"));
+		e->exited0 = status && strncmp(status, "Exited (0)", 10) == 0;
+	}
+	cJSON_Delete(list);
+	return 0;
+}
+
+/* ---- surplus replicas and orphans ---- */
+
+int converge_remove_unclaimed(struct cv *c, struct lab_err *err)
+{
+	for (size_t i = 0; i < c->n_ex; i++) {
+		struct existing *ex = &c->ex[i];
+		const struct lab_service *s = ex->service ? lab_find_service(c->lab, ex->service) : NULL;
+		int surplus = s && (ex->replica > s->replicas || ex->replica < 1);
+		/* a container of a known service under a name we no longer use
+		   (e.g. container_name changed) is surplus too */
+		if (s && !surplus) {
+			char *want = lab_plan_container_name(c->lab, s, ex->replica);
+			surplus = strcmp(want, ex->name) != 0;
+			free(want);
+		}
+		if (!s && !c->opts->remove_orphans) {
+			struct lab_converge_event ev = {
+				.kind = LAB_CONVERGE_ORPHAN_FOUND, .name = ex->name, .service = ex->service};
+			converge_emit(c, &ev);
+			continue;
+		}
+		if (!s || surplus) {
+			int rc = lab_engine_container_stop(c->engine, ex->id, 10, err);
+			if (rc == 0 || rc == LAB_ENOTFOUND)
+				rc = lab_engine_container_remove(c->engine, ex->id, 1, err);
+			if (rc < 0 && rc != LAB_ENOTFOUND)
+				return rc;
+			ex->claimed = 1;
+			struct lab_converge_event ev = {.kind = LAB_CONVERGE_CONTAINER_REMOVED,
+							.service = ex->service,
+							.name = ex->name,
+							.reason = s ? "replica no longer wanted" : "orphan"};
+			converge_emit(c, &ev);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,69 @@
+/* Images for services and for the job builder: use a current one, else
+ * build it (its build context hashed into io.labctl.build-hash) or pull it.
+ * Progress is reported through a callback; nothing here prints. */
+#ifndef LAB_IMAGE_H
+#define LAB_IMAGE_H
+
+#include "../engine/engine.h"
+#include "../util/buf.h"
+#include "../util/err.h"
+
+/* What happens to an image, in order: BUILDING or PULLING once, PROGRESS
+ * any number of times, then READY or FAILED once. An image already current
+ * reports nothing. */
+enum lab_image_phase {
+	LAB_IMAGE_BUILDING, /* a build starts: name, context, why */
+	LAB_IMAGE_PULLING,  /* a pull starts: name */
+	LAB_IMAGE_PROGRESS, /* one line of the engine's build or pull output: line, final */
+	LAB_IMAGE_READY,    /* built or pulled: name, elapsed_ms */
+	LAB_IMAGE_FAILED,   /* the build or pull failed; its error is what lab_image_ensure returns */
+};
+
+/* Why an image is built. */
+enum lab_image_why {
+	LAB_IMAGE_ABSENT,  /* no image with that name */
+	LAB_IMAGE_FORCED,  /* req->force (up --build) */
+	LAB_IMAGE_CHANGED, /* its io.labctl.build-hash differs: the context or build args changed */
+};
+
+struct lab_image_event {
+	enum lab_image_phase phase;
+	const char *name;       /* the image's tag, e.g. "labctl/postgres:15" */
+	const char *context;    /* BUILDING: the build context directory */
+	enum lab_image_why why; /* BUILDING */
+	const char *line;       /* PROGRESS: human-readable ("Step 2/7 : RUN ...",
+	                           "abc123: Downloading 12.3MB/40MB") */
+	int final;              /* PROGRESS: as lab_progress_fn's final: 1 for steps,
+	                           completed layers and errors, 0 for intermediate
+	                           progress a terminal may overwrite */
+	long elapsed_ms;        /* READY, FAILED: since the build or pull began */
+};
+
+typedef void (*lab_image_progress_fn)(const struct lab_image_event *ev, void *ud);
+
+/* An image a service or the job builder needs. */
+struct lab_image_req {
+	const char *name;             /* tag, e.g. "labctl/postgres:15" */
+	const char *context;          /* build context directory, or NULL to pull */
+	const char *dockerfile;       /* relative to context; NULL = "Dockerfile" */
+	const struct lab_strv *args;  /* build args "KEY=VALUE", may be NULL */
+	const char *target;           /* may be NULL */
+	const char *project;          /* lab the image is labelled with (io.labctl.built-by) */
+	int force;                    /* build even when current (up --build) */
+	lab_image_progress_fn progress; /* may be NULL; called on the calling thread */
+	void *progress_ud;
+};
+
+/* Ensure req's image. With a context, the image is current when its
+ * io.labctl.build-hash label equals the hash of the context's content, the
+ * Dockerfile's name, the target and the build args (EXTRA_CA_CERTS aside);
+ * else it is built, with the build argument EXTRA_CA_CERTS added from the
+ * host's extra CA certificates ($LABCTL_BUILD_CA_CERTS, a file or a
+ * directory of .crt/.pem, else /usr/local/share/ca-certificates, Debian's
+ * place for them) so builds behind a TLS-intercepting proxy download.
+ * Without a context, an existing image is used, else pulled.
+ * *id_out gets the image id ("sha256:...", caller frees).
+ * Errors: as lab_engine_image_build / _pull / _image_id and lab_context_hash. */
+int lab_image_ensure(char **id_out, struct lab_engine *e, const struct lab_image_req *req, struct lab_err *err);
+
+#endif

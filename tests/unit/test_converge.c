@@ -1,0 +1,300 @@
+/* lab_converge (labctl/converge) against the fake engine (fake_engine.h):
+ * the requests it makes, in which order, and what it reports (events and
+ * result). Each test writes a lab file to a temp dir and serves canned
+ * answers for it: images exist ("sha256:img"), the lab's networks and
+ * volumes do not, and containers answer inspect as the test needs. */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../labctl/converge/converge.h"
+#include "../../labctl/plan/plan.h"
+#include "fake_engine.h"
+
+/* ---- a lab, the fake engine, converge ---- */
+
+#define OK_201(body) FE_HTTP("201 Created", body)
+#define OK_200(body) FE_HTTP("200 OK", body)
+#define NO_CONTENT FE_HTTP("204 No Content", "")
+#define RUNNING "{\"State\":{\"Status\":\"running\"},\"Config\":{\"Tty\":true}}"
+
+/* What every converge asks first: ping, the image, networks, volumes. */
+#define BASE_ROUTES                                                                                  \
+	{"GET /_ping", FE_PING_OK, 0, 0}, {"GET /v1.41/images/img:1/json", OK_200("{\"Id\":\"sha256:img\"}"), 0, 0}, \
+		{"GET /v1.41/networks", OK_200("[]"), 0, 0},                                          \
+		{"POST /v1.41/networks/create", OK_201("{\"Id\":\"n1\"}"), 0, 0},                     \
+		{"GET /v1.41/volumes", OK_200("{\"Volumes\":[]}"), 0, 0}
+
+struct cvt {
+	char dir[64];
+	struct lab *lab;
+	struct fe_server fe;
+	struct lab_engine *e;
+	struct lab_strv events; /* "kind subject [reason]" per event */
+	struct lab_converge_result *res;
+	struct lab_err err;
+	int rc;
+};
+
+static void cvt_load(struct cvt *t, const char *yaml)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->dir, sizeof(t->dir), "/tmp/labctl-cvt-XXXXXX");
+	cr_assert_not_null(mkdtemp(t->dir));
+	char *path = lab_xasprintf("%s/lab.yml", t->dir);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(yaml, f);
+	fclose(f);
+	cr_assert_eq(lab_load(&t->lab, path, NULL, &t->err), 0, "%s", t->err.msg);
+	free(path);
+}
+
+static const char *const kind_names[] = {
+	[LAB_CONVERGE_IMAGE] = "image",
+	[LAB_CONVERGE_NETWORK_CREATED] = "network",
+	[LAB_CONVERGE_VOLUME_CREATED] = "volume",
+	[LAB_CONVERGE_CONTAINER_CREATED] = "created",
+	[LAB_CONVERGE_CONTAINER_RECREATED] = "recreated",
+	[LAB_CONVERGE_CONTAINER_STARTED] = "started",
+	[LAB_CONVERGE_CONTAINER_REMOVED] = "removed",
+	[LAB_CONVERGE_ORPHAN_FOUND] = "orphan",
+	[LAB_CONVERGE_SERVICE_WAITING] = "waiting",
+	[LAB_CONVERGE_SERVICE_READY] = "ready",
+	[LAB_CONVERGE_SERVICE_FAILED] = "failed",
+	[LAB_CONVERGE_BUCKETS_READY] = "buckets",
+};
+
+/* No lock: converge promises one call at a time. */
+static void cvt_record(const struct lab_converge_event *ev, void *ud)
+{
+	struct cvt *t = ud;
+	const char *subject = ev->name ? ev->name : ev->service ? ev->service : "";
+	const char *extra = ev->kind == LAB_CONVERGE_SERVICE_READY ? ev->state : ev->reason;
+	lab_strv_pushf(&t->events, "%s %s%s%s", kind_names[ev->kind], subject, extra ? ": " : "", extra ? extra : "");
+}
+
+static void cvt_converge(struct cvt *t, const struct fe_route *routes, size_t n)
+{
+	fe_start(&t->fe, routes, n);
+	cr_assert_eq(lab_engine_open(&t->e, t->fe.host, &t->err), 0, "%s", t->err.msg);
+	struct lab_converge_opts opts = {.progress = cvt_record, .progress_ud = t};
+	t->rc = lab_converge(&t->res, t->lab, t->e, &opts, &t->err);
+}
+
+static void cvt_free(struct cvt *t)
+{
+	lab_converge_result_free(t->res);
+	lab_engine_free(t->e);
+	fe_stop(&t->fe);
+	lab_free(t->lab);
+	lab_strv_free(&t->events);
+	char *path = lab_xasprintf("%s/lab.yml", t->dir);
+	unlink(path);
+	free(path);
+	rmdir(t->dir);
+}
+
+/* Index of the first event starting with prefix, or -1. */
+static long cvt_event(const struct cvt *t, const char *prefix)
+{
+	for (size_t i = 0; i < t->events.n; i++)
+		if (strncmp(t->events.v[i], prefix, strlen(prefix)) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* The result's entry for service name. */
+static const struct lab_converge_service *cvt_service(const struct cvt *t, const char *name)
+{
+	cr_assert_not_null(t->res, "no result: %d %s", t->rc, t->err.msg);
+	for (size_t i = 0; i < t->res->n_services; i++)
+		if (strcmp(t->res->services[i].name, name) == 0)
+			return &t->res->services[i];
+	cr_assert_fail("no service '%s' in the result", name);
+	return NULL;
+}
+
+/* A /containers/json answer listing one container of service a, replica
+ * 1, with config hash hash and state state (static buffer). */
+static const char *cvt_listing(const char *hash, const char *state, const char *status)
+{
+	static char buf[1024];
+	snprintf(buf, sizeof(buf),
+		 OK_200("[{\"Id\":\"old1\",\"Names\":[\"/cvt-a-1\"],\"State\":\"%s\",\"Status\":\"%s\","
+			"\"Labels\":{\"io.labctl.lab\":\"cvt\",\"io.labctl.service\":\"a\",\"io.labctl.replica\":\"1\","
+			"\"io.labctl.config-hash\":\"%s\"}}]"),
+		 state, status, hash);
+	return buf;
+}
+
+static const char *const two_services =
+	"lab: {name: cvt}\n"
+	"services:\n"
+	"  a:\n"
+	"    image: img:1\n"
+	"    x-ready: {timeout: 5s}\n"
+	"  b:\n"
+	"    image: img:1\n"
+	"    x-ready: {timeout: 5s}\n"
+	"    depends_on: {a: {condition: service_healthy}}\n";
+
+/* ---- waves ---- */
+
+/* b depends on a being healthy: b is created only once a's healthcheck
+ * said healthy, after three answers of "starting". */
+Test(converge, dependent_created_only_after_its_dependency_is_ready)
+{
+	struct cvt t;
+	cvt_load(&t, two_services);
+	struct fe_route routes[] = {
+		BASE_ROUTES,
+		{"GET /v1.41/containers/json", OK_200("[]"), 0, 0},
+		{"POST /v1.41/containers/create?name=cvt-a-1", OK_201("{\"Id\":\"a1\"}"), 0, 0},
+		{"POST /v1.41/containers/create?name=cvt-b-1", OK_201("{\"Id\":\"b1\"}"), 0, 0},
+		{"POST /v1.41/containers/a1/start", NO_CONTENT, 0, 0},
+		{"POST /v1.41/containers/b1/start", NO_CONTENT, 0, 0},
+		{"GET /v1.41/containers/a1/json",
+		 OK_200("{\"State\":{\"Status\":\"running\",\"Health\":{\"Status\":\"starting\"}}}"), 0, 3},
+		{"GET /v1.41/containers/a1/json",
+		 OK_200("{\"State\":{\"Status\":\"running\",\"Health\":{\"Status\":\"healthy\"}}}"), 0, 0},
+		{"GET /v1.41/containers/b1/json", OK_200(RUNNING), 0, 0},
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
+
+	long healthy = -1;
+	for (int k = 0; k < 4; k++)
+		healthy = fe_find(&t.fe, "GET /v1.41/containers/a1/json", (size_t)(healthy + 1));
+	long create_b = fe_find(&t.fe, "POST /v1.41/containers/create?name=cvt-b-1", 0);
+	cr_expect_geq(healthy, 0, "a's fourth inspect (healthy) was asked");
+	cr_expect_gt(create_b, healthy, "b created (request %ld) after a was healthy (request %ld)", create_b, healthy);
+	cr_expect_lt(fe_find(&t.fe, "POST /v1.41/containers/a1/start", 0),
+		     fe_find(&t.fe, "GET /v1.41/containers/a1/json", 0), "a started before it is polled");
+
+	cr_expect_geq(cvt_event(&t, "waiting a: healthcheck says starting"), 0, "a's wait reported");
+	cr_expect_lt(cvt_event(&t, "ready a"), cvt_event(&t, "created cvt-b-1"), "a ready before b created");
+	cr_expect_geq(cvt_event(&t, "network cvt_default"), 0);
+
+	/* the result: dependency order, both ready, counts */
+	cr_assert_eq(t.res->n_services, 2);
+	cr_expect_str_eq(t.res->services[0].name, "a");
+	cr_expect_str_eq(t.res->services[1].name, "b");
+	const struct lab_converge_service *a = cvt_service(&t, "a"), *b = cvt_service(&t, "b");
+	cr_expect_str_eq(a->state, "running");
+	cr_expect_eq(a->ready_replicas, 1);
+	cr_expect_eq(a->created, 1);
+	cr_expect_eq(b->created, 1);
+	cr_expect_eq(a->err.code, 0);
+	cr_expect_geq(b->seconds_to_start, a->seconds_to_ready);
+	cr_expect_eq(t.res->changes, 2);
+	cvt_free(&t);
+}
+
+/* a's container exits 1: a fails with its last log lines, b is never
+ * created and says why. */
+Test(converge, failed_dependency_stops_its_dependents)
+{
+	struct cvt t;
+	cvt_load(&t, two_services);
+	struct fe_route routes[] = {
+		BASE_ROUTES,
+		{"GET /v1.41/containers/json", OK_200("[]"), 0, 0},
+		{"POST /v1.41/containers/create?name=cvt-a-1", OK_201("{\"Id\":\"a1\"}"), 0, 0},
+		{"POST /v1.41/containers/a1/start", NO_CONTENT, 0, 0},
+		{"GET /v1.41/containers/a1/json",
+		 OK_200("{\"State\":{\"Status\":\"exited\",\"ExitCode\":1},\"Config\":{\"Tty\":true}}"), 0, 0},
+		{"GET /v1.41/containers/a1/logs", OK_200("boom\n"), 0, 0},
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, LAB_ERR, "%d %s", t.rc, t.err.msg);
+	const struct lab_converge_service *a = cvt_service(&t, "a"), *b = cvt_service(&t, "b");
+	cr_expect_str_eq(a->err.msg, "service 'a' container exited with code 1\nlast log lines:\nboom\n");
+	cr_expect_str_eq(a->state, "failed");
+	cr_expect_eq(a->seconds_to_ready, -1);
+	cr_expect_str_eq(b->err.msg, "not started: dependency 'a' failed");
+	cr_expect_str_eq(b->state, "failed");
+	cr_expect_eq(b->created, 0);
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers/create?name=cvt-b-1", 0), -1, "b never created");
+	cr_expect_geq(cvt_event(&t, "failed a: service 'a' container exited"), 0);
+	cr_expect_geq(cvt_event(&t, "failed b: not started: dependency 'a' failed"), 0);
+	cr_expect_str_eq(t.err.msg, a->err.msg, "err is the first failed service's");
+	cvt_free(&t);
+}
+
+/* ---- config hash: keep or recreate ---- */
+
+static const char *const one_service = "lab: {name: cvt}\n"
+				       "services:\n"
+				       "  a:\n"
+				       "    image: img:1\n"
+				       "    x-ready: {timeout: 5s}\n";
+
+Test(converge, changed_hash_recreates_same_hash_keeps)
+{
+	struct cvt t;
+	cvt_load(&t, one_service);
+	struct fe_route routes[] = {
+		BASE_ROUTES,
+		{"GET /v1.41/containers/json", cvt_listing("another-hash", "running", "Up 2 minutes"), 0, 0},
+		{"POST /v1.41/containers/old1/stop", NO_CONTENT, 0, 0},
+		{"DELETE /v1.41/containers/old1", NO_CONTENT, 0, 0},
+		{"POST /v1.41/containers/create?name=cvt-a-1", OK_201("{\"Id\":\"a1\"}"), 0, 0},
+		{"POST /v1.41/containers/a1/start", NO_CONTENT, 0, 0},
+		{"GET /v1.41/containers/a1/json", OK_200(RUNNING), 0, 0},
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
+	long stop = fe_find(&t.fe, "POST /v1.41/containers/old1/stop?t=10", 0);
+	long rm = fe_find(&t.fe, "DELETE /v1.41/containers/old1?force=1&v=1", 0);
+	long create = fe_find(&t.fe, "POST /v1.41/containers/create?name=cvt-a-1", 0);
+	cr_expect(stop >= 0 && rm > stop && create > rm, "stop %ld, remove %ld, create %ld", stop, rm, create);
+	cr_expect_gt(fe_find(&t.fe, "POST /v1.41/containers/a1/start", 0), create);
+	const struct lab_converge_service *a = cvt_service(&t, "a");
+	cr_expect_eq(a->recreated, 1);
+	cr_expect_eq(a->created, 0);
+	cr_expect_geq(cvt_event(&t, "recreated cvt-a-1: configuration changed"), 0);
+	/* the new container carries the hash converge computes */
+	char hash[65], want[128];
+	lab_plan_config_hash(hash, t.lab, &t.lab->services[0], "sha256:img");
+	snprintf(want, sizeof(want), "\"io.labctl.config-hash\":\"%s\"", hash);
+	cr_expect(strstr(fe_body(&t.fe, (size_t)create), want), "%s", fe_body(&t.fe, (size_t)create));
+	cvt_free(&t);
+
+	/* the same hash, running: kept, nothing asked of it but readiness */
+	cvt_load(&t, one_service);
+	lab_plan_config_hash(hash, t.lab, &t.lab->services[0], "sha256:img");
+	struct fe_route same[] = {
+		BASE_ROUTES,
+		{"GET /v1.41/containers/json", cvt_listing(hash, "running", "Up 2 minutes"), 0, 0},
+		{"GET /v1.41/containers/old1/json", OK_200(RUNNING), 0, 0},
+	};
+	cvt_converge(&t, same, FE_N(same));
+	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
+	a = cvt_service(&t, "a");
+	cr_expect_eq(a->kept, 1);
+	cr_expect_eq(t.res->changes, 0);
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers/create", 0), -1);
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers/old1/st", 0), -1);
+	cvt_free(&t);
+}
+
+/* Failures before the services run leave no result. */
+Test(converge, engine_error_before_services_gives_no_result)
+{
+	struct cvt t;
+	cvt_load(&t, one_service);
+	struct fe_route routes[] = {
+		{"GET /_ping", FE_PING_OK, 0, 0},
+		{"GET /v1.41/images/img:1/json", OK_200("{\"Id\":\"sha256:img\"}"), 0, 0},
+		{"GET /v1.41/networks", FE_HTTP("500 Internal Server Error", "{\"message\":\"boom\"}"), 0, 0},
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, LAB_EENGINE, "%d %s", t.rc, t.err.msg);
+	cr_expect_null(t.res);
+	cr_expect(strstr(t.err.msg, "boom"), "%s", t.err.msg);
+	cvt_free(&t);
+}
