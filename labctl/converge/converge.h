@@ -109,7 +109,9 @@ struct lab_converge_result {
  * Returns 0 when every service is ready; else, with *out set, the code of
  * the first service (in result order) that failed with an engine error
  * (LAB_EENGINE, LAB_EUNREACHABLE), or else LAB_ERR, err holding that
- * service's error.
+ * service's error. A readiness check the engine answered with an error
+ * keeps the engine's code; a container that exited keeps LAB_ERR; a
+ * service not ready within its timeout gets LAB_ETIMEOUT.
  * e is used by the calling thread only; workers use lab_engine_dup. */
 int lab_converge(struct lab_converge_result **out, struct lab *lab, struct lab_engine *e,
 		 const struct lab_converge_opts *opts, struct lab_err *err);

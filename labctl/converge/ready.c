@@ -207,8 +207,8 @@ static int last_logs(int stream, const char *data, size_t len, void *ud)
 	return 0;
 }
 
-/* r->err: code, "service 'x' <reason>" and the first replica's last log
- * lines. */
+/* r->err: code (what really failed), "service 'x' <reason>" and the first
+ * replica's last log lines. */
 static void fail_with_logs(struct svc_run *r, struct lab_engine *e, int code, const char *reason)
 {
 	struct lab_buf logs = LAB_BUF_INIT;
@@ -242,7 +242,7 @@ enum svc_state converge_wait_ready(struct cv *c, struct svc_run *r, struct lab_e
 			completed += rc == 2;
 		}
 		if (failed) {
-			fail_with_logs(r, e, LAB_ETIMEOUT, why.msg);
+			fail_with_logs(r, e, failed, why.msg);
 			break;
 		}
 		if ((size_t)ready == r->ids.n) {

@@ -212,6 +212,7 @@ Test(converge, failed_dependency_stops_its_dependents)
 	cvt_converge(&t, routes, FE_N(routes));
 	cr_expect_eq(t.rc, LAB_ERR, "%d %s", t.rc, t.err.msg);
 	const struct lab_converge_service *a = cvt_service(&t, "a"), *b = cvt_service(&t, "b");
+	cr_expect_eq(a->err.code, LAB_ERR, "a container that exited is a failure, not a timeout: %d", a->err.code);
 	cr_expect_str_eq(a->err.msg, "service 'a' container exited with code 1\nlast log lines:\nboom\n");
 	cr_expect_str_eq(a->state, "failed");
 	cr_expect_eq(a->seconds_to_ready, -1);
@@ -279,6 +280,31 @@ Test(converge, changed_hash_recreates_same_hash_keeps)
 	cr_expect_eq(t.res->changes, 0);
 	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers/create", 0), -1);
 	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers/old1/st", 0), -1);
+	cvt_free(&t);
+}
+
+/* ---- defects ---- */
+
+/* An engine error while polling readiness is an engine error (exit 3),
+ * not a timeout. */
+Test(converge, engine_error_during_readiness_keeps_its_code)
+{
+	struct cvt t;
+	cvt_load(&t, one_service);
+	struct fe_route routes[] = {
+		BASE_ROUTES,
+		{"GET /v1.41/containers/json", OK_200("[]"), 0, 0},
+		{"POST /v1.41/containers/create?name=cvt-a-1", OK_201("{\"Id\":\"a1\"}"), 0, 0},
+		{"POST /v1.41/containers/a1/start", NO_CONTENT, 0, 0},
+		{"GET /v1.41/containers/a1/json", FE_HTTP("500 Internal Server Error", "{\"message\":\"daemon sick\"}"), 0, 0},
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	const struct lab_converge_service *a = cvt_service(&t, "a");
+	cr_expect_eq(a->err.code, LAB_EENGINE, "code %d: %s", a->err.code, a->err.msg);
+	cr_expect(strstr(a->err.msg, "service 'a' engine: GET /containers/a1/json: 500") == a->err.msg, "%s", a->err.msg);
+	cr_expect(strstr(a->err.msg, "daemon sick"), "%s", a->err.msg);
+	cr_expect_eq(t.rc, LAB_EENGINE, "%d", t.rc);
+	cr_expect_eq(lab_err_exit_code(t.rc), LAB_EXIT_ENGINE);
 	cvt_free(&t);
 }
 
