@@ -15,6 +15,13 @@
  *    poll readiness every 50 ms until ready or its x-ready timeout (default
  *    120 s), then create its x-buckets
  *
+ * A container is labelled with its config hash at create, but only one
+ * that was started once counts as complete: a container that is still in
+ * the engine's "created" state (its networks not all connected, or its
+ * start failed or never came, e.g. an interrupted up) is removed and
+ * created anew, whatever its hash label says; one whose networks or
+ * start fail in this run is removed at once.
+ *
  * Nothing here prints: progress goes to opts->progress, the outcome to the
  * result.
  */
@@ -35,10 +42,12 @@ enum lab_converge_kind {
 	LAB_CONVERGE_NETWORK_CREATED,     /* name: the network ("<lab>_<key>") */
 	LAB_CONVERGE_VOLUME_CREATED,      /* name: the volume */
 	LAB_CONVERGE_CONTAINER_CREATED,   /* service, name: the container ("<lab>-<service>-<n>") */
-	LAB_CONVERGE_CONTAINER_RECREATED, /* service, name, reason: "configuration changed" */
+	LAB_CONVERGE_CONTAINER_RECREATED, /* service, name, reason ("configuration changed",
+	                                     "left incomplete by an earlier run") */
 	LAB_CONVERGE_CONTAINER_STARTED,   /* service, name: an existing, stopped container */
 	LAB_CONVERGE_CONTAINER_REMOVED,   /* service (NULL for an orphan without the label),
-	                                     name, reason ("replica no longer wanted", "orphan") */
+	                                     name, reason ("replica no longer wanted", "orphan",
+	                                     "it could not be started", ...) */
 	LAB_CONVERGE_ORPHAN_FOUND,        /* name, service: its io.labctl.service label (NULL
 	                                     when absent); kept, since remove_orphans is off */
 	LAB_CONVERGE_SERVICE_WAITING,     /* service, reason: what the last readiness check of

@@ -19,6 +19,7 @@ struct existing {
 	int replica;
 	int running;
 	int exited0;    /* exited with code 0: a one-shot job that already completed */
+	int never_started; /* still "created": not complete (see converge.h) */
 	int claimed;
 };
 

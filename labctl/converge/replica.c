@@ -65,21 +65,33 @@ static void emit_container(struct cv *c, struct svc_run *r, enum lab_converge_ki
 	converge_emit(c, &ev);
 }
 
-/* Create, connect and start replica rep as name. *id_out gets the new
- * container's id. */
-static int create_replica(char **id_out, struct cv *c, struct svc_run *r, struct lab_engine *e, const char *name,
+/* Create, connect and start replica rep as name. A container that did not
+ * get that far is removed: only a started container is complete (see
+ * converge.h). *id_out gets the new container's id. */
+static int create_complete(char **id_out, struct cv *c, struct svc_run *r, struct lab_engine *e, const char *name,
 			   int rep, struct lab_err *err)
 {
 	cJSON *body = lab_plan_container_body(c->lab, r->svc, r->image_id, rep);
 	char *id = NULL;
+	const char *failed = NULL;
 	int rc = lab_engine_container_create(e, name, body, &id, err);
 	cJSON_Delete(body);
 	if (rc < 0)
 		goto out;
 	rc = connect_extra_networks(c, r, e, id, err);
-	if (rc == 0)
-		rc = lab_engine_container_start(e, id, err);
+	if (rc < 0) {
+		failed = "its networks could not be connected";
+		goto out;
+	}
+	rc = lab_engine_container_start(e, id, err);
+	if (rc < 0)
+		failed = "it could not be started";
 out:
+	if (failed) {
+		struct lab_err ignore = {0};
+		if (lab_engine_container_remove(e, id, 1, &ignore) == 0)
+			emit_container(c, r, LAB_CONVERGE_CONTAINER_REMOVED, name, failed);
+	}
 	if (rc == 0)
 		*id_out = id;
 	else
@@ -95,7 +107,7 @@ static void converge_one(struct cv *c, struct svc_run *r, struct lab_engine *e, 
 	char *name = lab_plan_container_name(c->lab, r->svc, rep);
 	struct existing *ex = find_existing(c, name);
 	int rc = 0;
-	if (ex && ex->hash && strcmp(ex->hash, hash) == 0) {
+	if (ex && ex->hash && strcmp(ex->hash, hash) == 0 && !ex->never_started) {
 		ex->claimed = 1;
 		/* a one-shot job that completed with this very configuration
 		   is done: running it again is not "nothing changed" */
@@ -128,14 +140,16 @@ static void converge_one(struct cv *c, struct svc_run *r, struct lab_engine *e, 
 		}
 	}
 	char *id = NULL;
-	if (create_replica(&id, c, r, e, name, rep, err) == 0) {
+	if (create_complete(&id, c, r, e, name, rep, err) == 0) {
 		out->id = id;
 		out->recreated = ex != NULL;
 		out->created = ex == NULL;
 		if (!ex)
 			emit_container(c, r, LAB_CONVERGE_CONTAINER_CREATED, name, NULL);
 		else
-			emit_container(c, r, LAB_CONVERGE_CONTAINER_RECREATED, name, "configuration changed");
+			emit_container(c, r, LAB_CONVERGE_CONTAINER_RECREATED, name,
+				       ex->hash && strcmp(ex->hash, hash) == 0 ? "left incomplete by an earlier run"
+									       : "configuration changed");
 	}
 	free(name);
 }

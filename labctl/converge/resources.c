@@ -185,6 +185,7 @@ int converge_list_existing(struct cv *c, struct lab_err *err)
 		const char *rep = label_of(ct, LAB_LABEL_REPLICA);
 		e->replica = rep ? atoi(rep) : 0;
 		e->running = cJSON_IsString(state) && strcmp(state->valuestring, "running") == 0;
+		e->never_started = cJSON_IsString(state) && strcmp(state->valuestring, "created") == 0;
 		const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ct, "Status"));
 		e->exited0 = status && strncmp(status, "Exited (0)", 10) == 0;
 	}

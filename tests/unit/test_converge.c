@@ -308,6 +308,76 @@ Test(converge, engine_error_during_readiness_keeps_its_code)
 	cvt_free(&t);
 }
 
+static const char *const two_networks = "lab: {name: cvt}\n"
+					"services:\n"
+					"  a:\n"
+					"    image: img:1\n"
+					"    networks: [front, back]\n"
+					"    x-ready: {timeout: 5s}\n"
+					"networks: {front: {}, back: {}}\n";
+
+/* Connecting the second network fails: the container, labelled with the
+ * config hash already, is removed, never started. */
+Test(converge, container_whose_network_fails_is_removed)
+{
+	struct cvt t;
+	cvt_load(&t, two_networks);
+	struct fe_route routes[] = {
+		BASE_ROUTES,
+		{"GET /v1.41/containers/json", OK_200("[]"), 0, 0},
+		{"POST /v1.41/containers/create?name=cvt-a-1", OK_201("{\"Id\":\"a1\"}"), 0, 0},
+		{"POST /v1.41/networks/cvt_back/connect",
+		 FE_HTTP("500 Internal Server Error", "{\"message\":\"no more addresses\"}"), 0, 0},
+		{"DELETE /v1.41/containers/a1", NO_CONTENT, 0, 0},
+		{"POST /v1.41/containers/a1/start", NO_CONTENT, 0, 0},
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	const struct lab_converge_service *a = cvt_service(&t, "a");
+	cr_expect_eq(a->err.code, LAB_EENGINE, "%d %s", a->err.code, a->err.msg);
+	cr_expect(strstr(a->err.msg, "no more addresses"), "%s", a->err.msg);
+	long connect = fe_find(&t.fe, "POST /v1.41/networks/cvt_back/connect", 0);
+	long rm = fe_find(&t.fe, "DELETE /v1.41/containers/a1?force=1", 0);
+	cr_expect(connect >= 0 && rm > connect, "connect %ld, then remove %ld", connect, rm);
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers/a1/start", 0), -1, "never started");
+	cr_expect_geq(cvt_event(&t, "removed cvt-a-1: its networks could not be connected"), 0);
+	cvt_free(&t);
+}
+
+/* What an interrupted run leaves (a container with the right hash that
+ * never started, its networks perhaps not connected) is not kept: the next
+ * up creates it anew, connected. */
+Test(converge, never_started_container_with_matching_hash_is_recreated)
+{
+	struct cvt t;
+	char hash[65];
+	cvt_load(&t, two_networks);
+	lab_plan_config_hash(hash, t.lab, &t.lab->services[0], "sha256:img");
+	struct fe_route routes[] = {
+		BASE_ROUTES,
+		{"GET /v1.41/containers/json", cvt_listing(hash, "created", "Created"), 0, 0},
+		{"POST /v1.41/containers/old1/stop", NO_CONTENT, 0, 0},
+		{"DELETE /v1.41/containers/old1", NO_CONTENT, 0, 0},
+		{"POST /v1.41/containers/old1/start", NO_CONTENT, 0, 0},
+		{"POST /v1.41/containers/create?name=cvt-a-1", OK_201("{\"Id\":\"a1\"}"), 0, 0},
+		{"POST /v1.41/networks/cvt_back/connect", OK_200(""), 0, 0},
+		{"POST /v1.41/containers/a1/start", NO_CONTENT, 0, 0},
+		{"GET /v1.41/containers/a1/json", OK_200(RUNNING), 0, 0},
+		{"GET /v1.41/containers/old1/json", OK_200(RUNNING), 0, 0},
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers/old1/start", 0), -1, "the incomplete one is not started");
+	long rm = fe_find(&t.fe, "DELETE /v1.41/containers/old1", 0);
+	long create = fe_find(&t.fe, "POST /v1.41/containers/create?name=cvt-a-1", 0);
+	long connect = fe_find(&t.fe, "POST /v1.41/networks/cvt_back/connect", 0);
+	long start = fe_find(&t.fe, "POST /v1.41/containers/a1/start", 0);
+	cr_expect(rm >= 0 && create > rm && connect > create && start > connect, "remove %ld create %ld connect %ld start %ld",
+		  rm, create, connect, start);
+	cr_expect_eq(cvt_service(&t, "a")->recreated, 1);
+	cr_expect_geq(cvt_event(&t, "recreated cvt-a-1: left incomplete by an earlier run"), 0);
+	cvt_free(&t);
+}
+
 /* Failures before the services run leave no result. */
 Test(converge, engine_error_before_services_gives_no_result)
 {
