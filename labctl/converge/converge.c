@@ -1,6 +1,7 @@
 /* lab_converge: the order of things and the service workers. The steps
  * themselves are in resources.c (before the workers), replica.c (a
  * service's containers) and ready.c (readiness, buckets, endpoint). */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,10 @@ static void *service_worker(void *arg)
 	if (ok < 0)
 		goto failed;
 	e = lab_engine_dup(c->engine);
+	if (!e) {
+		lab_err_set(&r->err, LAB_ERR, "service '%s': cannot open another connection to the engine", r->svc->name);
+		goto failed;
+	}
 	if (converge_replicas(c, r, e, &r->err) < 0) {
 		lab_err_prefix(&r->err, "service '%s'", r->svc->name);
 		goto failed;
@@ -105,14 +110,27 @@ failed:
 	return NULL;
 }
 
-/* Run every service's worker and wait for all. */
+/* Run every service's worker and wait for all. A worker whose thread
+ * cannot be made fails at once, and so its dependents do too. */
 static void run_workers(struct cv *c)
 {
 	pthread_t *th = lab_xcalloc(c->n ? c->n : 1, sizeof(pthread_t));
+	int *made = lab_xcalloc(c->n ? c->n : 1, sizeof(int));
+	for (size_t i = 0; i < c->n; i++) {
+		int rc = pthread_create(&th[i], NULL, service_worker, &c->runs[i]);
+		if (rc == 0) {
+			made[i] = 1;
+			continue;
+		}
+		char buf[128];
+		lab_err_set(&c->runs[i].err, LAB_ERR, "service '%s': cannot start a thread for it: %s",
+			    c->runs[i].svc->name, strerror_r(rc, buf, sizeof(buf)));
+		fail_service(c, &c->runs[i]);
+	}
 	for (size_t i = 0; i < c->n; i++)
-		pthread_create(&th[i], NULL, service_worker, &c->runs[i]);
-	for (size_t i = 0; i < c->n; i++)
-		pthread_join(th[i], NULL);
+		if (made[i])
+			pthread_join(th[i], NULL);
+	free(made);
 	free(th);
 }
 

@@ -158,6 +158,11 @@ static void converge_worker(size_t i, void *ud)
 {
 	struct replica_job *job = ud;
 	struct lab_engine *e = lab_engine_dup(job->cv->engine);
+	if (!e) {
+		lab_err_set(&job->res[i].err, LAB_ERR, "replica %zu: cannot open another connection to the engine",
+			    i + 1);
+		return;
+	}
 	converge_one(job->cv, job->r, e, job->hash, (int)i + 1, &job->res[i]);
 	lab_engine_free(e);
 }

@@ -81,6 +81,10 @@ static void deploy_replica(size_t i, void *ud)
 	struct replica *rep = &r->reps[i];
 	struct lab_engine *e = lab_engine_dup(r->engine);
 	struct lab_buf tar = LAB_BUF_INIT;
+	if (!e) {
+		lab_err_set(&c->errs[i], LAB_ERR, "cannot open another connection to the engine");
+		return;
+	}
 	/* the binary, then the datasets */
 	char *path = lab_xstrdup(r->job->binary);
 	struct tar_file f = {path, r->binary.data, r->binary.len, 0755};
@@ -172,6 +176,10 @@ static void run_replica(size_t i, void *ud)
 	struct replica *rep = &r->reps[i];
 	struct lab_engine *e = lab_engine_dup(r->engine);
 	rep->exit_code = -1;
+	if (!e) {
+		lab_err_set(&rep->err, LAB_ERR, "cannot open another connection to the engine");
+		return;
+	}
 	int rc = lab_engine_exec(e, rep->id, r->argv.v, &rep->env, NULL, NULL, replica_output, rep, &rep->exit_code,
 				 &rep->err);
 	if (rep->line.len)

@@ -35,10 +35,13 @@ void lab_parallel(size_t n, size_t max_threads, void (*fn)(size_t i, void *ud), 
 			fn(i, ud);
 		return;
 	}
-	pthread_t *th = lab_xcalloc(t, sizeof(pthread_t));
-	for (size_t i = 0; i < t; i++)
-		pthread_create(&th[i], NULL, par_worker, &par);
-	for (size_t i = 0; i < t; i++)
+	/* t - 1 more threads; the caller is the t-th worker */
+	pthread_t *th = lab_xcalloc(t - 1, sizeof(pthread_t));
+	size_t made = 0;
+	while (made < t - 1 && pthread_create(&th[made], NULL, par_worker, &par) == 0)
+		made++;
+	par_worker(&par);
+	for (size_t i = 0; i < made; i++)
 		pthread_join(th[i], NULL);
 	free(th);
 	pthread_mutex_destroy(&par.mu);

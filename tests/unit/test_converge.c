@@ -5,6 +5,10 @@
  * volumes do not, and containers answer inspect as the test needs. */
 #include <criterion/criterion.h>
 
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +17,30 @@
 #include "../../labctl/converge/converge.h"
 #include "../../labctl/plan/plan.h"
 #include "fake_engine.h"
+
+/* ---- pthread_create that fails on demand ----
+ * This binary's pthread_create: the real one (found with RTLD_NEXT, the
+ * sanitizer's interceptor under ASan) unless a test set cvt_threads_ok to
+ * a number >= 0: then that many more calls succeed and the rest fail with
+ * EAGAIN, as when a process reaches its thread limit. */
+static atomic_int cvt_threads_ok = -1;
+static int (*cvt_real_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+__attribute__((constructor)) static void cvt_find_pthread_create(void)
+{
+	cvt_real_pthread_create = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))dlsym(
+		RTLD_NEXT, "pthread_create");
+}
+
+int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+	int left = atomic_load(&cvt_threads_ok);
+	if (left == 0)
+		return EAGAIN;
+	if (left > 0)
+		atomic_fetch_sub(&cvt_threads_ok, 1);
+	return cvt_real_pthread_create(th, attr, fn, arg);
+}
 
 /* ---- a lab, the fake engine, converge ---- */
 
@@ -77,12 +105,21 @@ static void cvt_record(const struct lab_converge_event *ev, void *ud)
 	lab_strv_pushf(&t->events, "%s %s%s%s", kind_names[ev->kind], subject, extra ? ": " : "", extra ? extra : "");
 }
 
-static void cvt_converge(struct cvt *t, const struct fe_route *routes, size_t n)
+/* Converge t's lab against routes; threads_ok >= 0: only that many
+ * threads can be made meanwhile (see pthread_create above). */
+static void cvt_converge_threads(struct cvt *t, const struct fe_route *routes, size_t n, int threads_ok)
 {
 	fe_start(&t->fe, routes, n);
 	cr_assert_eq(lab_engine_open(&t->e, t->fe.host, &t->err), 0, "%s", t->err.msg);
 	struct lab_converge_opts opts = {.progress = cvt_record, .progress_ud = t};
+	atomic_store(&cvt_threads_ok, threads_ok);
 	t->rc = lab_converge(&t->res, t->lab, t->e, &opts, &t->err);
+	atomic_store(&cvt_threads_ok, -1);
+}
+
+static void cvt_converge(struct cvt *t, const struct fe_route *routes, size_t n)
+{
+	cvt_converge_threads(t, routes, n, -1);
 }
 
 static void cvt_free(struct cvt *t)
@@ -375,6 +412,57 @@ Test(converge, never_started_container_with_matching_hash_is_recreated)
 		  rm, create, connect, start);
 	cr_expect_eq(cvt_service(&t, "a")->recreated, 1);
 	cr_expect_geq(cvt_event(&t, "recreated cvt-a-1: left incomplete by an earlier run"), 0);
+	cvt_free(&t);
+}
+
+/* No thread for the services: each fails saying so, nothing hangs or
+ * crashes, nothing is created. */
+Test(converge, service_thread_that_cannot_be_made_fails_the_service)
+{
+	struct cvt t;
+	cvt_load(&t, two_services);
+	struct fe_route routes[] = {
+		BASE_ROUTES,
+		{"GET /v1.41/containers/json", OK_200("[]"), 0, 0},
+	};
+	cvt_converge_threads(&t, routes, FE_N(routes), 0);
+	cr_expect_eq(t.rc, LAB_ERR, "%d %s", t.rc, t.err.msg);
+	const struct lab_converge_service *a = cvt_service(&t, "a"), *b = cvt_service(&t, "b");
+	cr_expect(strstr(a->err.msg, "service 'a': cannot start a thread for it"), "%s", a->err.msg);
+	cr_expect_str_eq(a->state, "failed");
+	cr_expect_str_eq(b->state, "failed");
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers/create", 0), -1);
+	cvt_free(&t);
+}
+
+/* The service's thread is made, its replicas' are not: the service's own
+ * thread converges all three. */
+Test(converge, replica_threads_that_cannot_be_made_leave_the_work_to_one)
+{
+	struct cvt t;
+	cvt_load(&t, "lab: {name: cvt}\n"
+		     "services:\n"
+		     "  a:\n"
+		     "    image: img:1\n"
+		     "    deploy: {replicas: 3}\n"
+		     "    x-ready: {timeout: 5s}\n");
+	struct fe_route routes[] = {
+		BASE_ROUTES,
+		{"GET /v1.41/containers/json", OK_200("[]"), 0, 0},
+		{"POST /v1.41/containers/create?name=cvt-a-", OK_201("{\"Id\":\"ax\"}"), 0, 0},
+		{"POST /v1.41/containers/ax/start", NO_CONTENT, 0, 0},
+		{"GET /v1.41/containers/ax/json", OK_200(RUNNING), 0, 0},
+	};
+	cvt_converge_threads(&t, routes, FE_N(routes), 1);
+	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
+	const struct lab_converge_service *a = cvt_service(&t, "a");
+	cr_expect_eq(a->created, 3);
+	cr_expect_eq(a->ready_replicas, 3);
+	for (int i = 1; i <= 3; i++) {
+		char want[64];
+		snprintf(want, sizeof(want), "POST /v1.41/containers/create?name=cvt-a-%d", i);
+		cr_expect_geq(fe_find(&t.fe, want, 0), 0, "%s", want);
+	}
 	cvt_free(&t);
 }
 
