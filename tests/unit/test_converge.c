@@ -56,6 +56,12 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *
 		{"POST /v1.41/networks/create", OK_201("{\"Id\":\"n1\"}"), 0, 0},                     \
 		{"GET /v1.41/volumes", OK_200("{\"Volumes\":[]}"), 0, 0}
 
+/* The lab has no container yet. */
+#define NO_CONTAINERS {"GET /v1.41/containers/json", OK_200("[]"), 0, 0}
+/* Replica 1 of service svc is created as container id; id starts. */
+#define CREATE(svc, id) {"POST /v1.41/containers/create?name=cvt-" svc "-1", OK_201("{\"Id\":\"" id "\"}"), 0, 0}
+#define START(id) {"POST /v1.41/containers/" id "/start", NO_CONTENT, 0, 0}
+
 struct cvt {
 	char dir[64];
 	struct lab *lab;
@@ -189,11 +195,11 @@ Test(converge, dependent_created_only_after_its_dependency_is_ready)
 	cvt_load(&t, two_services);
 	struct fe_route routes[] = {
 		BASE_ROUTES,
-		{"GET /v1.41/containers/json", OK_200("[]"), 0, 0},
-		{"POST /v1.41/containers/create?name=cvt-a-1", OK_201("{\"Id\":\"a1\"}"), 0, 0},
-		{"POST /v1.41/containers/create?name=cvt-b-1", OK_201("{\"Id\":\"b1\"}"), 0, 0},
-		{"POST /v1.41/containers/a1/start", NO_CONTENT, 0, 0},
-		{"POST /v1.41/containers/b1/start", NO_CONTENT, 0, 0},
+		NO_CONTAINERS,
+		CREATE("a", "a1"),
+		CREATE("b", "b1"),
+		START("a1"),
+		START("b1"),
 		{"GET /v1.41/containers/a1/json",
 		 OK_200("{\"State\":{\"Status\":\"running\",\"Health\":{\"Status\":\"starting\"}}}"), 0, 3},
 		{"GET /v1.41/containers/a1/json",
@@ -239,9 +245,9 @@ Test(converge, failed_dependency_stops_its_dependents)
 	cvt_load(&t, two_services);
 	struct fe_route routes[] = {
 		BASE_ROUTES,
-		{"GET /v1.41/containers/json", OK_200("[]"), 0, 0},
-		{"POST /v1.41/containers/create?name=cvt-a-1", OK_201("{\"Id\":\"a1\"}"), 0, 0},
-		{"POST /v1.41/containers/a1/start", NO_CONTENT, 0, 0},
+		NO_CONTAINERS,
+		CREATE("a", "a1"),
+		START("a1"),
 		{"GET /v1.41/containers/a1/json",
 		 OK_200("{\"State\":{\"Status\":\"exited\",\"ExitCode\":1},\"Config\":{\"Tty\":true}}"), 0, 0},
 		{"GET /v1.41/containers/a1/logs", OK_200("boom\n"), 0, 0},
@@ -280,8 +286,8 @@ Test(converge, changed_hash_recreates_same_hash_keeps)
 		{"GET /v1.41/containers/json", cvt_listing("another-hash", "running", "Up 2 minutes"), 0, 0},
 		{"POST /v1.41/containers/old1/stop", NO_CONTENT, 0, 0},
 		{"DELETE /v1.41/containers/old1", NO_CONTENT, 0, 0},
-		{"POST /v1.41/containers/create?name=cvt-a-1", OK_201("{\"Id\":\"a1\"}"), 0, 0},
-		{"POST /v1.41/containers/a1/start", NO_CONTENT, 0, 0},
+		CREATE("a", "a1"),
+		START("a1"),
 		{"GET /v1.41/containers/a1/json", OK_200(RUNNING), 0, 0},
 	};
 	cvt_converge(&t, routes, FE_N(routes));
@@ -330,9 +336,9 @@ Test(converge, engine_error_during_readiness_keeps_its_code)
 	cvt_load(&t, one_service);
 	struct fe_route routes[] = {
 		BASE_ROUTES,
-		{"GET /v1.41/containers/json", OK_200("[]"), 0, 0},
-		{"POST /v1.41/containers/create?name=cvt-a-1", OK_201("{\"Id\":\"a1\"}"), 0, 0},
-		{"POST /v1.41/containers/a1/start", NO_CONTENT, 0, 0},
+		NO_CONTAINERS,
+		CREATE("a", "a1"),
+		START("a1"),
 		{"GET /v1.41/containers/a1/json", FE_HTTP("500 Internal Server Error", "{\"message\":\"daemon sick\"}"), 0, 0},
 	};
 	cvt_converge(&t, routes, FE_N(routes));
@@ -361,12 +367,12 @@ Test(converge, container_whose_network_fails_is_removed)
 	cvt_load(&t, two_networks);
 	struct fe_route routes[] = {
 		BASE_ROUTES,
-		{"GET /v1.41/containers/json", OK_200("[]"), 0, 0},
-		{"POST /v1.41/containers/create?name=cvt-a-1", OK_201("{\"Id\":\"a1\"}"), 0, 0},
+		NO_CONTAINERS,
+		CREATE("a", "a1"),
 		{"POST /v1.41/networks/cvt_back/connect",
 		 FE_HTTP("500 Internal Server Error", "{\"message\":\"no more addresses\"}"), 0, 0},
 		{"DELETE /v1.41/containers/a1", NO_CONTENT, 0, 0},
-		{"POST /v1.41/containers/a1/start", NO_CONTENT, 0, 0},
+		START("a1"),
 	};
 	cvt_converge(&t, routes, FE_N(routes));
 	const struct lab_converge_service *a = cvt_service(&t, "a");
@@ -394,10 +400,10 @@ Test(converge, never_started_container_with_matching_hash_is_recreated)
 		{"GET /v1.41/containers/json", cvt_listing(hash, "created", "Created"), 0, 0},
 		{"POST /v1.41/containers/old1/stop", NO_CONTENT, 0, 0},
 		{"DELETE /v1.41/containers/old1", NO_CONTENT, 0, 0},
-		{"POST /v1.41/containers/old1/start", NO_CONTENT, 0, 0},
-		{"POST /v1.41/containers/create?name=cvt-a-1", OK_201("{\"Id\":\"a1\"}"), 0, 0},
+		START("old1"),
+		CREATE("a", "a1"),
 		{"POST /v1.41/networks/cvt_back/connect", OK_200(""), 0, 0},
-		{"POST /v1.41/containers/a1/start", NO_CONTENT, 0, 0},
+		START("a1"),
 		{"GET /v1.41/containers/a1/json", OK_200(RUNNING), 0, 0},
 		{"GET /v1.41/containers/old1/json", OK_200(RUNNING), 0, 0},
 	};
@@ -423,7 +429,7 @@ Test(converge, service_thread_that_cannot_be_made_fails_the_service)
 	cvt_load(&t, two_services);
 	struct fe_route routes[] = {
 		BASE_ROUTES,
-		{"GET /v1.41/containers/json", OK_200("[]"), 0, 0},
+		NO_CONTAINERS,
 	};
 	cvt_converge_threads(&t, routes, FE_N(routes), 0);
 	cr_expect_eq(t.rc, LAB_ERR, "%d %s", t.rc, t.err.msg);
@@ -448,9 +454,9 @@ Test(converge, replica_threads_that_cannot_be_made_leave_the_work_to_one)
 		     "    x-ready: {timeout: 5s}\n");
 	struct fe_route routes[] = {
 		BASE_ROUTES,
-		{"GET /v1.41/containers/json", OK_200("[]"), 0, 0},
+		NO_CONTAINERS,
 		{"POST /v1.41/containers/create?name=cvt-a-", OK_201("{\"Id\":\"ax\"}"), 0, 0},
-		{"POST /v1.41/containers/ax/start", NO_CONTENT, 0, 0},
+		START("ax"),
 		{"GET /v1.41/containers/ax/json", OK_200(RUNNING), 0, 0},
 	};
 	cvt_converge_threads(&t, routes, FE_N(routes), 1);
