@@ -164,3 +164,18 @@ long fe_find(struct fe_server *s, const char *prefix, size_t from)
 	pthread_mutex_unlock(&s->mu);
 	return found;
 }
+
+size_t fe_framed(char *out, size_t cap, const char *head, const char *const *frames)
+{
+	size_t n = (size_t)snprintf(out, cap, "%s", head);
+	for (size_t i = 0; frames[i]; i++) {
+		size_t len = strlen(frames[i] + 1);
+		unsigned char h[8] = {(unsigned char)(frames[i][0] - '0'), 0, 0, 0, 0, 0, (unsigned char)(len >> 8),
+				      (unsigned char)len};
+		cr_assert_lt(n + 8 + len, cap, "fe_framed: response too big");
+		memcpy(out + n, h, 8);
+		memcpy(out + n + 8, frames[i] + 1, len);
+		n += 8 + len;
+	}
+	return n;
+}

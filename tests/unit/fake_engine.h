@@ -63,4 +63,11 @@ size_t fe_count(struct fe_server *s);
  * prefix, or -1. */
 long fe_find(struct fe_server *s, const char *prefix, size_t from);
 
+/* A response for a log or exec stream: head (raw HTTP head, ending with
+ * the blank line), then one multiplexed frame per element of frames
+ * (NULL-terminated), its first character the stream ('1' stdout, '2'
+ * stderr), the rest the payload. Written to out (cap bytes); returns the
+ * length (the response holds NUL bytes: give it as resp_len). */
+size_t fe_framed(char *out, size_t cap, const char *head, const char *const *frames);
+
 #endif

@@ -412,21 +412,6 @@ static int fe_output(int stream, const char *data, size_t len, void *ud)
 	return 0;
 }
 
-/* raw HTTP head + framed body */
-static size_t fe_framed(char *out, size_t cap, const char *head, const char *const *frames)
-{
-	size_t n = (size_t)snprintf(out, cap, "%s", head);
-	for (size_t i = 0; frames[i]; i++) {
-		size_t len = strlen(frames[i] + 1);
-		unsigned char h[8] = {(unsigned char)(frames[i][0] - '0'), 0, 0, 0, 0, 0, (unsigned char)(len >> 8),
-				      (unsigned char)len};
-		memcpy(out + n, h, 8);
-		memcpy(out + n + 8, frames[i] + 1, len);
-		n += 8 + len;
-	}
-	return n;
-}
-
 Test(engine_errors, exec_over_raw_stream)
 {
 	static char start[512];
