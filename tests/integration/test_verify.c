@@ -269,3 +269,51 @@ Test(verify, every_kind_formats_timeouts_exit_codes, .timeout = 900)
 	it_lab_cleanup(&lab);
 	unsetenv("LAB_STUDENT");
 }
+
+/* The threads of up (one per service, dependencies waited on) and of
+ * verify (one per check, two abandoned on timeout) without Kafka, so that
+ * `make tsan` can run it: librdkafka's uninstrumented threads crash the
+ * ThreadSanitizer runtime. */
+Test(verify, checks_run_at_once_without_kafka, .timeout = 600)
+{
+	struct it_lab lab;
+	struct it_run r;
+	setenv("LAB_PG_PORT", "0", 1);
+	setenv("LAB_S3_PORT", "0", 1);
+	it_lab_make(&lab, "verify-nokafka",
+		    "lab: { name: \"@NAME@\" }\n"
+		    "include:\n"
+		    "  - \"@REPO@/labs/common/postgres.yml\"\n"
+		    "  - \"@REPO@/labs/common/objectstore.yml\"\n"
+		    "  - \"@REPO@/labs/common/compute.yml\"\n"
+		    "buckets: [lake]\n"
+		    "checks:\n"
+		    "  - { id: sql-pass, sql: { query: 'select 40 + 2', equals: 42 } }\n"
+		    "  - { id: sql-fail, sql: { query: 'select 1', equals: 2 } }\n"
+		    "  - { id: sql-timeout, timeout: 2s, sql: { query: 'select pg_sleep(60)', equals: 1 } }\n"
+		    "  - { id: s3-bucket, s3: { bucket: lake } }\n"
+		    "  - { id: s3-bucket-fail, s3: { bucket: nolake } }\n"
+		    "  - { id: http-pass, http: { service: objectstore, port: 9000, path: /, status: 403 } }\n"
+		    "  - { id: exec-pass, exec: { service: compute, command: 'echo hi', stdout: '^hi' } }\n"
+		    "  - { id: exec-fail, exec: { service: compute, command: 'exit 3' } }\n"
+		    "  - { id: exec-timeout, timeout: 2s, exec: { service: compute, command: 'sleep 60' } }\n"
+		    "  - { id: file-pass, file: { service: compute, path: /etc/os-release, contains: Debian } }\n"
+		    "  - { id: log-pass, log: { service: postgres, regex: 'ready to accept connections' } }\n"
+		    "  - { id: log-fail, log: { service: postgres, regex: 'no such line [0-9]+ here' } }\n");
+	it_labctl_run(&r, &lab, "up '%s'", lab.dir);
+	cr_assert_eq(r.status, 0, "up: %s\n%s", r.err, r.out);
+	it_run_free(&r);
+
+	it_labctl_run(&r, &lab, "verify '%s'", lab.dir);
+	cr_expect_eq(r.status, 1, "%s\n%s", r.out, r.err);
+	cr_expect_str_eq(last_line(r.out), "6 passed, 6 failed", "%s", r.out);
+	it_run_free(&r);
+
+	it_labctl_run(&r, &lab,
+		      "verify '%s' --format json | python3 -c 'import json,sys\n"
+		      "print(sorted(c[\"id\"] for c in json.load(sys.stdin)[\"checks\"] if c[\"status\"] == \"timeout\"))'",
+		      lab.dir);
+	cr_expect_str_eq(r.out, "['exec-timeout', 'sql-timeout']\n", "%s\n%s", r.out, r.err);
+	it_run_free(&r);
+	it_lab_cleanup(&lab);
+}
