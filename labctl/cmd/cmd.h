@@ -1,5 +1,6 @@
 /* The command layer: the only code that prints to the user or picks an
- * exit code. One file per subcommand, registered in main.c's table. */
+ * exit code. One file per subcommand, each defining its cmd_entry; main.c
+ * lists the entries, parses a command's options and calls it. */
 #ifndef LAB_CMD_H
 #define LAB_CMD_H
 
@@ -22,21 +23,15 @@ struct cmd_opt {
 	const char *help;
 };
 
-struct cmd;
-typedef int (*cmd_fn)(const struct cmd *cmd, int argc, char **argv);
-
-struct cmd {
-	const char *name;
-	cmd_fn fn;
-	const char *usage;       /* after "labctl NAME ", e.g. "LAB [--volumes]" */
-	const char *summary;     /* one line for "labctl --help" */
-	const char *description; /* paragraph(s) for "labctl NAME --help", or NULL */
-	const struct cmd_opt *opts; /* terminated by {NULL} */
-};
+/* Rows most option tables share, and the end of a table. */
+#define CMD_OPT_FILE {"file", 'f', "FILE", "use this lab or docker-compose file instead of a lab name"}
+#define CMD_OPT_PROJECT                                                                            \
+	{"project-name", 'p', "NAME", "project name (default: the lab's name, or the file's directory)"}
+#define CMD_OPT_END {NULL, 0, NULL, NULL}
 
 /* Parsed arguments: vals[i] is the value of opts[i] (or "1" for a flag
  * given, NULL when absent); pos the positionals before "--"; rest what
- * follows "--". */
+ * follows "--"; help set when -h or --help came before anything wrong. */
 struct cmd_args {
 	const char *vals[32];
 	struct lab_strv pos;
@@ -44,21 +39,49 @@ struct cmd_args {
 	int help;
 };
 
-/* Parse argv (argv[0] is the command name). Prints a usage error and
- * returns LAB_EXIT_USAGE, or prints help when --help and returns -1 with
- * args->help set; 0 on success. Free with cmd_args_free. */
-int cmd_parse(const struct cmd *cmd, int argc, char **argv, struct cmd_args *args);
+struct cmd_entry;
+/* A command's function: called by main with the options parsed; prints
+ * what it has to say and returns the exit code. main frees args after. */
+typedef int (*cmd_fn)(const struct cmd_entry *self, struct cmd_args *args);
+
+/* A command, as tmux's cmd_entry: each labctl/cmd/<name>.c defines one,
+ * cmd_<name>_entry, and main.c's table lists them (one row each). --help
+ * text comes from here. */
+struct cmd_entry {
+	const char *name;
+	const struct cmd_opt *opts;  /* terminated by CMD_OPT_END */
+	const char *usage;           /* after "labctl NAME ", e.g. "LAB [--volumes]" */
+	const char *summary;         /* one line for "labctl --help" */
+	const char *description;     /* paragraph(s) for "labctl NAME --help", or NULL */
+	/* When set, makes the help's description (a new string) at run time,
+	 * e.g. to name what a registry holds; may use description. */
+	char *(*describe)(const struct cmd_entry *self);
+	cmd_fn fn;
+};
+
+extern const struct cmd_entry cmd_labs_entry, cmd_validate_entry, cmd_up_entry, cmd_down_entry,
+	cmd_status_entry, cmd_logs_entry, cmd_exec_entry, cmd_jobs_entry, cmd_run_entry, cmd_env_entry,
+	cmd_export_entry, cmd_verify_entry, cmd_version_entry;
+
+/* Parse argv for entry (argv[0] is the command's name). Stops at -h or
+ * --help with args->help set. 0 on success; LAB_EINPUT with err set
+ * ("unknown option '--x'", ...) on a usage error. Free args with
+ * cmd_args_free either way. */
+int cmd_parse(struct cmd_args *args, const struct cmd_entry *entry, int argc, char **argv,
+	      struct lab_err *err);
 void cmd_args_free(struct cmd_args *args);
 /* The value of option name, or NULL. */
-const char *cmd_opt(const struct cmd *cmd, const struct cmd_args *args, const char *name);
-void cmd_print_help(const struct cmd *cmd, FILE *f);
-int cmd_usage_error(const struct cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *cmd_opt(const struct cmd_entry *cmd, const struct cmd_args *args, const char *name);
+void cmd_print_help(const struct cmd_entry *cmd, FILE *f);
+/* Print "labctl NAME: <message>" and the command's usage line to stderr;
+ * returns the exit code for bad usage. */
+int cmd_usage_error(const struct cmd_entry *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Global options, parsed before the command name. */
+/* What main finds out about the terminal before it runs a command (labctl
+ * has no global options: what comes before the command is only --help,
+ * -h, help or --version). */
 struct cmd_global {
-	int tty_out;   /* stdout is a terminal */
 	int tty_err;   /* stderr is a terminal */
-	int quiet;
 };
 extern struct cmd_global cmd_global;
 
@@ -79,21 +102,21 @@ int cmd_load_lab(struct lab **out, const char *path, const char *project, int ge
  * usage error), the lab path resolved (cmd_lab_path) and loaded
  * (cmd_load_lab with -p and generate). Prints what went wrong and returns
  * the exit code; 0 with *lab set on success. */
-int cmd_lab_arg(const struct cmd *cmd, const struct cmd_args *args, int generate, struct lab **lab);
+int cmd_lab_arg(const struct cmd_entry *cmd, const struct cmd_args *args, int generate, struct lab **lab);
 
 /* The project name for commands that act on what runs (down, status,
  * logs, exec): -p wins; else the lab file's (loaded without generating
  * credentials); when no lab file is found or it does not load, the lab
  * argument itself, so a lab whose file is gone can still be taken down.
  * Returns NULL (usage error printed) when there is nothing to go on. */
-char *cmd_project(const struct cmd *cmd, const struct cmd_args *args);
+char *cmd_project(const struct cmd_entry *cmd, const struct cmd_args *args);
 
 /* For commands on what runs: the project name (cmd_project), an open
  * engine and the JSON array of the project's containers (GET
  * /containers/json?all=1 filtered by io.labctl.lab). Prints what went
  * wrong and returns the exit code; 0 with all three set on success
  * (caller frees them). */
-int cmd_open_lab(const struct cmd *cmd, const struct cmd_args *args, char **project,
+int cmd_open_lab(const struct cmd_entry *cmd, const struct cmd_args *args, char **project,
 		 struct lab_engine **engine, cJSON **containers);
 
 /* Open the engine; on failure print the error and return the exit code 3. */
@@ -121,19 +144,5 @@ void cmd_parallel(size_t n, size_t max_threads, void (*fn)(size_t i, void *ud), 
 
 /* Seconds since an arbitrary fixed point (CLOCK_MONOTONIC). */
 double cmd_now(void);
-
-int cmd_labs(const struct cmd *, int, char **);
-int cmd_validate(const struct cmd *, int, char **);
-int cmd_up(const struct cmd *, int, char **);
-int cmd_down(const struct cmd *, int, char **);
-int cmd_status(const struct cmd *, int, char **);
-int cmd_logs(const struct cmd *, int, char **);
-int cmd_exec(const struct cmd *, int, char **);
-int cmd_version(const struct cmd *, int, char **);
-int cmd_env(const struct cmd *, int, char **);
-int cmd_run(const struct cmd *, int, char **);
-int cmd_jobs(const struct cmd *, int, char **);
-int cmd_verify(const struct cmd *, int, char **);
-int cmd_export(const struct cmd *, int, char **);
 
 #endif

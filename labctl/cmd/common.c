@@ -14,7 +14,7 @@
 #include "../plan/plan.h"
 #include "cmd.h"
 
-static size_t n_opts(const struct cmd *cmd)
+static size_t n_opts(const struct cmd_entry *cmd)
 {
 	size_t n = 0;
 	while (cmd->opts && cmd->opts[n].name)
@@ -22,11 +22,14 @@ static size_t n_opts(const struct cmd *cmd)
 	return n;
 }
 
-void cmd_print_help(const struct cmd *cmd, FILE *f)
+void cmd_print_help(const struct cmd_entry *cmd, FILE *f)
 {
 	fprintf(f, "usage: labctl %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
-	if (cmd->description)
-		fprintf(f, "\n%s\n", cmd->description);
+	char *made = cmd->describe ? cmd->describe(cmd) : NULL;
+	const char *description = made ? made : cmd->description;
+	if (description)
+		fprintf(f, "\n%s\n", description);
+	free(made);
 	fprintf(f, "\noptions:\n");
 	for (size_t i = 0; i < n_opts(cmd); i++) {
 		const struct cmd_opt *o = &cmd->opts[i];
@@ -43,7 +46,7 @@ void cmd_print_help(const struct cmd *cmd, FILE *f)
 
 struct cmd_global cmd_global;
 
-int cmd_usage_error(const struct cmd *cmd, const char *fmt, ...)
+int cmd_usage_error(const struct cmd_entry *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	fprintf(stderr, "labctl %s: ", cmd->name);
@@ -56,7 +59,8 @@ int cmd_usage_error(const struct cmd *cmd, const char *fmt, ...)
 
 /* Options that may be given more than once keep every value, joined by
  * '\n' in vals (only --env uses this). */
-int cmd_parse(const struct cmd *cmd, int argc, char **argv, struct cmd_args *args)
+int cmd_parse(struct cmd_args *args, const struct cmd_entry *cmd, int argc, char **argv,
+	      struct lab_err *err)
 {
 	memset(args, 0, sizeof(*args));
 	size_t n = n_opts(cmd);
@@ -69,9 +73,8 @@ int cmd_parse(const struct cmd *cmd, int argc, char **argv, struct cmd_args *arg
 			break;
 		}
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			cmd_print_help(cmd, stdout);
 			args->help = 1;
-			return -1;
+			return 0;
 		}
 		if (a[0] != '-' || a[1] == '\0') {
 			lab_strv_push(&args->pos, a);
@@ -100,25 +103,19 @@ int cmd_parse(const struct cmd *cmd, int argc, char **argv, struct cmd_args *arg
 					if (strcmp(cmd->opts[k].name, "follow") == 0)
 						break;
 		}
-		if (k >= n) {
-			cmd_args_free(args);
-			return cmd_usage_error(cmd, "unknown option '%s'", a);
-		}
+		if (k >= n)
+			return lab_err_set(err, LAB_EINPUT, "unknown option '%s'", a);
 		const struct cmd_opt *o = &cmd->opts[k];
 		if (!o->arg) {
-			if (inline_val) {
-				cmd_args_free(args);
-				return cmd_usage_error(cmd, "option '--%s' takes no value", o->name);
-			}
+			if (inline_val)
+				return lab_err_set(err, LAB_EINPUT, "option '--%s' takes no value", o->name);
 			args->vals[k] = "1";
 			continue;
 		}
 		const char *v = inline_val;
 		if (!v) {
-			if (i + 1 >= argc) {
-				cmd_args_free(args);
-				return cmd_usage_error(cmd, "option '--%s' needs a value (%s)", o->name, o->arg);
-			}
+			if (i + 1 >= argc)
+				return lab_err_set(err, LAB_EINPUT, "option '--%s' needs a value (%s)", o->name, o->arg);
 			v = argv[++i];
 		}
 		if (args->vals[k] && k < 32) {
@@ -141,7 +138,7 @@ void cmd_args_free(struct cmd_args *args)
 	lab_strv_free(&args->rest);
 }
 
-const char *cmd_opt(const struct cmd *cmd, const struct cmd_args *args, const char *name)
+const char *cmd_opt(const struct cmd_entry *cmd, const struct cmd_args *args, const char *name)
 {
 	for (size_t k = 0; k < n_opts(cmd); k++)
 		if (strcmp(cmd->opts[k].name, name) == 0)
@@ -311,7 +308,7 @@ double cmd_now(void)
 	return lab_now();
 }
 
-char *cmd_project(const struct cmd *cmd, const struct cmd_args *args)
+char *cmd_project(const struct cmd_entry *cmd, const struct cmd_args *args)
 {
 	const char *p = cmd_opt(cmd, args, "project-name");
 	if (p)
@@ -338,7 +335,7 @@ char *cmd_project(const struct cmd *cmd, const struct cmd_args *args)
 	return project;
 }
 
-int cmd_open_lab(const struct cmd *cmd, const struct cmd_args *args, char **project,
+int cmd_open_lab(const struct cmd_entry *cmd, const struct cmd_args *args, char **project,
 		 struct lab_engine **engine, cJSON **containers)
 {
 	struct lab_err err = {0};
@@ -357,7 +354,7 @@ int cmd_open_lab(const struct cmd *cmd, const struct cmd_args *args, char **proj
 	return code;
 }
 
-int cmd_lab_arg(const struct cmd *cmd, const struct cmd_args *args, int generate, struct lab **lab)
+int cmd_lab_arg(const struct cmd_entry *cmd, const struct cmd_args *args, int generate, struct lab **lab)
 {
 	*lab = NULL;
 	if (args->pos.n > 1)

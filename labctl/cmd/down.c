@@ -8,6 +8,27 @@
 #include "../plan/plan.h"
 #include "cmd.h"
 
+static int cmd_down(const struct cmd_entry *cmd, struct cmd_args *args);
+
+static const struct cmd_opt down_opts[] = {
+	CMD_OPT_FILE,
+	CMD_OPT_PROJECT,
+	{"volumes", 'v', NULL, "also remove the lab's named volumes (their data is lost)"},
+	{"timeout", 't', "SECONDS", "seconds to wait for a container to stop before killing it (default 10)"},
+	CMD_OPT_END,
+};
+
+const struct cmd_entry cmd_down_entry = {
+	.name = "down",
+	.opts = down_opts,
+	.usage = "LAB | -f FILE [--volumes]",
+	.summary = "stop and remove a lab's containers and networks",
+	.description = "Removes only containers, networks (and with --volumes, volumes) that\n"
+		       "carry the lab's io.labctl.lab label. Named volumes, and the data in\n"
+		       "them, are kept unless --volumes is given.",
+	.fn = cmd_down,
+};
+
 struct down_ctx {
 	struct lab_engine *engine;
 	cJSON *list;
@@ -35,21 +56,18 @@ static void remove_one(size_t i, void *ud)
 	lab_engine_free(e);
 }
 
-int cmd_down(const struct cmd *cmd, int argc, char **argv)
+static int cmd_down(const struct cmd_entry *cmd, struct cmd_args *args)
 {
-	struct cmd_args args;
-	int code = cmd_parse(cmd, argc, argv, &args);
-	if (code)
-		return args.help ? 0 : code;
+	int code = 0;
 	struct lab_engine *engine = NULL;
 	struct lab_err err = {0};
 	cJSON *list = NULL, *nets = NULL, *vols = NULL;
 	char *filter = NULL;
 	struct down_ctx d = {0};
 	char *project = NULL;
-	const char *t = cmd_opt(cmd, &args, "timeout");
+	const char *t = cmd_opt(cmd, args, "timeout");
 	d.timeout_s = t ? atoi(t) : 10;
-	code = cmd_open_lab(cmd, &args, &project, &engine, &list);
+	code = cmd_open_lab(cmd, args, &project, &engine, &list);
 	if (code)
 		goto out;
 	filter = lab_plan_label_filter(project);
@@ -82,7 +100,7 @@ int cmd_down(const struct cmd *cmd, int argc, char **argv)
 	cJSON_ArrayForEach(it, vols)
 	{
 		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "Name"));
-		if (!cmd_opt(cmd, &args, "volumes")) {
+		if (!cmd_opt(cmd, args, "volumes")) {
 			kept++;
 			continue;
 		}
@@ -110,6 +128,5 @@ out:
 	free(filter);
 	free(project);
 	lab_engine_free(engine);
-	cmd_args_free(&args);
 	return code;
 }

@@ -10,6 +10,26 @@
 #include "../plan/plan.h"
 #include "cmd.h"
 
+static int cmd_env(const struct cmd_entry *cmd, struct cmd_args *args);
+
+static const struct cmd_opt env_opts[] = {
+	CMD_OPT_FILE,
+	CMD_OPT_PROJECT,
+	CMD_OPT_END,
+};
+
+const struct cmd_entry cmd_env_entry = {
+	.name = "env",
+	.opts = env_opts,
+	.usage = "LAB | -f FILE",
+	.summary = "print export lines for the lab's PostgreSQL, Kafka and S3 endpoints",
+	.description = "Prints shell-quoted export lines for the services that run:\n"
+		       "PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE, KAFKA_BOOTSTRAP_SERVERS (the\n"
+		       "listener for clients on this host), AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY\n"
+		       "AWS_ENDPOINT_URL AWS_REGION. Use: eval \"$(labctl env LAB)\"",
+	.fn = cmd_env,
+};
+
 /* POSIX shell single-quoting. */
 static void put_export(const char *name, const char *value)
 {
@@ -51,16 +71,13 @@ static char *host_endpoint(struct lab_engine *e, const struct lab *lab, const st
 	return out;
 }
 
-int cmd_env(const struct cmd *cmd, int argc, char **argv)
+static int cmd_env(const struct cmd_entry *cmd, struct cmd_args *args)
 {
-	struct cmd_args args;
-	int code = cmd_parse(cmd, argc, argv, &args);
-	if (code)
-		return args.help ? 0 : code;
+	int code = 0;
 	struct lab *lab = NULL;
 	struct lab_engine *engine = NULL;
 	struct lab_buf kafka = LAB_BUF_INIT;
-	code = cmd_lab_arg(cmd, &args, 0, &lab);
+	code = cmd_lab_arg(cmd, args, 0, &lab);
 	if (code)
 		goto out;
 	code = cmd_open_engine(&engine);
@@ -123,6 +140,5 @@ out:
 	lab_buf_release(&kafka);
 	lab_engine_free(engine);
 	lab_free(lab);
-	cmd_args_free(&args);
 	return code;
 }

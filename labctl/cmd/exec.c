@@ -8,6 +8,29 @@
 #include "../plan/plan.h"
 #include "cmd.h"
 
+static int cmd_exec(const struct cmd_entry *cmd, struct cmd_args *args);
+
+static const struct cmd_opt exec_opts[] = {
+	CMD_OPT_FILE,
+	CMD_OPT_PROJECT,
+	{"replica", 'r', "N", "which replica to run in (default 1)"},
+	{"user", 'u', "USER", "run as this user"},
+	{"workdir", 'w', "DIR", "working directory inside the container"},
+	{"env", 'e', "KEY=VALUE", "set an environment variable (one per option)"},
+	CMD_OPT_END,
+};
+
+const struct cmd_entry cmd_exec_entry = {
+	.name = "exec",
+	.opts = exec_opts,
+	.usage = "LAB SERVICE [-- CMD [ARG...]]",
+	.summary = "run a command in a service's container",
+	.description = "Runs CMD in the container (replica 1 unless --replica), prints its\n"
+		       "output and exits with its exit code. Without CMD, on a terminal, opens\n"
+		       "an interactive shell through the docker CLI.",
+	.fn = cmd_exec,
+};
+
 static int write_out(int stream, const char *data, size_t len, void *ud)
 {
 	FILE *f = stream == 2 ? stderr : stdout;
@@ -16,33 +39,30 @@ static int write_out(int stream, const char *data, size_t len, void *ud)
 	return ferror(stdout) ? 1 : 0;
 }
 
-int cmd_exec(const struct cmd *cmd, int argc, char **argv)
+static int cmd_exec(const struct cmd_entry *cmd, struct cmd_args *args)
 {
-	struct cmd_args args;
-	int code = cmd_parse(cmd, argc, argv, &args);
-	if (code)
-		return args.help ? 0 : code;
+	int code = 0;
 	struct lab_engine *engine = NULL;
 	struct lab_err err = {0};
 	cJSON *list = NULL;
 	char *id = NULL;
 	struct lab_strv env = LAB_STRV_INIT, argvv = LAB_STRV_INIT;
 	char *project = NULL;
-	if (args.pos.n < 2 && !cmd_opt(cmd, &args, "file")) {
+	if (args->pos.n < 2 && !cmd_opt(cmd, args, "file")) {
 		code = cmd_usage_error(cmd, "name a lab and a service");
 		goto out;
 	}
 	/* with -f FILE the only positional is the service */
-	const char *service = cmd_opt(cmd, &args, "file") && args.pos.n == 1 ? args.pos.v[0]
-			      : args.pos.n >= 2				     ? args.pos.v[1]
+	const char *service = cmd_opt(cmd, args, "file") && args->pos.n == 1 ? args->pos.v[0]
+			      : args->pos.n >= 2				     ? args->pos.v[1]
 										     : NULL;
 	if (!service) {
 		code = cmd_usage_error(cmd, "name a service");
 		goto out;
 	}
-	const char *r = cmd_opt(cmd, &args, "replica");
+	const char *r = cmd_opt(cmd, args, "replica");
 	int replica = r ? atoi(r) : 1;
-	code = cmd_open_lab(cmd, &args, &project, &engine, &list);
+	code = cmd_open_lab(cmd, args, &project, &engine, &list);
 	if (code)
 		goto out;
 	const cJSON *c;
@@ -67,7 +87,7 @@ int cmd_exec(const struct cmd *cmd, int argc, char **argv)
 		code = LAB_EXIT_FAIL;
 		goto out;
 	}
-	if (args.rest.n == 0) {
+	if (args->rest.n == 0) {
 		/* interactive shell: needs a TTY and stdin, which the docker CLI does */
 		if (!isatty(STDIN_FILENO)) {
 			code = cmd_usage_error(cmd, "give a command after '--' (an interactive shell needs a terminal)");
@@ -80,7 +100,7 @@ int cmd_exec(const struct cmd *cmd, int argc, char **argv)
 		code = LAB_EXIT_FAIL;
 		goto out;
 	}
-	const char *envs = cmd_opt(cmd, &args, "env");
+	const char *envs = cmd_opt(cmd, args, "env");
 	if (envs) {
 		char *copy = lab_xstrdup(envs), *save = NULL;
 		for (char *tok = strtok_r(copy, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save))
@@ -88,8 +108,8 @@ int cmd_exec(const struct cmd *cmd, int argc, char **argv)
 		free(copy);
 	}
 	int exit_code = 0;
-	if (lab_engine_exec(engine, id, args.rest.v, &env, cmd_opt(cmd, &args, "user"),
-			    cmd_opt(cmd, &args, "workdir"), write_out, NULL, &exit_code, &err) < 0) {
+	if (lab_engine_exec(engine, id, args->rest.v, &env, cmd_opt(cmd, args, "user"),
+			    cmd_opt(cmd, args, "workdir"), write_out, NULL, &exit_code, &err) < 0) {
 		code = cmd_fail(&err);
 		goto out;
 	}
@@ -101,6 +121,5 @@ out:
 	free(id);
 	free(project);
 	lab_engine_free(engine);
-	cmd_args_free(&args);
 	return code;
 }

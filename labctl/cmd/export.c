@@ -13,6 +13,37 @@
 #include "../util/state.h"
 #include "cmd.h"
 
+static int cmd_export(const struct cmd_entry *cmd, struct cmd_args *args);
+
+static const struct cmd_opt export_opts[] = {
+	CMD_OPT_FILE,
+	{"project-name", 'p', "NAME", "project name whose credentials .env gets (default: the lab's name)"},
+	{"output", 'o', "DIR", "write DIR/docker-compose.yml and DIR/.env instead of printing the file"},
+	{"no-env", 0, NULL, "with -o: do not write DIR/.env"},
+	CMD_OPT_END,
+};
+
+const struct cmd_entry cmd_export_entry = {
+	.name = "export",
+	.opts = export_opts,
+	.usage = "compose LAB | -f FILE [-o DIR]",
+	.summary = "write the lab as a plain docker-compose file that runs without labctl",
+	.description =
+		"Prints the lab as one docker-compose file (Compose Specification, no\n"
+		"version key, as Debian's docker-compose 1.29 reads it):\n"
+		"includes flattened, variables resolved, host ports on the addresses labctl\n"
+		"uses, x-ready probes as healthchecks polled every 1 s (pg_isready, curl,\n"
+		"bash /dev/tcp; kafka, s3 and log probes keep the image's HEALTHCHECK),\n"
+		"buckets as the object store's S3_BUCKETS. The lab's generated credentials\n"
+		"stay ${NAME} references: with -o DIR the file goes to DIR/docker-compose.yml\n"
+		"and the credentials (labctl's own values for the lab, generated on first\n"
+		"use) to DIR/.env, mode 0600. Build contexts and bind mounts are written\n"
+		"relative to DIR (or the current directory) when both are under a common\n"
+		"directory other than /, else absolute. jobs:, datasets: and checks: have no Compose\n"
+		"equivalent and are left out. Never touches the engine.",
+	.fn = cmd_export,
+};
+
 /* mkdir -p */
 static int make_dirs(const char *path)
 {
@@ -120,36 +151,33 @@ static int write_env(const struct lab *lab, const char *dir)
 	return rc < 0 ? LAB_EXIT_FAIL : 0;
 }
 
-int cmd_export(const struct cmd *cmd, int argc, char **argv)
+static int cmd_export(const struct cmd_entry *cmd, struct cmd_args *args)
 {
-	struct cmd_args args;
-	int code = cmd_parse(cmd, argc, argv, &args);
-	if (code)
-		return args.help ? 0 : code;
-	const char *file = cmd_opt(cmd, &args, "file");
-	const char *outdir = cmd_opt(cmd, &args, "output");
-	if (args.pos.n < 1 || strcmp(args.pos.v[0], "compose") != 0) {
-		code = cmd_usage_error(cmd, args.pos.n ? "unknown format '%s': the one format is compose"
+	int code = 0;
+	const char *file = cmd_opt(cmd, args, "file");
+	const char *outdir = cmd_opt(cmd, args, "output");
+	if (args->pos.n < 1 || strcmp(args->pos.v[0], "compose") != 0) {
+		code = cmd_usage_error(cmd, args->pos.n ? "unknown format '%s': the one format is compose"
 						       : "name the format: labctl export compose LAB",
-				       args.pos.n ? args.pos.v[0] : "");
+				       args->pos.n ? args->pos.v[0] : "");
 		goto out;
 	}
-	if (args.pos.n > 2 || (args.pos.n == 2 && file)) {
+	if (args->pos.n > 2 || (args->pos.n == 2 && file)) {
 		code = cmd_usage_error(cmd, "give one lab, by name or with -f FILE");
 		goto out;
 	}
-	if (args.pos.n < 2 && !file) {
+	if (args->pos.n < 2 && !file) {
 		code = cmd_usage_error(cmd, "name a lab or give -f FILE");
 		goto out;
 	}
-	char *path = cmd_lab_path(args.pos.n == 2 ? args.pos.v[1] : NULL, file);
+	char *path = cmd_lab_path(args->pos.n == 2 ? args->pos.v[1] : NULL, file);
 	if (!path) {
 		code = LAB_EXIT_USAGE;
 		goto out;
 	}
 	struct lab_strv marks = LAB_STRV_INIT;
 	struct lab_load_opts opts = {0};
-	opts.project = cmd_opt(cmd, &args, "project-name");
+	opts.project = cmd_opt(cmd, args, "project-name");
 	opts.credential = lab_export_credential_ref;
 	opts.credential_ud = &marks;
 	struct lab *lab = NULL;
@@ -184,10 +212,10 @@ int cmd_export(const struct cmd *cmd, int argc, char **argv)
 	} else {
 		char *yp = lab_xasprintf("%s/docker-compose.yml", outdir);
 		code = write_file(yp, yml.data, yml.len, 0644) < 0 ? LAB_EXIT_FAIL : 0;
-		int env = !cmd_opt(cmd, &args, "no-env");
+		int env = !cmd_opt(cmd, args, "no-env");
 		if (code == 0 && env)
 			code = write_env(lab, outdir);
-		if (code == 0 && !cmd_global.quiet)
+		if (code == 0)
 			fprintf(stderr, "wrote %s%s\n", yp, env ? " and .env (0600)" : "");
 		free(yp);
 	}
@@ -198,6 +226,5 @@ done:
 	lab_strv_free(&marks);
 	free(path);
 out:
-	cmd_args_free(&args);
 	return code;
 }

@@ -3,14 +3,27 @@
 
 #include "cmd.h"
 
-int cmd_jobs(const struct cmd *cmd, int argc, char **argv)
+static int cmd_jobs(const struct cmd_entry *cmd, struct cmd_args *args);
+
+static const struct cmd_opt jobs_opts[] = {
+	CMD_OPT_FILE,
+	CMD_OPT_PROJECT,
+	CMD_OPT_END,
+};
+
+const struct cmd_entry cmd_jobs_entry = {
+	.name = "jobs",
+	.opts = jobs_opts,
+	.usage = "LAB | -f FILE",
+	.summary = "list the lab's jobs",
+	.fn = cmd_jobs,
+};
+
+static int cmd_jobs(const struct cmd_entry *cmd, struct cmd_args *args)
 {
-	struct cmd_args args;
-	int code = cmd_parse(cmd, argc, argv, &args);
-	if (code)
-		return args.help ? 0 : code;
+	int code = 0;
 	struct lab *lab = NULL;
-	if ((code = cmd_lab_arg(cmd, &args, 0, &lab)))
+	if ((code = cmd_lab_arg(cmd, args, 0, &lab)))
 		goto out;
 	if (!lab->n_jobs) {
 		fprintf(stderr, "lab '%s' has no jobs\n", lab->project);
@@ -31,6 +44,5 @@ int cmd_jobs(const struct cmd *cmd, int argc, char **argv)
 	}
 out:
 	lab_free(lab);
-	cmd_args_free(&args);
 	return code;
 }

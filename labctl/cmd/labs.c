@@ -8,17 +8,31 @@
 
 #include "cmd.h"
 
+static int cmd_labs(const struct cmd_entry *cmd, struct cmd_args *args);
+
+static const struct cmd_opt labs_opts[] = {
+	{"json", 0, NULL, "print a JSON array of {name, title, path}"},
+	CMD_OPT_END,
+};
+
+const struct cmd_entry cmd_labs_entry = {
+	.name = "labs",
+	.opts = labs_opts,
+	.usage = "",
+	.summary = "list the labs with their titles",
+	.description = "Lists labs/<name>/lab.yml under $LABCTL_LABS_DIR, ./labs, or the labs\n"
+		       "directory of the labctl checkout.",
+	.fn = cmd_labs,
+};
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int cmd_labs(const struct cmd *cmd, int argc, char **argv)
+static int cmd_labs(const struct cmd_entry *cmd, struct cmd_args *args)
 {
-	struct cmd_args args;
-	int code = cmd_parse(cmd, argc, argv, &args);
-	if (code)
-		return args.help ? 0 : code;
+	int code = 0;
 	struct lab_strv names = LAB_STRV_INIT;
 	char *dir = NULL;
 	/* find the directory through any lab: a known name resolves it */
@@ -71,7 +85,7 @@ int cmd_labs(const struct cmd *cmd, int argc, char **argv)
 	closedir(d);
 	if (names.n)
 		qsort(names.v, names.n, sizeof(char *), by_name);
-	int json = cmd_opt(cmd, &args, "json") != NULL;
+	int json = cmd_opt(cmd, args, "json") != NULL;
 	cJSON *arr = json ? cJSON_CreateArray() : NULL;
 	for (size_t i = 0; i < names.n; i++) {
 		char *p = lab_xasprintf("%s/%s/lab.yml", dir, names.v[i]);
@@ -108,6 +122,5 @@ int cmd_labs(const struct cmd *cmd, int argc, char **argv)
 out:
 	lab_strv_free(&names);
 	free(dir);
-	cmd_args_free(&args);
 	return code;
 }

@@ -8,6 +8,25 @@
 #include "../plan/plan.h"
 #include "cmd.h"
 
+static int cmd_logs(const struct cmd_entry *cmd, struct cmd_args *args);
+
+static const struct cmd_opt logs_opts[] = {
+	CMD_OPT_FILE,
+	CMD_OPT_PROJECT,
+	{"follow", 0, NULL, "keep printing new output (also -F)"},
+	{"tail", 'n', "N", "only the last N lines of each container (default: all)"},
+	CMD_OPT_END,
+};
+
+const struct cmd_entry cmd_logs_entry = {
+	.name = "logs",
+	.opts = logs_opts,
+	.usage = "LAB [SERVICE] [--follow] [--tail N]",
+	.summary = "print the logs of a lab's containers",
+	.description = "Each line is prefixed by the container's service and replica.",
+	.fn = cmd_logs,
+};
+
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 
 struct log_src {
@@ -53,21 +72,18 @@ static void *follow_one(void *p)
 	return NULL;
 }
 
-int cmd_logs(const struct cmd *cmd, int argc, char **argv)
+static int cmd_logs(const struct cmd_entry *cmd, struct cmd_args *args)
 {
-	struct cmd_args args;
-	int code = cmd_parse(cmd, argc, argv, &args);
-	if (code)
-		return args.help ? 0 : code;
+	int code = 0;
 	struct lab_engine *engine = NULL;
 	cJSON *list = NULL;
 	struct log_src *srcs = NULL;
 	pthread_t *th = NULL;
 	size_t n = 0;
 	char *project = NULL;
-	const char *service = args.pos.n > 1 ? args.pos.v[1] : NULL;
-	const char *tail = cmd_opt(cmd, &args, "tail");
-	code = cmd_open_lab(cmd, &args, &project, &engine, &list);
+	const char *service = args->pos.n > 1 ? args->pos.v[1] : NULL;
+	const char *tail = cmd_opt(cmd, args, "tail");
+	code = cmd_open_lab(cmd, args, &project, &engine, &list);
 	if (code)
 		goto out;
 	srcs = lab_xcalloc((size_t)cJSON_GetArraySize(list) + 1, sizeof(*srcs));
@@ -83,7 +99,7 @@ int cmd_logs(const struct cmd *cmd, int argc, char **argv)
 		s->id = lab_xstrdup(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "Id")));
 		s->prefix = lab_xasprintf("%s-%s", svc ? svc : "?", rep ? rep : "1");
 		s->tail = tail ? atol(tail) : -1;
-		s->follow = cmd_opt(cmd, &args, "follow") != NULL;
+		s->follow = cmd_opt(cmd, args, "follow") != NULL;
 	}
 	if (n == 0) {
 		fprintf(stderr, "labctl: lab '%s' has no %s%s%scontainers\n", project, service ? "'" : "",
@@ -117,6 +133,5 @@ out:
 	cJSON_Delete(list);
 	free(project);
 	lab_engine_free(engine);
-	cmd_args_free(&args);
 	return code;
 }

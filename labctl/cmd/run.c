@@ -10,6 +10,31 @@
 #include "../jobs/jobs.h"
 #include "cmd.h"
 
+static int cmd_run(const struct cmd_entry *cmd, struct cmd_args *args);
+
+static const struct cmd_opt run_opts[] = {
+	CMD_OPT_FILE,
+	CMD_OPT_PROJECT,
+	CMD_OPT_END,
+};
+
+const struct cmd_entry cmd_run_entry = {
+	.name = "run",
+	.opts = run_opts,
+	.usage = "LAB JOB [-- ARGS...]",
+	.summary = "build a job, copy it into its service's replicas and run it there",
+	.description = "Compiles jobs/<binary>/ in the builder image (sources in and the binary\n"
+		       "out through the Engine API, cached by a hash of the sources), copies it\n"
+		       "and the datasets the job needs into every replica of its service, and\n"
+		       "runs it in all of them at once with LAB_RANK (0-based), LAB_WORLD_SIZE,\n"
+		       "LAB_DATASET_<NAME> and the lab's internal endpoints (PG*,\n"
+		       "KAFKA_BOOTSTRAP_SERVERS, AWS_*) in its environment. Each output line is\n"
+		       "prefixed by its replica. ARGS after '--' are appended to the job's args.\n"
+		       "Datasets: the full file from $LABCTL_DATA_DIR, checksum verified, else\n"
+		       "the lab's sample. Exit 0 when every replica exited 0, else 1 naming them.",
+	.fn = cmd_run,
+};
+
 struct run_view {
 	const struct lab_job *job;
 	struct cmd_image_view image;
@@ -60,30 +85,27 @@ static void render(const struct lab_jobs_event *ev, void *ud)
 	}
 }
 
-int cmd_run(const struct cmd *cmd, int argc, char **argv)
+static int cmd_run(const struct cmd_entry *cmd, struct cmd_args *args)
 {
-	struct cmd_args args;
-	int code = cmd_parse(cmd, argc, argv, &args);
-	if (code)
-		return args.help ? 0 : code;
+	int code = 0;
 	struct lab *lab = NULL;
 	struct lab_engine *engine = NULL;
 	struct lab_jobs_result *res = NULL;
 	struct lab_err err = {0};
 	char *path = NULL;
-	const char *file = cmd_opt(cmd, &args, "file");
+	const char *file = cmd_opt(cmd, args, "file");
 	size_t need = file ? 1 : 2;
-	if (args.pos.n != need) {
+	if (args->pos.n != need) {
 		code = cmd_usage_error(cmd, "name %sa job", file ? "" : "a lab and ");
 		goto out;
 	}
-	const char *job_name = args.pos.v[need - 1];
-	path = cmd_lab_path(file ? NULL : args.pos.v[0], file);
+	const char *job_name = args->pos.v[need - 1];
+	path = cmd_lab_path(file ? NULL : args->pos.v[0], file);
 	if (!path) {
 		code = LAB_EXIT_USAGE;
 		goto out;
 	}
-	if ((code = cmd_load_lab(&lab, path, cmd_opt(cmd, &args, "project-name"), 0)))
+	if ((code = cmd_load_lab(&lab, path, cmd_opt(cmd, args, "project-name"), 0)))
 		goto out;
 	const struct lab_job *job = lab_find_job(lab, job_name);
 	if (!job) {
@@ -95,7 +117,7 @@ int cmd_run(const struct cmd *cmd, int argc, char **argv)
 	if ((code = cmd_open_engine(&engine)))
 		goto out;
 	struct run_view view = {.job = job};
-	struct lab_jobs_opts opts = {.args = &args.rest, .progress = render, .progress_ud = &view};
+	struct lab_jobs_opts opts = {.args = &args->rest, .progress = render, .progress_ud = &view};
 	int rc = lab_jobs_run(&res, lab, job, engine, &opts, &err);
 	if (!res) {
 		code = cmd_fail(&err);
@@ -118,6 +140,5 @@ out:
 	lab_engine_free(engine);
 	lab_free(lab);
 	free(path);
-	cmd_args_free(&args);
 	return code;
 }

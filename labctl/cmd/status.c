@@ -7,6 +7,23 @@
 #include "../plan/plan.h"
 #include "cmd.h"
 
+static int cmd_status(const struct cmd_entry *cmd, struct cmd_args *args);
+
+static const struct cmd_opt status_opts[] = {
+	CMD_OPT_FILE,
+	CMD_OPT_PROJECT,
+	{"json", 0, NULL, "print a JSON array, one object per container"},
+	CMD_OPT_END,
+};
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.opts = status_opts,
+	.usage = "LAB | -f FILE [--json]",
+	.summary = "show the lab's containers, state, health and endpoints",
+	.fn = cmd_status,
+};
+
 static const char *label(const cJSON *c, const char *key)
 {
 	const char *v = cJSON_GetStringValue(
@@ -52,17 +69,14 @@ static void endpoints(const cJSON *c, struct lab_buf *out)
 	}
 }
 
-int cmd_status(const struct cmd *cmd, int argc, char **argv)
+static int cmd_status(const struct cmd_entry *cmd, struct cmd_args *args)
 {
-	struct cmd_args args;
-	int code = cmd_parse(cmd, argc, argv, &args);
-	if (code)
-		return args.help ? 0 : code;
+	int code = 0;
 	struct lab_engine *engine = NULL;
 	cJSON *list = NULL;
 	const cJSON **rows = NULL;
 	char *project = NULL;
-	code = cmd_open_lab(cmd, &args, &project, &engine, &list);
+	code = cmd_open_lab(cmd, args, &project, &engine, &list);
 	if (code)
 		goto out;
 	size_t n = (size_t)cJSON_GetArraySize(list);
@@ -71,7 +85,7 @@ int cmd_status(const struct cmd *cmd, int argc, char **argv)
 	const cJSON *c;
 	cJSON_ArrayForEach(c, list) rows[k++] = c;
 	qsort(rows, n, sizeof(*rows), by_service);
-	int json = cmd_opt(cmd, &args, "json") != NULL;
+	int json = cmd_opt(cmd, args, "json") != NULL;
 	cJSON *out = json ? cJSON_CreateArray() : NULL;
 	if (!json && n)
 		printf("%-20s %-8s %-10s %-10s %s\n", "SERVICE", "REPLICA", "STATE", "HEALTH", "ENDPOINT");
@@ -113,6 +127,5 @@ out:
 	cJSON_Delete(list);
 	free(project);
 	lab_engine_free(engine);
-	cmd_args_free(&args);
 	return code;
 }

@@ -11,6 +11,32 @@
 #include "../converge/converge.h"
 #include "cmd.h"
 
+static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args);
+
+static const struct cmd_opt up_opts[] = {
+	CMD_OPT_FILE,
+	CMD_OPT_PROJECT,
+	{"build", 0, NULL, "build images of services with build: even when the image exists"},
+	{"remove-orphans", 0, NULL, "remove containers of services no longer in the lab file"},
+	{"json", 0, NULL, "print the result as JSON on stdout (progress stays on stderr)"},
+	CMD_OPT_END,
+};
+
+const struct cmd_entry cmd_up_entry = {
+	.name = "up",
+	.opts = up_opts,
+	.usage = "LAB | -f FILE",
+	.summary = "create or converge a lab and wait until every service is ready",
+	.description = "Builds or pulls missing images, creates the lab's networks and volumes,\n"
+		       "then starts services in dependency order, each when what it depends on\n"
+		       "meets its condition (started, healthy, completed). Returns when every\n"
+		       "service is ready: its x-ready probes pass, else its healthcheck reports\n"
+		       "healthy, else it runs. Unchanged containers are kept; a service whose\n"
+		       "configuration or image changed is recreated. Exit 0 when all are ready,\n"
+		       "1 when one fails or times out, 2 for a bad lab file, 3 for engine errors.",
+	.fn = cmd_up,
+};
+
 struct up_view {
 	struct cmd_image_view image;
 };
@@ -114,18 +140,15 @@ static void print_table(const struct lab_converge_result *res)
 	}
 }
 
-int cmd_up(const struct cmd *cmd, int argc, char **argv)
+static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args)
 {
-	struct cmd_args args;
-	int code = cmd_parse(cmd, argc, argv, &args);
-	if (code)
-		return args.help ? 0 : code;
+	int code = 0;
 	struct lab *lab = NULL;
 	struct lab_engine *engine = NULL;
 	struct lab_converge_result *res = NULL;
 	struct lab_err err = {0};
 	struct up_view view = {0};
-	code = cmd_lab_arg(cmd, &args, 1, &lab);
+	code = cmd_lab_arg(cmd, args, 1, &lab);
 	if (code)
 		goto out;
 	code = cmd_open_engine(&engine);
@@ -133,8 +156,8 @@ int cmd_up(const struct cmd *cmd, int argc, char **argv)
 		goto out;
 
 	struct lab_converge_opts opts = {
-		.force_build = cmd_opt(cmd, &args, "build") != NULL,
-		.remove_orphans = cmd_opt(cmd, &args, "remove-orphans") != NULL,
+		.force_build = cmd_opt(cmd, args, "build") != NULL,
+		.remove_orphans = cmd_opt(cmd, args, "remove-orphans") != NULL,
 		.progress = render,
 		.progress_ud = &view,
 	};
@@ -143,7 +166,7 @@ int cmd_up(const struct cmd *cmd, int argc, char **argv)
 		code = cmd_fail(&err);
 		goto out;
 	}
-	if (cmd_opt(cmd, &args, "json"))
+	if (cmd_opt(cmd, args, "json"))
 		print_json(res, lab->project);
 	else
 		print_table(res);
@@ -164,6 +187,5 @@ out:
 	lab_converge_result_free(res);
 	lab_engine_free(engine);
 	lab_free(lab);
-	cmd_args_free(&args);
 	return code;
 }

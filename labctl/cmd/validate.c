@@ -4,14 +4,30 @@
 
 #include "cmd.h"
 
-int cmd_validate(const struct cmd *cmd, int argc, char **argv)
+static int cmd_validate(const struct cmd_entry *cmd, struct cmd_args *args);
+
+static const struct cmd_opt validate_opts[] = {
+	CMD_OPT_FILE,
+	CMD_OPT_PROJECT,
+	CMD_OPT_END,
+};
+
+const struct cmd_entry cmd_validate_entry = {
+	.name = "validate",
+	.opts = validate_opts,
+	.usage = "LAB | -f FILE",
+	.summary = "check a lab or compose file without touching the engine",
+	.description = "Loads the file, its includes and .env, interpolates variables and checks\n"
+		       "everything up would need. Every problem is printed as path:line:col:\n"
+		       "message. Exit 0 when valid, 2 when not.",
+	.fn = cmd_validate,
+};
+
+static int cmd_validate(const struct cmd_entry *cmd, struct cmd_args *args)
 {
-	struct cmd_args args;
-	int code = cmd_parse(cmd, argc, argv, &args);
-	if (code)
-		return args.help ? 0 : code;
+	int code = 0;
 	struct lab *lab = NULL;
-	code = cmd_lab_arg(cmd, &args, 0, &lab);
+	code = cmd_lab_arg(cmd, args, 0, &lab);
 	if (code)
 		goto out;
 	size_t containers = 0;
@@ -22,6 +38,5 @@ int cmd_validate(const struct cmd *cmd, int argc, char **argv)
 	       lab->n_volumes, lab->n_volumes == 1 ? "" : "s", lab->n_networks, lab->n_networks == 1 ? "" : "s");
 out:
 	lab_free(lab);
-	cmd_args_free(&args);
 	return code;
 }

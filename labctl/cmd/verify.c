@@ -12,6 +12,35 @@
 #include "../verify/verify.h"
 #include "cmd.h"
 
+static int cmd_verify(const struct cmd_entry *cmd, struct cmd_args *args);
+static char *help_description(const struct cmd_entry *self);
+
+static const struct cmd_opt verify_opts[] = {
+	CMD_OPT_FILE,
+	CMD_OPT_PROJECT,
+	{"format", 0, "FORMAT", "human (default), json, tap or junit"},
+	{"only", 0, "ID[,ID...]", "run only these checks (may be repeated)"},
+	{"student", 0, "ID", "the student's id for params (default: $LAB_STUDENT)"},
+	{"hash", 0, "VALUE", "print the equals_hash of VALUE for this lab's key and exit"},
+	CMD_OPT_END,
+};
+
+const struct cmd_entry cmd_verify_entry = {
+	.name = "verify",
+	.opts = verify_opts,
+	.usage = "LAB | -f FILE [--format human|json|tap|junit] [--only ID]",
+	.summary = "run the lab's checks against the running lab: what is left to do",
+	/* help_description puts a paragraph naming the check kinds before this */
+	.description = "Prints one line per check and the hint under a failure, then\n"
+		       "'N passed, M failed'; --format json, tap or junit for tools.\n"
+		       "params: take $LAB_STUDENT (or --student); equals_hash answers use the key\n"
+		       "$LABCTL_VERIFY_KEY, else lab.seed (--hash VALUE prints one).\n"
+		       "Exit 0 when all passed, 1 when one failed, errored or timed out, 2 for a\n"
+		       "bad lab file, 3 when the engine cannot be reached.",
+	.describe = help_description,
+	.fn = cmd_verify,
+};
+
 /* The locale's charset is UTF-8 (LC_ALL, else LC_CTYPE, else LANG). */
 static int utf8_locale(void)
 {
@@ -34,10 +63,12 @@ static void split_only(struct lab_strv *out, const char *s)
 	free(copy);
 }
 
-/* The help's description: a first paragraph naming the check kinds of the
- * registry, filled to 70 columns, then the entry's description. New string. */
-static char *help_description(const char *rest)
+/* The help's description (the entry's describe): a first paragraph naming
+ * the check kinds of the registry, filled to 70 columns, then the entry's
+ * description. New string. */
+static char *help_description(const struct cmd_entry *self)
 {
+	const char *rest = self->description;
 	char *kinds = lab_check_kind_list("");
 	char *text = lab_xasprintf("Runs every check under the lab's checks: (%s) at once, each within its timeout, "
 				   "against the running lab.",
@@ -63,18 +94,9 @@ static char *help_description(const char *rest)
 	return lab_buf_detach(&b);
 }
 
-int cmd_verify(const struct cmd *entry, int argc, char **argv)
+static int cmd_verify(const struct cmd_entry *cmd, struct cmd_args *args)
 {
-	struct cmd self = *entry;
-	char *description = help_description(entry->description);
-	self.description = description;
-	const struct cmd *cmd = &self;
-	struct cmd_args args;
-	int code = cmd_parse(cmd, argc, argv, &args);
-	if (code) {
-		free(description);
-		return args.help ? 0 : code;
-	}
+	int code = 0;
 	struct lab *lab = NULL;
 	struct lab_engine *engine = NULL;
 	struct lab_verify_result *res = NULL;
@@ -83,28 +105,28 @@ int cmd_verify(const struct cmd *entry, int argc, char **argv)
 	struct lab_err err = {0};
 	size_t n = 0, abandoned = 0;
 	enum lab_verify_format fmt = LAB_VERIFY_HUMAN;
-	const char *f = cmd_opt(cmd, &args, "format");
+	const char *f = cmd_opt(cmd, args, "format");
 	if (f && lab_verify_parse_format(&fmt, f) < 0) {
 		code = cmd_usage_error(cmd, "unknown format '%s' (human, json, tap, junit)", f);
 		goto out;
 	}
-	if (cmd_opt(cmd, &args, "only"))
-		split_only(&only, cmd_opt(cmd, &args, "only"));
-	if (cmd_opt(cmd, &args, "student"))
-		setenv("LAB_STUDENT", cmd_opt(cmd, &args, "student"), 1);
-	code = cmd_lab_arg(cmd, &args, 0, &lab);
+	if (cmd_opt(cmd, args, "only"))
+		split_only(&only, cmd_opt(cmd, args, "only"));
+	if (cmd_opt(cmd, args, "student"))
+		setenv("LAB_STUDENT", cmd_opt(cmd, args, "student"), 1);
+	code = cmd_lab_arg(cmd, args, 0, &lab);
 	if (code)
 		goto out;
 	const char *env_key = getenv("LABCTL_VERIFY_KEY");
 	const char *key = env_key && *env_key ? env_key : lab->seed;
-	if (cmd_opt(cmd, &args, "hash")) {
+	if (cmd_opt(cmd, args, "hash")) {
 		if (!key || !*key) {
 			fprintf(stderr, "labctl: lab '%s' has no 'lab.seed' and LABCTL_VERIFY_KEY is not set: no key to "
 					"hash with\n", lab->project);
 			code = LAB_EXIT_USAGE;
 			goto out;
 		}
-		char *h = lab_verify_hash(key, cmd_opt(cmd, &args, "hash"));
+		char *h = lab_verify_hash(key, cmd_opt(cmd, args, "hash"));
 		printf("%s\n", h);
 		free(h);
 		goto out;
@@ -133,7 +155,5 @@ out:
 	lab_strv_free(&only);
 	lab_engine_free(engine);
 	lab_free(lab);
-	cmd_args_free(&args);
-	free(description);
 	return code;
 }

@@ -3,12 +3,22 @@
 
 #include "cmd.h"
 
-int cmd_version(const struct cmd *cmd, int argc, char **argv)
+static int cmd_version(const struct cmd_entry *cmd, struct cmd_args *args);
+
+static const struct cmd_opt version_opts[] = {
+	CMD_OPT_END,
+};
+
+const struct cmd_entry cmd_version_entry = {
+	.name = "version",
+	.opts = version_opts,
+	.usage = "",
+	.summary = "print labctl's version and the engine's",
+	.fn = cmd_version,
+};
+
+static int cmd_version(const struct cmd_entry *cmd, struct cmd_args *args)
 {
-	struct cmd_args args;
-	int code = cmd_parse(cmd, argc, argv, &args);
-	if (code)
-		return args.help ? 0 : code;
 	printf("labctl %s (Docker Engine API %s..%s)\n", LABCTL_VERSION, LAB_ENGINE_API_MIN, LAB_ENGINE_API_MAX);
 	struct lab_engine *e = NULL;
 	struct lab_err err = {0};
@@ -17,6 +27,5 @@ int cmd_version(const struct cmd *cmd, int argc, char **argv)
 	else
 		printf("engine: not reachable (%s)\n", err.msg);
 	lab_engine_free(e);
-	cmd_args_free(&args);
 	return 0;
 }
