@@ -29,11 +29,13 @@ struct cmd_opt {
 	{"project-name", 'p', "NAME", "project name (default: the lab's name, or the file's directory)"}
 #define CMD_OPT_END {NULL, 0, NULL, NULL}
 
-/* Parsed arguments: vals[i] is the value of opts[i] (or "1" for a flag
- * given, NULL when absent); pos the positionals before "--"; rest what
- * follows "--"; help set when -h or --help came before anything wrong. */
+/* Parsed arguments: vals[i] holds every value given for opts[i] of the
+ * entry, in order ("1" for each time a flag is given; empty when absent),
+ * n_vals of them; pos the positionals before "--"; rest what follows "--";
+ * help set when -h or --help came before anything wrong. */
 struct cmd_args {
-	const char *vals[32];
+	struct lab_strv *vals;
+	size_t n_vals;
 	struct lab_strv pos;
 	struct lab_strv rest;
 	int help;
@@ -70,8 +72,12 @@ extern const struct cmd_entry cmd_labs_entry, cmd_validate_entry, cmd_up_entry, 
 int cmd_parse(struct cmd_args *args, const struct cmd_entry *entry, int argc, char **argv,
 	      struct lab_err *err);
 void cmd_args_free(struct cmd_args *args);
-/* The value of option name, or NULL. */
+/* The value of option name (the last one given when repeated), or NULL
+ * when it was not given. */
 const char *cmd_opt(const struct cmd_entry *cmd, const struct cmd_args *args, const char *name);
+/* Every value given for option name, in order (--env, --only); empty when
+ * it was not given. Never NULL. */
+const struct lab_strv *cmd_opt_all(const struct cmd_entry *cmd, const struct cmd_args *args, const char *name);
 void cmd_print_help(const struct cmd_entry *cmd, FILE *f);
 /* Print "labctl NAME: <message>" and the command's usage line to stderr;
  * returns the exit code for bad usage. */

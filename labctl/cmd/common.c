@@ -57,14 +57,13 @@ int cmd_usage_error(const struct cmd_entry *cmd, const char *fmt, ...)
 	return LAB_EXIT_USAGE;
 }
 
-/* Options that may be given more than once keep every value, joined by
- * '\n' in vals (only --env uses this). */
 int cmd_parse(struct cmd_args *args, const struct cmd_entry *cmd, int argc, char **argv,
 	      struct lab_err *err)
 {
 	memset(args, 0, sizeof(*args));
 	size_t n = n_opts(cmd);
-	static char multi[32][4096];
+	args->n_vals = n;
+	args->vals = lab_xcalloc(n ? n : 1, sizeof(*args->vals));
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--") == 0) {
@@ -109,7 +108,7 @@ int cmd_parse(struct cmd_args *args, const struct cmd_entry *cmd, int argc, char
 		if (!o->arg) {
 			if (inline_val)
 				return lab_err_set(err, LAB_EINPUT, "option '--%s' takes no value", o->name);
-			args->vals[k] = "1";
+			lab_strv_push(&args->vals[k], "1");
 			continue;
 		}
 		const char *v = inline_val;
@@ -118,32 +117,35 @@ int cmd_parse(struct cmd_args *args, const struct cmd_entry *cmd, int argc, char
 				return lab_err_set(err, LAB_EINPUT, "option '--%s' needs a value (%s)", o->name, o->arg);
 			v = argv[++i];
 		}
-		if (args->vals[k] && k < 32) {
-			/* repeated: accumulate in a static buffer */
-			if (args->vals[k] != multi[k])
-				snprintf(multi[k], sizeof(multi[k]), "%s", args->vals[k]);
-			size_t used = strlen(multi[k]);
-			snprintf(multi[k] + used, sizeof(multi[k]) - used, "\n%s", v);
-			args->vals[k] = multi[k];
-		} else {
-			args->vals[k] = v;
-		}
+		lab_strv_push(&args->vals[k], v);
 	}
 	return 0;
 }
 
 void cmd_args_free(struct cmd_args *args)
 {
+	for (size_t k = 0; k < args->n_vals; k++)
+		lab_strv_free(&args->vals[k]);
+	free(args->vals);
+	args->vals = NULL;
+	args->n_vals = 0;
 	lab_strv_free(&args->pos);
 	lab_strv_free(&args->rest);
 }
 
+const struct lab_strv *cmd_opt_all(const struct cmd_entry *cmd, const struct cmd_args *args, const char *name)
+{
+	static const struct lab_strv none = LAB_STRV_INIT;
+	for (size_t k = 0; k < n_opts(cmd) && k < args->n_vals; k++)
+		if (strcmp(cmd->opts[k].name, name) == 0)
+			return &args->vals[k];
+	return &none;
+}
+
 const char *cmd_opt(const struct cmd_entry *cmd, const struct cmd_args *args, const char *name)
 {
-	for (size_t k = 0; k < n_opts(cmd); k++)
-		if (strcmp(cmd->opts[k].name, name) == 0)
-			return args->vals[k];
-	return NULL;
+	const struct lab_strv *all = cmd_opt_all(cmd, args, name);
+	return all->n ? all->v[all->n - 1] : NULL;
 }
 
 static int is_file(const char *p)

@@ -100,13 +100,7 @@ static int cmd_exec(const struct cmd_entry *cmd, struct cmd_args *args)
 		code = LAB_EXIT_FAIL;
 		goto out;
 	}
-	const char *envs = cmd_opt(cmd, args, "env");
-	if (envs) {
-		char *copy = lab_xstrdup(envs), *save = NULL;
-		for (char *tok = strtok_r(copy, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save))
-			lab_strv_push(&env, tok);
-		free(copy);
-	}
+	lab_strv_copy(&env, cmd_opt_all(cmd, args, "env"));
 	int exit_code = 0;
 	if (lab_engine_exec(engine, id, args->rest.v, &env, cmd_opt(cmd, args, "user"),
 			    cmd_opt(cmd, args, "workdir"), write_out, NULL, &exit_code, &err) < 0) {

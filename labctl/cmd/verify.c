@@ -57,7 +57,7 @@ static int utf8_locale(void)
 static void split_only(struct lab_strv *out, const char *s)
 {
 	char *copy = lab_xstrdup(s), *save = NULL;
-	for (char *t = strtok_r(copy, ",\n", &save); t; t = strtok_r(NULL, ",\n", &save))
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
 		if (*t)
 			lab_strv_push(out, t);
 	free(copy);
@@ -110,8 +110,9 @@ static int cmd_verify(const struct cmd_entry *cmd, struct cmd_args *args)
 		code = cmd_usage_error(cmd, "unknown format '%s' (human, json, tap, junit)", f);
 		goto out;
 	}
-	if (cmd_opt(cmd, args, "only"))
-		split_only(&only, cmd_opt(cmd, args, "only"));
+	const struct lab_strv *only_args = cmd_opt_all(cmd, args, "only");
+	for (size_t i = 0; i < only_args->n; i++)
+		split_only(&only, only_args->v[i]);
 	if (cmd_opt(cmd, args, "student"))
 		setenv("LAB_STUDENT", cmd_opt(cmd, args, "student"), 1);
 	code = cmd_lab_arg(cmd, args, 0, &lab);
