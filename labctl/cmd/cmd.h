@@ -106,7 +106,8 @@ int cmd_load_lab(struct lab **out, const char *path, const char *project, int ge
 
 /* For commands that take [LAB] or -f FILE: at most one positional (else a
  * usage error), the lab path resolved (cmd_lab_path) and loaded
- * (cmd_load_lab with -p and generate). Prints what went wrong and returns
+ * (cmd_load_lab with -p, --student for params where the command has it,
+ * and generate). Prints what went wrong and returns
  * the exit code; 0 with *lab set on success. */
 int cmd_lab_arg(const struct cmd_entry *cmd, const struct cmd_args *args, int generate, struct lab **lab);
 

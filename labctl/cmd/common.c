@@ -243,12 +243,15 @@ static const char *credential_cb(const char *project, const char *name, void *ud
 
 static struct cred_ctx cred_ctx;
 
-/* quiet: no diagnostics, and only names are needed (cmd_project). */
-static int load_lab(struct lab **out, const char *path, const char *project, int generate, int quiet)
+/* quiet: no diagnostics, and only names are needed (cmd_project).
+ * student: for params, NULL for $LAB_STUDENT. */
+static int load_lab(struct lab **out, const char *path, const char *project, const char *student, int generate,
+		    int quiet)
 {
 	struct lab_err err = {0};
 	struct lab_load_opts opts = {0};
 	opts.project = project;
+	opts.student = student;
 	opts.names_only = quiet;
 	opts.credential = credential_cb;
 	cred_ctx.generate = generate;
@@ -270,7 +273,7 @@ static int load_lab(struct lab **out, const char *path, const char *project, int
 
 int cmd_load_lab(struct lab **out, const char *path, const char *project, int generate)
 {
-	return load_lab(out, path, project, generate, 0);
+	return load_lab(out, path, project, NULL, generate, 0);
 }
 
 int cmd_open_engine(struct lab_engine **out)
@@ -324,7 +327,7 @@ char *cmd_project(const struct cmd_entry *cmd, const struct cmd_args *args)
 	/* quiet lookup: a lab that no longer has a file is addressed by name */
 	char *path = lab_path_lookup(name, file, 1);
 	struct lab *lab = NULL;
-	int rc = path ? load_lab(&lab, path, NULL, 0, 1) : -1;
+	int rc = path ? load_lab(&lab, path, NULL, NULL, 0, 1) : -1;
 	char *project = NULL;
 	if (rc == 0)
 		project = lab_xstrdup(lab->project);
@@ -364,7 +367,7 @@ int cmd_lab_arg(const struct cmd_entry *cmd, const struct cmd_args *args, int ge
 	char *path = cmd_lab_path(args->pos.n ? args->pos.v[0] : NULL, cmd_opt(cmd, args, "file"));
 	if (!path)
 		return LAB_EXIT_USAGE;
-	int code = cmd_load_lab(lab, path, cmd_opt(cmd, args, "project-name"), generate);
+	int code = load_lab(lab, path, cmd_opt(cmd, args, "project-name"), cmd_opt(cmd, args, "student"), generate, 0);
 	free(path);
 	return code;
 }

@@ -113,8 +113,6 @@ static int cmd_verify(const struct cmd_entry *cmd, struct cmd_args *args)
 	const struct lab_strv *only_args = cmd_opt_all(cmd, args, "only");
 	for (size_t i = 0; i < only_args->n; i++)
 		split_only(&only, only_args->v[i]);
-	if (cmd_opt(cmd, args, "student"))
-		setenv("LAB_STUDENT", cmd_opt(cmd, args, "student"), 1);
 	code = cmd_lab_arg(cmd, args, 0, &lab);
 	if (code)
 		goto out;

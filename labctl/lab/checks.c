@@ -117,8 +117,6 @@ static int scalar_double(struct lab_ld *L, const struct lab_node *n, const char 
 void lab_ld_params(struct lab_ld *L, const struct lab_node *n, const struct lab_node *seedn, int evaluate)
 {
 	struct lab *lab = lab_ld_lab(L);
-	const char *st = getenv("LAB_STUDENT");
-	lab->student = lab_xstrdup(st ? st : "");
 	if (seedn) {
 		const char *t = lab_ld_str(L, seedn, "seed");
 		char *msg = NULL;

@@ -167,7 +167,7 @@ struct lab_job {
 
 /* params: entry, a per-student value (labctl/lab/checks.c). The value is
  * a deterministic function of the lab's seed (lab.seed), the student's id
- * ($LAB_STUDENT, "" when unset) and the param's name:
+ * (struct lab's student) and the param's name:
  *   d = HMAC-SHA256(key = seed, message = student "\n" name)
  *   pick: [a, b, c]  -> item (first 8 bytes of d, big endian) mod count
  *   range: [lo, hi]  -> lo + (first 8 bytes of d) mod (hi - lo + 1), integers
@@ -237,9 +237,9 @@ struct lab {
 	struct lab_job *jobs;
 	size_t n_jobs;
 	char *seed;                    /* lab.seed (interpolated), or NULL */
-	struct lab_param *params;      /* params:, evaluated for $LAB_STUDENT */
+	struct lab_param *params;      /* params:, evaluated for student */
 	size_t n_params;
-	char *student;                 /* $LAB_STUDENT at load time ("" when unset) */
+	char *student;                 /* lab_load_opts.student, else $LAB_STUDENT ("" when neither) */
 	struct lab_check *checks;      /* checks:, in file order */
 	size_t n_checks;
 	struct lab_strv files;         /* every file read (lab file, includes, .env);
@@ -247,9 +247,10 @@ struct lab {
 };
 
 /* Variables for interpolation, looked up in order: vars ("KEY=VALUE"),
- * then credentials (names listed under credentials:, whose value comes from
- * the credential callback), then the process environment, then the .env
- * beside the lab file. */
+ * then params (PARAM_<NAME>, see struct lab_param), then credentials (names
+ * listed under credentials:, whose value comes from the credential
+ * callback), then the process environment, then the .env beside the lab
+ * file. */
 typedef const char *(*lab_credential_fn)(const char *project, const char *name, void *ud);
 
 struct lab_load_opts {
@@ -264,6 +265,9 @@ struct lab_load_opts {
 	/* Only names are needed (the project name for status, down, logs):
 	 * params are not evaluated and ${PARAM_*} reads "<param>". */
 	int names_only;
+	/* The student's id params are evaluated for (verify --student); NULL:
+	 * $LAB_STUDENT, "" when that is unset too. */
+	const char *student;
 };
 
 /* Load, interpolate, merge includes and validate the lab file at path.

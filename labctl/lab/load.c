@@ -732,6 +732,8 @@ int lab_load(struct lab **out, const char *path, const struct lab_load_opts *opt
 	struct lab *lab = lab_xcalloc(1, sizeof(*lab));
 	L.lab = lab;
 	L.opts = opts;
+	const char *student = opts && opts->student ? opts->student : getenv("LAB_STUDENT");
+	lab->student = lab_xstrdup(student ? student : "");
 	if ((rc = ld_locate(&file, path, err)))
 		goto out;
 	lab->path = realpath(file, NULL);

@@ -585,6 +585,49 @@ Test(lab_good, finds_the_file, .init = tlab_setup, .fini = tlab_teardown)
 	lab_free(NULL);
 }
 
+/* params: for the student the caller names (verify --student), which wins
+ * over $LAB_STUDENT; looked up after vars and before the environment. */
+Test(lab_good, params_for_the_student_in_load_opts, .init = tlab_setup, .fini = tlab_teardown)
+{
+	static const char yaml[] = "lab: {name: p, seed: s}\n"
+				   "params:\n  suffix: {hex: 8}\n"
+				   "services:\n  a: {image: \"img:${PARAM_SUFFIX}\"}\n";
+	struct lab_param hex = {.name = "suffix", .kind = LAB_PARAM_HEX, .hex_len = 8};
+	char *alice = lab_param_value(&hex, "s", "alice"), *bob = lab_param_value(&hex, "s", "bob");
+	char *nobody = lab_param_value(&hex, "s", "");
+	struct {
+		const char *env;     /* $LAB_STUDENT, or NULL for unset */
+		const char *student; /* lab_load_opts.student */
+		const char *want_student, *want_suffix;
+	} t[] = {
+		{"bob", "alice", "alice", alice},
+		{"bob", NULL, "bob", bob},
+		{NULL, "alice", "alice", alice},
+		{NULL, NULL, "", nobody},
+	};
+	setenv("PARAM_SUFFIX", "from-the-environment", 1);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (t[i].env)
+			setenv("LAB_STUDENT", t[i].env, 1);
+		else
+			unsetenv("LAB_STUDENT");
+		struct lab_load_opts opts = {.student = t[i].student};
+		struct lab *lab;
+		struct lab_err err;
+		cr_assert_eq(tlab_load_yaml(&lab, yaml, &opts, &err), 0, "case %zu: %s", i, err.msg);
+		cr_expect_str_eq(lab->student, t[i].want_student, "case %zu", i);
+		char want[32];
+		snprintf(want, sizeof(want), "img:%s", t[i].want_suffix);
+		cr_expect_str_eq(lab->services[0].image, want, "case %zu", i);
+		lab_free(lab);
+	}
+	unsetenv("PARAM_SUFFIX");
+	unsetenv("LAB_STUDENT");
+	free(alice);
+	free(bob);
+	free(nobody);
+}
+
 /* ---- interpolation ---- */
 
 static const char *tlab_lookup(const char *name, void *ud)
