@@ -111,6 +111,12 @@ int cmd_load_lab(struct lab **out, const char *path, const char *project, int ge
  * the exit code; 0 with *lab set on success. */
 int cmd_lab_arg(const struct cmd_entry *cmd, const struct cmd_args *args, int generate, struct lab **lab);
 
+/* The SERVICE of commands that take LAB SERVICE or -f FILE SERVICE (exec,
+ * logs): the first positional with -f, else the second; NULL when not
+ * given. Returns 0, or prints a usage error for a positional too many and
+ * returns its exit code. */
+int cmd_service_arg(const struct cmd_entry *cmd, const struct cmd_args *args, const char **service);
+
 /* The project name for commands that act on what runs (down, status,
  * logs, exec): -p wins; else the lab file's (loaded without generating
  * credentials); when no lab file is found or it does not load, the lab

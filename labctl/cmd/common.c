@@ -371,3 +371,12 @@ int cmd_lab_arg(const struct cmd_entry *cmd, const struct cmd_args *args, int ge
 	free(path);
 	return code;
 }
+
+int cmd_service_arg(const struct cmd_entry *cmd, const struct cmd_args *args, const char **service)
+{
+	size_t at = cmd_opt(cmd, args, "file") ? 0 : 1;
+	*service = args->pos.n > at ? args->pos.v[at] : NULL;
+	if (args->pos.n > at + 1)
+		return cmd_usage_error(cmd, "unexpected argument '%s'", args->pos.v[at + 1]);
+	return 0;
+}

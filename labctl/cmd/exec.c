@@ -46,16 +46,15 @@ static int cmd_exec(const struct cmd_entry *cmd, struct cmd_args *args)
 	struct lab_err err = {0};
 	cJSON *list = NULL;
 	char *id = NULL;
-	struct lab_strv env = LAB_STRV_INIT, argvv = LAB_STRV_INIT;
+	struct lab_strv env = LAB_STRV_INIT;
 	char *project = NULL;
 	if (args->pos.n < 2 && !cmd_opt(cmd, args, "file")) {
 		code = cmd_usage_error(cmd, "name a lab and a service");
 		goto out;
 	}
-	/* with -f FILE the only positional is the service */
-	const char *service = cmd_opt(cmd, args, "file") && args->pos.n == 1 ? args->pos.v[0]
-			      : args->pos.n >= 2				     ? args->pos.v[1]
-										     : NULL;
+	const char *service = NULL;
+	if ((code = cmd_service_arg(cmd, args, &service)))
+		goto out;
 	if (!service) {
 		code = cmd_usage_error(cmd, "name a service");
 		goto out;
@@ -110,7 +109,6 @@ static int cmd_exec(const struct cmd_entry *cmd, struct cmd_args *args)
 	code = exit_code;
 out:
 	lab_strv_free(&env);
-	lab_strv_free(&argvv);
 	cJSON_Delete(list);
 	free(id);
 	free(project);

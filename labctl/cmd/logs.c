@@ -81,8 +81,10 @@ static int cmd_logs(const struct cmd_entry *cmd, struct cmd_args *args)
 	pthread_t *th = NULL;
 	size_t n = 0;
 	char *project = NULL;
-	const char *service = args->pos.n > 1 ? args->pos.v[1] : NULL;
+	const char *service = NULL;
 	const char *tail = cmd_opt(cmd, args, "tail");
+	if ((code = cmd_service_arg(cmd, args, &service)))
+		goto out;
 	code = cmd_open_lab(cmd, args, &project, &engine, &list);
 	if (code)
 		goto out;

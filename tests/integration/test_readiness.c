@@ -162,7 +162,11 @@ Test(readiness, logs_and_exec_show_what_the_container_does)
 		    "    image: debian:bookworm-slim\n"
 		    "    command: [\"sh\", \"-c\", \"trap 'exit 0' TERM; echo out-line; echo err-line >&2; sleep infinity & wait\"]\n"
 		    "    deploy: { replicas: 2 }\n"
-		    "    x-ready: { log: err-line }\n");
+		    "    x-ready: { log: err-line }\n"
+		    "  other:\n"
+		    "    image: debian:bookworm-slim\n"
+		    "    command: [\"sh\", \"-c\", \"trap 'exit 0' TERM; echo other-line; sleep infinity & wait\"]\n"
+		    "    x-ready: { log: other-line }\n");
 	it_labctl_run(&r, &lab, "up '%s'", lab.dir);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	it_run_free(&r);
@@ -170,6 +174,21 @@ Test(readiness, logs_and_exec_show_what_the_container_does)
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect(strstr(r.out, "talker-1 | out-line") && strstr(r.out, "talker-2 | out-line"), "%s", r.out);
 	cr_expect(strstr(r.err, "talker-1 | err-line"), "stderr lines go to stderr: %s", r.err);
+	cr_expect(!strstr(r.out, "other-1"), "only the service asked for: %s", r.out);
+	it_run_free(&r);
+	/* with -f FILE the positional is the service, as for exec */
+	it_labctl_run(&r, &lab, "logs -f '%s/lab.yml' other", lab.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "other-1 | other-line"), "%s", r.out);
+	cr_expect(!strstr(r.out, "talker-"), "-f FILE SERVICE shows only SERVICE: %s", r.out);
+	it_run_free(&r);
+	it_labctl_run(&r, &lab, "logs -f '%s/lab.yml'", lab.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "other-1 | other-line") && strstr(r.out, "talker-2 | out-line"), "%s", r.out);
+	it_run_free(&r);
+	it_labctl_run(&r, &lab, "logs -f '%s/lab.yml' other talker", lab.dir);
+	cr_expect_eq(r.status, 2, "one service at most: %s", r.err);
+	cr_expect(strstr(r.err, "unexpected argument 'talker'"), "%s", r.err);
 	it_run_free(&r);
 	it_labctl_run(&r, &lab, "exec '%s' talker --replica 2 -- sh -c 'echo $HOSTNAME; exit 7'", lab.dir);
 	cr_expect_eq(r.status, 7, "exec exits with the command's code");
