@@ -6,8 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "cmd/cmd.h"
 
 /* One row per command, in the order "labctl --help" lists them. */
@@ -97,8 +95,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "labctl: unknown command '%s' (see 'labctl --help')\n", name);
 		return LAB_EXIT_USAGE;
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	int code = run_command(entry, argc - 1, argv + 1);
-	curl_global_cleanup();
-	return cmd_finish(code);
+	return cmd_finish(run_command(entry, argc - 1, argv + 1));
 }

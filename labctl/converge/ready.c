@@ -62,7 +62,8 @@ static int has_probe(const struct lab_ready *rd)
 /* One round of rd's probes against container id (inspect: its
  * GET /containers/{id}/json). 1 all passed, 0 one did not yet (why says
  * what it answered), negative a probe that can never pass (a regex that
- * does not compile: LAB_EINPUT). */
+ * does not compile: LAB_EINPUT; a library it needs that cannot be loaded:
+ * LAB_ENOLIB). */
 static int run_probes(struct lab_engine *e, const struct lab_ready *rd, const cJSON *in, const char *id,
 		      struct lab_err *why)
 {
@@ -74,7 +75,7 @@ static int run_probes(struct lab_engine *e, const struct lab_ready *rd, const cJ
 			  : lab_err_set(why, LAB_ERR, "no address for port %d", rd->tcp_port);
 		free(host);
 		if (rc < 0)
-			return 0;
+			return rc == LAB_ENOLIB ? rc : 0;
 	}
 	if (rd->http_port) {
 		host = probe_address(in, rd->http_port, &port);
@@ -88,7 +89,7 @@ static int run_probes(struct lab_engine *e, const struct lab_ready *rd, const cJ
 		free(url);
 		free(host);
 		if (rc < 0)
-			return 0;
+			return rc == LAB_ENOLIB ? rc : 0;
 	}
 	if (rd->pg_port) {
 		host = probe_address(in, rd->pg_port, &port);
@@ -96,7 +97,7 @@ static int run_probes(struct lab_engine *e, const struct lab_ready *rd, const cJ
 			  : lab_err_set(why, LAB_ERR, "no address for port %d", rd->pg_port);
 		free(host);
 		if (rc < 0)
-			return 0;
+			return rc == LAB_ENOLIB ? rc : 0;
 	}
 	if (rd->kafka_port) {
 		host = probe_address(in, rd->kafka_port, &port);
@@ -106,7 +107,7 @@ static int run_probes(struct lab_engine *e, const struct lab_ready *rd, const cJ
 		free(bootstrap);
 		free(host);
 		if (rc < 0)
-			return 0;
+			return rc == LAB_ENOLIB ? rc : 0;
 	}
 	if (rd->s3_port) {
 		host = probe_address(in, rd->s3_port, &port);
@@ -116,14 +117,14 @@ static int run_probes(struct lab_engine *e, const struct lab_ready *rd, const cJ
 		free(ep);
 		free(host);
 		if (rc < 0)
-			return 0;
+			return rc == LAB_ENOLIB ? rc : 0;
 	}
 	if (rd->log_regex) {
 		rc = lab_probe_log(e, id, rd->log_regex, why);
 		if (rc == LAB_EINPUT)
 			return rc;
 		if (rc < 0)
-			return 0;
+			return rc == LAB_ENOLIB ? rc : 0;
 	}
 	return 1;
 }

@@ -1,6 +1,7 @@
 /* Build context: walk a directory and tar it with libarchive, honouring
  * .dockerignore. */
 #include "context.h"
+#include "../lazy/lazy.h"
 
 #include <openssl/evp.h>
 
@@ -272,7 +273,7 @@ int lab_context_tar(struct lab_buf *out, const char *dir, const char *dockerfile
 				 dockerfile ? dockerfile : "Dockerfile");
 		goto out;
 	}
-	if ((rc = ctx_read_ignore(&w, err)) < 0)
+	if ((rc = ctx_read_ignore(&w, err)) < 0 || (rc = lab_lazy_load(LAB_LAZY_ARCHIVE, err)) < 0)
 		goto out;
 	w.a = archive_write_new();
 	archive_write_set_format_pax_restricted(w.a);

@@ -17,6 +17,7 @@
 
 #include <curl/curl.h>
 
+#include "../lazy/lazy.h"
 #include "context.h"
 #include "stream.h"
 
@@ -468,6 +469,8 @@ int lab_engine_open(struct lab_engine **out, const char *docker_host, struct lab
 	struct engine_xfer x = {0};
 
 	*out = NULL;
+	if ((rc = lab_lazy_load(LAB_LAZY_CURL, err)) < 0)
+		return rc;
 	engine_global_init();
 	if (!docker_host || !*docker_host)
 		docker_host = getenv("DOCKER_HOST");

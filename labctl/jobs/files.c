@@ -9,6 +9,7 @@
 #include <archive_entry.h>
 #include <openssl/evp.h>
 
+#include "../lazy/lazy.h"
 #include "internal.h"
 
 /* ---- tar in memory ---- */
@@ -20,9 +21,11 @@ static la_ssize_t tar_write(struct archive *a, void *ud, const void *buf, size_t
 
 int jobs_tar_build(struct lab_buf *out, const struct tar_file *files, size_t n, struct lab_err *err)
 {
+	int rc = lab_lazy_load(LAB_LAZY_ARCHIVE, err);
+	if (rc < 0)
+		return rc;
 	struct archive *a = archive_write_new();
 	struct archive_entry *e = archive_entry_new();
-	int rc = 0;
 	archive_write_set_format_pax_restricted(a);
 	archive_write_set_bytes_per_block(a, 0);
 	if (archive_write_open(a, out, NULL, tar_write, NULL) != ARCHIVE_OK) {
@@ -53,9 +56,12 @@ out:
 /* The first regular file of a tar, as GET /archive returns for a file. */
 int jobs_tar_first_file(struct lab_buf *out, const struct lab_buf *tar, struct lab_err *err)
 {
+	int rc = lab_lazy_load(LAB_LAZY_ARCHIVE, err);
+	if (rc < 0)
+		return rc;
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
-	int rc = LAB_ENOTFOUND;
+	rc = LAB_ENOTFOUND;
 	archive_read_support_format_tar(a);
 	if (archive_read_open_memory(a, tar->data, tar->len) != ARCHIVE_OK) {
 		rc = lab_err_set(err, LAB_ERR, "untar: %s", archive_error_string(a));

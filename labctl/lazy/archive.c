@@ -2,7 +2,7 @@
  * first use: the functions labctl calls (engine/context.c, cmd/run.c,
  * verify/run.c; archive_entry_uid for tests/unit), each with the prototype
  * from <archive.h> / <archive_entry.h>, forwarding to the real one. See
- * lazy.h (errors: a missing library prints one line and exits 3). */
+ * lazy.h (errors: lab_lazy_load(LAB_LAZY_ARCHIVE) returns them). */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -57,18 +57,29 @@ static struct {
 } fn;
 #undef FIELD
 
-static struct lazy_lib lib = {"libarchive.so.13", "libarchive13", NULL};
+static struct lazy_lib lib = {"libarchive.so.13", "libarchive13", "LABCTL_LAZY_ARCHIVE", NULL, 0, ""};
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void load(void)
 {
-	lazy_open(&lib);
-#define RESOLVE(f) fn.f = (__typeof__(fn.f))lazy_sym(&lib, #f);
+	if (lazy_open(&lib) < 0)
+		return;
+#define RESOLVE(f)                                                                                 \
+	if (!(fn.f = (__typeof__(fn.f))lazy_sym(&lib, #f)))                                        \
+		return;
 	ARCHIVE_FUNCS(RESOLVE)
 #undef RESOLVE
+	lib.loaded = 1;
 }
 
-#define AR() (pthread_once(&once, load), &fn)
+int lazy_load_archive(struct lab_err *err)
+{
+	pthread_once(&once, load);
+	return lazy_result(&lib, err);
+}
+
+/* Loads on first use too (unit tests call the library directly); see lazy.h */
+#define AR() (pthread_once(&once, load), lazy_need(&lib), &fn)
 
 /* archive.h */
 

@@ -1,8 +1,8 @@
 /* libcurl (libcurl.so.4, Debian package libcurl4), loaded on first use
- * (main's curl_global_init before it runs a command; --help does not
- * load it): the functions labctl calls, each with the prototype from
- * <curl/curl.h>, forwarding to the real one. See lazy.h (errors: a
- * missing library prints one line and exits 3).
+ * (lab_engine_open, the S3 client, http probes and checks; validate,
+ * export and --help do not load it): the functions labctl calls, each with
+ * the prototype from <curl/curl.h>, forwarding to the real one. See lazy.h
+ * (errors: lab_lazy_load(LAB_LAZY_CURL) returns them).
  *
  * Loading it late lets labctl skip GnuTLS's implicit initialisation:
  * Debian's OpenSSL-flavoured libcurl links librtmp and libldap, which link
@@ -42,22 +42,34 @@ static struct {
 } fn;
 #undef FIELD
 
-static struct lazy_lib lib = {"libcurl.so.4", "libcurl4", NULL};
+static struct lazy_lib lib = {"libcurl.so.4", "libcurl4", "LABCTL_LAZY_CURL", NULL, 0, ""};
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void load(void)
 {
 	static const char var[] = "GNUTLS_NO_IMPLICIT_INIT";
 	int set = !getenv(var) && setenv(var, "1", 0) == 0;
-	lazy_open(&lib);
+	int rc = lazy_open(&lib);
 	if (set)
 		unsetenv(var);
-#define RESOLVE(f) fn.f = (__typeof__(fn.f))lazy_sym(&lib, #f);
+	if (rc < 0)
+		return;
+#define RESOLVE(f)                                                                                 \
+	if (!(fn.f = (__typeof__(fn.f))lazy_sym(&lib, #f)))                                        \
+		return;
 	CURL_FUNCS(RESOLVE)
 #undef RESOLVE
+	lib.loaded = 1;
 }
 
-#define CU() (pthread_once(&once, load), &fn)
+int lazy_load_curl(struct lab_err *err)
+{
+	pthread_once(&once, load);
+	return lazy_result(&lib, err);
+}
+
+/* Loads on first use too (unit tests call the library directly); see lazy.h */
+#define CU() (pthread_once(&once, load), lazy_need(&lib), &fn)
 
 CURLcode curl_global_init(long flags)
 {

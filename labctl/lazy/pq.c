@@ -1,7 +1,7 @@
 /* libpq (libpq.so.5, Debian package libpq5), loaded on first use: the
  * functions labctl calls (probe/probe.c, verify/run.c), each with the
  * prototype from <libpq-fe.h>, forwarding to the real one. See lazy.h
- * (errors: a missing library prints one line and exits 3). */
+ * (errors: lab_lazy_load(LAB_LAZY_PQ) returns them). */
 #include <pthread.h>
 
 #include <libpq-fe.h>
@@ -29,18 +29,29 @@ static struct {
 } fn;
 #undef FIELD
 
-static struct lazy_lib lib = {"libpq.so.5", "libpq5", NULL};
+static struct lazy_lib lib = {"libpq.so.5", "libpq5", "LABCTL_LAZY_PQ", NULL, 0, ""};
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void load(void)
 {
-	lazy_open(&lib);
-#define RESOLVE(f) fn.f = (__typeof__(fn.f))lazy_sym(&lib, #f);
+	if (lazy_open(&lib) < 0)
+		return;
+#define RESOLVE(f)                                                                                 \
+	if (!(fn.f = (__typeof__(fn.f))lazy_sym(&lib, #f)))                                        \
+		return;
 	PQ_FUNCS(RESOLVE)
 #undef RESOLVE
+	lib.loaded = 1;
 }
 
-#define PQ() (pthread_once(&once, load), &fn)
+int lazy_load_pq(struct lab_err *err)
+{
+	pthread_once(&once, load);
+	return lazy_result(&lib, err);
+}
+
+/* Loads on first use too (unit tests call the library directly); see lazy.h */
+#define PQ() (pthread_once(&once, load), lazy_need(&lib), &fn)
 
 PGconn *PQconnectdbParams(const char *const *keywords, const char *const *values, int expand_dbname)
 {

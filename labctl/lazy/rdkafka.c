@@ -1,8 +1,8 @@
 /* librdkafka (librdkafka.so.1, Debian package librdkafka1), loaded on
  * first use: the functions labctl calls (probe/probe.c, verify/run.c),
  * each with the prototype from <librdkafka/rdkafka.h>, forwarding to the
- * real one. See lazy.h (errors: a missing library prints one line and
- * exits 3). */
+ * real one. See lazy.h (errors: lab_lazy_load(LAB_LAZY_RDKAFKA) returns
+ * them). */
 #include <pthread.h>
 
 #include <librdkafka/rdkafka.h>
@@ -33,18 +33,29 @@ static struct {
 } fn;
 #undef FIELD
 
-static struct lazy_lib lib = {"librdkafka.so.1", "librdkafka1", NULL};
+static struct lazy_lib lib = {"librdkafka.so.1", "librdkafka1", "LABCTL_LAZY_RDKAFKA", NULL, 0, ""};
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void load(void)
 {
-	lazy_open(&lib);
-#define RESOLVE(f) fn.f = (__typeof__(fn.f))lazy_sym(&lib, #f);
+	if (lazy_open(&lib) < 0)
+		return;
+#define RESOLVE(f)                                                                                 \
+	if (!(fn.f = (__typeof__(fn.f))lazy_sym(&lib, #f)))                                        \
+		return;
 	RDKAFKA_FUNCS(RESOLVE)
 #undef RESOLVE
+	lib.loaded = 1;
 }
 
-#define RK() (pthread_once(&once, load), &fn)
+int lazy_load_rdkafka(struct lab_err *err)
+{
+	pthread_once(&once, load);
+	return lazy_result(&lib, err);
+}
+
+/* Loads on first use too (unit tests call the library directly); see lazy.h */
+#define RK() (pthread_once(&once, load), lazy_need(&lib), &fn)
 
 const char *rd_kafka_err2str(rd_kafka_resp_err_t err)
 {

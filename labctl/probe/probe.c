@@ -15,6 +15,7 @@
 #include <libpq-fe.h>
 #include <librdkafka/rdkafka.h>
 
+#include "../lazy/lazy.h"
 #include "../s3/s3.h"
 #include "../util/buf.h"
 
@@ -75,6 +76,9 @@ static size_t discard(char *p, size_t s, size_t n, void *ud)
 
 int lab_probe_http(const char *url, int expect_status, int timeout_ms, struct lab_err *err)
 {
+	int rc = lab_lazy_load(LAB_LAZY_CURL, err);
+	if (rc < 0)
+		return rc;
 	CURL *c = curl_easy_init();
 	if (!c)
 		return lab_err_set(err, LAB_ERR, "curl_easy_init failed");
@@ -85,7 +89,6 @@ int lab_probe_http(const char *url, int expect_status, int timeout_ms, struct la
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	CURLcode cc = curl_easy_perform(c);
-	int rc = 0;
 	if (cc != CURLE_OK) {
 		rc = lab_err_set(err, LAB_ERR, "GET %s: %s", url, curl_easy_strerror(cc));
 	} else {
@@ -121,7 +124,9 @@ int lab_probe_postgres(const char *host, int port, const char *user, const char 
 	KV("connect_timeout", timeout_s);
 #undef KV
 	keys[n] = vals[n] = NULL;
-	int rc = 0;
+	int rc = lab_lazy_load(LAB_LAZY_PQ, err);
+	if (rc < 0)
+		return rc;
 	PGresult *res = NULL;
 	PGconn *conn = PQconnectdbParams(keys, vals, 0);
 	if (PQstatus(conn) != CONNECTION_OK) {
@@ -204,6 +209,9 @@ static void kafka_quiet_log(const rd_kafka_t *rk, int level, const char *fac, co
 int lab_probe_kafka(const char *bootstrap, int want_brokers, int timeout_ms, struct lab_err *err)
 {
 	char errstr[512];
+	int rc = lab_lazy_load(LAB_LAZY_RDKAFKA, err);
+	if (rc < 0)
+		return rc;
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char tmo[16];
 	snprintf(tmo, sizeof(tmo), "%d", timeout_ms);
@@ -226,7 +234,6 @@ int lab_probe_kafka(const char *bootstrap, int want_brokers, int timeout_ms, str
 	}
 	const struct rd_kafka_metadata *md = NULL;
 	rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, NULL, &md, timeout_ms);
-	int rc = 0;
 	if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
 		rc = lab_err_set(err, LAB_ERR, "kafka metadata from %s: %s", bootstrap, rd_kafka_err2str(e));
 	else if (md->broker_cnt < want_brokers)

@@ -7,6 +7,8 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include "../lazy/lazy.h"
+
 struct s3_body {
 	const char *data;
 	size_t len, off;
@@ -34,6 +36,9 @@ static size_t s3_write(char *p, size_t size, size_t n, void *ud)
 int lab_s3_request(const struct lab_s3 *s3, const char *method, const char *path, const void *body,
 		   size_t body_len, long *status, struct lab_buf *resp, struct lab_err *err)
 {
+	int rc = lab_lazy_load(LAB_LAZY_CURL, err);
+	if (rc < 0)
+		return rc;
 	CURL *c = curl_easy_init();
 	if (!c)
 		return lab_err_set(err, LAB_ERR, "curl_easy_init failed");
@@ -73,7 +78,6 @@ int lab_s3_request(const struct lab_s3 *s3, const char *method, const char *path
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	}
 	CURLcode cc = curl_easy_perform(c);
-	int rc = 0;
 	if (cc != CURLE_OK)
 		rc = lab_err_set(err, LAB_ERR, "%s %s: %s", method, url, curl_easy_strerror(cc));
 	else if (status)

@@ -71,6 +71,7 @@ int lab_err_exit_code(int code)
 		return LAB_EXIT_USAGE;
 	case LAB_EUNREACHABLE:
 	case LAB_EENGINE:
+	case LAB_ENOLIB:
 		return LAB_EXIT_ENGINE;
 	default:
 		return LAB_EXIT_FAIL;

@@ -21,9 +21,12 @@ enum {
 	LAB_EINPUT = -5,       /* bad input: usage or lab file (exit 2) */
 	LAB_ETIMEOUT = -6,     /* a deadline passed (readiness, probe) */
 	LAB_EENGINE = -7,      /* the engine answered with an error status */
+	LAB_ENOLIB = -8,       /* a shared library labctl loads on first use could not be loaded (exit 3) */
 };
 
-/* Process exit codes (DESIGN.md section 2). */
+/* Process exit codes: the ones README.md promises under "Exit codes" (the
+ * design notes' section 2, "Two layers", is where they come from; the notes
+ * live outside this repository). */
 enum {
 	LAB_EXIT_OK = 0,     /* success */
 	LAB_EXIT_FAIL = 1,   /* the operation ran and failed */
@@ -55,7 +58,8 @@ int lab_err_prefix(struct lab_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Map a LAB_E* code to the process exit code: LAB_EINPUT -> 2,
- * LAB_EUNREACHABLE/LAB_EENGINE -> 3, anything else negative -> 1, 0 -> 0. */
+ * LAB_EUNREACHABLE/LAB_EENGINE/LAB_ENOLIB -> 3, anything else negative -> 1,
+ * 0 -> 0. */
 int lab_err_exit_code(int code);
 
 #endif

@@ -7,6 +7,7 @@
 #define LAB_VERIFY_CHECK_H
 
 #include "../lab/lab_private.h"
+#include "../lazy/lazy.h"
 #include "registry.h"
 #include "verify.h"
 
@@ -51,6 +52,10 @@ int lab_check_expect(struct lab_check_ctx *x, const char *observed, const char *
 
 /* Any of equals, equals_hash, min, max is set. */
 int lab_check_has_expect(const struct lab_expect *e);
+
+/* Load lib for x's run (lab_lazy_load) before its first call into it: 0,
+ * or -1 with the outcome an error naming what could not be loaded. */
+int lab_check_need_lib(struct lab_check_ctx *x, enum lab_lazy_lib lib);
 
 /* Free *dst and put s there. */
 void lab_check_set_str(char **dst, char *s);

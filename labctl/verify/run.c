@@ -54,6 +54,15 @@ void lab_check_outcome(struct lab_check_ctx *x, enum lab_verify_status st, const
 	}
 }
 
+int lab_check_need_lib(struct lab_check_ctx *x, enum lab_lazy_lib lib)
+{
+	struct lab_err err = {0};
+	if (lab_lazy_load(lib, &err) == 0)
+		return 0;
+	lab_check_outcome(x, LAB_VERIFY_ERROR, "%s", err.msg);
+	return -1;
+}
+
 void lab_check_set_str(char **dst, char *s)
 {
 	free(*dst);

@@ -45,6 +45,8 @@ static void run_file(struct lab_check_ctx *x)
 	struct lab_err err = {0};
 	struct archive *a = NULL;
 	char *path = NULL;
+	if (lab_check_need_lib(x, LAB_LAZY_ARCHIVE) < 0)
+		return;
 	const char *id = x->container(x, c->service);
 	if (!id)
 		goto out;

@@ -60,6 +60,8 @@ static void run_http(struct lab_check_ctx *x)
 	char *url = NULL, *ep = NULL;
 	struct lab_buf body = LAB_BUF_INIT;
 	CURL *h = NULL;
+	if (lab_check_need_lib(x, LAB_LAZY_CURL) < 0)
+		return;
 	if (w->url) {
 		url = lab_xstrdup(w->url);
 	} else {

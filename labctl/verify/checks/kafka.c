@@ -71,6 +71,8 @@ static void run_kafka(struct lab_check_ctx *x)
 	struct lab_buf obs = LAB_BUF_INIT, want = LAB_BUF_INIT, why = LAB_BUF_INIT;
 	char *bootstrap = NULL, errstr[512];
 	int tmo = (int)lab_check_left_ms(x);
+	if (lab_check_need_lib(x, LAB_LAZY_RDKAFKA) < 0)
+		return;
 	if (!svc->ready.kafka_port) {
 		lab_check_outcome(x, LAB_VERIFY_ERROR, "service '%s' has no x-ready kafka probe (its host listener)", c->service);
 		goto out;

@@ -74,6 +74,8 @@ static void run_s3(struct lab_check_ctx *x)
 	struct lab_err err = {0};
 	char *ep = NULL, *url = NULL, *path = NULL, *token = NULL;
 	long status = 0;
+	if (lab_check_need_lib(x, LAB_LAZY_CURL) < 0)
+		return;
 	if (!rd->s3_port) {
 		lab_check_outcome(x, LAB_VERIFY_ERROR, "service '%s' has no x-ready s3 probe (port and keys)", c->service);
 		goto out;

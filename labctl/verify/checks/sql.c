@@ -77,6 +77,8 @@ static void run_sql(struct lab_check_ctx *x)
 	PGresult *res = NULL;
 	char *ep = NULL;
 	struct lab_buf obs = LAB_BUF_INIT;
+	if (lab_check_need_lib(x, LAB_LAZY_PQ) < 0)
+		return;
 	if (!rd->pg_port) {
 		lab_check_outcome(x, LAB_VERIFY_ERROR, "service '%s' has no x-ready postgres probe (port and credentials)",
 			c->service);
