@@ -152,7 +152,7 @@ struct cmd_image_view {
 };
 void cmd_image_render(struct cmd_image_view *view, const char *who, const struct lab_image_event *ev);
 
-/* Run fn(i, ud) for i in [0, n) on up to max_threads threads; waits for all. */
+/* lab_parallel (util/parallel.h). */
 void cmd_parallel(size_t n, size_t max_threads, void (*fn)(size_t i, void *ud), void *ud);
 
 /* Seconds since an arbitrary fixed point (CLOCK_MONOTONIC). */

@@ -1,11 +1,13 @@
 /* labctl logs: every container's output (or one service's), each line
- * prefixed "service-N | ". With --follow, one thread per container. */
+ * prefixed "service-N | ". With --follow, one thread per container, all
+ * started or none. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../plan/plan.h"
+#include "../util/parallel.h"
 #include "cmd.h"
 
 static int cmd_logs(const struct cmd_entry *cmd, struct cmd_args *args);
@@ -78,7 +80,7 @@ static int cmd_logs(const struct cmd_entry *cmd, struct cmd_args *args)
 	struct lab_engine *engine = NULL;
 	cJSON *list = NULL;
 	struct log_src *srcs = NULL;
-	pthread_t *th = NULL;
+	struct lab_err err = {0};
 	size_t n = 0;
 	char *project = NULL;
 	const char *service = NULL;
@@ -109,20 +111,26 @@ static int cmd_logs(const struct cmd_entry *cmd, struct cmd_args *args)
 		code = LAB_EXIT_FAIL;
 		goto out;
 	}
-	th = lab_xcalloc(n, sizeof(*th));
 	for (size_t i = 0; i < n; i++) {
-		srcs[i].engine = lab_engine_dup(engine);
-		if (srcs[i].follow)
-			pthread_create(&th[i], NULL, follow_one, &srcs[i]);
-		else
+		if (!(srcs[i].engine = lab_engine_dup(engine))) {
+			fprintf(stderr, "labctl: cannot open another connection to the engine\n");
+			code = LAB_EXIT_FAIL;
+			goto out;
+		}
+	}
+	if (cmd_opt(cmd, args, "follow")) {
+		/* every container at once, or none */
+		if (lab_parallel_all(n, follow_one, srcs, sizeof(*srcs), &err) < 0) {
+			code = cmd_fail(&err);
+			goto out;
+		}
+	} else {
+		for (size_t i = 0; i < n; i++)
 			follow_one(&srcs[i]);
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (srcs[i].follow)
-			pthread_join(th[i], NULL);
+	for (size_t i = 0; i < n; i++)
 		if (srcs[i].rc < 0 && srcs[i].rc != LAB_ERR && !code)
 			code = cmd_fail(&srcs[i].err);
-	}
 out:
 	for (size_t i = 0; i < n; i++) {
 		lab_engine_free(srcs[i].engine);
@@ -131,7 +139,6 @@ out:
 		lab_buf_release(&srcs[i].line);
 	}
 	free(srcs);
-	free(th);
 	cJSON_Delete(list);
 	free(project);
 	lab_engine_free(engine);

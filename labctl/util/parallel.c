@@ -1,6 +1,8 @@
-/* lab_parallel: a fixed pool of threads taking indexes from a counter. */
+/* lab_parallel: a fixed pool of threads taking indexes from a counter;
+ * lab_parallel_all: a thread each, all or none. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "buf.h"
@@ -45,6 +47,61 @@ void lab_parallel(size_t n, size_t max_threads, void (*fn)(size_t i, void *ud), 
 		pthread_join(th[i], NULL);
 	free(th);
 	pthread_mutex_destroy(&par.mu);
+}
+
+/* lab_parallel_all: every thread waits at the gate until all are made
+ * (go) or one could not be (stop). */
+struct gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int state; /* 0 waiting, 1 go, -1 stop */
+};
+
+struct gated {
+	struct gate *gate;
+	void *(*fn)(void *);
+	void *arg;
+};
+
+static void *gated_main(void *p)
+{
+	struct gated *g = p;
+	pthread_mutex_lock(&g->gate->mu);
+	while (g->gate->state == 0)
+		pthread_cond_wait(&g->gate->cv, &g->gate->mu);
+	int go = g->gate->state > 0;
+	pthread_mutex_unlock(&g->gate->mu);
+	return go ? g->fn(g->arg) : NULL;
+}
+
+int lab_parallel_all(size_t n, void *(*fn)(void *), void *base, size_t size, struct lab_err *err)
+{
+	struct gate gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+	pthread_t *th = lab_xcalloc(n ? n : 1, sizeof(*th));
+	struct gated *gs = lab_xcalloc(n ? n : 1, sizeof(*gs));
+	size_t made = 0;
+	int rc = 0;
+	for (; made < n; made++) {
+		gs[made] = (struct gated){&gate, fn, (char *)base + made * size};
+		int e = pthread_create(&th[made], NULL, gated_main, &gs[made]);
+		if (e != 0) {
+			char why[128];
+			rc = lab_err_set(err, LAB_ERR, "cannot start thread %zu of %zu: %s", made + 1, n,
+					 strerror_r(e, why, sizeof(why)));
+			break;
+		}
+	}
+	pthread_mutex_lock(&gate.mu);
+	gate.state = rc == 0 ? 1 : -1;
+	pthread_cond_broadcast(&gate.cv);
+	pthread_mutex_unlock(&gate.mu);
+	for (size_t i = 0; i < made; i++)
+		pthread_join(th[i], NULL);
+	pthread_cond_destroy(&gate.cv);
+	pthread_mutex_destroy(&gate.mu);
+	free(th);
+	free(gs);
+	return rc;
 }
 
 double lab_now(void)

@@ -5,10 +5,7 @@
  * volumes do not, and containers answer inspect as the test needs. */
 #include <criterion/criterion.h>
 
-#include <dlfcn.h>
-#include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,30 +14,7 @@
 #include "../../labctl/converge/converge.h"
 #include "../../labctl/plan/plan.h"
 #include "fake_engine.h"
-
-/* ---- pthread_create that fails on demand ----
- * This binary's pthread_create: the real one (found with RTLD_NEXT, the
- * sanitizer's interceptor under ASan) unless a test set cvt_threads_ok to
- * a number >= 0: then that many more calls succeed and the rest fail with
- * EAGAIN, as when a process reaches its thread limit. */
-static atomic_int cvt_threads_ok = -1;
-static int (*cvt_real_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
-
-__attribute__((constructor)) static void cvt_find_pthread_create(void)
-{
-	cvt_real_pthread_create = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))dlsym(
-		RTLD_NEXT, "pthread_create");
-}
-
-int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
-{
-	int left = atomic_load(&cvt_threads_ok);
-	if (left == 0)
-		return EAGAIN;
-	if (left > 0)
-		atomic_fetch_sub(&cvt_threads_ok, 1);
-	return cvt_real_pthread_create(th, attr, fn, arg);
-}
+#include "threads_ok.h"
 
 /* ---- a lab, the fake engine, converge ---- */
 
@@ -111,16 +85,16 @@ static void cvt_record(const struct lab_converge_event *ev, void *ud)
 	lab_strv_pushf(&t->events, "%s %s%s%s", kind_names[ev->kind], subject, extra ? ": " : "", extra ? extra : "");
 }
 
-/* Converge t's lab against routes; threads_ok >= 0: only that many
- * threads can be made meanwhile (see pthread_create above). */
-static void cvt_converge_threads(struct cvt *t, const struct fe_route *routes, size_t n, int threads_ok)
+/* Converge t's lab against routes; threads >= 0: only that many threads
+ * can be made meanwhile (threads_ok.h). */
+static void cvt_converge_threads(struct cvt *t, const struct fe_route *routes, size_t n, int threads)
 {
 	fe_start(&t->fe, routes, n);
 	cr_assert_eq(lab_engine_open(&t->e, t->fe.host, &t->err), 0, "%s", t->err.msg);
 	struct lab_converge_opts opts = {.progress = cvt_record, .progress_ud = t};
-	atomic_store(&cvt_threads_ok, threads_ok);
+	threads_ok(threads);
 	t->rc = lab_converge(&t->res, t->lab, t->e, &opts, &t->err);
-	atomic_store(&cvt_threads_ok, -1);
+	threads_ok(-1);
 }
 
 static void cvt_converge(struct cvt *t, const struct fe_route *routes, size_t n)
