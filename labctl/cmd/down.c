@@ -45,6 +45,11 @@ static void remove_one(size_t i, void *ud)
 	const cJSON *names = cJSON_GetObjectItemCaseSensitive(c, "Names");
 	const char *name = cJSON_GetStringValue(cJSON_GetArrayItem(names, 0));
 	struct lab_engine *e = lab_engine_dup(d->engine);
+	if (!e) {
+		lab_err_set(&d->errs[i], LAB_ERR, "cannot open another connection to the engine");
+		d->failed[i] = 1;
+		return;
+	}
 	int rc = lab_engine_container_stop(e, id, d->timeout_s, &d->errs[i]);
 	if (rc == 0 || rc == LAB_ENOTFOUND)
 		rc = lab_engine_container_remove(e, id, 1, &d->errs[i]);
