@@ -1,0 +1,105 @@
+/* The command line itself, no engine needed: main's dispatch, help from
+ * each command's entry, usage errors. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static const char *const commands[] = {"labs", "validate", "up",  "down",   "status", "logs",   "exec",
+				       "jobs", "run",      "env", "export", "verify", "version"};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+Test(cli, main_help_lists_every_command_in_order)
+{
+	struct it_run r;
+	it_run(&r, "'%s' --help", it_labctl());
+	cr_expect_eq(r.status, 0);
+	cr_expect(strncmp(r.out, "usage: labctl COMMAND [ARGS...]\n", 32) == 0, "%s", r.out);
+	const char *at = r.out;
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		char row[32];
+		snprintf(row, sizeof(row), "\n  %-10s ", commands[i]);
+		const char *p = strstr(at, row);
+		cr_expect(p, "'%s' listed after the ones before it: %s", commands[i], r.out);
+		if (p)
+			at = p;
+	}
+	cr_expect(strstr(r.out, "'labctl COMMAND --help' for a command's options."), "%s", r.out);
+	it_run_free(&r);
+	/* no command: the same help, on stderr, exit 2 */
+	it_run(&r, "'%s'", it_labctl());
+	cr_expect_eq(r.status, 2);
+	cr_expect(strncmp(r.err, "usage: labctl COMMAND", 21) == 0, "%s", r.err);
+	it_run_free(&r);
+	it_run(&r, "'%s' help no-such-command", it_labctl());
+	cr_expect_eq(r.status, 0);
+	cr_expect(strncmp(r.out, "usage: labctl COMMAND", 21) == 0, "%s", r.out);
+	it_run_free(&r);
+}
+
+Test(cli, command_help_from_its_entry_three_ways)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		struct it_run a, b, c;
+		it_run(&a, "'%s' %s --help", it_labctl(), commands[i]);
+		it_run(&b, "'%s' help %s", it_labctl(), commands[i]);
+		it_run(&c, "'%s' %s -h --no-such-option", it_labctl(), commands[i]);
+		cr_expect_eq(a.status, 0, "%s --help", commands[i]);
+		cr_expect_eq(c.status, 0, "%s -h before a bad option is help", commands[i]);
+		char head[64];
+		snprintf(head, sizeof(head), "usage: labctl %s ", commands[i]);
+		cr_expect(strncmp(a.out, head, strlen(head)) == 0, "%s", a.out);
+		cr_expect(strstr(a.out, "\noptions:\n") && strstr(a.out, "  -h, --help                 show this help\n"),
+			  "%s", a.out);
+		cr_expect_str_eq(a.out, b.out, "help %s is %s --help", commands[i], commands[i]);
+		cr_expect_str_eq(a.out, c.out);
+		it_run_free(&a);
+		it_run_free(&b);
+		it_run_free(&c);
+	}
+	struct it_run r;
+	it_run(&r, "'%s' exec --help", it_labctl());
+	cr_expect_str_eq(r.out, "usage: labctl exec LAB SERVICE [-- CMD [ARG...]]\n\n"
+				"run a command in a service's container\n\n"
+				"Runs CMD in the container (replica 1 unless --replica), prints its\n"
+				"output and exits with its exit code. Without CMD, on a terminal, opens\n"
+				"an interactive shell through the docker CLI.\n\n"
+				"options:\n"
+				"  -f, --file FILE            use this lab or docker-compose file instead of a lab name\n"
+				"  -p, --project-name NAME    project name (default: the lab's name, or the file's directory)\n"
+				"  -r, --replica N            which replica to run in (default 1)\n"
+				"  -u, --user USER            run as this user\n"
+				"  -w, --workdir DIR          working directory inside the container\n"
+				"  -e, --env KEY=VALUE        set an environment variable (one per option)\n"
+				"  -h, --help                 show this help\n");
+	it_run_free(&r);
+}
+
+Test(cli, usage_errors_exit_2_with_the_usage_line)
+{
+	struct {
+		const char *args, *err;
+	} t[] = {
+		{"up --nope", "labctl up: unknown option '--nope'\n"
+			      "usage: labctl up LAB | -f FILE (see 'labctl up --help')\n"},
+		{"labs --json=1", "labctl labs: option '--json' takes no value\n"
+				  "usage: labctl labs  (see 'labctl labs --help')\n"},
+		{"exec lab svc -e", "labctl exec: option '--env' needs a value (KEY=VALUE)\n"
+				    "usage: labctl exec LAB SERVICE [-- CMD [ARG...]] (see 'labctl exec --help')\n"},
+		{"no-such-command", "labctl: unknown command 'no-such-command' (see 'labctl --help')\n"},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct it_run r;
+		it_run(&r, "'%s' %s", it_labctl(), t[i].args);
+		cr_expect_eq(r.status, 2, "%s: exit %d", t[i].args, r.status);
+		cr_expect_str_eq(r.err, t[i].err, "%s", t[i].args);
+		cr_expect_str_eq(r.out, "", "%s", t[i].args);
+		it_run_free(&r);
+	}
+	struct it_run r;
+	it_run(&r, "'%s' --version", it_labctl());
+	cr_expect(strncmp(r.out, "labctl ", 7) == 0, "--version is version: %s", r.out);
+	it_run_free(&r);
+}
