@@ -29,6 +29,9 @@ struct cmd_opt {
 	{"project-name", 'p', "NAME", "project name (default: the lab's name, or the file's directory)"}
 #define CMD_OPT_END {NULL, 0, NULL, NULL}
 
+/* -f and -p only: the table of commands that just name a lab. */
+extern const struct cmd_opt cmd_lab_file_opts[];
+
 /* Parsed arguments: vals[i] holds every value given for opts[i] of the
  * entry, in order ("1" for each time a flag is given; empty when absent),
  * n_vals of them; pos the positionals before "--"; rest what follows "--";

@@ -46,6 +46,12 @@ void cmd_print_help(const struct cmd_entry *cmd, FILE *f)
 
 struct cmd_global cmd_global;
 
+const struct cmd_opt cmd_lab_file_opts[] = {
+	CMD_OPT_FILE,
+	CMD_OPT_PROJECT,
+	CMD_OPT_END,
+};
+
 int cmd_usage_error(const struct cmd_entry *cmd, const char *fmt, ...)
 {
 	va_list ap;

@@ -12,15 +12,9 @@
 
 static int cmd_env(const struct cmd_entry *cmd, struct cmd_args *args);
 
-static const struct cmd_opt env_opts[] = {
-	CMD_OPT_FILE,
-	CMD_OPT_PROJECT,
-	CMD_OPT_END,
-};
-
 const struct cmd_entry cmd_env_entry = {
 	.name = "env",
-	.opts = env_opts,
+	.opts = cmd_lab_file_opts,
 	.usage = "LAB | -f FILE",
 	.summary = "print export lines for the lab's PostgreSQL, Kafka and S3 endpoints",
 	.description = "Prints shell-quoted export lines for the services that run:\n"

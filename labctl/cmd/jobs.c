@@ -5,15 +5,9 @@
 
 static int cmd_jobs(const struct cmd_entry *cmd, struct cmd_args *args);
 
-static const struct cmd_opt jobs_opts[] = {
-	CMD_OPT_FILE,
-	CMD_OPT_PROJECT,
-	CMD_OPT_END,
-};
-
 const struct cmd_entry cmd_jobs_entry = {
 	.name = "jobs",
-	.opts = jobs_opts,
+	.opts = cmd_lab_file_opts,
 	.usage = "LAB | -f FILE",
 	.summary = "list the lab's jobs",
 	.fn = cmd_jobs,

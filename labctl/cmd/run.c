@@ -12,15 +12,9 @@
 
 static int cmd_run(const struct cmd_entry *cmd, struct cmd_args *args);
 
-static const struct cmd_opt run_opts[] = {
-	CMD_OPT_FILE,
-	CMD_OPT_PROJECT,
-	CMD_OPT_END,
-};
-
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
-	.opts = run_opts,
+	.opts = cmd_lab_file_opts,
 	.usage = "LAB JOB [-- ARGS...]",
 	.summary = "build a job, copy it into its service's replicas and run it there",
 	.description = "Compiles jobs/<binary>/ in the builder image (sources in and the binary\n"

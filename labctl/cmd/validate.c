@@ -6,15 +6,9 @@
 
 static int cmd_validate(const struct cmd_entry *cmd, struct cmd_args *args);
 
-static const struct cmd_opt validate_opts[] = {
-	CMD_OPT_FILE,
-	CMD_OPT_PROJECT,
-	CMD_OPT_END,
-};
-
 const struct cmd_entry cmd_validate_entry = {
 	.name = "validate",
-	.opts = validate_opts,
+	.opts = cmd_lab_file_opts,
 	.usage = "LAB | -f FILE",
 	.summary = "check a lab or compose file without touching the engine",
 	.description = "Loads the file, its includes and .env, interpolates variables and checks\n"
