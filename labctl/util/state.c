@@ -1,5 +1,6 @@
 #include "state.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,8 +11,21 @@
 
 #include "buf.h"
 
+int lab_state_name_ok(const char *project)
+{
+	const char *s = project;
+	if (!s || !(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
+		return 0;
+	for (; *s; s++)
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
 char *lab_state_dir(const char *project)
 {
+	if (!lab_state_name_ok(project))
+		return NULL;
 	const char *d = getenv("LABCTL_STATE_DIR");
 	if (d && *d)
 		return lab_xasprintf("%s/%s", d, project);
@@ -81,8 +95,14 @@ int lab_state_credential(char **value, const char *project, const char *name, in
 			 struct lab_err *err)
 {
 	char *dir = lab_state_dir(project);
-	char *file = lab_xasprintf("%s/credentials.env", dir);
-	int rc = read_value(value, file, name);
+	char *file = NULL;
+	int rc;
+	if (!dir) {
+		rc = lab_err_set(err, LAB_EINPUT, "invalid project name '%s'", project ? project : "");
+		goto out;
+	}
+	file = lab_xasprintf("%s/credentials.env", dir);
+	rc = read_value(value, file, name);
 	if (rc == LAB_ERR) {
 		rc = lab_err_set(err, LAB_ERR, "cannot read '%s': %s", file, strerror(errno));
 		goto out;

@@ -10,7 +10,14 @@
 
 #include "err.h"
 
-/* The state directory of project (caller frees); not created. */
+/* 1 when project is a valid project name, the only names a state path is
+ * built from: lowercase letters, digits, '_' and '-', starting with a
+ * letter or digit (Compose's project name rule), so never "", ".", ".."
+ * or anything with a '/'. */
+int lab_state_name_ok(const char *project);
+
+/* The state directory of project (caller frees); not created. NULL when
+ * project is not a valid name (lab_state_name_ok). */
 char *lab_state_dir(const char *project);
 
 /* The stored value of credential name for project in *value (caller frees).
@@ -21,5 +28,7 @@ char *lab_state_dir(const char *project);
  * read or written. */
 int lab_state_credential(char **value, const char *project, const char *name, int generate,
 			 struct lab_err *err);
+/* (LAB_EINPUT "invalid project name '...'" when project is not a valid name:
+ * nothing is read or written.) */
 
 #endif
