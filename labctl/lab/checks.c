@@ -7,6 +7,7 @@
  * listed in verify/registry.h), with the helpers below. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <regex.h>
 #include <stdint.h>
@@ -48,14 +49,20 @@ char *lab_param_value(const struct lab_param *p, const char *seed, const char *s
 	}
 	switch (p->kind) {
 	case LAB_PARAM_PICK:
-		return lab_xstrdup(p->pick.v[v % p->pick.n]);
+		return lab_xstrdup(p->pick.n ? p->pick.v[v % p->pick.n] : "");
 	case LAB_PARAM_RANGE: {
-		uint64_t span = (uint64_t)(p->hi - p->lo) + 1;
-		return lab_xasprintf("%ld", (long)((uint64_t)p->lo + v % span));
+		/* in unsigned 64-bit arithmetic, which wraps and never traps: hi - lo
+		   cannot overflow, and the full range of long (span 2^64, which
+		   wraps to 0) takes v as it is */
+		uint64_t span = (uint64_t)p->hi - (uint64_t)p->lo + 1;
+		uint64_t off = span ? v % span : v;
+		uint64_t r = (uint64_t)p->lo + off; /* lo <= r <= hi, as a two's complement long */
+		return lab_xasprintf("%lld", r > (uint64_t)LLONG_MAX ? (long long)(r - (uint64_t)LLONG_MAX - 1) + LLONG_MIN
+								: (long long)r);
 	}
 	case LAB_PARAM_HEX:
 	default:
-		return lab_xstrndup(hex, (size_t)p->hex_len);
+		return lab_xstrndup(hex, p->hex_len < 0 ? 0 : p->hex_len > 64 ? 64 : (size_t)p->hex_len);
 	}
 }
 

@@ -171,6 +171,8 @@ struct lab_job {
  *   d = HMAC-SHA256(key = seed, message = student "\n" name)
  *   pick: [a, b, c]  -> item (first 8 bytes of d, big endian) mod count
  *   range: [lo, hi]  -> lo + (first 8 bytes of d) mod (hi - lo + 1), integers
+ *                       (64-bit, any lo <= hi: [LONG_MIN, LONG_MAX] takes
+ *                       the 8 bytes as they are)
  *   hex: N           -> the first N (1..64) lowercase hex digits of d
  * Interpolated everywhere in the lab as ${PARAM_<NAME>} (name upper-cased). */
 enum lab_param_kind { LAB_PARAM_PICK, LAB_PARAM_RANGE, LAB_PARAM_HEX };
