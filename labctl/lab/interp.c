@@ -17,14 +17,15 @@ static int is_name_char(char c)
 	return c == '_' || isalnum((unsigned char)c);
 }
 
-/* Index of the '}' closing the "${" whose body starts at s, or -1. */
-static long closing_brace(const char *s)
+/* Index of the '}' closing the "${" whose body starts at s, or -1; the
+ * search stops at end. */
+static long closing_brace(const char *s, const char *end)
 {
 	int depth = 1;
-	for (long i = 0; s[i]; i++) {
-		if (s[i] == '$' && s[i + 1] == '$') {
+	for (long i = 0; s + i < end; i++) {
+		if (s[i] == '$' && s + i + 1 < end && s[i + 1] == '$') {
 			i++;
-		} else if (s[i] == '$' && s[i + 1] == '{') {
+		} else if (s[i] == '$' && s + i + 1 < end && s[i + 1] == '{') {
 			depth++;
 			i++;
 		} else if (s[i] == '}' && --depth == 0) {
@@ -34,113 +35,157 @@ static long closing_brace(const char *s)
 	return -1;
 }
 
-static int invalid(char **msg, const char *s)
+struct interp {
+	lab_lookup_fn lookup;
+	void *ud;
+	char **msg;
+	const char *all, *all_end; /* the whole value, for messages */
+};
+
+/* s..end quoted for a message: cut after 100 bytes. */
+static char *quoted(const char *s, const char *end)
 {
-	*msg = lab_xasprintf("invalid interpolation format in '%s'", s);
+	size_t n = (size_t)(end - s);
+	return n > 100 ? lab_xasprintf("%.*s...", 100, s) : lab_xstrndup(s, n);
+}
+
+static int invalid(struct interp *I, const char *s, const char *end)
+{
+	char *q = quoted(s, end);
+	*I->msg = lab_xasprintf("invalid interpolation format in '%s'", q);
+	free(q);
 	return LAB_EINPUT;
 }
 
-int lab_interp_run(char **out, const char *s, lab_lookup_fn lookup, void *ud, char **msg)
+static int put(struct interp *I, struct lab_buf *b, const char *s, size_t len)
+{
+	if (lab_buf_append(b, s, len) == 0)
+		return 0;
+	*I->msg = lab_xasprintf("value is longer than %d MiB after interpolation", LAB_INTERP_MAX_LEN >> 20);
+	return LAB_EINPUT;
+}
+
+/* Interpolate s..end into b; depth: the "${" around it. Each level
+ * scans its own body once, so the work is O(depth * length). */
+static int interp_range(struct interp *I, struct lab_buf *b, const char *s, const char *end, int depth)
 {
 	int rc = 0;
-	struct lab_buf b = LAB_BUF_INIT;
-	char *name = NULL, *arg = NULL;
-	*msg = NULL;
-	lab_buf_puts(&b, "");
-	for (const char *p = s; *p;) {
+	char *name = NULL;
+	struct lab_buf arg;
+	lab_buf_init(&arg, LAB_INTERP_MAX_LEN);
+	if (depth > LAB_INTERP_MAX_DEPTH) {
+		char *q = quoted(I->all, I->all_end);
+		*I->msg = lab_xasprintf("interpolation nested more than %d levels deep in '%s'", LAB_INTERP_MAX_DEPTH,
+					q);
+		free(q);
+		return LAB_EINPUT;
+	}
+	for (const char *p = s; p < end;) {
 		if (*p != '$') {
-			const char *q = strchr(p, '$');
-			size_t len = q ? (size_t)(q - p) : strlen(p);
-			lab_buf_append(&b, p, len);
+			const char *q = memchr(p, '$', (size_t)(end - p));
+			size_t len = q ? (size_t)(q - p) : (size_t)(end - p);
+			if ((rc = put(I, b, p, len)))
+				goto out;
 			p += len;
 			continue;
 		}
-		if (p[1] == '$') {
-			lab_buf_puts(&b, "$");
+		if (p + 1 < end && p[1] == '$') {
+			if ((rc = put(I, b, "$", 1)))
+				goto out;
 			p += 2;
 			continue;
 		}
-		if (is_name_start(p[1])) {
+		if (p + 1 < end && is_name_start(p[1])) {
 			const char *q = p + 1;
-			while (is_name_char(*q))
+			while (q < end && is_name_char(*q))
 				q++;
 			name = lab_xstrndup(p + 1, (size_t)(q - p - 1));
-			const char *v = lookup(name, ud);
-			if (v)
-				lab_buf_puts(&b, v);
+			const char *v = I->lookup(name, I->ud);
 			free(name);
 			name = NULL;
+			if (v && (rc = put(I, b, v, strlen(v))))
+				goto out;
 			p = q;
 			continue;
 		}
-		if (p[1] != '{') {
-			rc = invalid(msg, s);
+		if (p + 1 >= end || p[1] != '{') {
+			rc = invalid(I, s, end);
 			goto out;
 		}
-		long close = closing_brace(p + 2);
+		long close = closing_brace(p + 2, end);
 		if (close < 0 || !is_name_start(p[2])) {
-			rc = invalid(msg, s);
+			rc = invalid(I, s, end);
 			goto out;
 		}
-		const char *body = p + 2, *end = p + 2 + close;
+		const char *body = p + 2, *bend = p + 2 + close;
 		const char *q = body;
 		while (is_name_char(*q))
 			q++;
 		name = lab_xstrndup(body, (size_t)(q - body));
-		const char *v = lookup(name, ud);
-		int colon = 0;
+		const char *v = I->lookup(name, I->ud);
+		int colon = 0, has_arg = 0;
 		char op = 0;
-		if (q < end) {
+		if (q < bend) {
 			if (*q == ':') {
 				colon = 1;
 				q++;
 			}
-			if (q < end && (*q == '-' || *q == '?' || *q == '+'))
+			if (q < bend && (*q == '-' || *q == '?' || *q == '+'))
 				op = *q++;
 			if (!op) {
-				rc = invalid(msg, s);
+				rc = invalid(I, s, end);
 				goto out;
 			}
-			char *raw = lab_xstrndup(q, (size_t)(end - q));
-			rc = lab_interp_run(&arg, raw, lookup, ud, msg);
-			free(raw);
-			if (rc)
+			lab_buf_reset(&arg);
+			if ((rc = interp_range(I, &arg, q, bend, depth + 1)))
 				goto out;
+			has_arg = 1;
 		}
+		const char *a = has_arg ? lab_buf_cstr(&arg) : "";
 		int set = v != NULL, nonempty = v && *v;
 		int usable = colon ? nonempty : set;
+		const char *add = NULL;
 		switch (op) {
 		case 0:
-			if (v)
-				lab_buf_puts(&b, v);
+			add = v;
 			break;
 		case '-':
-			lab_buf_puts(&b, usable ? v : arg);
+			add = usable ? v : a;
 			break;
 		case '?':
 			if (!usable) {
-				if (*arg)
-					*msg = lab_xasprintf("required variable '%s' is not set: %s", name, arg);
+				if (*a)
+					*I->msg = lab_xasprintf("required variable '%s' is not set: %s", name, a);
 				else
-					*msg = lab_xasprintf("required variable '%s' is not set", name);
+					*I->msg = lab_xasprintf("required variable '%s' is not set", name);
 				rc = LAB_EINPUT;
 				goto out;
 			}
-			lab_buf_puts(&b, v);
+			add = v;
 			break;
 		case '+':
-			if (usable)
-				lab_buf_puts(&b, arg);
+			add = usable ? a : NULL;
 			break;
 		}
+		if (add && (rc = put(I, b, add, strlen(add))))
+			goto out;
 		free(name);
-		free(arg);
-		name = arg = NULL;
-		p = end + 1;
+		name = NULL;
+		p = bend + 1;
 	}
 out:
 	free(name);
-	free(arg);
+	lab_buf_release(&arg);
+	return rc;
+}
+
+int lab_interp_run(char **out, const char *s, lab_lookup_fn lookup, void *ud, char **msg)
+{
+	struct interp I = {lookup, ud, msg, s, s + strlen(s)};
+	struct lab_buf b;
+	*msg = NULL;
+	lab_buf_init(&b, LAB_INTERP_MAX_LEN);
+	int rc = interp_range(&I, &b, s, I.all_end, 0);
 	if (rc) {
 		lab_buf_release(&b);
 		return rc;
@@ -165,7 +210,7 @@ int lab_interpolate(char **out, const char *s, lab_lookup_fn lookup, void *ud,
 }
 
 /* Unquote a .env value in place-ish; returns a new string or NULL. */
-static char *dotenv_value(const char *v, char **msg, int lineno)
+static char *dotenv_value(const char *v, char **msg)
 {
 	struct lab_buf b = LAB_BUF_INIT;
 	lab_buf_puts(&b, "");
@@ -183,7 +228,7 @@ static char *dotenv_value(const char *v, char **msg, int lineno)
 			}
 		}
 		if (*v != q) {
-			*msg = lab_xasprintf("line %d: unterminated quote", lineno);
+			*msg = lab_xstrdup("unterminated quote");
 			lab_buf_release(&b);
 			return NULL;
 		}
@@ -202,28 +247,30 @@ static char *dotenv_value(const char *v, char **msg, int lineno)
 	return lab_buf_detach(&b);
 }
 
-int lab_dotenv_parse(struct lab_strv *out, const char *path, char **msg)
+int lab_dotenv_parse(struct lab_strv *out, const char *path, int *line, char **msg)
 {
-	int rc = 0;
-	char *line = NULL;
-	size_t cap = 0;
+	struct lab_buf file = LAB_BUF_INIT;
+	int rc = lab_read_file(&file, path, LAB_FILE_MAX, msg);
 	int lineno = 0;
-	*msg = NULL;
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		*msg = lab_xasprintf("cannot read '%s': %s", path, strerror(errno));
-		return errno == ENOENT ? LAB_ENOTFOUND : LAB_EINPUT;
-	}
-	ssize_t got;
-	while ((got = getline(&line, &cap, f)) >= 0) {
+	*line = 0;
+	if (rc)
+		return rc;
+	const char *at = lab_buf_cstr(&file), *end = at + file.len;
+	while (at < end) {
+		const char *nl = memchr(at, '\n', (size_t)(end - at));
+		size_t got = nl ? (size_t)(nl - at) : (size_t)(end - at);
+		char *copy = lab_xstrndup(at, got);
+		at += got + (nl != NULL);
 		lineno++;
-		while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
-			line[--got] = '\0';
-		char *p = line;
+		while (got > 0 && copy[got - 1] == '\r')
+			copy[--got] = '\0';
+		char *p = copy;
 		while (*p == ' ' || *p == '\t')
 			p++;
-		if (!*p || *p == '#')
+		if (!*p || *p == '#') {
+			free(copy);
 			continue;
+		}
 		if (strncmp(p, "export ", 7) == 0)
 			for (p += 7; *p == ' ' || *p == '\t'; p++)
 				;
@@ -234,24 +281,24 @@ int lab_dotenv_parse(struct lab_strv *out, const char *path, char **msg)
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (klen == 0 || (*p && *p != '=')) {
-			*msg = lab_xasprintf("line %d: expected KEY=VALUE", lineno);
+			*msg = lab_xstrdup("expected KEY=VALUE");
 			rc = LAB_EINPUT;
-			goto out;
-		}
-		if (!*p) {
+		} else if (!*p) {
 			lab_strv_take(out, lab_xstrndup(k, klen));
-			continue;
+		} else {
+			char *v = dotenv_value(p + 1, msg);
+			if (v)
+				lab_strv_pushf(out, "%.*s=%s", (int)klen, k, v);
+			else
+				rc = LAB_EINPUT;
+			free(v);
 		}
-		char *v = dotenv_value(p + 1, msg, lineno);
-		if (!v) {
-			rc = LAB_EINPUT;
-			goto out;
+		free(copy);
+		if (rc) {
+			*line = lineno;
+			break;
 		}
-		lab_strv_pushf(out, "%.*s=%s", (int)klen, k, v);
-		free(v);
 	}
-out:
-	free(line);
-	fclose(f);
+	lab_buf_release(&file);
 	return rc;
 }

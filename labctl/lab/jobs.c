@@ -115,7 +115,7 @@ void lab_ld_jobs(struct lab_ld *L, const struct lab_node *n, const char *absdir)
 		}
 		if (!j->service)
 			lab_ld_diag(L, &k->mark, "job '%s' needs 'on': the service whose replicas run it", k->text);
-		else if (!lab_find_service(lab, j->service))
+		else if (!lab_ld_find_service(L, j->service))
 			lab_ld_diag(L, &lab_node_get(v, "on")->mark, "job '%s' runs on unknown service '%s'", k->text,
 				    j->service);
 		if ((x = lab_node_get(v, "args")))

@@ -307,9 +307,16 @@ const struct lab_service *lab_find_service_with_probe(const struct lab *lab, con
 /* Interpolate Compose-style variables in s: ${V}, $V, ${V:-d}, ${V-d},
  * ${V:?msg}, ${V?msg}, ${V:+r}, ${V+r}, $$ -> $. lookup returns the value of
  * a variable or NULL when unset. On success *out is a new string.
+ * Defaults nest (${A:-${B:-c}}) at most LAB_INTERP_MAX_DEPTH levels; the
+ * work is linear in the length of s for a given depth. The result is at
+ * most LAB_INTERP_MAX_LEN bytes.
  * Errors: LAB_EINPUT with "mark: message" (mark printed as file:line:col):
  * "required variable 'V' is not set: msg", "invalid interpolation format
- * in '...'" (unterminated ${, bad name). */
+ * in '...'" (unterminated ${, bad name), "interpolation nested more than 32
+ * levels deep in '...'", "value is longer than 1 MiB after interpolation";
+ * a quoted string longer than 100 bytes is cut and ends with "...". */
+#define LAB_INTERP_MAX_DEPTH 32
+#define LAB_INTERP_MAX_LEN (1 << 20)
 typedef const char *(*lab_lookup_fn)(const char *name, void *ud);
 int lab_interpolate(char **out, const char *s, lab_lookup_fn lookup, void *ud,
 		    const struct lab_mark *mark, struct lab_err *err);
@@ -318,7 +325,10 @@ int lab_interpolate(char **out, const char *s, lab_lookup_fn lookup, void *ud,
  * integer means seconds) into ms. Returns 0 or LAB_EINPUT (no message set). */
 int lab_parse_duration_ms(const char *s, long *ms);
 
-/* Levenshtein distance, for "did you mean". */
+/* Levenshtein distance, for "did you mean". Strings longer than
+ * LAB_EDIT_MAX_LEN bytes are not compared: the result is then (size_t)-1
+ * ("too far"), so the cost is at most O(LAB_EDIT_MAX_LEN^2). */
+#define LAB_EDIT_MAX_LEN 64
 size_t lab_edit_distance(const char *a, const char *b);
 
 #endif

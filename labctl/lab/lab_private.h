@@ -9,9 +9,15 @@
 
 #include "lab.h"
 
-/* Bounds on what one YAML file may expand to (aliases, merge keys). */
+/* Bounds on what one YAML file may expand to (aliases, merge keys): nodes,
+ * bytes of scalar text (read or copied), nesting. */
 #define LAB_NODE_MAX_NODES 100000
+#define LAB_NODE_MAX_TEXT (8 << 20)
 #define LAB_NODE_MAX_DEPTH 64
+
+/* Largest file the loader reads: a lab file, an include, a .env or an
+ * env_file (bytes). */
+#define LAB_FILE_MAX (4 << 20)
 
 enum lab_node_kind { LAB_NODE_SCALAR, LAB_NODE_MAP, LAB_NODE_SEQ };
 
@@ -32,8 +38,12 @@ struct lab_node {
  * marks name mark_file (which must outlive the tree). An empty file gives an
  * empty mapping. Errors (LAB_EINPUT): "mark_file:line:col: <problem>" for
  * syntax errors, duplicate keys, unknown anchors, "too many alias
- * expansions", "nesting too deep", more than one document; LAB_ENOTFOUND
- * when the file cannot be opened. */
+ * expansions: ..." (over LAB_NODE_MAX_NODES nodes or LAB_NODE_MAX_TEXT bytes
+ * of text with aliases' copies), "too many YAML nodes: ..." / "too much
+ * text: ..." (the same without aliases), "nesting too deep", more than one
+ * document; "'mark_file' <why>" (lab_read_file's phrase) when path is not a
+ * regular file of at most LAB_FILE_MAX bytes; LAB_ENOTFOUND when it does
+ * not exist. */
 int lab_node_parse_file(struct lab_node **out, const char *path, const char *mark_file,
 			struct lab_err *err);
 /* The same for YAML text in memory. */
@@ -46,6 +56,15 @@ struct lab_node *lab_node_get(const struct lab_node *map, const char *key);
 /* A plain null scalar: "", "~", "null", "Null", "NULL". */
 int lab_node_is_null(const struct lab_node *n);
 
+/* Read the regular file at path into out (empty on entry): at most max
+ * bytes. The file is stat()ed before it is opened (non-blocking), so a FIFO
+ * never blocks and a device is never read. Returns 0; LAB_ENOTFOUND when it
+ * does not exist; LAB_EINPUT otherwise. On failure *msg is a new phrase to
+ * put after the file's name: "is a directory, not a regular file", "is a
+ * FIFO, not a regular file", "is larger than 4 MiB", "cannot be read:
+ * <errno text>"; out is released. */
+int lab_read_file(struct lab_buf *out, const char *path, size_t max, char **msg);
+
 /* Interpolate s (see lab_interpolate); on failure *msg is a new message
  * without a mark and LAB_EINPUT is returned. */
 int lab_interp_run(char **out, const char *s, lab_lookup_fn lookup, void *ud, char **msg);
@@ -53,9 +72,13 @@ int lab_interp_run(char **out, const char *s, lab_lookup_fn lookup, void *ud, ch
 /* Parse a .env / env_file: KEY=VALUE lines, '#' comments, blank lines,
  * optional "export " prefix, values optionally in single or double quotes
  * (double quotes understand \n, \t, \\ and \"). A line with only KEY is
- * pushed as "KEY" (no '='). Returns 0, LAB_ENOTFOUND when the file cannot
- * be read, or LAB_EINPUT with *msg ("line N: ...") for a malformed line. */
-int lab_dotenv_parse(struct lab_strv *out, const char *path, char **msg);
+ * pushed as "KEY" (no '='). The file must be a regular file of at most
+ * LAB_FILE_MAX bytes (lab_read_file). Returns 0; LAB_ENOTFOUND when it does
+ * not exist; LAB_EINPUT with *msg (new) and *line: for the file as a whole
+ * (*line 0) lab_read_file's phrase ("is a directory, not a regular file",
+ * "is larger than 4 MiB", ...), for a malformed line (*line its 1-based
+ * number) "expected KEY=VALUE" or "unterminated quote". */
+int lab_dotenv_parse(struct lab_strv *out, const char *path, int *line, char **msg);
 
 /* Split a command line like a POSIX shell does words: blanks separate,
  * single quotes are literal, double quotes and backslash escape; no
@@ -94,7 +117,6 @@ int lab_ld_duration(struct lab_ld *L, const struct lab_node *n, const char *key,
 /* A list of scalars (or, when allow_str, a single string) appended to out. */
 int lab_ld_strlist(struct lab_ld *L, const struct lab_node *n, const char *key, int allow_str,
 		   struct lab_strv *out);
-/* The name from allowed closest to key when close enough, or NULL. */
 /* A list of "K=V" / "K", or a map K: V / K: null, appended to out as
  * "K=V"; from_env: a bare K takes its value from the lookup chain. */
 void lab_ld_kv_list(struct lab_ld *L, const struct lab_node *n, const char *key, struct lab_strv *out,
@@ -136,17 +158,30 @@ void lab_ld_check_regex(struct lab_ld *L, const struct lab_node *map, const char
 
 /* S3 bucket naming rules: 3-63 characters of [a-z0-9.-], alphanumeric at both ends. */
 int lab_ld_bucket_name_ok(const char *b);
+/* The name from allowed (n_allowed names, or up to a NULL) closest to key
+ * by edit distance when close enough (distance <= 2 and at most half of
+ * key's length, or at most a third of it), or NULL. Names longer than
+ * LAB_EDIT_MAX_LEN are never compared. _for: the same within the load's
+ * budget of edit-distance cells ((len a + 1) * (len b + 1) per name
+ * compared, 20 million per load): once it is spent there are no more
+ * suggestions, so thousands of unknown names against thousands of
+ * candidates stay bounded. */
 const char *lab_ld_suggest(const char *key, const char *const *allowed, size_t n_allowed);
+const char *lab_ld_suggest_for(struct lab_ld *L, const char *key, const char *const *allowed, size_t n_allowed);
+/* The service loaded so far named name, or NULL (hashed: O(1)). */
+struct lab_service *lab_ld_find_service(struct lab_ld *L, const char *name);
 
 /* Convert one service (key node, value node) of a file whose directory is
  * absdir. Problems are recorded with lab_ld_diag. */
 void lab_ld_service(struct lab_ld *L, const char *absdir, const struct lab_node *key,
 		    const struct lab_node *val, struct lab_service *s);
-/* Remember where service svc names network net; look it up again (NULL
- * when unknown). */
+/* Remember where service svc names network net. */
 void lab_ld_note_network(struct lab_ld *L, const char *svc, const char *net,
 			 const struct lab_mark *m);
-const struct lab_mark *lab_ld_network_mark(struct lab_ld *L, const char *svc, const char *net);
+/* Report, at its mark, every use of a network that is not "default" and not
+ * in declared (network names -> anything). */
+struct lab_index;
+void lab_ld_check_networks(struct lab_ld *L, const struct lab_index *declared);
 /* Cross-service checks on the loaded lab. */
 void lab_ld_validate(struct lab_ld *L, struct lab *lab);
 /* Free the contents of one service (not the struct itself). */

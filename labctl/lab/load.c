@@ -12,6 +12,20 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../util/index.h"
+#include "../util/state.h"
+
+/* Diagnostics kept per load: each at most DIAG_TEXT_MAX bytes, at most
+ * DIAG_MAX of them (far more than the LAB_ERR_MSG_MAX bytes of a report
+ * show): a hostile file cannot make them take unbounded memory. */
+#define DIAG_TEXT_MAX 1024
+#define DIAG_MAX 10000
+/* Text interpolation may make in one load, all values together. */
+#define INTERP_TOTAL_MAX (16 << 20)
+/* Edit-distance cells all did-you-means of one load may cost together
+ * (~0.05 s): past it, unknown names get no suggestion. */
+#define SUGGEST_BUDGET 20000000
+
 struct diag {
 	const char *file;
 	int line, col;
@@ -43,9 +57,20 @@ struct lab_ld {
 	struct lab_strv stack;     /* realpaths of the include chain */
 	struct lab_strv stack_disp; /* the same as displayed */
 	struct lab_strv dotenv;    /* .env beside the lab file */
-	struct lab_strv cred_vals; /* values the callback gave */
-	struct lab_strv cred_failed;
-	int use_creds;
+	struct lab_index dotenv_ix; /* its keys -> index in dotenv (first wins) */
+	struct lab_index cred_ix;  /* lab->credentials -> index */
+	struct lab_strv cred_vals; /* "NAME=VALUE" the callback gave, "NAME" when it gave nothing */
+	struct lab_index cred_vals_ix;
+	struct lab_strv param_vars; /* "PARAM_<NAME>" of each lab->params[i] */
+	struct lab_index param_ix;  /* param_vars -> index in lab->params */
+	struct lab_index svc_ix;   /* service names -> index in lab->services */
+	size_t suggest_budget;     /* edit-distance cells left for did-you-means */
+	size_t interp_total;       /* bytes interpolation made so far */
+	int interp_over;           /* INTERP_TOTAL_MAX reached (reported once) */
+	int use_creds;             /* credentials are variables (not while the name and params are read) */
+	int call_creds;            /* ...whose values come from the callback (else "<generated>") */
+	int project_ok;            /* lab->project is a valid project name */
+	int cred_used;             /* a variable named under credentials: was looked up */
 	const struct lab_mark *cur;
 };
 
@@ -72,11 +97,18 @@ void lab_ld_diag(struct lab_ld *L, const struct lab_mark *m, const char *fmt, ..
 {
 	struct lab_buf b = LAB_BUF_INIT;
 	va_list ap;
+	if (L->n_diags == DIAG_MAX)
+		return;
 	if (m && m->file)
 		lab_buf_printf(&b, "%s:%d:%d: ", m->file, m->line, m->col);
 	va_start(ap, fmt);
 	lab_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
+	if (b.len > DIAG_TEXT_MAX) {
+		b.data[DIAG_TEXT_MAX - 3] = '\0';
+		b.len = DIAG_TEXT_MAX - 3;
+		lab_buf_puts(&b, "...");
+	}
 	if (L->n_diags == L->cap_diags) {
 		L->cap_diags = L->cap_diags ? L->cap_diags * 2 : 16;
 		L->diags = lab_xrealloc(L->diags, L->cap_diags * sizeof(*L->diags));
@@ -93,7 +125,10 @@ void lab_ld_diag(struct lab_ld *L, const struct lab_mark *m, const char *fmt, ..
 static void ld_diag_raw(struct lab_ld *L, const char *file, const char *text)
 {
 	struct lab_mark m = {NULL, 0, 0};
+	size_t before = L->n_diags;
 	lab_ld_diag(L, &m, "%s", text);
+	if (L->n_diags == before)
+		return;
 	struct diag *d = &L->diags[L->n_diags - 1];
 	d->file = file;
 	/* "file:line:col: " -> sort position */
@@ -105,18 +140,20 @@ static void ld_diag_raw(struct lab_ld *L, const char *file, const char *text)
 void lab_ld_note_network(struct lab_ld *L, const char *svc, const char *net,
 			 const struct lab_mark *m)
 {
-	L->netuses = lab_xrealloc(L->netuses, (L->n_netuses + 1) * sizeof(*L->netuses));
+	if ((L->n_netuses & (L->n_netuses - 1)) == 0) /* 0, 1, 2, 4, ...: grow x2 */
+		L->netuses = lab_xrealloc(L->netuses, (L->n_netuses ? 2 * L->n_netuses : 1) * sizeof(*L->netuses));
 	L->netuses[L->n_netuses].svc = lab_xstrdup(svc);
 	L->netuses[L->n_netuses].net = lab_xstrdup(net);
 	L->netuses[L->n_netuses++].mark = *m;
 }
 
-const struct lab_mark *lab_ld_network_mark(struct lab_ld *L, const char *svc, const char *net)
+void lab_ld_check_networks(struct lab_ld *L, const struct lab_index *declared)
 {
-	for (size_t i = 0; i < L->n_netuses; i++)
-		if (!strcmp(L->netuses[i].svc, svc) && !strcmp(L->netuses[i].net, net))
-			return &L->netuses[i].mark;
-	return NULL;
+	for (size_t i = 0; i < L->n_netuses; i++) {
+		const struct netuse *u = &L->netuses[i];
+		if (strcmp(u->net, "default") != 0 && lab_index_get(declared, u->net, strlen(u->net)) < 0)
+			lab_ld_diag(L, &u->mark, "service '%s' uses undeclared network '%s'", u->svc, u->net);
+	}
 }
 
 void lab_ld_set_mark(struct lab_ld *L, const struct lab_mark *m)
@@ -124,11 +161,24 @@ void lab_ld_set_mark(struct lab_ld *L, const struct lab_mark *m)
 	L->cur = m;
 }
 
-const char *lab_ld_suggest(const char *key, const char *const *allowed, size_t n_allowed)
+/* lab_ld_suggest, spending at most *budget cells (NULL: no budget). */
+static const char *suggest_within(const char *key, const char *const *allowed, size_t n_allowed, size_t *budget)
 {
 	const char *best = NULL;
 	size_t bd = (size_t)-1;
+	size_t klen = strlen(key);
+	if (klen > LAB_EDIT_MAX_LEN)
+		return NULL;
 	for (size_t i = 0; i < n_allowed && allowed[i]; i++) {
+		size_t alen = strlen(allowed[i]);
+		if (alen > LAB_EDIT_MAX_LEN)
+			continue;
+		if (budget) {
+			size_t cost = (klen + 1) * (alen + 1);
+			if (cost > *budget)
+				break;
+			*budget -= cost;
+		}
 		size_t d = lab_edit_distance(key, allowed[i]);
 		if (d < bd) {
 			bd = d;
@@ -139,6 +189,16 @@ const char *lab_ld_suggest(const char *key, const char *const *allowed, size_t n
 	if (best && ((bd <= 2 && bd * 2 <= len) || bd * 3 <= len))
 		return best;
 	return NULL;
+}
+
+const char *lab_ld_suggest(const char *key, const char *const *allowed, size_t n_allowed)
+{
+	return suggest_within(key, allowed, n_allowed, NULL);
+}
+
+const char *lab_ld_suggest_for(struct lab_ld *L, const char *key, const char *const *allowed, size_t n_allowed)
+{
+	return suggest_within(key, allowed, n_allowed, &L->suggest_budget);
 }
 
 int lab_ld_check_keys(struct lab_ld *L, const struct lab_node *map, const char *const *allowed,
@@ -154,7 +214,7 @@ int lab_ld_check_keys(struct lab_ld *L, const struct lab_node *map, const char *
 			;
 		if (allowed[j])
 			continue;
-		const char *s = lab_ld_suggest(k->text, allowed, (size_t)-1);
+		const char *s = lab_ld_suggest_for(L, k->text, allowed, (size_t)-1);
 		if (s)
 			lab_ld_diag(L, &k->mark, "unknown key '%s' (did you mean '%s'?)", k->text, s);
 		else
@@ -257,35 +317,60 @@ static const char *strv_value(const struct lab_strv *sv, const char *key)
 	return eq ? eq + 1 : "";
 }
 
+/* Index "KEY=VALUE" / "KEY" entry i of sv by its key (first one wins). */
+static void index_kv(struct lab_index *ix, const struct lab_strv *sv, size_t i)
+{
+	lab_index_put(ix, sv->v[i], strcspn(sv->v[i], "="), i);
+}
+
+/* The value after '=' of the entry of sv that ix finds for name; NULL
+ * when there is none or it has no '=' (a bare "KEY"). */
+static const char *indexed_value(const struct lab_index *ix, const struct lab_strv *sv, const char *name)
+{
+	long i = lab_index_get(ix, name, strlen(name));
+	const char *eq = i < 0 ? NULL : strchr(sv->v[i], '=');
+	return eq ? eq + 1 : NULL;
+}
+
+/* The credential callback, called only once the lab file is known to be
+ * valid (lab_load's second pass) and its project name checked: no path is
+ * built from a name that was not validated. */
+static const char *ld_credential(struct lab_ld *L, const char *name)
+{
+	long i = lab_index_get(&L->cred_vals_ix, name, strlen(name));
+	if (i >= 0) {
+		const char *eq = strchr(L->cred_vals.v[i], '=');
+		return eq ? eq + 1 : ""; /* no '=': the callback gave nothing */
+	}
+	if (!L->call_creds || !L->opts || !L->opts->credential || !L->project_ok)
+		return "<generated>";
+	const char *v = L->opts->credential(L->lab->project, name, L->opts->credential_ud);
+	if (!v) {
+		lab_strv_push(&L->cred_vals, name);
+		lab_ld_diag(L, L->cur, "no value for credential '%s'", name);
+	} else {
+		lab_strv_pushf(&L->cred_vals, "%s=%s", name, v);
+	}
+	index_kv(&L->cred_vals_ix, &L->cred_vals, L->cred_vals.n - 1);
+	return v ? strchr(L->cred_vals.v[L->cred_vals.n - 1], '=') + 1 : "";
+}
+
 const char *lab_ld_lookup(const char *name, void *ud)
 {
 	struct lab_ld *L = ud;
 	const char *v = strv_value(L->opts ? L->opts->vars : NULL, name);
+	long i;
 	if (v)
 		return v;
-	if ((v = lab_ld_param_lookup(L->lab, name)))
-		return v;
-	if (L->use_creds && lab_strv_find(&L->lab->credentials, name) >= 0) {
-		if ((v = strv_value(&L->cred_vals, name)))
-			return v;
-		if (!L->opts || !L->opts->credential)
-			return "<generated>";
-		if (lab_strv_find(&L->cred_failed, name) >= 0)
-			return "";
-		v = L->opts->credential(L->lab->project, name, L->opts->credential_ud);
-		if (!v) {
-			lab_strv_push(&L->cred_failed, name);
-			lab_ld_diag(L, L->cur, "no value for credential '%s'", name);
-			return "";
-		}
-		lab_strv_pushf(&L->cred_vals, "%s=%s", name, v);
-		return strv_value(&L->cred_vals, name);
+	if ((i = lab_index_get(&L->param_ix, name, strlen(name))) >= 0)
+		return L->lab->params[i].value;
+	if (L->use_creds && lab_index_get(&L->cred_ix, name, strlen(name)) >= 0) {
+		L->cred_used = 1;
+		return ld_credential(L, name);
 	}
 	if ((v = getenv(name)))
 		return v;
-	if ((v = strv_value(&L->dotenv, name)) && strchr(L->dotenv.v[lab_strv_find_key(&L->dotenv, name)], '='))
-		return v;
-	return NULL;
+	return indexed_value(&L->dotenv_ix, &L->dotenv, name);
 }
 
 /* Interpolate every scalar value below n, skipping x-* keys but x-ready and x-buckets. */
@@ -295,10 +380,20 @@ static void ld_interp_tree(struct lab_ld *L, struct lab_node *n)
 		if (!strchr(n->text, '$'))
 			return;
 		char *out = NULL, *msg = NULL;
+		if (L->interp_over)
+			return;
 		L->cur = &n->mark;
 		if (lab_interp_run(&out, n->text, lab_ld_lookup, L, &msg) < 0) {
 			lab_ld_diag(L, &n->mark, "%s", msg);
 			free(msg);
+			return;
+		}
+		L->interp_total += strlen(out);
+		if (L->interp_total > INTERP_TOTAL_MAX) {
+			L->interp_over = 1;
+			lab_ld_diag(L, &n->mark, "interpolation makes more than %d MiB of text in all",
+				    INTERP_TOTAL_MAX >> 20);
+			free(out);
 			return;
 		}
 		free(n->text);
@@ -360,12 +455,15 @@ static void ld_credentials(struct lab_ld *L, const struct lab_node *n)
 {
 	struct lab_strv names = LAB_STRV_INIT;
 	if (lab_ld_strlist(L, n, "credentials", 0, &names) == 0) {
+		struct lab_strv *creds = &L->lab->credentials;
 		for (size_t i = 0; i < names.n; i++) {
-			if (!valid_var_name(names.v[i]))
+			if (!valid_var_name(names.v[i])) {
 				lab_ld_diag(L, &n->kids[i]->mark, "invalid credential name '%s'",
 					    names.v[i]);
-			else if (lab_strv_find(&L->lab->credentials, names.v[i]) < 0)
-				lab_strv_push(&L->lab->credentials, names.v[i]);
+			} else if (lab_index_get(&L->cred_ix, names.v[i], strlen(names.v[i])) < 0) {
+				lab_strv_push(creds, names.v[i]);
+				lab_index_put(&L->cred_ix, creds->v[creds->n - 1], strlen(names.v[i]), creds->n - 1);
+			}
 		}
 	}
 	lab_strv_free(&names);
@@ -400,12 +498,15 @@ static void ld_lab_buckets(struct lab_ld *L, const struct lab_node *n)
 	lab_strv_free(&names);
 }
 
-/* Read path (display name) and, recursively, its includes. */
+/* Read path (display name) and, recursively, its includes. from: the
+ * include entry naming it, NULL for the lab file. */
 static void ld_read(struct lab_ld *L, const char *path, const struct lab_mark *from)
 {
 	char *real = realpath(path, NULL);
 	struct lab_err e = {0};
 	struct lab_node *root = NULL;
+	struct lab_buf text = LAB_BUF_INIT;
+	char *why = NULL;
 	if (!real) {
 		lab_ld_diag(L, from, "include file '%s' not found", path);
 		return;
@@ -426,14 +527,31 @@ static void ld_read(struct lab_ld *L, const char *path, const struct lab_mark *f
 			free(real); /* included twice (not a cycle): once is enough */
 			return;
 		}
+	/* a regular file of bounded size: never /dev/zero, a FIFO or a directory */
+	int rrc = lab_read_file(&text, real, LAB_FILE_MAX, &why);
+	if (rrc) {
+		lab_ld_diag(L, from, "%s file '%s' %s", from ? "include" : "lab", path, why);
+		free(why);
+		free(real);
+		return;
+	}
 	const char *file = ld_file(L, path);
-	if (lab_node_parse_file(&root, path, file, &e) < 0) {
+	int prc = lab_node_parse_string(&root, lab_buf_cstr(&text), text.len, file, &e);
+	lab_buf_release(&text);
+	if (prc < 0) {
 		ld_diag_raw(L, file, e.msg);
 		free(real);
 		return;
 	}
 	if (root->kind != LAB_NODE_MAP) {
 		lab_ld_diag(L, &root->mark, "expected a mapping at the top of '%s'", file);
+		lab_node_free(root);
+		free(real);
+		return;
+	}
+	if (root->n == 0) { /* Compose refuses it too ("empty compose file") */
+		lab_ld_diag(L, &root->mark, "empty %s file: expected a mapping with 'services'",
+			    from ? "include" : "lab");
 		lab_node_free(root);
 		free(real);
 		return;
@@ -488,12 +606,7 @@ static void ld_read(struct lab_ld *L, const char *path, const struct lab_mark *f
 
 static int valid_project(const char *s)
 {
-	if (!*s || !(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
-		return 0;
-	for (; *s; s++)
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_' || *s == '-'))
-			return 0;
-	return 1;
+	return lab_state_name_ok(s);
 }
 
 static char *normalise_project(const char *s)
@@ -556,6 +669,7 @@ static void ld_project(struct lab_ld *L, const struct src *main)
 				    lab->dir);
 	}
 	lab->project = name;
+	L->project_ok = valid_project(name);
 }
 
 static void ld_lab_section(struct lab_ld *L, const struct lab_node *n)
@@ -577,8 +691,13 @@ static void ld_resources(struct lab_ld *L, const struct lab_node *n, const char 
 			 const char *const *allowed, int is_net)
 {
 	struct lab *lab = L->lab;
+	struct lab_index have = LAB_INDEX_INIT;
 	if (lab_node_is_null(n) || lab_ld_want(L, n, LAB_NODE_MAP, key) < 0)
 		return;
+	for (size_t j = 0; j < (is_net ? lab->n_networks : lab->n_volumes); j++) {
+		const char *nm = is_net ? lab->networks[j].name : lab->volumes[j].name;
+		lab_index_put(&have, nm, strlen(nm), j);
+	}
 	for (size_t i = 0; i < n->n; i++) {
 		const struct lab_node *k = n->kids[2 * i], *v = n->kids[2 * i + 1];
 		char *ext = NULL;
@@ -617,29 +736,33 @@ static void ld_resources(struct lab_ld *L, const struct lab_node *n, const char 
 			if ((x = lab_node_get(v, "driver")))
 				lab_ld_str(L, x, "driver");
 		}
-		int dup = 0;
-		size_t count = is_net ? lab->n_networks : lab->n_volumes;
-		for (size_t j = 0; j < count; j++)
-			if (!strcmp(is_net ? lab->networks[j].name : lab->volumes[j].name, k->text))
-				dup = 1;
-		if (dup) { /* the same volume/network declared in two files: first wins */
+		if (lab_index_get(&have, k->text, strlen(k->text)) >= 0) {
+			/* the same volume/network declared in two files: first wins */
 			free(ext);
 			continue;
 		}
+		char *name = lab_xstrdup(k->text);
 		if (is_net) {
-			lab->networks = lab_xrealloc(lab->networks, (lab->n_networks + 1) * sizeof(*lab->networks));
+			if ((lab->n_networks & (lab->n_networks - 1)) == 0) /* 0, 1, 2, 4, ...: grow x2 */
+				lab->networks = lab_xrealloc(lab->networks,
+							     (lab->n_networks ? 2 * lab->n_networks : 1) * sizeof(*lab->networks));
 			struct lab_network *w = &lab->networks[lab->n_networks++];
-			w->name = lab_xstrdup(k->text);
+			w->name = name;
 			w->external_name = ext;
 			w->mark = k->mark;
+			lab_index_put(&have, name, strlen(name), lab->n_networks - 1);
 		} else {
-			lab->volumes = lab_xrealloc(lab->volumes, (lab->n_volumes + 1) * sizeof(*lab->volumes));
+			if ((lab->n_volumes & (lab->n_volumes - 1)) == 0)
+				lab->volumes = lab_xrealloc(lab->volumes,
+							    (lab->n_volumes ? 2 * lab->n_volumes : 1) * sizeof(*lab->volumes));
 			struct lab_volume *w = &lab->volumes[lab->n_volumes++];
-			w->name = lab_xstrdup(k->text);
+			w->name = name;
 			w->external_name = ext;
 			w->mark = k->mark;
+			lab_index_put(&have, name, strlen(name), lab->n_volumes - 1);
 		}
 	}
+	lab_index_free(&have);
 }
 
 static void ld_services(struct lab_ld *L, const struct src *s)
@@ -651,7 +774,7 @@ static void ld_services(struct lab_ld *L, const struct src *s)
 	lab->services = lab_xrealloc(lab->services, (lab->n_services + n->n) * sizeof(*lab->services));
 	for (size_t i = 0; i < n->n; i++) {
 		const struct lab_node *k = n->kids[2 * i];
-		struct lab_service *prev = lab_find_service(lab, k->text);
+		struct lab_service *prev = lab_ld_find_service(L, k->text);
 		if (prev) {
 			lab_ld_diag(L, &k->mark, "service '%s' is already defined at %s:%d:%d", k->text,
 				    prev->mark.file, prev->mark.line, prev->mark.col);
@@ -660,8 +783,15 @@ static void ld_services(struct lab_ld *L, const struct src *s)
 		struct lab_service *sv = &lab->services[lab->n_services];
 		memset(sv, 0, sizeof(*sv));
 		lab_ld_service(L, s->absdir, k, n->kids[2 * i + 1], sv);
+		lab_index_put(&L->svc_ix, sv->name, strlen(sv->name), lab->n_services);
 		lab->n_services++;
 	}
+}
+
+struct lab_service *lab_ld_find_service(struct lab_ld *L, const char *name)
+{
+	long i = lab_index_get(&L->svc_ix, name, strlen(name));
+	return i < 0 ? NULL : &L->lab->services[i];
 }
 
 static int diag_cmp(const void *a, const void *b)
@@ -701,29 +831,45 @@ static int ld_locate(char **out, const char *path, struct lab_err *err)
 			   path);
 }
 
+/* The .env beside the lab file, when there is one. */
 static void ld_dotenv(struct lab_ld *L)
 {
 	char *dir = lab_path_dir(L->srcs[0].path);
 	char *p = lab_path_join(dir, ".env"), *msg = NULL;
+	int line = 0;
 	free(dir);
-	struct stat st;
-	if (stat(p, &st) == 0) {
-		const char *file = ld_file(L, p);
-		if (lab_dotenv_parse(&L->dotenv, p, &msg) < 0) {
-			struct lab_mark m = {file, 0, 0};
-			int line = 0;
-			sscanf(msg, "line %d", &line);
-			m.line = line;
-			m.col = 1;
-			lab_ld_diag(L, &m, "%s", strchr(msg, ':') ? strchr(msg, ':') + 2 : msg);
-		}
+	int rc = lab_dotenv_parse(&L->dotenv, p, &line, &msg);
+	if (rc != LAB_ENOTFOUND) {
+		struct lab_mark m = {ld_file(L, p), line ? line : 1, 1};
+		if (rc && line)
+			lab_ld_diag(L, &m, "%s", msg);
+		else if (rc)
+			lab_ld_diag(L, &m, "the .env file %s", msg);
 	}
+	for (size_t i = 0; i < L->dotenv.n; i++)
+		index_kv(&L->dotenv_ix, &L->dotenv, i);
 	free(msg);
 	free(p);
 }
 
-int lab_load(struct lab **out, const char *path, const struct lab_load_opts *opts,
-	     struct lab_err *err)
+/* Index the params as the variables PARAM_<NAME> (name upper-cased). */
+static void ld_index_params(struct lab_ld *L)
+{
+	for (size_t i = 0; i < L->lab->n_params; i++) {
+		char *v = lab_xasprintf("PARAM_%s", L->lab->params[i].name);
+		for (char *c = v; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+		lab_strv_take(&L->param_vars, v);
+	}
+	for (size_t i = 0; i < L->param_vars.n; i++)
+		lab_index_put(&L->param_ix, L->param_vars.v[i], strlen(L->param_vars.v[i]), i);
+}
+
+/* One load of the lab file. creds: interpolation may call the credential
+ * callback (else credentials read "<generated>"); *cred_used: whether a
+ * variable named under credentials: was looked up. */
+static int ld_load(struct lab **out, const char *path, const struct lab_load_opts *opts, int creds,
+		   int *cred_used, struct lab_err *err)
 {
 	int rc = 0;
 	char *file = NULL;
@@ -734,6 +880,8 @@ int lab_load(struct lab **out, const char *path, const struct lab_load_opts *opt
 	L.opts = opts;
 	const char *student = opts && opts->student ? opts->student : getenv("LAB_STUDENT");
 	lab->student = lab_xstrdup(student ? student : "");
+	L.suggest_budget = SUGGEST_BUDGET;
+	*cred_used = 0;
 	if ((rc = ld_locate(&file, path, err)))
 		goto out;
 	lab->path = realpath(file, NULL);
@@ -751,8 +899,10 @@ int lab_load(struct lab **out, const char *path, const struct lab_load_opts *opt
 		const struct lab_node *labn = lab_node_get(L.srcs[0].root, "lab");
 		const struct lab_node *seed = labn && labn->kind == LAB_NODE_MAP ? lab_node_get(labn, "seed") : NULL;
 		lab_ld_params(&L, lab_node_get(L.srcs[0].root, "params"), seed, !(opts && opts->names_only));
+		ld_index_params(&L);
 	}
 	L.use_creds = 1;
+	L.call_creds = creds;
 	for (size_t i = 0; i < L.n_srcs; i++)
 		ld_interp_root(&L, L.srcs[i].root);
 	{
@@ -783,6 +933,7 @@ int lab_load(struct lab **out, const char *path, const struct lab_load_opts *opt
 	}
 	lab_ld_validate(&L, lab);
 report:
+	*cred_used = L.cred_used;
 	if (L.n_diags) {
 		qsort(L.diags, L.n_diags, sizeof(*L.diags), diag_cmp);
 		for (size_t i = 0; i < L.n_diags; i++)
@@ -809,8 +960,13 @@ out:
 	lab_strv_free(&L.stack);
 	lab_strv_free(&L.stack_disp);
 	lab_strv_free(&L.dotenv);
+	lab_index_free(&L.dotenv_ix);
+	lab_index_free(&L.cred_ix);
 	lab_strv_free(&L.cred_vals);
-	lab_strv_free(&L.cred_failed);
+	lab_index_free(&L.cred_vals_ix);
+	lab_strv_free(&L.param_vars);
+	lab_index_free(&L.param_ix);
+	lab_index_free(&L.svc_ix);
 	free(file);
 	if (rc) {
 		lab_free(lab);
@@ -818,6 +974,22 @@ out:
 	}
 	*out = lab;
 	return 0;
+}
+
+int lab_load(struct lab **out, const char *path, const struct lab_load_opts *opts,
+	     struct lab_err *err)
+{
+	int cred_used = 0;
+	/* First with no credential callback: a lab file that is refused never
+	 * reaches it, so nothing is read or written under a state directory
+	 * for it (nor under a name that was never validated). */
+	int rc = ld_load(out, path, opts, 0, &cred_used, err);
+	if (rc || !opts || !opts->credential || !cred_used)
+		return rc;
+	/* valid: load again, with the credentials' values */
+	lab_free(*out);
+	*out = NULL;
+	return ld_load(out, path, opts, 1, &cred_used, err);
 }
 
 void lab_free(struct lab *lab)

@@ -1,12 +1,18 @@
 /* YAML -> node tree with marks, on libyaml's event parser.
  *
  * Aliases are expanded by copying the anchored node; every node made (read
- * or copied) counts against LAB_NODE_MAX_NODES, so a "billion laughs" file
- * stops after a bounded amount of work. Merge keys (`<<: *x`, `<<: [*a, *b]`)
- * add the source mappings' pairs whose keys the mapping does not have yet. */
+ * or copied) counts against LAB_NODE_MAX_NODES and its text against
+ * LAB_NODE_MAX_TEXT, so a "billion laughs" file, or one long scalar aliased
+ * many times, stops after a bounded amount of work and memory. Merge keys
+ * (`<<: *x`, `<<: [*a, *b]`) add the source mappings' pairs whose keys the
+ * mapping does not have yet. Duplicate keys are found with a hash index per
+ * mapping, so a mapping of n keys costs O(n). */
 #include "lab_private.h"
 
+#include "../util/index.h"
+
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +26,9 @@ struct anchor {
 struct yp {
 	yaml_parser_t parser;
 	const char *file;
-	size_t nodes;
+	size_t nodes;       /* nodes made, read or copied */
+	size_t text;        /* bytes of scalar text in them */
+	size_t copied;      /* nodes made by copying (aliases, merge keys) */
 	struct anchor *anchors;
 	size_t n_anchors, cap_anchors;
 	struct lab_node **graveyard; /* merge sources: anchors may point into them */
@@ -86,11 +94,13 @@ static struct lab_node *node_new(enum lab_node_kind kind, const char *file, yaml
 	return n;
 }
 
-static size_t node_count(const struct lab_node *n)
+/* Nodes in the tree at n, and (added to *text) the bytes of their text. */
+static size_t node_count(const struct lab_node *n, size_t *text)
 {
 	size_t c = 1;
+	*text += n->text ? strlen(n->text) : 0;
 	for (size_t i = 0; i < node_nkids(n); i++)
-		c += node_count(n->kids[i]);
+		c += node_count(n->kids[i], text);
 	return c;
 }
 
@@ -134,10 +144,15 @@ int lab_node_is_null(const struct lab_node *n)
 	       !strcmp(t, "NULL");
 }
 
-static int yp_fail(struct yp *p, yaml_mark_t m, const char *fmt, const char *arg)
+static int yp_fail(struct yp *p, yaml_mark_t m, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int yp_fail(struct yp *p, yaml_mark_t m, const char *fmt, ...)
 {
 	char msg[512];
-	snprintf(msg, sizeof(msg), fmt, arg);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	lab_err_set(p->err, LAB_EINPUT, "%s:%d:%d: %s", p->file, (int)m.line + 1,
 		    (int)m.column + 1, msg);
 	return LAB_EINPUT;
@@ -154,11 +169,26 @@ static int yp_next(struct yp *p, yaml_event_t *ev)
 	return yp_fail(p, m, "%s", problem);
 }
 
-static int yp_count(struct yp *p, size_t n, yaml_mark_t m)
+/* Count n more nodes holding text bytes (copied: made from an alias or a
+ * merge key) against the document's bounds. */
+static int yp_count(struct yp *p, size_t n, size_t text, int copied, yaml_mark_t m)
 {
 	p->nodes += n;
-	if (p->nodes > LAB_NODE_MAX_NODES)
-		return yp_fail(p, m, "%s", "too many alias expansions");
+	p->text += text;
+	if (copied)
+		p->copied += n;
+	if (p->nodes > LAB_NODE_MAX_NODES) {
+		if (p->copied)
+			return yp_fail(p, m, "too many alias expansions: the document expands to more than %d nodes",
+				       LAB_NODE_MAX_NODES);
+		return yp_fail(p, m, "too many YAML nodes: more than %d in one file", LAB_NODE_MAX_NODES);
+	}
+	if (p->text > LAB_NODE_MAX_TEXT) {
+		if (p->copied)
+			return yp_fail(p, m, "too many alias expansions: the document expands to more than %d MiB of text",
+				       LAB_NODE_MAX_TEXT >> 20);
+		return yp_fail(p, m, "too much text: more than %d MiB in one file", LAB_NODE_MAX_TEXT >> 20);
+	}
 	return 0;
 }
 
@@ -175,24 +205,51 @@ static void yp_anchor(struct yp *p, const yaml_char_t *name, struct lab_node *n)
 	p->n_anchors++;
 }
 
-static int map_has(const struct lab_node *map, const char *key)
+/* Mappings up to this many pairs are searched linearly; larger ones get
+ * a hash index of their keys. */
+#define MAP_LINEAR_MAX 8
+
+/* The keys of a mapping being read. */
+struct keyset {
+	struct lab_node *map;
+	struct lab_index ix; /* built once map has more than MAP_LINEAR_MAX pairs */
+};
+
+static int keyset_has(struct keyset *ks, const char *key)
 {
-	return lab_node_get(map, key) != NULL;
+	if (!ks->ix.cap)
+		return lab_node_get(ks->map, key) != NULL;
+	return lab_index_get(&ks->ix, key, strlen(key)) >= 0;
+}
+
+/* Add the pair k: v to the mapping. */
+static void keyset_add(struct keyset *ks, struct lab_node *k, struct lab_node *v)
+{
+	map_add(ks->map, k, v);
+	if (ks->map->n > MAP_LINEAR_MAX && !ks->ix.cap) {
+		for (size_t i = 0; i < ks->map->n; i++) {
+			const char *t = ks->map->kids[2 * i]->text;
+			lab_index_put(&ks->ix, t, strlen(t), i);
+		}
+	} else if (ks->ix.cap) {
+		lab_index_put(&ks->ix, k->text, strlen(k->text), ks->map->n - 1);
+	}
 }
 
 /* Merge the pairs of src (a mapping) that map lacks. */
-static int yp_merge_one(struct yp *p, struct lab_node *map, const struct lab_node *src,
-			yaml_mark_t m)
+static int yp_merge_one(struct yp *p, struct keyset *ks, const struct lab_node *src, yaml_mark_t m)
 {
 	if (src->kind != LAB_NODE_MAP)
 		return yp_fail(p, m, "%s", "merge key '<<' needs a mapping or a list of mappings");
 	for (size_t i = 0; i < src->n; i++) {
-		if (map_has(map, src->kids[2 * i]->text))
+		if (keyset_has(ks, src->kids[2 * i]->text))
 			continue;
-		int rc = yp_count(p, node_count(src->kids[2 * i + 1]) + 1, m);
+		size_t text = 0;
+		size_t nodes = node_count(src->kids[2 * i], &text) + node_count(src->kids[2 * i + 1], &text);
+		int rc = yp_count(p, nodes, text, 1, m);
 		if (rc)
 			return rc;
-		map_add(map, node_copy(src->kids[2 * i]), node_copy(src->kids[2 * i + 1]));
+		keyset_add(ks, node_copy(src->kids[2 * i]), node_copy(src->kids[2 * i + 1]));
 	}
 	return 0;
 }
@@ -203,6 +260,7 @@ static int yp_mapping(struct yp *p, yaml_event_t *start, int depth, struct lab_n
 {
 	int rc = 0;
 	struct lab_node *map = node_new(LAB_NODE_MAP, p->file, start->start_mark);
+	struct keyset ks = {map, LAB_INDEX_INIT};
 	struct lab_node **merges = NULL;
 	yaml_mark_t *merge_marks = NULL;
 	size_t n_merges = 0;
@@ -252,7 +310,7 @@ static int yp_mapping(struct yp *p, yaml_event_t *start, int depth, struct lab_n
 			yp_bury(p, v);
 			continue;
 		}
-		if (map_has(map, k->text)) {
+		if (keyset_has(&ks, k->text)) {
 			char key[256];
 			snprintf(key, sizeof(key), "%s", k->text);
 			lab_node_free(k);
@@ -260,12 +318,13 @@ static int yp_mapping(struct yp *p, yaml_event_t *start, int depth, struct lab_n
 			rc = yp_fail(p, km, "duplicate key '%s'", key);
 			goto out;
 		}
-		map_add(map, k, v);
+		keyset_add(&ks, k, v);
 	}
 	for (size_t i = 0; i < n_merges; i++)
-		if ((rc = yp_merge_one(p, map, merges[i], merge_marks[i])))
+		if ((rc = yp_merge_one(p, &ks, merges[i], merge_marks[i])))
 			goto out;
 out:
+	lab_index_free(&ks.ix);
 	free(merges);
 	free(merge_marks);
 	if (rc) {
@@ -313,7 +372,8 @@ static int yp_node(struct yp *p, yaml_event_t *ev, int depth, struct lab_node **
 		rc = yp_fail(p, ev->start_mark, "%s", "nesting too deep");
 		goto out;
 	}
-	if ((rc = yp_count(p, 1, ev->start_mark)))
+	if ((rc = yp_count(p, 1, ev->type == YAML_SCALAR_EVENT ? ev->data.scalar.length : 0, 0,
+			   ev->start_mark)))
 		goto out;
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT: {
@@ -343,7 +403,10 @@ static int yp_node(struct yp *p, yaml_event_t *ev, int depth, struct lab_node **
 			rc = yp_fail(p, ev->start_mark, "unknown anchor '%s'", name);
 			goto out;
 		}
-		if ((rc = yp_count(p, node_count(a), ev->start_mark)))
+		size_t text = 0, nodes = node_count(a, &text);
+		/* the alias event itself was counted as one node above */
+		p->copied++;
+		if ((rc = yp_count(p, nodes - 1, text, 1, ev->start_mark)))
 			goto out;
 		*out = node_copy(a);
 		break;
@@ -435,26 +498,14 @@ int lab_node_parse_string(struct lab_node **out, const char *yaml, size_t len,
 int lab_node_parse_file(struct lab_node **out, const char *path, const char *mark_file,
 			struct lab_err *err)
 {
-	int rc = 0;
 	struct lab_buf b = LAB_BUF_INIT;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		rc = lab_err_set(err, errno == ENOENT ? LAB_ENOTFOUND : LAB_EINPUT,
-				 "cannot read '%s': %s", mark_file, strerror(errno));
-		goto out;
-	}
-	char chunk[8192];
-	size_t got;
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		lab_buf_append(&b, chunk, got);
-	if (ferror(f)) {
-		rc = lab_err_set(err, LAB_EINPUT, "cannot read '%s': %s", mark_file, strerror(errno));
-		goto out;
-	}
-	rc = lab_node_parse_string(out, lab_buf_cstr(&b), b.len, mark_file, err);
-out:
-	if (f)
-		fclose(f);
+	char *msg = NULL;
+	int rc = lab_read_file(&b, path, LAB_FILE_MAX, &msg);
+	if (rc)
+		lab_err_set(err, rc, "'%s' %s", mark_file, msg);
+	else
+		rc = lab_node_parse_string(out, lab_buf_cstr(&b), b.len, mark_file, err);
+	free(msg);
 	lab_buf_release(&b);
 	return rc;
 }

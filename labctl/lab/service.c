@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../util/index.h"
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const service_keys[] = {
@@ -72,16 +74,39 @@ static const char *const http_keys[] = {"port", "path", "status", NULL};
 static const char *const pg_keys[] = {"port", "user", "password", "database", NULL};
 static const char *const envfile_keys[] = {"path", "required", "format", NULL};
 
+/* Append "KEY=VALUE"; kv_dedupe later keeps one entry per key. */
 static void env_set(struct lab_strv *env, const char *key, const char *value)
 {
-	char *kv = lab_xasprintf("%s=%s", key, value);
-	long i = lab_strv_find_key(env, key);
-	if (i >= 0) {
-		free(env->v[i]);
-		env->v[i] = kv;
-	} else {
-		lab_strv_take(env, kv);
+	lab_strv_pushf(env, "%s=%s", key, value);
+}
+
+/* One entry per key in a "KEY=VALUE" list: where a key repeats, the last
+ * value takes the first one's place (so env_file entries keep their
+ * order and environment: overrides them). Hashed: O(n). */
+static void kv_dedupe(struct lab_strv *kv)
+{
+	struct lab_index ix = LAB_INDEX_INIT;
+	size_t keep = 0;
+	for (size_t i = 0; i < kv->n; i++) {
+		char *e = kv->v[i];
+		size_t klen = strcspn(e, "=");
+		long at = lab_index_get(&ix, e, klen);
+		if (at >= 0) {
+			/* the index borrows the kept entry's key: move it to this
+			   one before the old entry is freed */
+			lab_index_set(&ix, e, klen, (size_t)at);
+			free(kv->v[at]);
+			kv->v[at] = e;
+			continue;
+		}
+		kv->v[keep] = e;
+		lab_index_put(&ix, e, klen, keep);
+		keep++;
 	}
+	kv->n = keep;
+	if (kv->v)
+		kv->v[keep] = NULL;
+	lab_index_free(&ix);
 }
 
 /* "KEY=VALUE" or "KEY" (value from the variables; omitted when unset). */
@@ -117,6 +142,7 @@ void lab_ld_kv_list(struct lab_ld *L, const struct lab_node *n, const char *key,
 			else
 				lab_strv_pushf(out, "%s=", t);
 		}
+		kv_dedupe(out);
 		return;
 	}
 	if (n->kind != LAB_NODE_MAP) {
@@ -138,6 +164,7 @@ void lab_ld_kv_list(struct lab_ld *L, const struct lab_node *n, const char *key,
 		if (t)
 			env_set(out, k, t);
 	}
+	kv_dedupe(out);
 }
 
 static int port_num(const char *s, size_t len, int allow0, int *out)
@@ -537,15 +564,21 @@ static void ld_env_file(struct lab_ld *L, const char *absdir, const struct lab_n
 			continue;
 		char *full = lab_path_join(absdir, path), *msg = NULL;
 		struct lab_strv lines = LAB_STRV_INIT;
-		int rc = lab_dotenv_parse(&lines, full, &msg);
+		int line = 0;
+		/* a regular file of at most LAB_FILE_MAX bytes: never a FIFO,
+		   /dev/zero or a directory */
+		int rc = lab_dotenv_parse(&lines, full, &line, &msg);
 		if (rc == LAB_ENOTFOUND) {
 			if (required)
 				lab_ld_diag(L, &pn->mark, "env file '%s' not found", path);
+		} else if (rc && line) {
+			lab_ld_diag(L, &pn->mark, "env file '%s': line %d: %s", path, line, msg);
 		} else if (rc) {
-			lab_ld_diag(L, &pn->mark, "env file '%s': %s", path, msg);
+			lab_ld_diag(L, &pn->mark, "env file '%s' %s", path, msg);
 		} else {
 			for (size_t j = 0; j < lines.n; j++)
 				env_put(L, &s->environment, lines.v[j], &pn->mark);
+			kv_dedupe(&s->environment);
 		}
 		free(msg);
 		free(full);
@@ -669,6 +702,11 @@ static void ld_healthcheck(struct lab_ld *L, const struct lab_node *n, struct la
 				    "healthcheck 'test' must start with 'CMD', 'CMD-SHELL' or 'NONE'");
 		else if (!strcmp(h->test.v[0], "NONE"))
 			h->disable = 1;
+		else if (h->test.n == 1)
+			/* Compose spec: "If it's CMD, the rest of the command is
+			   exec'd; if it's CMD-SHELL, the rest is run in the shell":
+			   with no rest the check can never pass */
+			lab_ld_diag(L, &t->mark, "healthcheck 'test' needs a command after '%s'", h->test.v[0]);
 	}
 	const struct lab_node *x;
 	long ms, r;

@@ -1,9 +1,17 @@
 /* Cross-service checks: dependencies (unknown, self, cycles), host ports,
- * declared volumes and networks. */
+ * declared volumes and networks. Every check is linear in the size of the
+ * lab (hash indexes, an iterative walk), so a hostile file of thousands of
+ * services, ports or volumes validates in bounded time. */
 #include "lab_private.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "../util/index.h"
+
+/* A cycle message names at most this many services: the first and last
+ * CYCLE_SHOW / 2 of a longer one. */
+#define CYCLE_SHOW 16
 
 static void check_deps_known(struct lab_ld *L, struct lab *lab)
 {
@@ -18,9 +26,9 @@ static void check_deps_known(struct lab_ld *L, struct lab *lab)
 				lab_ld_diag(L, &d->mark, "service '%s' depends on itself", s->name);
 				continue;
 			}
-			if (lab_find_service(lab, d->service))
+			if (lab_ld_find_service(L, d->service))
 				continue;
-			const char *sug = lab_ld_suggest(d->service, names, lab->n_services);
+			const char *sug = lab_ld_suggest_for(L, d->service, names, lab->n_services);
 			if (sug)
 				lab_ld_diag(L, &d->mark,
 					    "service '%s' depends on unknown service '%s' (did you mean '%s'?)",
@@ -33,52 +41,71 @@ static void check_deps_known(struct lab_ld *L, struct lab *lab)
 	free(names);
 }
 
-struct dfs {
-	struct lab_ld *L;
-	struct lab *lab;
-	int *color;   /* 0 white, 1 on the path, 2 done */
-	size_t *path;
-	size_t depth;
-};
-
-static void dfs_visit(struct dfs *D, size_t u)
+/* Report the cycle closed by the edge u -> v (v on the walk's path at
+ * path[at]), at the dependency's mark. */
+static void report_cycle(struct lab_ld *L, struct lab *lab, const size_t *path, size_t at, size_t depth,
+			 const struct lab_mark *m)
 {
-	struct lab_service *s = &D->lab->services[u];
-	D->color[u] = 1;
-	D->path[D->depth++] = u;
-	for (size_t j = 0; j < s->n_deps; j++) {
-		struct lab_service *t = lab_find_service(D->lab, s->deps[j].service);
-		if (!t || t == s)
+	struct lab_buf b = LAB_BUF_INIT;
+	size_t len = depth - at;
+	for (size_t k = at; k < depth; k++) {
+		if (len > CYCLE_SHOW && k == at + CYCLE_SHOW / 2) {
+			lab_buf_printf(&b, "... (%zu more) -> ", len - CYCLE_SHOW);
+			k = depth - CYCLE_SHOW / 2 - 1;
 			continue;
-		size_t v = (size_t)(t - D->lab->services);
-		if (D->color[v] == 0) {
-			dfs_visit(D, v);
-		} else if (D->color[v] == 1) {
-			struct lab_buf b = LAB_BUF_INIT;
-			size_t at = 0;
-			while (D->path[at] != v)
-				at++;
-			for (size_t k = at; k < D->depth; k++)
-				lab_buf_printf(&b, "%s -> ", D->lab->services[D->path[k]].name);
-			lab_buf_puts(&b, t->name);
-			lab_ld_diag(D->L, &s->deps[j].mark, "dependency cycle: %s", lab_buf_cstr(&b));
-			lab_buf_release(&b);
 		}
+		lab_buf_printf(&b, "%s -> ", lab->services[path[k]].name);
 	}
-	D->depth--;
-	D->color[u] = 2;
+	lab_buf_puts(&b, lab->services[path[at]].name);
+	lab_ld_diag(L, m, "dependency cycle: %s", lab_buf_cstr(&b));
+	lab_buf_release(&b);
 }
 
+/* Depth-first walk of the dependency graph with an explicit stack (a chain
+ * of thousands of services must not exhaust the C stack); every edge that
+ * closes a cycle is reported once. */
 static void check_cycles(struct lab_ld *L, struct lab *lab)
 {
-	struct dfs D = {L, lab, NULL, NULL, 0};
-	D.color = lab_xcalloc(lab->n_services + 1, sizeof(*D.color));
-	D.path = lab_xcalloc(lab->n_services + 1, sizeof(*D.path));
-	for (size_t i = 0; i < lab->n_services; i++)
-		if (!D.color[i])
-			dfs_visit(&D, i);
-	free(D.color);
-	free(D.path);
+	size_t n = lab->n_services;
+	int *color = lab_xcalloc(n + 1, sizeof(*color)); /* 0 white, 1 on the path, 2 done */
+	size_t *path = lab_xcalloc(n + 1, sizeof(*path));     /* services on the path */
+	size_t *next = lab_xcalloc(n + 1, sizeof(*next));     /* next dependency to look at, per path entry */
+	size_t *pos = lab_xcalloc(n + 1, sizeof(*pos));       /* a service's place on the path */
+	for (size_t root = 0; root < n; root++) {
+		if (color[root])
+			continue;
+		size_t depth = 0;
+		path[depth] = root;
+		next[depth] = 0;
+		pos[root] = depth++;
+		color[root] = 1;
+		while (depth > 0) {
+			size_t u = path[depth - 1];
+			struct lab_service *s = &lab->services[u];
+			if (next[depth - 1] == s->n_deps) {
+				color[u] = 2;
+				depth--;
+				continue;
+			}
+			struct lab_dep *d = &s->deps[next[depth - 1]++];
+			struct lab_service *t = lab_ld_find_service(L, d->service);
+			if (!t || t == s)
+				continue;
+			size_t v = (size_t)(t - lab->services);
+			if (color[v] == 0) {
+				color[v] = 1;
+				path[depth] = v;
+				next[depth] = 0;
+				pos[v] = depth++;
+			} else if (color[v] == 1) {
+				report_cycle(L, lab, path, pos[v], depth, &d->mark);
+			}
+		}
+	}
+	free(color);
+	free(path);
+	free(next);
+	free(pos);
 }
 
 static int is_wildcard(const char *ip)
@@ -86,8 +113,25 @@ static int is_wildcard(const char *ip)
 	return !strcmp(ip, "0.0.0.0") || !strcmp(ip, "::") || !strcmp(ip, "");
 }
 
+/* A published host port seen before, in file order. */
+struct seen_port {
+	const struct lab_service *svc;
+	const struct lab_port *port;
+};
+
+/* Two services (or one twice) publishing the same host port and protocol on
+ * the same address, or on a wildcard address and any other. The first
+ * earlier port that collides is named, as a scan in file order would. */
 static void check_ports(struct lab_ld *L, struct lab *lab)
 {
+	/* per protocol and port (slot = udp * 65536 + port): the first port
+	   published on it, and the first on a wildcard address (index into
+	   seen + 1, 0 = none); made when the lab publishes a fixed port */
+	size_t *first_any = NULL, *first_wild = NULL;
+	struct lab_index by_addr = LAB_INDEX_INIT; /* "proto/port/ip" -> first seen */
+	struct lab_strv addr_keys = LAB_STRV_INIT;
+	struct seen_port *seen = NULL;
+	size_t n_seen = 0, cap_seen = 0;
 	for (size_t i = 0; i < lab->n_services; i++) {
 		struct lab_service *s = &lab->services[i];
 		for (size_t p = 0; p < s->n_ports; p++) {
@@ -98,62 +142,84 @@ static void check_ports(struct lab_ld *L, struct lab *lab)
 				lab_ld_diag(L, &a->mark,
 					    "service '%s' publishes fixed host port %d but has %d replicas",
 					    s->name, a->host_port, s->replicas);
-			int found = 0;
-			for (size_t j = 0; j <= i && !found; j++) {
-				struct lab_service *o = &lab->services[j];
-				size_t lim = j == i ? p : o->n_ports;
-				for (size_t q = 0; q < lim && !found; q++) {
-					struct lab_port *b = &o->ports[q];
-					if (b->host_port != a->host_port || strcmp(a->protocol, b->protocol))
-						continue;
-					if (strcmp(a->host_ip, b->host_ip) && !is_wildcard(a->host_ip) &&
-					    !is_wildcard(b->host_ip))
-						continue;
-					found = 1;
-					int v6 = strchr(a->host_ip, ':') != NULL;
-					lab_ld_diag(L, &a->mark,
-						    "host port %s%s%s:%d/%s is already published by service '%s'",
-						    v6 ? "[" : "", a->host_ip, v6 ? "]" : "", a->host_port,
-						    a->protocol, o->name);
-				}
+			if (a->host_port < 0 || a->host_port > 65535)
+				continue;
+			if (!first_any) {
+				first_any = lab_xcalloc(2 * 65536, sizeof(*first_any));
+				first_wild = lab_xcalloc(2 * 65536, sizeof(*first_wild));
+			}
+			size_t slot = (size_t)(!strcmp(a->protocol, "udp")) * 65536 + (size_t)a->host_port;
+			char *key = lab_xasprintf("%zu/%s", slot, a->host_ip);
+			long same = lab_index_get(&by_addr, key, strlen(key));
+			size_t hit = 0; /* seen + 1 of the first earlier port it collides with */
+			if (is_wildcard(a->host_ip))
+				hit = first_any[slot];
+			else {
+				hit = first_wild[slot];
+				if (same >= 0 && (!hit || (size_t)same + 1 < hit))
+					hit = (size_t)same + 1;
+			}
+			if (hit) {
+				const struct seen_port *o = &seen[hit - 1];
+				int v6 = strchr(a->host_ip, ':') != NULL;
+				lab_ld_diag(L, &a->mark, "host port %s%s%s:%d/%s is already published by service '%s'",
+					    v6 ? "[" : "", a->host_ip, v6 ? "]" : "", a->host_port, a->protocol,
+					    o->svc->name);
+			}
+			if (n_seen == cap_seen) {
+				cap_seen = cap_seen ? 2 * cap_seen : 64;
+				seen = lab_xrealloc(seen, cap_seen * sizeof(*seen));
+			}
+			seen[n_seen].svc = s;
+			seen[n_seen++].port = a;
+			if (!first_any[slot])
+				first_any[slot] = n_seen;
+			if (is_wildcard(a->host_ip) && !first_wild[slot])
+				first_wild[slot] = n_seen;
+			if (same < 0) {
+				lab_strv_take(&addr_keys, key);
+				lab_index_put(&by_addr, key, strlen(key), n_seen - 1);
+			} else {
+				free(key);
 			}
 		}
 	}
+	lab_index_free(&by_addr);
+	lab_strv_free(&addr_keys);
+	free(seen);
+	free(first_any);
+	free(first_wild);
 }
 
 static void check_volumes_networks(struct lab_ld *L, struct lab *lab)
 {
 	int uses_default = 0;
+	struct lab_index vols = LAB_INDEX_INIT, nets = LAB_INDEX_INIT;
+	for (size_t v = 0; v < lab->n_volumes; v++)
+		lab_index_put(&vols, lab->volumes[v].name, strlen(lab->volumes[v].name), v);
+	for (size_t v = 0; v < lab->n_networks; v++)
+		lab_index_put(&nets, lab->networks[v].name, strlen(lab->networks[v].name), v);
 	for (size_t i = 0; i < lab->n_services; i++) {
 		struct lab_service *s = &lab->services[i];
 		for (size_t m = 0; m < s->n_mounts; m++) {
 			struct lab_mount *mt = &s->mounts[m];
 			if (mt->type != LAB_MOUNT_VOLUME)
 				continue;
-			size_t v;
-			for (v = 0; v < lab->n_volumes && strcmp(lab->volumes[v].name, mt->source); v++)
-				;
-			if (v == lab->n_volumes)
+			if (lab_index_get(&vols, mt->source, strlen(mt->source)) < 0)
 				lab_ld_diag(L, &mt->mark, "service '%s' uses undeclared volume '%s'",
 					    s->name, mt->source);
 		}
 		if (s->networks.n == 0)
 			uses_default = 1;
-		for (size_t n = 0; n < s->networks.n; n++) {
-			const char *name = s->networks.v[n];
-			size_t v;
-			if (!strcmp(name, "default")) {
+		for (size_t n = 0; n < s->networks.n; n++)
+			if (!strcmp(s->networks.v[n], "default"))
 				uses_default = 1;
-				continue;
-			}
-			for (v = 0; v < lab->n_networks && strcmp(lab->networks[v].name, name); v++)
-				;
-			const struct lab_mark *nm = lab_ld_network_mark(L, s->name, name);
-			if (v == lab->n_networks)
-				lab_ld_diag(L, nm ? nm : &s->mark, "service '%s' uses undeclared network '%s'",
-					    s->name, name);
-		}
 	}
+	/* undeclared networks, at the mark of each use (in the order of the
+	   services' networks:) */
+	lab_ld_check_networks(L, &nets);
+	lab_index_free(&vols);
+	lab_index_free(&nets);
 	if (!uses_default)
 		return;
 	for (size_t v = 0; v < lab->n_networks; v++)
