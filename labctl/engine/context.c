@@ -18,6 +18,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "../util/file.h"
+
 struct ctx_walk {
 	struct archive *a;
 	const char *root;
@@ -89,42 +91,50 @@ int lab_context_ignored(const struct lab_strv *pats, const char *rel)
 	return ignored;
 }
 
+/* .dockerignore is read only as a regular file of at most this many bytes
+ * (a lab's build directory is outside data: a symlink to /dev/zero or a
+ * FIFO must not hang or exhaust memory). */
+#define DOCKERIGNORE_MAX (1 << 20)
+
 static int ctx_read_ignore(struct ctx_walk *w, struct lab_err *err)
 {
-	int rc = 0;
 	char *path = lab_xasprintf("%s/.dockerignore", w->root);
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-
-	if (!f) {
-		if (errno != ENOENT)
-			rc = lab_err_set(err, LAB_ERR, "cannot read '%s': %s", path, strerror(errno));
+	struct lab_buf text = LAB_BUF_INIT;
+	char *why = NULL;
+	int rc = lab_read_file(&text, path, DOCKERIGNORE_MAX, &why);
+	if (rc == LAB_ENOTFOUND) {
+		rc = 0;
 		goto out;
 	}
-	while (getline(&line, &cap, f) >= 0) {
-		char *s = line;
+	if (rc) {
+		rc = lab_err_set(err, LAB_EINPUT, "'%s' %s", path, why);
+		goto out;
+	}
+	const char *at = lab_buf_cstr(&text), *end = at + text.len;
+	while (at < end) {
+		const char *nl = memchr(at, '\n', (size_t)(end - at));
+		size_t n = nl ? (size_t)(nl - at) : (size_t)(end - at);
+		char *line = lab_xstrndup(at, n), *s = line;
+		at += n + (nl != NULL);
 		while (*s == ' ' || *s == '\t')
 			s++;
-		size_t n = strlen(s);
-		while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n = strlen(s);
+		while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
 			s[--n] = '\0';
-		if (!*s || *s == '#')
-			continue;
-		int neg = *s == '!';
-		char *clean = ctx_clean(s + neg);
-		if (*clean) {
-			lab_strv_pushf(&w->pats, "%s%s", neg ? "!" : "", clean);
-			w->has_negation |= neg;
+		if (*s && *s != '#') {
+			int neg = *s == '!';
+			char *clean = ctx_clean(s + neg);
+			if (*clean) {
+				lab_strv_pushf(&w->pats, "%s%s", neg ? "!" : "", clean);
+				w->has_negation |= neg;
+			}
+			free(clean);
 		}
-		free(clean);
+		free(line);
 	}
-	if (ferror(f))
-		rc = lab_err_set(err, LAB_ERR, "cannot read '%s': %s", path, strerror(errno));
 out:
-	if (f)
-		fclose(f);
-	free(line);
+	lab_buf_release(&text);
+	free(why);
 	free(path);
 	return rc;
 }

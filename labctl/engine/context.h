@@ -12,8 +12,9 @@
  * pattern matching a directory leaves out everything below it, and a
  * "!pattern" line puts matching paths back (last matching line wins).
  * The Dockerfile (dockerfile, relative to dir) and .dockerignore are always
- * sent. Errors: LAB_EINPUT when dir or the Dockerfile is missing, LAB_ERR
- * for read or archive failures. */
+ * sent. Errors: LAB_EINPUT when dir or the Dockerfile is missing or
+ * .dockerignore is not a regular file of at most 1 MiB, LAB_ERR for read
+ * or archive failures. */
 int lab_context_tar(struct lab_buf *out, const char *dir, const char *dockerfile,
 		    struct lab_err *err);
 

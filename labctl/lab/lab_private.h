@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "lab.h"
+#include "../util/file.h"
 
 /* Bounds on what one YAML file may expand to (aliases, merge keys): nodes,
  * bytes of scalar text (read or copied), nesting. */
@@ -55,15 +56,6 @@ void lab_node_free(struct lab_node *n);
 struct lab_node *lab_node_get(const struct lab_node *map, const char *key);
 /* A plain null scalar: "", "~", "null", "Null", "NULL". */
 int lab_node_is_null(const struct lab_node *n);
-
-/* Read the regular file at path into out (empty on entry): at most max
- * bytes. The file is stat()ed before it is opened (non-blocking), so a FIFO
- * never blocks and a device is never read. Returns 0; LAB_ENOTFOUND when it
- * does not exist; LAB_EINPUT otherwise. On failure *msg is a new phrase to
- * put after the file's name: "is a directory, not a regular file", "is a
- * FIFO, not a regular file", "is larger than 4 MiB", "cannot be read:
- * <errno text>"; out is released. */
-int lab_read_file(struct lab_buf *out, const char *path, size_t max, char **msg);
 
 /* Interpolate s (see lab_interpolate); on failure *msg is a new message
  * without a mark and LAB_EINPUT is returned. */

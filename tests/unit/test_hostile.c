@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../labctl/engine/context.h"
 #include "../../labctl/lab/lab.h"
 #include "../../labctl/lab/lab_private.h"
 #include "../../labctl/util/index.h"
@@ -299,6 +300,35 @@ Test(hostile_files, dotenv_must_be_regular_and_small, .init = th_setup, .fini = 
 	th_expect_error(yaml, ".env:1:1: the .env file is larger than 4 MiB");
 	th_write(".env", "A=1\nB='open\n");
 	th_expect_error(yaml, ".env:2:1: unterminated quote");
+}
+
+Test(hostile_files, kernel_pseudo_files, .init = th_setup, .fini = th_teardown)
+{
+	th_expect_error("include: [/proc/self/status]\nservices: {}\n",
+			"lab.yml:1:11: include file '/proc/self/status' is a kernel pseudo-file (/proc, /sys), not a "
+			"regular file");
+	th_expect_error("services:\n  a:\n    image: x\n    env_file: /proc/self/environ\n",
+			"lab.yml:4:15: env file '/proc/self/environ' is a kernel pseudo-file (/proc, /sys), not a "
+			"regular file");
+}
+
+Test(hostile_files, dockerignore_must_be_regular_and_small, .init = th_setup, .fini = th_teardown)
+{
+	mkdir("ctx", 0755);
+	th_write("ctx/Dockerfile", "FROM scratch\n");
+	th_write("ctx/keep", "k\n");
+	cr_assert_eq(symlink("/dev/zero", "ctx/.dockerignore"), 0);
+	struct lab_buf tar = LAB_BUF_INIT;
+	struct lab_err err = {0};
+	cr_expect_eq(lab_context_tar(&tar, "ctx", "Dockerfile", &err), LAB_EINPUT);
+	cr_expect_str_eq(err.msg, "'ctx/.dockerignore' is a character device, not a regular file");
+	lab_buf_release(&tar);
+	unlink("ctx/.dockerignore");
+	th_write("ctx/.dockerignore", "# comment\r\n  keep  \r\n!nothing\n");
+	memset(&err, 0, sizeof(err));
+	cr_expect_eq(lab_context_tar(&tar, "ctx", "Dockerfile", &err), 0, "%s", err.msg);
+	cr_expect(tar.len > 0);
+	lab_buf_release(&tar);
 }
 
 Test(hostile_files, lab_file_itself, .init = th_setup, .fini = th_teardown)
