@@ -88,7 +88,7 @@ setup:
 test: setup
 	$(MAKE) check
 
-check: unit integration tsan
+check: unit integration tsan fuzz
 
 unit: build/asan/unit-tests
 	ASAN_OPTIONS=detect_leaks=1 build/asan/unit-tests --jobs 2
@@ -129,6 +129,30 @@ run: setup
 # (an integration test fails when one is stale).
 compose: build/labctl
 	scripts/export-compose.sh
+
+# libFuzzer harnesses (tests/fuzz) under ASan+UBSan: `make fuzz` builds them
+# with clang and runs each for FUZZ_SECONDS, one after another; any finding
+# fails it (tests/fuzz/README.md). FUZZ_SECONDS=10 for a quick look.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := $(CSTD) -Wall -Wextra -Wno-unused-parameter -O1 -g -fno-omit-frame-pointer \
+		-fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_HARNESS := $(sort $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c))))
+FUZZ_LIB     := $(LIBSRC:%.c=build/fuzz-obj/%.o)
+
+.PHONY: fuzz
+fuzz: $(FUZZ_HARNESS:%=build/fuzz/%)
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_HARNESS)
+
+build/fuzz-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(DEPFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_LIB)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) $< $(FUZZ_LIB) -o $@ $(PKG_LIBS)
+
+-include $(FUZZ_LIB:.o=.d)
 
 clean:
 	rm -rf build
