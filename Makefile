@@ -141,6 +141,7 @@ FUZZ_HARNESS := $(sort $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c))))
 FUZZ_LIB     := $(LIBSRC:%.c=build/fuzz-obj/%.o)
 
 .PHONY: fuzz
+.SECONDARY: $(FUZZ_LIB)
 fuzz: $(FUZZ_HARNESS:%=build/fuzz/%)
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_HARNESS)
 
