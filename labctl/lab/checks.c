@@ -76,20 +76,6 @@ static int param_name_ok(const char *s)
 	return 1;
 }
 
-const char *lab_ld_param_lookup(const struct lab *lab, const char *var)
-{
-	if (strncmp(var, "PARAM_", 6) != 0)
-		return NULL;
-	for (size_t i = 0; i < lab->n_params; i++) {
-		const char *a = lab->params[i].name, *b = var + 6;
-		while (*a && *b && toupper((unsigned char)*a) == *b)
-			a++, b++;
-		if (!*a && !*b)
-			return lab->params[i].value;
-	}
-	return NULL;
-}
-
 /* An integer of a scalar, quoted or not (interpolated values are quoted text). */
 static int scalar_long(struct lab_ld *L, const struct lab_node *n, const char *key, long *v)
 {

@@ -120,8 +120,6 @@ void lab_jobs_free(struct lab *lab);
 /* params: (before interpolation: their values become variables) and
  * checks: (after services) sections (checks.c). */
 void lab_ld_params(struct lab_ld *L, const struct lab_node *n, const struct lab_node *seed, int evaluate);
-/* The value of variable PARAM_<NAME>, or NULL. */
-const char *lab_ld_param_lookup(const struct lab *lab, const char *var);
 void lab_ld_checks(struct lab_ld *L, const struct lab_node *n);
 void lab_checks_free(struct lab *lab);
 
