@@ -57,6 +57,15 @@ static void th_write(const char *rel, const char *content)
 	th_write_n(rel, content, strlen(content));
 }
 
+/* rel: n bytes of '#' (a YAML comment, and not a KEY=VALUE line). */
+static void th_write_big(const char *rel, size_t n)
+{
+	char *big = lab_xmalloc(n);
+	memset(big, '#', n);
+	th_write_n(rel, big, n);
+	free(big);
+}
+
 /* Load lab.yml holding yaml; err filled, *out NULL on failure. */
 static int th_load(struct lab **out, const char *yaml, const struct lab_load_opts *opts, struct lab_err *err)
 {
@@ -239,13 +248,8 @@ Test(hostile_files, includes_must_be_regular_and_small, .init = th_setup, .fini 
 {
 	mkdir("dir.yml", 0755);
 	cr_assert_eq(mkfifo("fifo.yml", 0644), 0);
-	char *big = lab_xmalloc(LAB_FILE_MAX + 2);
-	memset(big, '#', LAB_FILE_MAX + 1);
-	big[LAB_FILE_MAX + 1] = '\0';
-	th_write("big.yml", big);
-	big[LAB_FILE_MAX] = '\0';
-	th_write("just.yml", big); /* exactly LAB_FILE_MAX bytes of comment: read, then empty */
-	free(big);
+	th_write_big("big.yml", LAB_FILE_MAX + 1);
+	th_write_big("just.yml", LAB_FILE_MAX); /* read, then empty */
 	th_expect_error("include: [/dev/zero]\nservices: {}\n",
 			"lab.yml:1:11: include file '/dev/zero' is a character device, not a regular file");
 	th_expect_error("include: [fifo.yml]\nservices: {}\n",
@@ -262,11 +266,7 @@ Test(hostile_files, env_files_must_be_regular_and_small, .init = th_setup, .fini
 {
 	mkdir("dir.env", 0755);
 	cr_assert_eq(mkfifo("fifo.env", 0644), 0);
-	char *big = lab_xmalloc(LAB_FILE_MAX + 2);
-	memset(big, '#', LAB_FILE_MAX + 1);
-	big[LAB_FILE_MAX + 1] = '\0';
-	th_write("big.env", big);
-	free(big);
+	th_write_big("big.env", LAB_FILE_MAX + 1);
 	th_expect_error("services:\n  a:\n    image: x\n    env_file: /dev/zero\n",
 			"lab.yml:4:15: env file '/dev/zero' is a character device, not a regular file");
 	th_expect_error("services:\n  a:\n    image: x\n    env_file: [fifo.env]\n",
@@ -292,11 +292,7 @@ Test(hostile_files, dotenv_must_be_regular_and_small, .init = th_setup, .fini = 
 	cr_assert_eq(symlink("/dev/zero", ".env"), 0);
 	th_expect_error(yaml, ".env:1:1: the .env file is a character device, not a regular file");
 	unlink(".env");
-	char *big = lab_xmalloc(LAB_FILE_MAX + 2);
-	memset(big, '#', LAB_FILE_MAX + 1);
-	big[LAB_FILE_MAX + 1] = '\0';
-	th_write(".env", big);
-	free(big);
+	th_write_big(".env", LAB_FILE_MAX + 1);
 	th_expect_error(yaml, ".env:1:1: the .env file is larger than 4 MiB");
 	th_write(".env", "A=1\nB='open\n");
 	th_expect_error(yaml, ".env:2:1: unterminated quote");
@@ -553,6 +549,8 @@ Test(hostile_validate, environment_dedup_keeps_order, .init = th_setup, .fini = 
 	cr_expect_str_eq(s->environment.v[0], "A=file2");
 	cr_expect_str_eq(s->environment.v[1], "B=env");
 	cr_expect_str_eq(s->environment.v[2], "C=env2");
+	/* labels too: a list with a repeated key keeps the last value, as
+	   Compose's list-to-mapping does (main kept both entries) */
 	cr_assert_eq(s->labels.n, 2);
 	cr_expect_str_eq(s->labels.v[0], "x=3");
 	cr_expect_str_eq(s->labels.v[1], "y=2");
