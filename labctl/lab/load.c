@@ -575,6 +575,8 @@ static void ld_read(struct lab_ld *L, const char *path, const struct lab_mark *f
 	if (lab_ld_want(L, inc, LAB_NODE_SEQ, "include") < 0)
 		return;
 	char *dir = lab_path_dir(file);
+	struct lab_index listed = LAB_INDEX_INIT; /* include paths of this file, joined */
+	struct lab_strv listed_paths = LAB_STRV_INIT;
 	lab_strv_push(&L->stack, real);
 	lab_strv_push(&L->stack_disp, file);
 	for (size_t i = 0; i < inc->n; i++) {
@@ -594,9 +596,16 @@ static void ld_read(struct lab_ld *L, const char *path, const struct lab_mark *f
 		if (!rel)
 			continue;
 		char *full = lab_path_join(dir, rel);
+		if (lab_index_get(&listed, full, strlen(full)) >= 0) {
+			free(full); /* listed twice: read (and reported) once */
+			continue;
+		}
+		lab_strv_take(&listed_paths, full);
+		lab_index_put(&listed, full, strlen(full), i);
 		ld_read(L, full, &e->mark);
-		free(full);
 	}
+	lab_index_free(&listed);
+	lab_strv_free(&listed_paths);
 	free(L->stack.v[--L->stack.n]);
 	L->stack.v[L->stack.n] = NULL;
 	free(L->stack_disp.v[--L->stack_disp.n]);
