@@ -261,7 +261,10 @@ struct lab_load_opts {
 	/* Called for each variable named under credentials: that the lab uses,
 	 * with the lab's project name; returns its value (valid until lab_free)
 	 * or NULL, which is an error. NULL callback: such variables interpolate
-	 * as "<generated>" (validate before the first up). */
+	 * as "<generated>" (validate before the first up). Called only for a
+	 * lab file that is valid with "<generated>" in their place, so with a
+	 * validated project name: a refused file never reaches it (nothing is
+	 * read or written under a state directory for it). */
 	lab_credential_fn credential;
 	void *credential_ud;
 	/* Only names are needed (the project name for status, down, logs):
@@ -276,7 +279,14 @@ struct lab_load_opts {
  * On success *out is a complete, valid lab (free with lab_free).
  * Errors: LAB_EINPUT with one "path:line:col: message" line per problem
  * found (all of them, not just the first); LAB_ENOTFOUND when path does not
- * exist (message names it). Never touches the engine. */
+ * exist (message names it). Never touches the engine.
+ * Hostile files are bounded: every file read (lab file, includes, .env,
+ * env_file) is a regular file of at most 4 MiB; a YAML file expands to at
+ * most 100000 nodes and 8 MiB of text; interpolation nests at most 32
+ * levels and makes at most 1 MiB per value and 16 MiB per load; the checks
+ * are linear in the size of the lab; at most 10000 diagnostics of at most
+ * 1 KiB are kept. A lab that uses credentials and has a callback is loaded
+ * twice (without, then with the callback). */
 int lab_load(struct lab **out, const char *path, const struct lab_load_opts *opts,
 	     struct lab_err *err);
 

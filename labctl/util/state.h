@@ -25,10 +25,9 @@ char *lab_state_dir(const char *project);
  * credentials.env (creating the directory 0700 and the file 0600) and
  * return it; without, return LAB_ENOTFOUND.
  * Errors: LAB_ERR with the path and errno text when the file cannot be
- * read or written. */
+ * read or written; LAB_EINPUT "invalid project name '...'" when project is
+ * not a valid name (then nothing is read or written). */
 int lab_state_credential(char **value, const char *project, const char *name, int generate,
 			 struct lab_err *err);
-/* (LAB_EINPUT "invalid project name '...'" when project is not a valid name:
- * nothing is read or written.) */
 
 #endif
