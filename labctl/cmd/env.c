@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../plan/plan.h"
+#include "../probe/probe.h"
 #include "cmd.h"
 
 static int cmd_env(const struct cmd_entry *cmd, struct cmd_args *args);
@@ -37,32 +38,46 @@ static void put_export(const char *name, const char *value)
 	printf("'\n");
 }
 
-/* "127.0.0.1:PORT" published for container_port of the service's replica,
- * from the running container, else from a fixed host port in the file.
- * NULL when neither. */
-static char *host_endpoint(struct lab_engine *e, const struct lab *lab, const struct lab_service *svc,
-			   int replica, int container_port)
+/* Which replica of which service a host address is looked up for. */
+struct host_ctx {
+	struct lab_engine *e;
+	const struct lab *lab;
+	const struct lab_service *svc;
+	int replica;
+};
+
+/* The host address published for container port `port` of the replica,
+ * from the running container, else from a fixed host port in the file (a
+ * lab_probe_where's addr). */
+static int host_addr(char **host, int *hport, void *ud, int port)
 {
-	char *name = lab_plan_container_name(lab, svc, replica);
+	struct host_ctx *h = ud;
+	char *name = lab_plan_container_name(h->lab, h->svc, h->replica);
 	cJSON *in = NULL;
 	struct lab_err err = {0};
-	char *out = NULL;
-	if (e && lab_engine_container_inspect(e, name, &in, &err) == 0) {
+	int rc = LAB_ENOTFOUND;
+	if (h->e && lab_engine_container_inspect(h->e, name, &in, &err) == 0) {
 		char key[32];
-		snprintf(key, sizeof(key), "%d/tcp", container_port);
+		snprintf(key, sizeof(key), "%d/tcp", port);
 		const cJSON *ports = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(in, "NetworkSettings"), "Ports");
 		const cJSON *b = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ports, key), 0);
 		const char *hp = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "HostPort"));
 		const char *ip = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "HostIp"));
-		if (hp && *hp)
-			out = lab_xasprintf("%s:%s", !ip || !*ip || strcmp(ip, "0.0.0.0") == 0 ? "127.0.0.1" : ip, hp);
+		if (hp && *hp) {
+			*host = lab_xstrdup(!ip || !*ip || strcmp(ip, "0.0.0.0") == 0 ? "127.0.0.1" : ip);
+			*hport = atoi(hp);
+			rc = 0;
+		}
 	}
-	for (size_t i = 0; !out && i < svc->n_ports; i++)
-		if (svc->ports[i].container_port == container_port && svc->ports[i].host_port)
-			out = lab_xasprintf("%s:%d", svc->ports[i].host_ip, svc->ports[i].host_port);
+	for (size_t i = 0; rc < 0 && i < h->svc->n_ports; i++)
+		if (h->svc->ports[i].container_port == port && h->svc->ports[i].host_port) {
+			*host = lab_xstrdup(h->svc->ports[i].host_ip);
+			*hport = h->svc->ports[i].host_port;
+			rc = 0;
+		}
 	cJSON_Delete(in);
 	free(name);
-	return out;
+	return rc;
 }
 
 static int cmd_env(const struct cmd_entry *cmd, struct cmd_args *args)
@@ -70,68 +85,38 @@ static int cmd_env(const struct cmd_entry *cmd, struct cmd_args *args)
 	int code = 0;
 	struct lab *lab = NULL;
 	struct lab_engine *engine = NULL;
-	struct lab_buf kafka = LAB_BUF_INIT;
+	struct lab_strv env = LAB_STRV_INIT;
 	code = cmd_lab_arg(cmd, args, 0, &lab);
 	if (code)
 		goto out;
 	code = cmd_open_engine(&engine);
 	if (code)
 		goto out;
-	int pg_done = 0, s3_done = 0, missing = 0;
+	int missing = 0;
 	for (size_t i = 0; i < lab->n_services; i++) {
 		const struct lab_service *s = &lab->services[i];
-		const struct lab_ready *rd = &s->ready;
-		if (rd->pg_port && !pg_done) {
-			char *ep = host_endpoint(engine, lab, s, 1, rd->pg_port);
-			if (ep) {
-				char *colon = strrchr(ep, ':');
-				*colon = '\0';
-				put_export("PGHOST", ep);
-				put_export("PGPORT", colon + 1);
-				put_export("PGUSER", rd->pg_user ? rd->pg_user : "postgres");
-				if (rd->pg_password)
-					put_export("PGPASSWORD", rd->pg_password);
-				put_export("PGDATABASE", rd->pg_database ? rd->pg_database : (rd->pg_user ? rd->pg_user : "postgres"));
-				pg_done = 1;
-				free(ep);
-			} else {
-				missing++;
-			}
-		}
-		if (rd->kafka_port) {
-			for (int rep = 1; rep <= s->replicas; rep++) {
-				char *ep = host_endpoint(engine, lab, s, rep, rd->kafka_port);
-				if (ep) {
-					lab_buf_printf(&kafka, "%s%s", kafka.len ? "," : "", ep);
-					free(ep);
-				} else {
-					missing++;
-				}
-			}
-		}
-		if (rd->s3_port && !s3_done) {
-			char *ep = host_endpoint(engine, lab, s, 1, rd->s3_port);
-			if (ep) {
-				put_export("AWS_ACCESS_KEY_ID", rd->s3_access_key);
-				put_export("AWS_SECRET_ACCESS_KEY", rd->s3_secret_key);
-				char *url = lab_xasprintf("http://%s", ep);
-				put_export("AWS_ENDPOINT_URL", url);
-				free(url);
-				put_export("AWS_REGION", rd->s3_region ? rd->s3_region : "us-east-1");
-				s3_done = 1;
-				free(ep);
-			} else {
-				missing++;
-			}
+		for (int rep = 1; rep <= s->replicas; rep++) {
+			struct host_ctx h = {engine, lab, s, rep};
+			struct lab_probe_where where = {0, host_addr, &h};
+			missing += lab_probe_client_env(&env, &s->ready, &where);
 		}
 	}
-	if (kafka.len)
-		put_export("KAFKA_BOOTSTRAP_SERVERS", lab_buf_cstr(&kafka));
+	/* psql's own defaults would be the login name: say postgres */
+	if (lab_strv_value(&env, "PGHOST") && !lab_strv_value(&env, "PGUSER"))
+		lab_strv_push(&env, "PGUSER=postgres");
+	if (lab_strv_value(&env, "PGHOST") && !lab_strv_value(&env, "PGDATABASE"))
+		lab_strv_pushf(&env, "PGDATABASE=%s", lab_strv_value(&env, "PGUSER"));
+	static const char *const order[] = {"PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE",
+					    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL",
+					    "AWS_REGION", "KAFKA_BOOTSTRAP_SERVERS"};
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (lab_strv_value(&env, order[i]))
+			put_export(order[i], lab_strv_value(&env, order[i]));
 	if (missing)
 		fprintf(stderr, "labctl: %d service endpoint%s not published or not running (labctl up %s)\n", missing,
 			missing == 1 ? "" : "s", lab->project);
 out:
-	lab_buf_release(&kafka);
+	lab_strv_free(&env);
 	lab_engine_free(engine);
 	lab_free(lab);
 	return code;

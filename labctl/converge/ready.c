@@ -15,49 +15,8 @@
 #define DEFAULT_READY_TIMEOUT_MS 120000L
 
 /* ==== x-ready probes ====
- * Everything that knows the probe kinds is in this section: which probes a
- * service has, the address a probe reaches, one round of probes, the S3
- * endpoint buckets are made through. */
-
-/* Host address for a container port: its published binding, else the
- * container's address on its first network. */
-static char *probe_address(const cJSON *inspect, int port, int *host_port)
-{
-	char key[32];
-	snprintf(key, sizeof(key), "%d/tcp", port);
-	const cJSON *ns = cJSON_GetObjectItemCaseSensitive(inspect, "NetworkSettings");
-	const cJSON *ports = cJSON_GetObjectItemCaseSensitive(ns, "Ports");
-	const cJSON *b = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ports, key), 0);
-	if (b) {
-		const cJSON *ip = cJSON_GetObjectItemCaseSensitive(b, "HostIp");
-		const cJSON *hp = cJSON_GetObjectItemCaseSensitive(b, "HostPort");
-		if (cJSON_IsString(hp) && *hp->valuestring) {
-			*host_port = atoi(hp->valuestring);
-			const char *h = cJSON_IsString(ip) ? ip->valuestring : "";
-			if (!*h || strcmp(h, "0.0.0.0") == 0)
-				h = "127.0.0.1";
-			if (strcmp(h, "::") == 0)
-				h = "::1";
-			return lab_xstrdup(h);
-		}
-	}
-	const cJSON *nets = cJSON_GetObjectItemCaseSensitive(ns, "Networks");
-	const cJSON *n;
-	cJSON_ArrayForEach(n, nets)
-	{
-		const cJSON *ip = cJSON_GetObjectItemCaseSensitive(n, "IPAddress");
-		if (cJSON_IsString(ip) && *ip->valuestring) {
-			*host_port = port;
-			return lab_xstrdup(ip->valuestring);
-		}
-	}
-	return NULL;
-}
-
-static int has_probe(const struct lab_ready *rd)
-{
-	return rd->tcp_port || rd->http_port || rd->pg_port || rd->log_regex || rd->kafka_port || rd->s3_port;
-}
+ * What converge asks the probe registry (labctl/probe/): one round of a
+ * replica's probes, and the S3 endpoint buckets are made through. */
 
 /* One round of rd's probes against container id (inspect: its
  * GET /containers/{id}/json). 1 all passed, 0 one did not yet (why says
@@ -67,85 +26,34 @@ static int has_probe(const struct lab_ready *rd)
 static int run_probes(struct lab_engine *e, const struct lab_ready *rd, const cJSON *in, const char *id,
 		      struct lab_err *why)
 {
-	int port = 0, rc = 0;
-	char *host = NULL;
-	if (rd->tcp_port) {
-		host = probe_address(in, rd->tcp_port, &port);
-		rc = host ? lab_probe_tcp(host, port, 1000, why)
-			  : lab_err_set(why, LAB_ERR, "no address for port %d", rd->tcp_port);
-		free(host);
-		if (rc < 0)
-			return rc == LAB_ENOLIB ? rc : 0;
-	}
-	if (rd->http_port) {
-		host = probe_address(in, rd->http_port, &port);
-		if (!host) {
-			lab_err_set(why, LAB_ERR, "no address for port %d", rd->http_port);
-			return 0;
-		}
-		char *url = lab_xasprintf(strchr(host, ':') ? "http://[%s]:%d%s" : "http://%s:%d%s", host, port,
-					  rd->http_path ? rd->http_path : "/");
-		rc = lab_probe_http(url, rd->http_status ? rd->http_status : 200, 2000, why);
-		free(url);
-		free(host);
-		if (rc < 0)
-			return rc == LAB_ENOLIB ? rc : 0;
-	}
-	if (rd->pg_port) {
-		host = probe_address(in, rd->pg_port, &port);
-		rc = host ? lab_probe_postgres(host, port, rd->pg_user, rd->pg_password, rd->pg_database, 2000, why)
-			  : lab_err_set(why, LAB_ERR, "no address for port %d", rd->pg_port);
-		free(host);
-		if (rc < 0)
-			return rc == LAB_ENOLIB ? rc : 0;
-	}
-	if (rd->kafka_port) {
-		host = probe_address(in, rd->kafka_port, &port);
-		char *bootstrap = host ? lab_xasprintf(strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port) : NULL;
-		rc = bootstrap ? lab_probe_kafka(bootstrap, rd->kafka_brokers, 2000, why)
-			       : lab_err_set(why, LAB_ERR, "no address for port %d", rd->kafka_port);
-		free(bootstrap);
-		free(host);
-		if (rc < 0)
-			return rc == LAB_ENOLIB ? rc : 0;
-	}
-	if (rd->s3_port) {
-		host = probe_address(in, rd->s3_port, &port);
-		char *ep = host ? lab_xasprintf(strchr(host, ':') ? "http://[%s]:%d" : "http://%s:%d", host, port) : NULL;
-		rc = ep ? lab_probe_s3(ep, rd->s3_access_key, rd->s3_secret_key, rd->s3_region, 2000, why)
-			: lab_err_set(why, LAB_ERR, "no address for port %d", rd->s3_port);
-		free(ep);
-		free(host);
-		if (rc < 0)
-			return rc == LAB_ENOLIB ? rc : 0;
-	}
-	if (rd->log_regex) {
-		rc = lab_probe_log(e, id, rd->log_regex, why);
-		if (rc == LAB_EINPUT)
-			return rc;
-		if (rc < 0)
-			return rc == LAB_ENOLIB ? rc : 0;
-	}
-	return 1;
+	struct lab_probe_target t = {e, id, in};
+	int rc = lab_probe_run_all(rd, &t, why);
+	return rc == 0 ? 1 : rc == LAB_EINPUT || rc == LAB_ENOLIB ? rc : 0;
 }
 
-/* The S3 client for svc's x-buckets: its x-ready s3 probe's address on
- * the container inspected and credentials. *ep_out gets the endpoint
- * string s3 points to (caller frees). */
-static int buckets_s3(struct lab_s3 *s3, char **ep_out, const struct lab_service *svc, const cJSON *in,
+/* A lab_probe_where's addr for the host: the port's address on the
+ * container inspected (ud: a struct lab_probe_target). */
+static int inspect_addr(char **host, int *hport, void *ud, int port)
+{
+	return lab_probe_address(host, hport, ud, port, NULL) < 0 ? LAB_ENOTFOUND : 0;
+}
+
+/* The S3 client for svc's x-buckets: what its x-ready s3 probe gives a
+ * client on the host (AWS_*), on the container inspected. *env holds the
+ * strings s3 points to (caller frees). */
+static int buckets_s3(struct lab_s3 *s3, struct lab_strv *env, const struct lab_service *svc, const cJSON *in,
 		      struct lab_err *err)
 {
-	const struct lab_ready *rd = &svc->ready;
-	if (!rd->s3_port)
+	const struct lab_probe *p = lab_ready_find(&svc->ready, "s3");
+	if (!p)
 		return lab_err_set(err, LAB_EINPUT, "service '%s' has x-buckets but no x-ready s3 probe to reach it",
 				   svc->name);
-	int port = 0;
-	char *host = probe_address(in, rd->s3_port, &port);
-	if (!host)
-		return lab_err_set(err, LAB_ERR, "service '%s': no address for port %d", svc->name, rd->s3_port);
-	*ep_out = lab_xasprintf(strchr(host, ':') ? "http://[%s]:%d" : "http://%s:%d", host, port);
-	free(host);
-	*s3 = (struct lab_s3){*ep_out, rd->s3_access_key, rd->s3_secret_key, rd->s3_region, 10000};
+	struct lab_probe_target t = {NULL, NULL, in};
+	struct lab_probe_where host = {0, inspect_addr, &t};
+	if (p->kind->client_env(p->cfg, &host, env) < 0)
+		return lab_err_set(err, LAB_ERR, "service '%s': no address for port %d", svc->name, p->kind->port(p->cfg));
+	*s3 = (struct lab_s3){lab_strv_value(env, "AWS_ENDPOINT_URL"), lab_strv_value(env, "AWS_ACCESS_KEY_ID"),
+			      lab_strv_value(env, "AWS_SECRET_ACCESS_KEY"), lab_strv_value(env, "AWS_REGION"), 10000};
 	return 0;
 }
 
@@ -166,7 +74,7 @@ static int replica_ready(struct svc_run *r, struct lab_engine *e, const char *id
 	const cJSON *health = cJSON_GetObjectItemCaseSensitive(st, "Health");
 	const cJSON *hstatus = cJSON_GetObjectItemCaseSensitive(health, "Status");
 	const char *s = cJSON_IsString(status) ? status->valuestring : "";
-	int probes = has_probe(rd);
+	int probes = lab_ready_has_probes(rd);
 	int result = 0;
 	if (strcmp(s, "exited") == 0 || strcmp(s, "dead") == 0) {
 		int code = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st, "ExitCode"));
@@ -249,7 +157,7 @@ enum svc_state converge_wait_ready(struct cv *c, struct svc_run *r, struct lab_e
 		if ((size_t)ready == r->ids.n) {
 			final = completed == ready && ready > 0 ? SVC_COMPLETED : SVC_READY;
 			r->health = final == SVC_COMPLETED ? "completed"
-				    : has_probe(&r->svc->ready) ? "ready"
+				    : lab_ready_has_probes(&r->svc->ready) ? "ready"
 				    : r->svc->healthcheck.present && !r->svc->healthcheck.disable ? "healthy"
 												   : "running";
 			break;
@@ -283,11 +191,11 @@ int converge_buckets(struct cv *c, struct svc_run *r, struct lab_engine *e, stru
 		return lab_err_set(err, LAB_EINPUT, "service '%s' has x-buckets but no x-ready s3 probe to reach it",
 				   r->svc->name);
 	cJSON *in = NULL;
-	char *ep = NULL;
+	struct lab_strv env = LAB_STRV_INIT;
 	struct lab_s3 s3;
 	int rc = lab_engine_container_inspect(e, r->ids.v[0], &in, err);
 	if (rc == 0)
-		rc = buckets_s3(&s3, &ep, r->svc, in, err);
+		rc = buckets_s3(&s3, &env, r->svc, in, err);
 	for (size_t i = 0; i < r->svc->buckets.n && rc == 0; i++) {
 		rc = lab_s3_create_bucket(&s3, r->svc->buckets.v[i], err);
 		if (rc < 0)
@@ -299,7 +207,7 @@ int converge_buckets(struct cv *c, struct svc_run *r, struct lab_engine *e, stru
 		converge_emit(c, &ev);
 	}
 	cJSON_Delete(in);
-	free(ep);
+	lab_strv_free(&env);
 	return rc;
 }
 
@@ -311,10 +219,11 @@ void converge_endpoint(struct svc_run *r, struct lab_engine *e)
 	struct lab_err ignore = {0};
 	if (lab_engine_container_inspect(e, r->ids.v[0], &in, &ignore) < 0)
 		return;
+	struct lab_probe_target t = {e, r->ids.v[0], in};
 	int port = 0;
-	char *host = probe_address(in, r->svc->ports[0].container_port, &port);
-	if (host && port)
-		r->endpoint = lab_xasprintf(strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
+	char *host = NULL;
+	if (lab_probe_address(&host, &port, &t, r->svc->ports[0].container_port, &ignore) == 0 && port)
+		r->endpoint = lab_probe_hostport(host, port);
 	free(host);
 	cJSON_Delete(in);
 }

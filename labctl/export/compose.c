@@ -10,6 +10,8 @@
 
 #include <yaml.h>
 
+#include "../probe/probe.h"
+
 /* A credential's value during export: MARK_OPEN NAME MARK_CLOSE. Control
  * characters cannot occur in a lab file's values (YAML forbids them
  * unescaped), so the marker cannot be confused with text. */
@@ -256,13 +258,14 @@ static const char *condition_name(enum lab_dep_condition c)
 }
 
 /* The healthcheck for s: its own (polled every 1 s), else one made from
- * its x-ready probe, else only the interval for the image's HEALTHCHECK
- * when x-ready has a probe Compose cannot run (kafka, s3, log). */
+ * its x-ready probes (lab_probe_compose_test), else only the interval for
+ * the image's HEALTHCHECK when no probe has a Compose equivalent (kafka,
+ * s3, log). */
 static void healthcheck(struct em *m, const struct lab_service *s)
 {
 	const struct lab_healthcheck *h = &s->healthcheck;
 	const struct lab_ready *rd = &s->ready;
-	int has_probe = rd->tcp_port || rd->http_port || rd->pg_port || rd->log_regex || rd->kafka_port || rd->s3_port;
+	int has_probe = lab_ready_has_probes(rd);
 	if (h->present && h->disable) {
 		plain(m, "healthcheck");
 		map_start(m, 1);
@@ -281,21 +284,12 @@ static void healthcheck(struct em *m, const struct lab_service *s)
 	if (h->present && h->test.n) {
 		plain(m, "test");
 		strv(m, &h->test);
-	} else if (rd->pg_port || rd->http_port || rd->tcp_port) {
+	} else {
 		struct lab_strv t = LAB_STRV_INIT;
-		lab_strv_push(&t, "CMD-SHELL");
-		if (rd->pg_port)
-			lab_strv_pushf(&t, "pg_isready -q -h 127.0.0.1 -p %d%s%s%s%s", rd->pg_port,
-				       rd->pg_user ? " -U " : "", rd->pg_user ? rd->pg_user : "",
-				       rd->pg_database ? " -d " : "", rd->pg_database ? rd->pg_database : "");
-		else if (rd->http_port)
-			lab_strv_pushf(&t, "test \"$(curl -s -o /dev/null -w '%%{http_code}' http://127.0.0.1:%d%s)\" = %d",
-				       rd->http_port, rd->http_path ? rd->http_path : "/",
-				       rd->http_status ? rd->http_status : 200);
-		else
-			lab_strv_pushf(&t, "bash -c 'exec 3<>/dev/tcp/127.0.0.1/%d'", rd->tcp_port);
-		plain(m, "test");
-		strv(m, &t);
+		if (lab_probe_compose_test(&t, rd)) {
+			plain(m, "test");
+			strv(m, &t);
+		}
 		lab_strv_free(&t);
 	}
 	/* a probe's timeout is the time the service has to get ready */

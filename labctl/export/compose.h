@@ -16,10 +16,11 @@
  *     in effect at export time (.env, environment, defaults); a credential
  *     stays a ${NAME} reference, for an .env file beside the output;
  *   - a literal '$' in a value is written '$$' (Compose interpolation);
- *   - x-ready probes become healthchecks run inside the container:
- *     postgres -> pg_isready, http -> curl, tcp -> bash's /dev/tcp; kafka,
- *     s3 and log probes have no in-container equivalent and keep the image's
- *     own HEALTHCHECK; every healthcheck polls every 1 s;
+ *   - x-ready probes become healthchecks run inside the container, each
+ *     kind's compose_test (labctl/probe/): postgres -> pg_isready, http ->
+ *     curl, tcp -> bash's /dev/tcp; kafka, s3 and log probes have no
+ *     in-container equivalent and keep the image's own HEALTHCHECK; every
+ *     healthcheck polls every 1 s;
  *   - buckets: become S3_BUCKETS in the object store's environment (the
  *     labctl/objectstore image creates them at start);
  *   - jobs:, datasets:, checks:, params: have no Compose equivalent and are

@@ -76,22 +76,24 @@ struct lab_healthcheck {
  * docker-compose as an extension key). Polled from the host every 50 ms.
  * Any that are set must all pass. Ports are container ports; labctl
  * connects to their published host port, or to the container's address
- * on the lab network when not published. */
+ * on the lab network when not published.
+ *
+ * Each key under x-ready but timeout names a probe kind of the registry in
+ * labctl/probe/ (probe.h: tcp, http, postgres, kafka, s3, log); the kind
+ * parses its own value and knows how to run it, how Compose can do the
+ * same, and what a client of the service needs. */
+struct lab_probe_kind;
+
+/* One configured probe. */
+struct lab_probe {
+	const struct lab_probe_kind *kind;
+	void *cfg;              /* the kind's own configuration; freed by kind->free */
+	struct lab_mark mark;   /* of its key under x-ready */
+};
+
 struct lab_ready {
-	int tcp_port;           /* TCP connect; 0 = unset */
-	int http_port;          /* HTTP GET http://host:port<http_path>; 0 = unset */
-	char *http_path;        /* default "/" */
-	int http_status;        /* expected status, default 200 */
-	int pg_port;            /* PostgreSQL: libpq connect + "select 1"; 0 = unset */
-	char *pg_user, *pg_password, *pg_database; /* interpolated values */
-	char *log_regex;        /* POSIX extended regex a log line must match; NULL = unset */
-	int kafka_port;         /* Kafka: a metadata request through this listener
-	                           (librdkafka) answers; 0 = unset */
-	int kafka_brokers;      /* ...and lists at least this many brokers (default 1) */
-	int kafka_internal_port;/* the listener containers use (<service>:<port>), for
-	                           jobs' KAFKA_BOOTSTRAP_SERVERS; 0 = kafka_port */
-	int s3_port;            /* S3: an AWS SigV4-signed ListBuckets answers 200; 0 = unset */
-	char *s3_access_key, *s3_secret_key, *s3_region; /* region default "us-east-1" */
+	struct lab_probe *probes; /* in registry order (the order they run in) */
+	size_t n_probes;
 	long timeout_ms;        /* overall time to ready; default 120000 */
 	struct lab_mark mark;
 };
@@ -309,9 +311,9 @@ char *lab_param_value(const struct lab_param *p, const char *seed, const char *s
 /* The service named name, or NULL. */
 struct lab_service *lab_find_service(const struct lab *lab, const char *name);
 
-/* The first service (in file order) with an x-ready probe of kind probe:
- * "tcp", "http", "postgres", "log", "kafka" or "s3"; NULL when none has
- * one (or probe is not a probe kind). */
+/* The first service (in file order) with an x-ready probe of kind probe
+ * (a name in the probe registry, labctl/probe/: "postgres", "kafka",
+ * "s3", ...); NULL when none has one (or probe is not a probe kind). */
 const struct lab_service *lab_find_service_with_probe(const struct lab *lab, const char *probe);
 
 /* Interpolate Compose-style variables in s: ${V}, $V, ${V:-d}, ${V-d},

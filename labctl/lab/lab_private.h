@@ -1,7 +1,8 @@
 /* Private to labctl/lab: the YAML node tree, .env parsing and small helpers
  * shared by the loader's files. Nothing outside labctl/lab includes this
- * but the check kinds' parse (labctl/verify/checks/, through
- * verify/check.h) and tests. */
+ * but the kinds' parse functions, which read their own values with these
+ * helpers: the check kinds (labctl/verify/checks/, through verify/check.h)
+ * and the probe kinds (labctl/probe/<kind>.c); and tests. */
 #ifndef LAB_LAB_PRIVATE_H
 #define LAB_LAB_PRIVATE_H
 
@@ -106,6 +107,9 @@ const char *lab_ld_str(struct lab_ld *L, const struct lab_node *n, const char *k
 int lab_ld_int(struct lab_ld *L, const struct lab_node *n, const char *key, long *v);
 int lab_ld_bool(struct lab_ld *L, const struct lab_node *n, const char *key, int *v);
 int lab_ld_duration(struct lab_ld *L, const struct lab_node *n, const char *key, long *ms);
+/* A TCP port 1-65535; otherwise records "invalid port 'T' for 'key'" (or
+ * the expected-a-string message) and returns -1, *port untouched. */
+int lab_ld_port(struct lab_ld *L, const struct lab_node *n, const char *key, int *port);
 /* A list of scalars (or, when allow_str, a single string) appended to out. */
 int lab_ld_strlist(struct lab_ld *L, const struct lab_node *n, const char *key, int allow_str,
 		   struct lab_strv *out);

@@ -3,6 +3,8 @@
  * line, sorted by file then position. */
 #include "lab_private.h"
 
+#include "../probe/probe.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -482,7 +484,7 @@ static void ld_lab_buckets(struct lab_ld *L, const struct lab_node *n)
 	struct lab_strv names = LAB_STRV_INIT;
 	struct lab_service *store = NULL;
 	for (size_t i = 0; i < L->lab->n_services && !store; i++)
-		if (L->lab->services[i].ready.s3_port)
+		if (lab_ready_find(&L->lab->services[i].ready, "s3"))
 			store = &L->lab->services[i];
 	if (lab_ld_strlist(L, n, "buckets", 0, &names) == 0) {
 		if (!store && names.n)
@@ -1041,10 +1043,7 @@ struct lab_service *lab_find_service(const struct lab *lab, const char *name)
 const struct lab_service *lab_find_service_with_probe(const struct lab *lab, const char *probe)
 {
 	for (size_t i = 0; lab && i < lab->n_services; i++) {
-		const struct lab_ready *r = &lab->services[i].ready;
-		if ((!strcmp(probe, "postgres") && r->pg_port) || (!strcmp(probe, "kafka") && r->kafka_port) ||
-		    (!strcmp(probe, "s3") && r->s3_port) || (!strcmp(probe, "tcp") && r->tcp_port) ||
-		    (!strcmp(probe, "http") && r->http_port) || (!strcmp(probe, "log") && r->log_regex))
+		if (lab_ready_find(&lab->services[i].ready, probe))
 			return &lab->services[i];
 	}
 	return NULL;

@@ -2,8 +2,9 @@
  * checks. Cross-service checks live in validate.c. */
 #include "lab_private.h"
 
+#include "../probe/probe.h"
+
 #include <ctype.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,11 +68,6 @@ static const char *const svcnet_keys[] = {
 	"aliases", "ipv4_address", "ipv6_address", "link_local_ips", "mac_address",
 	"priority", "driver_opts", "gw_priority", NULL,
 };
-static const char *const ready_keys[] = {"tcp", "http", "postgres", "log", "kafka", "s3", "timeout", NULL};
-static const char *const kafka_keys[] = {"port", "brokers", "internal_port", NULL};
-static const char *const s3_keys[] = {"port", "access_key", "secret_key", "region", NULL};
-static const char *const http_keys[] = {"port", "path", "status", NULL};
-static const char *const pg_keys[] = {"port", "user", "password", "database", NULL};
 static const char *const envfile_keys[] = {"path", "required", "format", NULL};
 
 /* Append "KEY=VALUE"; kv_dedupe later keeps one entry per key. */
@@ -773,7 +769,7 @@ static void ld_deploy(struct lab_ld *L, const struct lab_node *n, struct lab_ser
 			lab_ld_want(L, x, LAB_NODE_MAP, maps[i]);
 }
 
-static int ready_port(struct lab_ld *L, const struct lab_node *n, const char *key, int *port)
+int lab_ld_port(struct lab_ld *L, const struct lab_node *n, const char *key, int *port)
 {
 	const char *t = lab_ld_str(L, n, key);
 	if (!t)
@@ -785,117 +781,35 @@ static int ready_port(struct lab_ld *L, const struct lab_node *n, const char *ke
 	return 0;
 }
 
+/* x-ready: each key but timeout is a probe kind of the registry, which
+ * parses its own value. */
 static void ld_ready(struct lab_ld *L, const struct lab_node *key, const struct lab_node *n,
 		     struct lab_ready *r)
 {
 	r->mark = key->mark;
 	if (lab_ld_want(L, n, LAB_NODE_MAP, "x-ready") < 0)
 		return;
-	if (lab_ld_check_keys(L, n, ready_keys, 0))
+	const char *keys[32];
+	size_t nk = 0;
+	for (size_t i = 0; lab_probe_kinds[i] && nk < NELEM(keys) - 2; i++)
+		keys[nk++] = lab_probe_kinds[i]->name;
+	keys[nk++] = "timeout";
+	keys[nk] = NULL;
+	if (lab_ld_check_keys(L, n, keys, 0))
 		return;
+	for (size_t i = 0; lab_probe_kinds[i]; i++) {
+		const struct lab_probe_kind *kind = lab_probe_kinds[i];
+		for (size_t j = 0; j < n->n; j++) {
+			const struct lab_node *k = n->kids[2 * j], *v = n->kids[2 * j + 1];
+			if (strcmp(k->text, kind->name) != 0)
+				continue;
+			void *cfg = NULL;
+			kind->parse(&cfg, L, v);
+			if (cfg)
+				lab_ready_add(r, kind, cfg, &k->mark);
+		}
+	}
 	const struct lab_node *x;
-	if ((x = lab_node_get(n, "tcp")))
-		ready_port(L, x, "tcp", &r->tcp_port);
-	if ((x = lab_node_get(n, "http"))) {
-		if (x->kind == LAB_NODE_MAP) {
-			const struct lab_node *p = lab_node_get(x, "port");
-			const struct lab_node *pa = lab_node_get(x, "path");
-			const struct lab_node *st = lab_node_get(x, "status");
-			long status = 200;
-			const char *path = "/";
-			if (lab_ld_check_keys(L, x, http_keys, 0) == 0) {
-				if (!p)
-					lab_ld_diag(L, &x->mark, "missing 'port' for 'http'");
-				else if (ready_port(L, p, "port", &r->http_port) == 0 &&
-					 (!pa || (path = lab_ld_str(L, pa, "path"))) &&
-					 (!st || lab_ld_int(L, st, "status", &status) == 0)) {
-					if (status < 100 || status > 599)
-						lab_ld_diag(L, &st->mark, "invalid status '%s' for 'status'",
-							    st->text);
-					r->http_status = (int)status;
-					r->http_path = lab_xstrdup(path);
-				}
-			}
-		} else if (ready_port(L, x, "http", &r->http_port) == 0) {
-			r->http_path = lab_xstrdup("/");
-			r->http_status = 200;
-		}
-	}
-	if ((x = lab_node_get(n, "postgres"))) {
-		if (x->kind == LAB_NODE_MAP) {
-			if (lab_ld_check_keys(L, x, pg_keys, 0) == 0) {
-				const struct lab_node *p = lab_node_get(x, "port");
-				const char *names[] = {"user", "password", "database"};
-				char **dst[] = {&r->pg_user, &r->pg_password, &r->pg_database};
-				r->pg_port = 5432;
-				if (p)
-					ready_port(L, p, "port", &r->pg_port);
-				for (size_t i = 0; i < 3; i++) {
-					const struct lab_node *v = lab_node_get(x, names[i]);
-					const char *vs = v ? lab_ld_str(L, v, names[i]) : NULL;
-					if (vs)
-						*dst[i] = lab_xstrdup(vs);
-				}
-			}
-		} else {
-			ready_port(L, x, "postgres", &r->pg_port);
-		}
-	}
-	if ((x = lab_node_get(n, "log"))) {
-		const char *re = lab_ld_str(L, x, "log");
-		regex_t rx;
-		int rc;
-		if (re && (rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB)) != 0) {
-			char buf[256];
-			regerror(rc, &rx, buf, sizeof(buf));
-			lab_ld_diag(L, &x->mark, "invalid regular expression '%s' for 'log': %s", re, buf);
-		} else if (re) {
-			regfree(&rx);
-			r->log_regex = lab_xstrdup(re);
-		}
-	}
-	if ((x = lab_node_get(n, "kafka"))) {
-		r->kafka_brokers = 1;
-		if (x->kind != LAB_NODE_MAP) {
-			ready_port(L, x, "kafka", &r->kafka_port);
-		} else if (lab_ld_check_keys(L, x, kafka_keys, 0) == 0) {
-			const struct lab_node *p = lab_node_get(x, "port"), *b = lab_node_get(x, "brokers");
-			long brokers = 1;
-			const struct lab_node *ip = lab_node_get(x, "internal_port");
-			if (!p)
-				lab_ld_diag(L, &x->mark, "missing 'port' for 'kafka'");
-			else
-				ready_port(L, p, "port", &r->kafka_port);
-			if (ip)
-				ready_port(L, ip, "internal_port", &r->kafka_internal_port);
-			if (b && lab_ld_int(L, b, "brokers", &brokers) == 0) {
-				if (brokers < 1 || brokers > 1000)
-					lab_ld_diag(L, &b->mark, "invalid brokers '%s' for 'brokers'", b->text);
-				else
-					r->kafka_brokers = (int)brokers;
-			}
-		}
-	}
-	if ((x = lab_node_get(n, "s3")) && lab_ld_want(L, x, LAB_NODE_MAP, "s3") == 0 &&
-	    lab_ld_check_keys(L, x, s3_keys, 0) == 0) {
-		const struct lab_node *p = lab_node_get(x, "port");
-		const char *names[] = {"access_key", "secret_key", "region"};
-		char **dst[] = {&r->s3_access_key, &r->s3_secret_key, &r->s3_region};
-		if (!p)
-			lab_ld_diag(L, &x->mark, "missing 'port' for 's3'");
-		else
-			ready_port(L, p, "port", &r->s3_port);
-		for (size_t i = 0; i < 3; i++) {
-			const struct lab_node *v = lab_node_get(x, names[i]);
-			const char *vs = v ? lab_ld_str(L, v, names[i]) : NULL;
-			if (vs)
-				*dst[i] = lab_xstrdup(vs);
-			else if (i < 2)
-				lab_ld_diag(L, &x->mark, "missing '%s' for 's3'", names[i]);
-		}
-		if (!r->s3_region)
-			r->s3_region = lab_xstrdup("us-east-1");
-	}
 	long ms;
 	if ((x = lab_node_get(n, "timeout")) && lab_ld_duration(L, x, "timeout", &ms) == 0)
 		r->timeout_ms = ms;
@@ -1090,14 +1004,7 @@ void lab_service_clear(struct lab_service *s)
 		free(s->deps[i].service);
 	free(s->deps);
 	lab_strv_free(&s->healthcheck.test);
-	free(s->ready.http_path);
-	free(s->ready.pg_user);
-	free(s->ready.pg_password);
-	free(s->ready.pg_database);
-	free(s->ready.log_regex);
-	free(s->ready.s3_access_key);
-	free(s->ready.s3_secret_key);
-	free(s->ready.s3_region);
+	lab_ready_clear(&s->ready);
 	lab_strv_free(&s->buckets);
 	free(s->restart);
 	lab_strv_free(&s->labels);

@@ -1,43 +1,141 @@
-/* Readiness probes labctl runs itself, from the host. Each is one attempt:
- * the caller polls (every 50 ms in up) until success or its deadline.
+/* Readiness probes: the kinds of x-ready (see struct lab_ready in
+ * lab/lab.h), one file per kind under labctl/probe/ (tcp.c, http.c,
+ * postgres.c, kafka.c, s3.c, log.c), each exporting one descriptor, and
+ * the registry (registry.c) that lists them. The loader, up, export and
+ * the client environment of env, run and verify only iterate the
+ * registry; none of them knows a kind's fields.
  *
- * All return 0 when the service answered as expected, LAB_ERR (with a
- * short reason in err, e.g. "connect 127.0.0.1:5432: connection refused")
- * when not yet, LAB_EINPUT for a bad argument (e.g. a regex that does not
- * compile). timeout_ms bounds the single attempt.
+ * Adding a kind: a new file with its descriptor and one row in
+ * registry.c's table.
  */
 #ifndef LAB_PROBE_H
 #define LAB_PROBE_H
 
+#include <stddef.h>
+
+#include <cJSON.h>
+
 #include "../engine/engine.h"
+#include "../lab/lab.h"
+#include "../util/buf.h"
 #include "../util/err.h"
 
-/* TCP connect to host:port (IPv4 or IPv6 literal, or a name). */
-int lab_probe_tcp(const char *host, int port, int timeout_ms, struct lab_err *err);
+struct lab_ld;
+struct lab_node;
 
-/* HTTP GET url; passes when the status equals expect_status. */
-int lab_probe_http(const char *url, int expect_status, int timeout_ms, struct lab_err *err);
+/* Where one attempt runs: one replica's container. */
+struct lab_probe_target {
+	struct lab_engine *engine;  /* for probes that ask the engine (log) */
+	const char *container_id;
+	const cJSON *inspect;       /* GET /containers/{id}/json of it (Engine API >= 1.41) */
+};
 
-/* PostgreSQL: libpq connect (host, port, user, password, dbname; any may be
- * NULL for libpq's defaults) and run "select 1". Passes only when the server
- * accepts queries (not while it is starting or in recovery). */
-int lab_probe_postgres(const char *host, int port, const char *user, const char *password,
-		       const char *dbname, int timeout_ms, struct lab_err *err);
+/* How a client reaches a service's container ports, for client_env. */
+struct lab_probe_where {
+	int internal;   /* 0: a client on the host (published ports, "127.0.0.1");
+	                   1: a container on the lab network ("<service>") */
+	/* The address of container port `port` of the service for this
+	 * client: *host (new string; an IPv6 literal without brackets) and
+	 * *hport. Returns 0, or LAB_ENOTFOUND when it has none (not published,
+	 * not running); nothing is set then. */
+	int (*addr)(char **host, int *hport, void *ud, int port);
+	void *ud;
+};
 
-/* Kafka: a metadata request (librdkafka) through bootstrap ("host:port")
- * answers and lists at least want_brokers brokers. The brokers listed are
- * what the cluster advertises, so this also checks the listener's
- * advertised address is reachable from here. */
-int lab_probe_kafka(const char *bootstrap, int want_brokers, int timeout_ms, struct lab_err *err);
+/* A probe kind. Every function gets the cfg its parse made. */
+struct lab_probe_kind {
+	const char *name;          /* its key under x-ready */
+	const char *const *keys;   /* keys of its mapping form, NULL-terminated;
+	                              NULL when it has only a scalar form */
+	/* Parse n, the value under x-ready.<name>, with the loader's helpers
+	 * (lab/lab_private.h). Problems are recorded with lab_ld_diag as
+	 * "file:line:col: message". *cfg is set (a new configuration) when
+	 * the probe is configured enough to be found by lab_ready_find, even
+	 * if some of its values had problems (the lab then fails to load
+	 * anyway); it stays NULL when not. */
+	void (*parse)(void **cfg, struct lab_ld *L, const struct lab_node *n);
+	void (*free)(void *cfg);
+	/* The container port it reaches (0 for none, e.g. log). */
+	int (*port)(const void *cfg);
+	/* One attempt against one replica, bounded in time by the kind
+	 * (1-2 s). Returns 0 when the service answered as expected; LAB_ERR
+	 * when not yet, with a short reason in why (e.g. "connect
+	 * 127.0.0.1:5432: connection refused"); any other negative code when
+	 * polling again cannot help: LAB_EINPUT for a bad configuration (a
+	 * regex that does not compile), LAB_ENOLIB for a library it needs
+	 * that cannot be loaded (lazy/lazy.h), LAB_EENGINE / LAB_EUNREACHABLE
+	 * / LAB_ENOTFOUND from the engine. */
+	int (*run)(const void *cfg, const struct lab_probe_target *t, struct lab_err *why);
+	/* export compose: append to out the shell command (CMD-SHELL) that
+	 * checks the same from inside the container, polled by Compose's
+	 * healthcheck. NULL: Compose cannot do it; the image's own HEALTHCHECK
+	 * is kept. */
+	void (*compose_test)(const void *cfg, struct lab_buf *out);
+	/* When several probes of a service have a compose_test, the lowest
+	 * rank's is used: the one that says most about the service. */
+	int compose_rank;
+	/* What a client of the service needs, appended to env as "KEY=VALUE"
+	 * (see lab_probe_client_env). A variable already in env is kept (the
+	 * first service of a kind wins), except lists such as
+	 * KAFKA_BOOTSTRAP_SERVERS, which gain the address. Returns 0, or
+	 * LAB_ENOTFOUND when where has no address for its port (env
+	 * unchanged). NULL: clients need nothing from it. */
+	int (*client_env)(const void *cfg, const struct lab_probe_where *where, struct lab_strv *env);
+};
 
-/* S3: a SigV4-signed ListBuckets (GET /) at endpoint ("http://host:port")
- * answers 200. */
-int lab_probe_s3(const char *endpoint, const char *access_key, const char *secret_key,
-		 const char *region, int timeout_ms, struct lab_err *err);
+/* The registry: every kind, NULL-terminated, in the order the probes of
+ * a service run (cheap ones first: tcp, http, postgres, kafka, s3, log). */
+extern const struct lab_probe_kind *const lab_probe_kinds[];
 
-/* A line of the container's logs (stdout or stderr, last 1000 lines)
- * matches the POSIX extended regex. */
-int lab_probe_log(struct lab_engine *e, const char *container_id, const char *regex,
-		  struct lab_err *err);
+/* The kind named name, or NULL. */
+const struct lab_probe_kind *lab_probe_kind_find(const char *name);
+
+/* 1 when rd has at least one probe, else 0. */
+int lab_ready_has_probes(const struct lab_ready *rd);
+
+/* The configured probe of kind name ("postgres"), or NULL. */
+const struct lab_probe *lab_ready_find(const struct lab_ready *rd, const char *name);
+
+/* Append p (kind, cfg, mark) to rd, which owns cfg afterwards. */
+void lab_ready_add(struct lab_ready *rd, const struct lab_probe_kind *kind, void *cfg, const struct lab_mark *mark);
+
+/* Free every probe's configuration and the list (rd itself is not freed);
+ * rd has no probes afterwards. Accepts NULL. */
+void lab_ready_clear(struct lab_ready *rd);
+
+/* Run every probe of rd once against target t, in order, stopping at the
+ * first that does not pass. Returns 0 when all passed (also when rd has
+ * none), else that probe's code and reason (see run above: LAB_ERR =
+ * not yet). */
+int lab_probe_run_all(const struct lab_ready *rd, const struct lab_probe_target *t, struct lab_err *why);
+
+/* Where the host reaches container port `port` of t's container: its
+ * published binding (HostIp "" or "0.0.0.0" -> "127.0.0.1", "::" ->
+ * "::1"), else the container's address on its first network with one
+ * (NetworkSettings.Networks.*.IPAddress, Engine API 1.41), at port itself.
+ * *host is a new string (IPv6 without brackets). Returns 0, or LAB_ERR
+ * with "no address for port N". */
+int lab_probe_address(char **host, int *hport, const struct lab_probe_target *t, int port, struct lab_err *err);
+
+/* The Compose healthcheck test for rd's probes: ["CMD-SHELL", command]
+ * of the lowest compose_rank among the probes that have one, appended to
+ * test. Returns 1 when there is one, 0 when none has (then the image's
+ * HEALTHCHECK stays). */
+int lab_probe_compose_test(struct lab_strv *test, const struct lab_ready *rd);
+
+/* The environment a client of a service with probes rd needs (PG*,
+ * KAFKA_BOOTSTRAP_SERVERS, AWS_*; see each kind's client_env), appended
+ * to env. Returns the number of probes whose address where did not have
+ * (0 when every one was reachable). */
+int lab_probe_client_env(struct lab_strv *env, const struct lab_ready *rd, const struct lab_probe_where *where);
+
+/* For kinds' client_env. "host:port" with an IPv6 host in brackets (a
+ * new string). */
+char *lab_probe_hostport(const char *host, int port);
+/* Add key=value to env unless key is already there (the first wins). */
+void lab_probe_env_put(struct lab_strv *env, const char *key, const char *value);
+/* Add value to the comma-separated list in key (made when absent; a value
+ * already in the list is not added again). */
+void lab_probe_env_append(struct lab_strv *env, const char *key, const char *value);
 
 #endif

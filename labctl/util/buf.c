@@ -190,6 +190,13 @@ long lab_strv_find_key(const struct lab_strv *sv, const char *key)
 	return -1;
 }
 
+const char *lab_strv_value(const struct lab_strv *sv, const char *key)
+{
+	long i = lab_strv_find_key(sv, key);
+	const char *eq = i < 0 ? NULL : strchr(sv->v[i], '=');
+	return eq ? eq + 1 : NULL;
+}
+
 int lab_strv_copy(struct lab_strv *dst, const struct lab_strv *src)
 {
 	for (size_t i = 0; i < src->n; i++)

@@ -50,6 +50,9 @@ int lab_strv_take(struct lab_strv *sv, char *s);
 long lab_strv_find(const struct lab_strv *sv, const char *s);
 /* For "KEY=VALUE" vectors: index of the element whose key is key, or -1. */
 long lab_strv_find_key(const struct lab_strv *sv, const char *key);
+/* For "KEY=VALUE" vectors: the value of key (points into sv), or NULL
+ * when key is absent or has no '='. */
+const char *lab_strv_value(const struct lab_strv *sv, const char *key);
 /* Append copies of the strings of src to dst; returns 0 or -1. */
 int lab_strv_copy(struct lab_strv *dst, const struct lab_strv *src);
 void lab_strv_free(struct lab_strv *sv);

@@ -30,6 +30,14 @@ struct lab_check_ctx {
 	 * lab network. "host:port" (IPv6 hosts in brackets), a new string; or
 	 * NULL with the outcome set to error. */
 	char *(*endpoint)(struct lab_check_ctx *x, const char *service, int port);
+	/* What a client on the host needs to reach service through its x-ready
+	 * probe of kind probe ("postgres": PGHOST PGPORT PGUSER...; "kafka":
+	 * KAFKA_BOOTSTRAP_SERVERS; "s3": AWS_*), appended to env as
+	 * "KEY=VALUE". Returns 0, or -1 with the outcome set to error: the
+	 * service has no such probe ("service 'x' has no x-ready <probe> probe
+	 * (<what>)") or is not reachable. */
+	int (*client_env)(struct lab_check_ctx *x, const char *service, const char *probe, const char *what,
+			  struct lab_strv *env);
 	/* The outcome: status stays LAB_VERIFY_PASSED unless set; the strings
 	 * are new strings or NULL, handed to the result. */
 	enum lab_verify_status status;

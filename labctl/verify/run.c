@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "../plan/plan.h"
+#include "../probe/probe.h"
 #include "check.h"
 
 struct vsync {
@@ -136,6 +137,40 @@ static char *endpoint(struct lab_check_ctx *x, const char *service, int port)
 	return out;
 }
 
+struct vwhere {
+	struct lab_check_ctx *x;
+	const char *service;
+};
+
+/* A lab_probe_where's addr: endpoint() split into host and port. */
+static int where_addr(char **host, int *hport, void *ud, int port)
+{
+	struct vwhere *w = ud;
+	char *ep = endpoint(w->x, w->service, port);
+	if (!ep)
+		return LAB_ENOTFOUND;
+	char *colon = strrchr(ep, ':');
+	*colon = '\0';
+	*hport = atoi(colon + 1);
+	*host = ep[0] == '[' ? lab_xstrndup(ep + 1, strlen(ep) - 2) : lab_xstrdup(ep);
+	free(ep);
+	return 0;
+}
+
+static int client_env(struct lab_check_ctx *x, const char *service, const char *probe, const char *what,
+		      struct lab_strv *env)
+{
+	const struct lab_service *svc = lab_find_service(x->lab, service);
+	const struct lab_probe *p = svc ? lab_ready_find(&svc->ready, probe) : NULL;
+	if (!p || !p->kind->client_env) {
+		lab_check_outcome(x, LAB_VERIFY_ERROR, "service '%s' has no x-ready %s probe (%s)", service, probe, what);
+		return -1;
+	}
+	struct vwhere vw = {x, service};
+	struct lab_probe_where where = {0, where_addr, &vw};
+	return p->kind->client_env(p->cfg, &where, env) < 0 ? -1 : 0;
+}
+
 /* Compare against the check's expectation; fails the check when it does
  * not hold. Returns 1 when it holds. */
 int lab_check_expect(struct lab_check_ctx *x, const char *observed, const char *what)
@@ -215,6 +250,7 @@ int lab_verify_run(struct lab_verify_result **out, size_t *n_out, size_t *abando
 		j->x.key = key ? key : lab->seed ? lab->seed : "";
 		j->x.container = container_of;
 		j->x.endpoint = endpoint;
+		j->x.client_env = client_env;
 		j->containers = list;
 		j->sync = sync;
 		j->started = now_s();

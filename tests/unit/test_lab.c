@@ -14,6 +14,7 @@
 
 #include "../../labctl/lab/lab.h"
 #include "../../labctl/lab/lab_private.h"
+#include "../../labctl/probe/probe.h"
 
 static char tlab_dir[PATH_MAX];
 
@@ -66,6 +67,38 @@ static const char *tlab_path_abs(const char *rel)
 	static char buf[PATH_MAX * 2];
 	snprintf(buf, sizeof(buf), "%s/%s", tlab_dir, rel);
 	return buf;
+}
+
+/* A lab_probe_where for the host that answers "HOST" and the port itself. */
+static int tlab_addr(char **host, int *hport, void *ud, int port)
+{
+	(void)ud;
+	*host = strdup("HOST");
+	*hport = port;
+	return 0;
+}
+
+/* What a client of s needs (its probes' client_env), "K=V" joined by ' '. */
+static char *tlab_client_env(const struct lab_service *s)
+{
+	struct lab_strv env = LAB_STRV_INIT;
+	struct lab_probe_where w = {0, tlab_addr, NULL};
+	lab_probe_client_env(&env, &s->ready, &w);
+	struct lab_buf b = LAB_BUF_INIT;
+	lab_buf_puts(&b, "");
+	for (size_t i = 0; i < env.n; i++)
+		lab_buf_printf(&b, "%s%s", i ? " " : "", env.v[i]);
+	lab_strv_free(&env);
+	return lab_buf_detach(&b);
+}
+
+/* The Compose healthcheck command of s's probes, or "" when none. */
+static char *tlab_compose_test(const struct lab_service *s)
+{
+	struct lab_strv t = LAB_STRV_INIT;
+	char *out = strdup(lab_probe_compose_test(&t, &s->ready) ? t.v[1] : "");
+	lab_strv_free(&t);
+	return out;
 }
 
 /* Write lab.yml with yaml, load it; return the code, err filled. */
@@ -343,13 +376,16 @@ Test(lab_good, full_service, .init = tlab_setup, .fini = tlab_teardown)
 	cr_expect_eq(db->healthcheck.timeout_ms, 500);
 	cr_expect_eq(db->healthcheck.start_period_ms, 90000);
 	cr_expect_eq(db->healthcheck.retries, 30);
-	cr_expect_eq(db->ready.pg_port, 5432);
-	cr_expect_str_eq(db->ready.pg_user, "lab");
-	cr_expect_str_eq(db->ready.pg_password, "pw");
-	cr_expect_str_eq(db->ready.pg_database, "labdb");
+	cr_assert_eq(db->ready.n_probes, 1);
+	const struct lab_probe *pg = lab_ready_find(&db->ready, "postgres");
+	cr_assert(pg);
+	cr_expect_eq(pg->kind->port(pg->cfg), 5432);
+	char *env = tlab_client_env(db);
+	cr_expect_str_eq(env, "PGHOST=HOST PGPORT=5432 PGUSER=lab PGPASSWORD=pw PGDATABASE=labdb");
+	free(env);
 	cr_expect_eq(db->ready.timeout_ms, 90000);
-	cr_expect_eq(db->ready.tcp_port, 0);
-	cr_expect_null(db->ready.log_regex);
+	cr_expect_null(lab_ready_find(&db->ready, "tcp"));
+	cr_expect_null(lab_ready_find(&db->ready, "log"));
 	cr_expect_eq(db->replicas, 1);
 	cr_expect_null(db->restart);
 	cr_expect_eq(db->networks.n, 0);
@@ -425,11 +461,18 @@ Test(lab_good, full_service, .init = tlab_setup, .fini = tlab_teardown)
 	cr_expect_str_eq(web->hostname, "web");
 	cr_expect_str_eq(web->user, "1000:1000");
 	cr_expect_str_eq(web->working_dir, "/srv");
-	cr_expect_eq(web->ready.http_port, 80);
-	cr_expect_str_eq(web->ready.http_path, "/health");
-	cr_expect_eq(web->ready.http_status, 204);
-	cr_expect_eq(web->ready.tcp_port, 80);
-	cr_expect_str_eq(web->ready.log_regex, "listening on [0-9]+");
+	/* in registry order, whatever the file's */
+	cr_assert_eq(web->ready.n_probes, 3);
+	cr_expect_str_eq(web->ready.probes[0].kind->name, "tcp");
+	cr_expect_str_eq(web->ready.probes[1].kind->name, "http");
+	cr_expect_str_eq(web->ready.probes[2].kind->name, "log");
+	cr_expect_eq(web->ready.probes[0].kind->port(web->ready.probes[0].cfg), 80);
+	cr_expect_eq(web->ready.probes[1].kind->port(web->ready.probes[1].cfg), 80);
+	cr_expect_eq(web->ready.probes[1].mark.line, 67);
+	cr_expect_eq(web->ready.probes[1].mark.col, 7);
+	char *test = tlab_compose_test(web);
+	cr_expect_str_eq(test, "test \"$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:80/health)\" = 204");
+	free(test);
 	cr_expect_eq(web->ready.timeout_ms, 120000);
 	cr_expect_eq(web->healthcheck.present, 0);
 
@@ -740,7 +783,9 @@ Test(lab_interp, lookup_order_and_dotenv, .init = tlab_setup, .fini = tlab_teard
 	cr_assert_eq(a->environment.n, 7);
 	for (size_t i = 0; i < 7; i++)
 		cr_expect_str_eq(a->environment.v[i], want[i]);
-	cr_expect_str_eq(a->ready.pg_password, "s3cret");
+	char *env = tlab_client_env(a);
+	cr_expect_str_eq(env, "PGHOST=HOST PGPORT=5432 PGUSER=lab PGPASSWORD=s3cret");
+	free(env);
 	cr_expect_eq(a->ports[0].host_port, 8080);
 	cr_expect_eq(a->replicas, 1);
 	cr_expect_eq(calls, 1);

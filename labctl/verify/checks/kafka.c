@@ -62,23 +62,21 @@ static void run_kafka(struct lab_check_ctx *x)
 {
 	const struct lab_check *c = x->check;
 	const struct kafka_conf *k = c->conf;
-	const struct lab_service *svc = lab_find_service(x->lab, c->service);
 	rd_kafka_t *rk = NULL;
 	const struct rd_kafka_metadata *md = NULL;
 	const struct rd_kafka_group_list *gl = NULL;
 	rd_kafka_topic_partition_list_t *tpl = NULL;
 	int64_t *lows = NULL, *highs = NULL;
 	struct lab_buf obs = LAB_BUF_INIT, want = LAB_BUF_INIT, why = LAB_BUF_INIT;
-	char *bootstrap = NULL, errstr[512];
+	struct lab_strv env = LAB_STRV_INIT;
+	const char *bootstrap = NULL;
+	char errstr[512];
 	int tmo = (int)lab_check_left_ms(x);
 	if (lab_check_need_lib(x, LAB_LAZY_RDKAFKA) < 0)
 		return;
-	if (!svc->ready.kafka_port) {
-		lab_check_outcome(x, LAB_VERIFY_ERROR, "service '%s' has no x-ready kafka probe (its host listener)", c->service);
+	if (x->client_env(x, c->service, "kafka", "its host listener", &env) < 0)
 		goto out;
-	}
-	if (!(bootstrap = x->endpoint(x, c->service, svc->ready.kafka_port)))
-		goto out;
+	bootstrap = lab_strv_value(&env, "KAFKA_BOOTSTRAP_SERVERS");
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char tmos[24];
 	snprintf(tmos, sizeof(tmos), "%d", tmo);
@@ -202,7 +200,7 @@ out:
 		rd_kafka_metadata_destroy(md);
 	if (rk)
 		rd_kafka_destroy(rk);
-	free(bootstrap);
+	lab_strv_free(&env);
 }
 
 const struct lab_check_kind lab_check_kafka = {"kafka", kafka_keys, parse_kafka, free_kafka, run_kafka};

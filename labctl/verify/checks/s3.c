@@ -68,22 +68,19 @@ static void run_s3(struct lab_check_ctx *x)
 {
 	const struct lab_check *c = x->check;
 	const struct s3_conf *o = c->conf;
-	const struct lab_service *svc = lab_find_service(x->lab, c->service);
-	const struct lab_ready *rd = &svc->ready;
+	struct lab_strv env = LAB_STRV_INIT;
 	struct lab_buf resp = LAB_BUF_INIT;
 	struct lab_err err = {0};
-	char *ep = NULL, *url = NULL, *path = NULL, *token = NULL;
+	const char *url = NULL;
+	char *path = NULL, *token = NULL;
 	long status = 0;
 	if (lab_check_need_lib(x, LAB_LAZY_CURL) < 0)
 		return;
-	if (!rd->s3_port) {
-		lab_check_outcome(x, LAB_VERIFY_ERROR, "service '%s' has no x-ready s3 probe (port and keys)", c->service);
+	if (x->client_env(x, c->service, "s3", "port and keys", &env) < 0)
 		goto out;
-	}
-	if (!(ep = x->endpoint(x, c->service, rd->s3_port)))
-		goto out;
-	url = lab_xasprintf("http://%s", ep);
-	struct lab_s3 s3 = {url, rd->s3_access_key, rd->s3_secret_key, rd->s3_region, lab_check_left_ms(x)};
+	url = lab_strv_value(&env, "AWS_ENDPOINT_URL");
+	struct lab_s3 s3 = {url, lab_strv_value(&env, "AWS_ACCESS_KEY_ID"), lab_strv_value(&env, "AWS_SECRET_ACCESS_KEY"),
+			    lab_strv_value(&env, "AWS_REGION"), lab_check_left_ms(x)};
 	path = lab_xasprintf("/%s", o->bucket);
 	x->expected = lab_xasprintf("bucket '%s' exists", o->bucket);
 	if (lab_s3_request(&s3, "HEAD", path, NULL, 0, &status, NULL, &err) < 0) {
@@ -185,8 +182,7 @@ static void run_s3(struct lab_check_ctx *x)
 	}
 out:
 	lab_buf_release(&resp);
-	free(ep);
-	free(url);
+	lab_strv_free(&env);
 	free(path);
 	free(token);
 }

@@ -71,36 +71,28 @@ static void run_sql(struct lab_check_ctx *x)
 {
 	const struct lab_check *c = x->check;
 	const struct sql_conf *q = c->conf;
-	const struct lab_service *svc = lab_find_service(x->lab, c->service);
-	const struct lab_ready *rd = &svc->ready;
 	PGconn *conn = NULL;
 	PGresult *res = NULL;
-	char *ep = NULL;
+	struct lab_strv env = LAB_STRV_INIT;
 	struct lab_buf obs = LAB_BUF_INIT;
 	if (lab_check_need_lib(x, LAB_LAZY_PQ) < 0)
 		return;
-	if (!rd->pg_port) {
-		lab_check_outcome(x, LAB_VERIFY_ERROR, "service '%s' has no x-ready postgres probe (port and credentials)",
-			c->service);
+	if (x->client_env(x, c->service, "postgres", "port and credentials", &env) < 0)
 		goto out;
-	}
-	if (!(ep = x->endpoint(x, c->service, rd->pg_port)))
-		goto out;
-	char *colon = strrchr(ep, ':');
-	*colon = '\0';
-	char *host = ep[0] == '[' ? ep + 1 : ep;
-	if (host != ep)
-		host[strlen(host) - 1] = '\0';
+	const char *host = lab_strv_value(&env, "PGHOST"), *port = lab_strv_value(&env, "PGPORT");
+	const char *user = lab_strv_value(&env, "PGUSER") ? lab_strv_value(&env, "PGUSER") : "postgres";
+	const char *password = lab_strv_value(&env, "PGPASSWORD");
+	const char *dbname = lab_strv_value(&env, "PGDATABASE");
 	char ctimeout[24], options[64];
 	snprintf(ctimeout, sizeof(ctimeout), "%ld", (lab_check_left_ms(x) + 999) / 1000);
 	/* the server cancels the query itself when the check's time is up */
 	snprintf(options, sizeof(options), "-c statement_timeout=%ld", lab_check_left_ms(x));
 	const char *keys[] = {"host", "port", "user", "password", "dbname", "connect_timeout", "options", NULL};
 	const char *vals[] = {host,
-			      colon + 1,
-			      rd->pg_user ? rd->pg_user : "postgres",
-			      rd->pg_password ? rd->pg_password : "",
-			      rd->pg_database ? rd->pg_database : (rd->pg_user ? rd->pg_user : "postgres"),
+			      port,
+			      user,
+			      password ? password : "",
+			      dbname ? dbname : user,
 			      ctimeout,
 			      options,
 			      NULL};
@@ -110,7 +102,7 @@ static void run_sql(struct lab_check_ctx *x)
 		size_t len = strlen(m);
 		while (len && (m[len - 1] == '\n' || m[len - 1] == ' '))
 			len--;
-		lab_check_outcome(x, LAB_VERIFY_ERROR, "postgres %s:%s: %.*s", host, colon + 1, (int)len, m);
+		lab_check_outcome(x, LAB_VERIFY_ERROR, "postgres %s:%s: %.*s", host, port, (int)len, m);
 		goto out;
 	}
 	res = PQexec(conn, q->query);
@@ -173,7 +165,7 @@ out:
 	lab_buf_release(&obs);
 	PQclear(res);
 	PQfinish(conn);
-	free(ep);
+	lab_strv_free(&env);
 }
 
 const struct lab_check_kind lab_check_sql = {"sql", sql_keys, parse_sql, free_sql, run_sql};
