@@ -1,6 +1,7 @@
-/* x-ready postgres: PORT, or {port (default 5432), user, password,
- * database} -- a libpq login and "select 1" succeed, so the server
- * accepts queries (not while it starts or recovers). */
+/* x-ready postgres: PORT, or {port (default 5432), user (default
+ * postgres), password, database (default the user)} -- a libpq login and
+ * "select 1" succeed, so the server accepts queries (not while it starts
+ * or recovers). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,24 @@ static const char *const pg_keys[] = {"port", "user", "password", "database", NU
 
 struct pg_cfg {
 	int port;
-	char *user, *password, *database; /* NULL: libpq's defaults */
+	char *user, *password, *database; /* or NULL */
 };
+
+/* Who the probe and every client log in as when the lab does not say:
+ * postgres, the superuser the official image (and labctl/postgres, which
+ * has its interface) makes when POSTGRES_USER is unset; libpq's own
+ * default, the login name of whoever runs the client, differs between the
+ * host and a container. The database defaults to the user, as the image's
+ * POSTGRES_DB and libpq's dbname do. */
+static const char *pg_user(const struct pg_cfg *c)
+{
+	return c->user ? c->user : "postgres";
+}
+
+static const char *pg_database(const struct pg_cfg *c)
+{
+	return c->database ? c->database : pg_user(c);
+}
 
 static void pg_parse(void **cfg, struct lab_ld *L, const struct lab_node *n)
 {
@@ -119,7 +136,7 @@ static int pg_run(const void *cfg, const struct lab_probe_target *t, struct lab_
 	int port = 0;
 	int rc = lab_probe_address(&host, &port, t, c->port, why);
 	if (rc == 0)
-		rc = pg_login(host, port, c->user, c->password, c->database, 2000, why);
+		rc = pg_login(host, port, pg_user(c), c->password, pg_database(c), 2000, why);
 	free(host);
 	return rc;
 }
@@ -131,7 +148,8 @@ static void pg_compose_test(const void *cfg, struct lab_buf *out)
 		       c->user ? c->user : "", c->database ? " -d " : "", c->database ? c->database : "");
 }
 
-/* PGHOST PGPORT, and PGUSER PGPASSWORD PGDATABASE as the probe logs in. */
+/* PGHOST PGPORT PGUSER PGDATABASE, and PGPASSWORD when the probe has one:
+ * as the probe logs in. */
 static int pg_client_env(const void *cfg, const struct lab_probe_where *w, struct lab_strv *env)
 {
 	const struct pg_cfg *c = cfg;
@@ -143,12 +161,10 @@ static int pg_client_env(const void *cfg, const struct lab_probe_where *w, struc
 		return LAB_ENOTFOUND;
 	lab_strv_pushf(env, "PGHOST=%s", host);
 	lab_strv_pushf(env, "PGPORT=%d", port);
-	if (c->user)
-		lab_strv_pushf(env, "PGUSER=%s", c->user);
+	lab_strv_pushf(env, "PGUSER=%s", pg_user(c));
 	if (c->password)
 		lab_strv_pushf(env, "PGPASSWORD=%s", c->password);
-	if (c->database)
-		lab_strv_pushf(env, "PGDATABASE=%s", c->database);
+	lab_strv_pushf(env, "PGDATABASE=%s", pg_database(c));
 	free(host);
 	return 0;
 }

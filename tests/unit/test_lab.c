@@ -784,7 +784,7 @@ Test(lab_interp, lookup_order_and_dotenv, .init = tlab_setup, .fini = tlab_teard
 	for (size_t i = 0; i < 7; i++)
 		cr_expect_str_eq(a->environment.v[i], want[i]);
 	char *env = tlab_client_env(a);
-	cr_expect_str_eq(env, "PGHOST=HOST PGPORT=5432 PGUSER=lab PGPASSWORD=s3cret");
+	cr_expect_str_eq(env, "PGHOST=HOST PGPORT=5432 PGUSER=lab PGPASSWORD=s3cret PGDATABASE=lab");
 	free(env);
 	cr_expect_eq(a->ports[0].host_port, 8080);
 	cr_expect_eq(a->replicas, 1);

@@ -80,9 +80,7 @@ static void run_sql(struct lab_check_ctx *x)
 	if (x->client_env(x, c->service, "postgres", "port and credentials", &env) < 0)
 		goto out;
 	const char *host = lab_strv_value(&env, "PGHOST"), *port = lab_strv_value(&env, "PGPORT");
-	const char *user = lab_strv_value(&env, "PGUSER") ? lab_strv_value(&env, "PGUSER") : "postgres";
 	const char *password = lab_strv_value(&env, "PGPASSWORD");
-	const char *dbname = lab_strv_value(&env, "PGDATABASE");
 	char ctimeout[24], options[64];
 	snprintf(ctimeout, sizeof(ctimeout), "%ld", (lab_check_left_ms(x) + 999) / 1000);
 	/* the server cancels the query itself when the check's time is up */
@@ -90,9 +88,9 @@ static void run_sql(struct lab_check_ctx *x)
 	const char *keys[] = {"host", "port", "user", "password", "dbname", "connect_timeout", "options", NULL};
 	const char *vals[] = {host,
 			      port,
-			      user,
+			      lab_strv_value(&env, "PGUSER"),
 			      password ? password : "",
-			      dbname ? dbname : user,
+			      lab_strv_value(&env, "PGDATABASE"),
 			      ctimeout,
 			      options,
 			      NULL};
