@@ -4,6 +4,8 @@
  * tcp.c, http.c, ... and listed in registry.c. */
 #include "probe.h"
 
+#include "../endpoints/endpoints.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,33 +61,9 @@ int lab_probe_run_all(const struct lab_ready *rd, const struct lab_probe_target 
 
 int lab_probe_address(char **host, int *hport, const struct lab_probe_target *t, int port, struct lab_err *err)
 {
-	char key[32];
-	snprintf(key, sizeof(key), "%d/tcp", port);
-	const cJSON *ns = cJSON_GetObjectItemCaseSensitive(t->inspect, "NetworkSettings");
-	const cJSON *ports = cJSON_GetObjectItemCaseSensitive(ns, "Ports");
-	const cJSON *b = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ports, key), 0);
-	const char *hp = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "HostPort"));
-	if (hp && *hp) {
-		const char *h = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "HostIp"));
-		if (!h || !*h || strcmp(h, "0.0.0.0") == 0)
-			h = "127.0.0.1";
-		if (strcmp(h, "::") == 0)
-			h = "::1";
-		*host = lab_xstrdup(h);
-		*hport = atoi(hp);
-		return 0;
-	}
-	const cJSON *n;
-	cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(ns, "Networks"))
-	{
-		const char *ip = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(n, "IPAddress"));
-		if (ip && *ip) {
-			*host = lab_xstrdup(ip);
-			*hport = port;
-			return 0;
-		}
-	}
-	return lab_err_set(err, LAB_ERR, "no address for port %d", port);
+	if (lab_endpoint_host(host, hport, t->inspect, port) < 0)
+		return lab_err_set(err, LAB_ERR, "no address for port %d", port);
+	return 0;
 }
 
 int lab_probe_compose_test(struct lab_strv *test, const struct lab_ready *rd)

@@ -109,12 +109,10 @@ void lab_ready_clear(struct lab_ready *rd);
  * not yet). */
 int lab_probe_run_all(const struct lab_ready *rd, const struct lab_probe_target *t, struct lab_err *why);
 
-/* Where the host reaches container port `port` of t's container: its
- * published binding (HostIp "" or "0.0.0.0" -> "127.0.0.1", "::" ->
- * "::1"), else the container's address on its first network with one
- * (NetworkSettings.Networks.*.IPAddress, Engine API 1.41), at port itself.
- * *host is a new string (IPv6 without brackets). Returns 0, or LAB_ERR
- * with "no address for port N". */
+/* Where the host reaches container port `port` of t's container
+ * (lab_endpoint_host in endpoints/endpoints.h: its published binding,
+ * else its address on the lab network). *host is a new string (IPv6
+ * without brackets). Returns 0, or LAB_ERR with "no address for port N". */
 int lab_probe_address(char **host, int *hport, const struct lab_probe_target *t, int port, struct lab_err *err);
 
 /* The Compose healthcheck test for rd's probes: ["CMD-SHELL", command]
