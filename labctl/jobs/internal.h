@@ -73,12 +73,13 @@ int jobs_dataset_resolve(struct run *r, struct dataset_copy *dc, struct lab_err 
 int jobs_dataset_copy(struct run *r, struct lab_engine *e, struct replica *rep, struct dataset_copy *dc,
 		      struct lab_err *err);
 
-/* env.c: the lab's internal endpoints for a job's environment: PGHOST,
- * PGPORT, PGUSER, PGPASSWORD, PGDATABASE of the first service with an
- * x-ready postgres probe; KAFKA_BOOTSTRAP_SERVERS, every service with a
+/* env.c: the lab's endpoints for a job's environment, as containers on
+ * the lab network reach them (lab_endpoints_env, LAB_ENDPOINTS_INTERNAL):
+ * PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE of the first service with
+ * an x-ready postgres probe; KAFKA_BOOTSTRAP_SERVERS, every service with a
  * kafka probe as <service>:<internal port>; AWS_ENDPOINT_URL,
  * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION of the first with an
- * s3 probe. Appended to env. (The endpoints module will replace it.) */
+ * s3 probe. Appended to env. */
 void jobs_endpoints_env(const struct lab *lab, struct lab_strv *env);
 
 #endif

@@ -25,17 +25,17 @@ struct lab_check_ctx {
 	/* Id of the running container of service (replica 1), or NULL with the
 	 * outcome set to error ("service 'x' is not running ..."). */
 	const char *(*container)(struct lab_check_ctx *x, const char *service);
-	/* Where the host reaches container port `port` of service: its
-	 * published binding on 127.0.0.1, else the container's address on the
-	 * lab network. "host:port" (IPv6 hosts in brackets), a new string; or
-	 * NULL with the outcome set to error. */
+	/* Where the host reaches container port `port` of service (replica 1,
+	 * labctl/endpoints: its published binding on 127.0.0.1, else the
+	 * container's address on the lab network). "host:port" (IPv6 hosts in
+	 * brackets), a new string; or NULL with the outcome set to error. */
 	char *(*endpoint)(struct lab_check_ctx *x, const char *service, int port);
 	/* What a client on the host needs to reach service through its x-ready
 	 * probe of kind probe ("postgres": PGHOST PGPORT PGUSER...; "kafka":
-	 * KAFKA_BOOTSTRAP_SERVERS; "s3": AWS_*), appended to env as
-	 * "KEY=VALUE". Returns 0, or -1 with the outcome set to error: the
-	 * service has no such probe ("service 'x' has no x-ready <probe> probe
-	 * (<what>)") or is not reachable. */
+	 * KAFKA_BOOTSTRAP_SERVERS; "s3": AWS_*; labctl/endpoints), appended to
+	 * env as "KEY=VALUE". Returns 0, or -1 with the outcome set to error:
+	 * the service has no such probe ("service 'x' has no x-ready <probe>
+	 * probe (<what>)"), is not running, or has no address. */
 	int (*client_env)(struct lab_check_ctx *x, const char *service, const char *probe, const char *what,
 			  struct lab_strv *env);
 	/* The outcome: status stays LAB_VERIFY_PASSED unless set; the strings

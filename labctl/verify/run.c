@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../plan/plan.h"
+#include "../endpoints/endpoints.h"
 #include "../probe/probe.h"
 #include "check.h"
 
@@ -19,7 +19,7 @@ struct vsync {
 
 struct vjob {
 	struct lab_check_ctx x;   /* first: the ctx a kind's run gets is the job */
-	const cJSON *containers;  /* the lab's containers, read only */
+	const struct lab_endpoints *ep; /* the lab's containers, read only */
 	struct vsync *sync;
 	int done;                 /* under sync->mu */
 	double started;           /* seconds, CLOCK_MONOTONIC */
@@ -75,100 +75,57 @@ void lab_check_set_str(char **dst, char *s)
 static const char *container_of(struct lab_check_ctx *x, const char *service)
 {
 	const struct vjob *j = (const struct vjob *)x;
-	const cJSON *c;
-	const char *state = NULL;
-	cJSON_ArrayForEach(c, j->containers)
-	{
-		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
-		const char *svc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_SERVICE));
-		const char *rep = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_REPLICA));
-		if (!svc || strcmp(svc, service) != 0 || !rep || atoi(rep) != 1)
-			continue;
-		state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "State"));
-		if (state && strcmp(state, "running") == 0)
-			return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "Id"));
-	}
+	const cJSON *c = lab_endpoints_container(j->ep, service, 1);
+	const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "State"));
+	if (c && lab_endpoints_running(c))
+		return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "Id"));
 	lab_check_outcome(x, LAB_VERIFY_ERROR, "service '%s' is not running%s%s (labctl up %s)", service,
 			  state ? ": " : "", state ? state : "", x->lab->project);
 	return NULL;
 }
 
-/* Where the host reaches container port `port` of service: its published
- * binding on 127.0.0.1, else the container's address on the lab network
- * (as up's probes). "host:port" with IPv6 hosts in brackets, or NULL with
- * the outcome set. */
+/* Where the host reaches container port `port` of service's running
+ * replica 1 (lab_endpoint_host): "host:port" with IPv6 hosts in brackets,
+ * or NULL with the outcome set. */
 static char *endpoint(struct lab_check_ctx *x, const char *service, int port)
 {
-	const char *id = container_of(x, service);
-	cJSON *in = NULL;
-	struct lab_err err = {0};
-	char *out = NULL;
-	if (!id)
+	const struct vjob *j = (const struct vjob *)x;
+	char *host = NULL, *out = NULL;
+	int hport = 0;
+	if (!container_of(x, service))
 		return NULL;
-	if (lab_engine_container_inspect(x->e, id, &in, &err) < 0) {
-		lab_check_outcome(x, LAB_VERIFY_ERROR, "%s", err.msg);
-		return NULL;
-	}
-	char key[32];
-	snprintf(key, sizeof(key), "%d/tcp", port);
-	const cJSON *ns = cJSON_GetObjectItemCaseSensitive(in, "NetworkSettings");
-	const cJSON *b = cJSON_GetArrayItem(
-		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ns, "Ports"), key), 0);
-	const char *hp = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "HostPort"));
-	const char *ip = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "HostIp"));
-	if (hp && *hp) {
-		if (!ip || !*ip || strcmp(ip, "0.0.0.0") == 0)
-			ip = "127.0.0.1";
-		if (strcmp(ip, "::") == 0)
-			ip = "::1";
-		out = lab_xasprintf(strchr(ip, ':') ? "[%s]:%s" : "%s:%s", ip, hp);
-	} else {
-		const cJSON *n;
-		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(ns, "Networks"))
-		{
-			const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(n, "IPAddress"));
-			if (a && *a && !out)
-				out = lab_xasprintf("%s:%d", a, port);
-		}
-	}
-	if (!out)
+	if (lab_endpoint_host(&host, &hport, lab_endpoints_container(j->ep, service, 1), port) < 0) {
 		lab_check_outcome(x, LAB_VERIFY_ERROR, "no address for port %d of service '%s'", port, service);
-	cJSON_Delete(in);
+		return NULL;
+	}
+	out = lab_probe_hostport(host, hport);
+	free(host);
 	return out;
 }
 
-struct vwhere {
-	struct lab_check_ctx *x;
-	const char *service;
-};
-
-/* A lab_probe_where's addr: endpoint() split into host and port. */
-static int where_addr(char **host, int *hport, void *ud, int port)
-{
-	struct vwhere *w = ud;
-	char *ep = endpoint(w->x, w->service, port);
-	if (!ep)
-		return LAB_ENOTFOUND;
-	char *colon = strrchr(ep, ':');
-	*colon = '\0';
-	*hport = atoi(colon + 1);
-	*host = ep[0] == '[' ? lab_xstrndup(ep + 1, strlen(ep) - 2) : lab_xstrdup(ep);
-	free(ep);
-	return 0;
-}
-
+/* What a client on the host needs for service's probe of kind probe
+ * (lab_endpoints_env), from its running replica 1. */
 static int client_env(struct lab_check_ctx *x, const char *service, const char *probe, const char *what,
 		      struct lab_strv *env)
 {
+	const struct vjob *j = (const struct vjob *)x;
 	const struct lab_service *svc = lab_find_service(x->lab, service);
 	const struct lab_probe *p = svc ? lab_ready_find(&svc->ready, probe) : NULL;
-	if (!p || !p->kind->client_env) {
+	size_t before = env->n;
+	if (!p) {
 		lab_check_outcome(x, LAB_VERIFY_ERROR, "service '%s' has no x-ready %s probe (%s)", service, probe, what);
 		return -1;
 	}
-	struct vwhere vw = {x, service};
-	struct lab_probe_where where = {0, where_addr, &vw};
-	return p->kind->client_env(p->cfg, &where, env) < 0 ? -1 : 0;
+	if (!container_of(x, service))
+		return -1;
+	/* replica 1 runs; others (more Kafka brokers) count when they do */
+	lab_endpoints_env(env, j->ep, LAB_ENDPOINTS_HOST, svc, probe);
+	if (env->n == before) {
+		lab_check_outcome(x, LAB_VERIFY_ERROR, "no address for port %d of service '%s'", p->kind->port(p->cfg),
+				  service);
+		return -1;
+	}
+	return 0;
 }
 
 /* Compare against the check's expectation; fails the check when it does
@@ -221,8 +178,7 @@ int lab_verify_run(struct lab_verify_result **out, size_t *n_out, size_t *abando
 		   struct lab_engine *e, const struct lab_strv *only, const char *key, struct lab_err *err)
 {
 	int rc = 0;
-	cJSON *list = NULL;
-	char *filter = NULL;
+	struct lab_endpoints *ep = NULL;
 	struct vjob **jobs = NULL;
 	struct vsync *sync = NULL;
 	size_t n = 0, left = 0;
@@ -232,8 +188,8 @@ int lab_verify_run(struct lab_verify_result **out, size_t *n_out, size_t *abando
 	for (size_t i = 0; only && i < only->n; i++)
 		if (!lab_find_check(lab, only->v[i]))
 			return lab_err_set(err, LAB_EINPUT, "lab '%s' has no check '%s'", lab->project, only->v[i]);
-	filter = lab_plan_container_filter(lab->project);
-	if ((rc = lab_engine_containers(e, filter, &list, err)) < 0)
+	ep = lab_xcalloc(1, sizeof(*ep));
+	if ((rc = lab_endpoints_read(ep, lab, e, err)) < 0)
 		goto out;
 	sync = lab_xcalloc(1, sizeof(*sync));
 	pthread_mutex_init(&sync->mu, NULL);
@@ -251,7 +207,7 @@ int lab_verify_run(struct lab_verify_result **out, size_t *n_out, size_t *abando
 		j->x.container = container_of;
 		j->x.endpoint = endpoint;
 		j->x.client_env = client_env;
-		j->containers = list;
+		j->ep = ep;
 		j->sync = sync;
 		j->started = now_s();
 		j->x.deadline = j->started + (double)c->timeout_ms / 1000.0;
@@ -323,10 +279,10 @@ int lab_verify_run(struct lab_verify_result **out, size_t *n_out, size_t *abando
 	*out = res;
 	*n_out = n;
 out:
-	free(filter);
 	free(jobs);
 	if (!*abandoned) {
-		cJSON_Delete(list);
+		lab_endpoints_release(ep);
+		free(ep);
 		if (sync) {
 			pthread_mutex_destroy(&sync->mu);
 			pthread_cond_destroy(&sync->cv);
