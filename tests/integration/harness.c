@@ -243,6 +243,30 @@ char *it_container_id(const char *project, const char *service, int replica)
 		     project, service, replica);
 }
 
+int it_up_endpoint(char *out, size_t n, const char *table, const char *service)
+{
+	char row[128];
+	snprintf(row, sizeof(row), "\n%s ", service);
+	const char *line = strncmp(table, row + 1, strlen(row + 1)) == 0 ? table : strstr(table, row);
+	const char *eol = line ? strchr(line + 1, '\n') : NULL;
+	const char *ep = line ? strstr(line, "127.0.0.1:") : NULL;
+	if (!ep || (eol && ep > eol))
+		return -1;
+	size_t len = strcspn(ep, " \n");
+	snprintf(out, n, "%.*s", (int)len, ep);
+	return 0;
+}
+
+long it_created_after_start_ms(const char *later, const char *earlier)
+{
+	char *gap = it_sh("echo $(( $(date -d \"$(docker inspect -f '{{.Created}}' %s)\" +%%s%%N) / 1000000 - "
+			  "$(date -d \"$(docker inspect -f '{{.State.StartedAt}}' %s)\" +%%s%%N) / 1000000 ))",
+			  later, earlier);
+	long ms = atol(gap);
+	free(gap);
+	return ms;
+}
+
 /* After all tests, in the runner: remove every lab of this run that a
  * test aborted by a failed assertion did not clean up. */
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)

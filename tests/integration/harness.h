@@ -61,4 +61,12 @@ int it_count_volumes(const char *project);
 /* Id of the container of service/replica (caller frees; "" when none). */
 char *it_container_id(const char *project, const char *service, int replica);
 
+/* The loopback endpoint ("127.0.0.1:PORT") in service's row of up's
+ * table, into out (size n). Returns 0, or -1 when the row has none. */
+int it_up_endpoint(char *out, size_t n, const char *table, const char *service);
+
+/* Milliseconds from container earlier's start to container later's
+ * creation (ids), from docker inspect. */
+long it_created_after_start_ms(const char *later, const char *earlier);
+
 #endif

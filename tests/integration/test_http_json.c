@@ -46,12 +46,8 @@ Test(http_json, up_waits_until_the_body_says_up)
 		    "    depends_on: { api: { condition: service_healthy } }\n");
 	it_labctl_run(&r, &lab, "up '%s'", lab.dir);
 	cr_assert_eq(r.status, 0, "up: %s", r.err);
-	char *line = strstr(r.out, "api ");
-	cr_assert(line, "%s", r.out);
-	char *ep = strstr(line, "127.0.0.1:");
-	cr_assert(ep, "api endpoint on loopback: %s", r.out);
-	char endpoint[64] = {0};
-	sscanf(ep, "%63s", endpoint);
+	char endpoint[64];
+	cr_assert(it_up_endpoint(endpoint, sizeof(endpoint), r.out, "api") == 0, "api endpoint on loopback: %s", r.out);
 	it_run_free(&r);
 	/* the probe saw DOWN and waited: the first answer said DOWN, the last
 	   (before this test's own) UP */
@@ -66,11 +62,9 @@ Test(http_json, up_waits_until_the_body_says_up)
 	free(body);
 	/* the dependent was created only once api said UP */
 	char *client = it_container_id(lab.project, "client", 1);
-	char *gap = it_sh("echo $(( $(date -d \"$(docker inspect -f '{{.Created}}' %s)\" +%%s%%N) / 1000000 - "
-			  "$(date -d \"$(docker inspect -f '{{.State.StartedAt}}' %s)\" +%%s%%N) / 1000000 ))",
-			  client, api);
-	cr_expect(atol(gap) >= 2000, "dependent created %s ms after api started", gap);
-	free(gap), free(api), free(client);
+	long gap = it_created_after_start_ms(client, api);
+	cr_expect(gap >= 2000, "dependent created %ld ms after api started", gap);
+	free(api), free(client);
 	it_lab_cleanup(&lab);
 }
 

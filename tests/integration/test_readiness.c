@@ -37,12 +37,8 @@ Test(readiness, http_and_tcp_probes_gate_dependents)
 	it_labctl_run(&r, &lab, "up '%s'", lab.dir);
 	cr_assert_eq(r.status, 0, "up: %s", r.err);
 	/* the endpoint in the table answers from the host */
-	char *line = strstr(r.out, "api ");
-	cr_assert(line, "%s", r.out);
-	char *ep = strstr(line, "127.0.0.1:");
-	cr_assert(ep, "api endpoint on loopback: %s", r.out);
-	char endpoint[64] = {0};
-	sscanf(ep, "%63s", endpoint);
+	char endpoint[64];
+	cr_assert(it_up_endpoint(endpoint, sizeof(endpoint), r.out, "api") == 0, "api endpoint on loopback: %s", r.out);
 	it_run_free(&r);
 	char *code = it_sh("curl -s -o /dev/null -w '%%{http_code}' http://%s/", endpoint);
 	cr_expect_str_eq(code, "204");
@@ -101,11 +97,9 @@ Test(readiness, docker_healthcheck_gates_service_healthy)
 	char *health = it_sh("docker inspect -f '{{.State.Health.Status}}' %s", sid);
 	cr_expect_str_eq(health, "healthy");
 	/* after was created only once slowpoke was healthy: >= 2 s after it started */
-	char *gap = it_sh("echo $(( $(date -d \"$(docker inspect -f '{{.Created}}' %s)\" +%%s%%N) / 1000000 - "
-			  "$(date -d \"$(docker inspect -f '{{.State.StartedAt}}' %s)\" +%%s%%N) / 1000000 ))",
-			  aid, sid);
-	cr_expect(atol(gap) >= 1900, "dependent created %s ms after its dependency started", gap);
-	free(gap), free(health), free(sid), free(aid);
+	long gap = it_created_after_start_ms(aid, sid);
+	cr_expect(gap >= 1900, "dependent created %ld ms after its dependency started", gap);
+	free(health), free(sid), free(aid);
 	it_lab_cleanup(&lab);
 }
 
