@@ -135,6 +135,20 @@ char *cmd_project(const struct cmd_entry *cmd, const struct cmd_args *args);
 int cmd_open_lab(const struct cmd_entry *cmd, const struct cmd_args *args, char **project,
 		 struct lab_engine **engine, cJSON **containers);
 
+/* cmd_open_lab for commands that change what runs (down): the lab's lock
+ * (cmd_lock_lab) is taken before the containers are listed, so the list
+ * is not one another labctl is changing. Release *lock with
+ * lab_state_unlock. */
+struct lab_state_lock;
+int cmd_open_lab_locked(const struct cmd_entry *cmd, const struct cmd_args *args, char **project,
+			struct lab_engine **engine, cJSON **containers, struct lab_state_lock **lock);
+
+/* Take project's per-lab lock (lab_state_lock: up, down and run of one
+ * lab run one after the other). When another labctl holds it, prints
+ * "waiting for labctl (pid N) on lab 'NAME'" on stderr and waits. Prints
+ * what went wrong and returns the exit code; 0 with *lock set. */
+int cmd_lock_lab(const char *project, struct lab_state_lock **lock);
+
 /* Open the engine; on failure print the error and return the exit code 3. */
 int cmd_open_engine(struct lab_engine **out);
 

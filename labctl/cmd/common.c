@@ -346,8 +346,25 @@ char *cmd_project(const struct cmd_entry *cmd, const struct cmd_args *args)
 	return project;
 }
 
-int cmd_open_lab(const struct cmd_entry *cmd, const struct cmd_args *args, char **project,
-		 struct lab_engine **engine, cJSON **containers)
+static void say_waiting(long pid, void *ud)
+{
+	if (pid > 0)
+		fprintf(stderr, "waiting for labctl (pid %ld) on lab '%s'\n", pid, (const char *)ud);
+	else
+		fprintf(stderr, "waiting for another labctl on lab '%s'\n", (const char *)ud);
+}
+
+int cmd_lock_lab(const char *project, struct lab_state_lock **lock)
+{
+	struct lab_err err = {0};
+	if (lab_state_lock(lock, project, say_waiting, (void *)project, &err) < 0)
+		return cmd_fail(&err);
+	return 0;
+}
+
+/* cmd_open_lab, with the lab's lock taken first when lock is not NULL. */
+static int open_lab(const struct cmd_entry *cmd, const struct cmd_args *args, char **project,
+		    struct lab_engine **engine, cJSON **containers, struct lab_state_lock **lock)
 {
 	struct lab_err err = {0};
 	*engine = NULL;
@@ -355,7 +372,10 @@ int cmd_open_lab(const struct cmd_entry *cmd, const struct cmd_args *args, char 
 	*project = cmd_project(cmd, args);
 	if (!*project)
 		return LAB_EXIT_USAGE;
-	int code = cmd_open_engine(engine);
+	int code = lock ? cmd_lock_lab(*project, lock) : 0;
+	if (code)
+		return code;
+	code = cmd_open_engine(engine);
 	if (code)
 		return code;
 	char *filter = lab_plan_container_filter(*project);
@@ -363,6 +383,18 @@ int cmd_open_lab(const struct cmd_entry *cmd, const struct cmd_args *args, char 
 		code = cmd_fail(&err);
 	free(filter);
 	return code;
+}
+
+int cmd_open_lab(const struct cmd_entry *cmd, const struct cmd_args *args, char **project,
+		 struct lab_engine **engine, cJSON **containers)
+{
+	return open_lab(cmd, args, project, engine, containers, NULL);
+}
+
+int cmd_open_lab_locked(const struct cmd_entry *cmd, const struct cmd_args *args, char **project,
+			struct lab_engine **engine, cJSON **containers, struct lab_state_lock **lock)
+{
+	return open_lab(cmd, args, project, engine, containers, lock);
 }
 
 int cmd_lab_arg(const struct cmd_entry *cmd, const struct cmd_args *args, int generate, struct lab **lab)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../plan/plan.h"
+#include "../util/state.h"
 #include "cmd.h"
 
 static int cmd_down(const struct cmd_entry *cmd, struct cmd_args *args);
@@ -70,9 +71,10 @@ static int cmd_down(const struct cmd_entry *cmd, struct cmd_args *args)
 	char *filter = NULL;
 	struct down_ctx d = {0};
 	char *project = NULL;
+	struct lab_state_lock *lock = NULL;
 	const char *t = cmd_opt(cmd, args, "timeout");
 	d.timeout_s = t ? atoi(t) : 10;
-	code = cmd_open_lab(cmd, args, &project, &engine, &list);
+	code = cmd_open_lab_locked(cmd, args, &project, &engine, &list, &lock);
 	if (code)
 		goto out;
 	filter = lab_plan_label_filter(project);
@@ -133,5 +135,6 @@ out:
 	free(filter);
 	free(project);
 	lab_engine_free(engine);
+	lab_state_unlock(lock);
 	return code;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "../jobs/jobs.h"
+#include "../util/state.h"
 #include "cmd.h"
 
 static int cmd_run(const struct cmd_entry *cmd, struct cmd_args *args);
@@ -87,6 +88,7 @@ static int cmd_run(const struct cmd_entry *cmd, struct cmd_args *args)
 	struct lab_jobs_result *res = NULL;
 	struct lab_err err = {0};
 	char *path = NULL;
+	struct lab_state_lock *lock = NULL;
 	const char *file = cmd_opt(cmd, args, "file");
 	size_t need = file ? 1 : 2;
 	if (args->pos.n != need) {
@@ -108,7 +110,7 @@ static int cmd_run(const struct cmd_entry *cmd, struct cmd_args *args)
 		code = LAB_EXIT_USAGE;
 		goto out;
 	}
-	if ((code = cmd_open_engine(&engine)))
+	if ((code = cmd_lock_lab(lab->project, &lock)) || (code = cmd_open_engine(&engine)))
 		goto out;
 	struct run_view view = {.job = job};
 	struct lab_jobs_opts opts = {.args = &args->rest, .progress = render, .progress_ud = &view};
@@ -132,6 +134,7 @@ static int cmd_run(const struct cmd_entry *cmd, struct cmd_args *args)
 out:
 	lab_jobs_result_free(res);
 	lab_engine_free(engine);
+	lab_state_unlock(lock);
 	lab_free(lab);
 	free(path);
 	return code;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "../converge/converge.h"
+#include "../util/state.h"
 #include "cmd.h"
 
 static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args);
@@ -62,6 +63,9 @@ static void render(const struct lab_converge_event *ev, void *ud)
 		break;
 	case LAB_CONVERGE_NETWORK_CREATED:
 		say("network '%s' created", ev->name);
+		break;
+	case LAB_CONVERGE_NETWORK_REMOVED:
+		say("network '%s' removed (%s)", ev->name, ev->reason);
 		break;
 	case LAB_CONVERGE_VOLUME_CREATED:
 		say("volume '%s' created", ev->name);
@@ -148,7 +152,11 @@ static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args)
 	struct lab_converge_result *res = NULL;
 	struct lab_err err = {0};
 	struct up_view view = {0};
+	struct lab_state_lock *lock = NULL;
 	code = cmd_lab_arg(cmd, args, 1, &lab);
+	if (code)
+		goto out;
+	code = cmd_lock_lab(lab->project, &lock);
 	if (code)
 		goto out;
 	code = cmd_open_engine(&engine);
@@ -186,6 +194,7 @@ static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args)
 out:
 	lab_converge_result_free(res);
 	lab_engine_free(engine);
+	lab_state_unlock(lock);
 	lab_free(lab);
 	return code;
 }

@@ -255,6 +255,9 @@ out:
 		free(c.ex[i].hash);
 	}
 	free(c.ex);
+	for (size_t i = 0; c.net_ids && i < lab->n_networks; i++)
+		free(c.net_ids[i]);
+	free(c.net_ids);
 	pthread_mutex_destroy(&c.mu);
 	pthread_cond_destroy(&c.cond);
 	pthread_mutex_destroy(&c.emit_mu);

@@ -4,7 +4,13 @@
  * 1. images: for each service (those that build first, an image shared by
  *    several services resolved once) a current image is used, else built
  *    or pulled (labctl/image)
- * 2. the lab's networks and volumes, labelled io.labctl.lab
+ * 2. the lab's networks and volumes, labelled io.labctl.lab; found by name
+ *    first (one another tool made, e.g. compose, is used as it is). Several
+ *    networks of one name (Docker allows it, then refuses to start a
+ *    container on that name) are repaired: the one with containers
+ *    attached, else the lab's, else the oldest is kept, the others removed;
+ *    several in use are refused (LAB_ERR). Extra networks are connected by
+ *    id.
  * 3. the lab's existing containers (by label): surplus replicas removed,
  *    containers of services no longer in the file reported (removed with
  *    remove_orphans)
@@ -40,6 +46,9 @@ enum lab_converge_kind {
 	                                     image (building, pulling, build output, built,
 	                                     failed); see labctl/image/image.h */
 	LAB_CONVERGE_NETWORK_CREATED,     /* name: the network ("<lab>_<key>") */
+	LAB_CONVERGE_NETWORK_REMOVED,     /* name, reason: one of several networks of the
+	                                     lab's network name, removed as a duplicate
+	                                     ("a duplicate of <id>, nothing attached") */
 	LAB_CONVERGE_VOLUME_CREATED,      /* name: the volume */
 	LAB_CONVERGE_CONTAINER_CREATED,   /* service, name: the container ("<lab>-<service>-<n>") */
 	LAB_CONVERGE_CONTAINER_RECREATED, /* service, name, reason ("configuration changed",

@@ -53,6 +53,7 @@ struct cv {
 	size_t n;
 	struct existing *ex;
 	size_t n_ex;
+	char **net_ids;          /* id of lab->networks[i] (converge_networks_volumes) */
 	double t0;
 	int *waves;              /* lab_plan_waves, while sorting the result */
 	pthread_mutex_t mu;      /* svc_run.state while the workers run */

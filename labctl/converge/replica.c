@@ -23,8 +23,9 @@ static int connect_extra_networks(struct cv *c, struct svc_run *r, struct lab_en
 				  struct lab_err *err)
 {
 	for (size_t i = 1; i < r->svc->networks.n; i++) {
+		/* by id: a name several networks carry is refused by the engine */
 		const struct lab_network *n = lab_plan_find_network(c->lab, r->svc->networks.v[i]);
-		char *name = n ? lab_plan_network_name(c->lab, n) : lab_xstrdup(r->svc->networks.v[i]);
+		char *name = n ? lab_xstrdup(c->net_ids[n - c->lab->networks]) : lab_xstrdup(r->svc->networks.v[i]);
 		char *esc = lab_engine_escape(name);
 		char *path = lab_xasprintf("/networks/%s/connect", esc);
 		cJSON *body = cJSON_CreateObject();

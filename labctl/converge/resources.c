@@ -83,40 +83,187 @@ static int name_in(const cJSON *arr, const char *key, const char *name)
 	return 0;
 }
 
+static const char *str_of(const cJSON *o, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+/* The networks of nets (GET /networks) named name, as an array of
+ * references into nets (free with cJSON_Delete; nets must outlive it). */
+static cJSON *networks_named(const cJSON *nets, const char *name)
+{
+	cJSON *found = cJSON_CreateArray();
+	const cJSON *it;
+	cJSON_ArrayForEach(it, nets)
+	{
+		const char *n = str_of(it, "Name");
+		if (n && strcmp(n, name) == 0)
+			cJSON_AddItemReferenceToArray(found, (cJSON *)it);
+	}
+	return found;
+}
+
+/* How many containers are attached to network id (GET /networks/{id}:
+ * the list does not say). */
+static int attached(int *n, struct lab_engine *e, const char *id, struct lab_err *err)
+{
+	cJSON *net = NULL;
+	char *path = lab_xasprintf("/networks/%s", id);
+	int rc = lab_engine_json(e, "GET", path, NULL, &net, err);
+	*n = rc == 0 ? cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(net, "Containers")) : 0;
+	cJSON_Delete(net);
+	free(path);
+	return rc;
+}
+
+/* Several networks are called name (an older labctl racing itself, or
+ * another tool, made them; Docker allows it, and then refuses to start a
+ * container on the name: "network x is ambiguous"). Keep one: the one with
+ * containers attached, else one with the lab's label, else the oldest; the
+ * others, with nothing attached, are removed. Two or more in use cannot be
+ * told apart: refused (LAB_ERR) naming them. *id_out gets the one kept. */
+static int repair_duplicates(char **id_out, struct cv *c, const char *name, const cJSON *dups, struct lab_err *err)
+{
+	int n = cJSON_GetArraySize(dups), keep = -1, in_use = 0, rc = 0;
+	int *users = lab_xcalloc((size_t)n, sizeof(int));
+	struct lab_buf used = LAB_BUF_INIT;
+	for (int i = 0; i < n; i++) {
+		const cJSON *d = cJSON_GetArrayItem(dups, i);
+		rc = attached(&users[i], c->engine, str_of(d, "Id"), err);
+		if (rc < 0)
+			goto out;
+		if (users[i]) {
+			lab_buf_printf(&used, "%s%.12s (%d)", in_use ? ", " : "", str_of(d, "Id"), users[i]);
+			in_use++;
+			keep = i;
+		}
+	}
+	if (in_use > 1) {
+		rc = lab_err_set(err, LAB_ERR,
+				 "network '%s' is ambiguous: %d networks have that name and %d of them have containers "
+				 "attached: %s; remove the one the lab should not use (docker network inspect ID, then "
+				 "docker network rm ID once its containers are gone), or run `labctl down %s`",
+				 name, n, in_use, lab_buf_cstr(&used), c->lab->project);
+		goto out;
+	}
+	/* none in use: the oldest of the lab's, else the oldest (RFC 3339
+	   times of one engine compare as text) */
+	for (int pass = 0; keep < 0 && pass < 2; pass++)
+		for (int i = 0; i < n; i++) {
+			const cJSON *d = cJSON_GetArrayItem(dups, i);
+			const char *lab = str_of(cJSON_GetObjectItemCaseSensitive(d, "Labels"), LAB_LABEL_LAB);
+			if (pass == 0 && !(lab && strcmp(lab, c->lab->project) == 0))
+				continue;
+			const char *a = str_of(d, "Created");
+			const char *b = keep >= 0 ? str_of(cJSON_GetArrayItem(dups, keep), "Created") : NULL;
+			if (keep < 0 || (a && b && strcmp(a, b) < 0))
+				keep = i;
+		}
+	const char *kept = str_of(cJSON_GetArrayItem(dups, keep), "Id");
+	for (int i = 0; i < n; i++) {
+		if (i == keep)
+			continue;
+		const char *id = str_of(cJSON_GetArrayItem(dups, i), "Id");
+		rc = lab_engine_network_remove(c->engine, id, err);
+		if (rc == LAB_ENOTFOUND)
+			rc = 0;
+		if (rc < 0) {
+			lab_err_prefix(err, "network '%s' is ambiguous (%d of that name) and its duplicate %.12s cannot be removed",
+				       name, n, id);
+			goto out;
+		}
+		char *why = lab_xasprintf("a duplicate of %.12s, nothing attached", kept);
+		struct lab_converge_event ev = {.kind = LAB_CONVERGE_NETWORK_REMOVED, .name = name, .reason = why};
+		converge_emit(c, &ev);
+		free(why);
+	}
+	*id_out = lab_xstrdup(kept);
+out:
+	lab_buf_release(&used);
+	free(users);
+	return rc;
+}
+
+/* Network n's id: the one of its name, made when there is none. Made
+ * labelled; found by name, since a network another tool made (compose
+ * names its networks alike) or an external one is used as it is. A name
+ * that several networks carry is repaired first (repair_duplicates), also
+ * right after our create, for another process may have made one at the
+ * same time. */
+static int ensure_network(char **id_out, struct cv *c, const struct lab_network *n, cJSON **nets, struct lab_err *err)
+{
+	char *name = lab_plan_network_name(c->lab, n);
+	cJSON *found = networks_named(*nets, name);
+	char *made = NULL;
+	int rc = 0;
+	if (cJSON_GetArraySize(found) == 0 && n->external_name) {
+		rc = lab_err_set(err, LAB_ERR, "external network '%s' does not exist", name);
+		goto out;
+	}
+	if (cJSON_GetArraySize(found) == 0) {
+		cJSON *body = cJSON_CreateObject();
+		cJSON_AddStringToObject(body, "Name", name);
+		cJSON_AddBoolToObject(body, "CheckDuplicate", 1);
+		cJSON *labels = cJSON_AddObjectToObject(body, "Labels");
+		cJSON_AddStringToObject(labels, LAB_LABEL_LAB, c->lab->project);
+		cJSON_AddStringToObject(labels, LAB_LABEL_NETWORK, n->name);
+		rc = lab_engine_network_create(c->engine, body, &made, err);
+		cJSON_Delete(body);
+		if (rc < 0 && rc != LAB_EEXISTS)
+			goto out;
+		if (rc == LAB_EEXISTS) {
+			rc = 0;
+			memset(err, 0, sizeof(*err));
+		} else {
+			struct lab_converge_event ev = {.kind = LAB_CONVERGE_NETWORK_CREATED, .name = name};
+			converge_emit(c, &ev);
+		}
+		/* look again: one made by someone else meanwhile shows now */
+		cJSON_Delete(found);
+		cJSON_Delete(*nets);
+		*nets = NULL;
+		found = NULL;
+		if ((rc = lab_engine_networks(c->engine, NULL, nets, err)) < 0)
+			goto out;
+		found = networks_named(*nets, name);
+		if (cJSON_GetArraySize(found) == 0 && made) {
+			*id_out = made;
+			made = NULL;
+			goto out;
+		}
+	}
+	if (cJSON_GetArraySize(found) > 1 && n->external_name) {
+		rc = lab_err_set(err, LAB_ERR, "external network '%s' is ambiguous: %d networks have that name", name,
+				 cJSON_GetArraySize(found));
+		goto out;
+	}
+	if (cJSON_GetArraySize(found) > 1) {
+		rc = repair_duplicates(id_out, c, name, found, err);
+		goto out;
+	}
+	const char *id = str_of(cJSON_GetArrayItem(found, 0), "Id");
+	if (!id) {
+		rc = lab_err_set(err, LAB_EENGINE, "engine: GET /networks: network '%s' has no Id", name);
+		goto out;
+	}
+	*id_out = lab_xstrdup(id);
+out:
+	cJSON_Delete(found);
+	free(made);
+	free(name);
+	return rc;
+}
+
 int converge_networks_volumes(struct cv *c, struct lab_err *err)
 {
 	cJSON *nets = NULL, *vols = NULL;
 	int rc = lab_engine_networks(c->engine, NULL, &nets, err);
 	if (rc < 0)
 		goto out;
-	for (size_t i = 0; i < c->lab->n_networks; i++) {
-		struct lab_network *n = &c->lab->networks[i];
-		char *name = lab_plan_network_name(c->lab, n);
-		if (!name_in(nets, "Name", name)) {
-			if (n->external_name) {
-				rc = lab_err_set(err, LAB_ERR, "external network '%s' does not exist", name);
-				free(name);
-				goto out;
-			}
-			cJSON *body = cJSON_CreateObject();
-			cJSON_AddStringToObject(body, "Name", name);
-			cJSON_AddBoolToObject(body, "CheckDuplicate", 1);
-			cJSON *labels = cJSON_AddObjectToObject(body, "Labels");
-			cJSON_AddStringToObject(labels, LAB_LABEL_LAB, c->lab->project);
-			cJSON_AddStringToObject(labels, LAB_LABEL_NETWORK, n->name);
-			rc = lab_engine_network_create(c->engine, body, NULL, err);
-			cJSON_Delete(body);
-			if (rc == LAB_EEXISTS)
-				rc = 0;
-			if (rc < 0) {
-				free(name);
-				goto out;
-			}
-			struct lab_converge_event ev = {.kind = LAB_CONVERGE_NETWORK_CREATED, .name = name};
-			converge_emit(c, &ev);
-		}
-		free(name);
-	}
+	c->net_ids = lab_xcalloc(c->lab->n_networks ? c->lab->n_networks : 1, sizeof(char *));
+	for (size_t i = 0; i < c->lab->n_networks; i++)
+		if ((rc = ensure_network(&c->net_ids[i], c, &c->lab->networks[i], &nets, err)) < 0)
+			goto out;
 	rc = lab_engine_volumes(c->engine, NULL, &vols, err);
 	if (rc < 0)
 		goto out;
@@ -129,6 +276,9 @@ int converge_networks_volumes(struct cv *c, struct lab_err *err)
 				free(name);
 				goto out;
 			}
+			/* a volume's name is unique on an engine, and creating one
+			   that exists returns it (Engine API: "POST /volumes/create"):
+			   two creates at once make one volume */
 			cJSON *body = cJSON_CreateObject();
 			cJSON_AddStringToObject(body, "Name", name);
 			cJSON *labels = cJSON_AddObjectToObject(body, "Labels");

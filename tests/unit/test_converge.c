@@ -64,6 +64,7 @@ static void cvt_load(struct cvt *t, const char *yaml)
 static const char *const kind_names[] = {
 	[LAB_CONVERGE_IMAGE] = "image",
 	[LAB_CONVERGE_NETWORK_CREATED] = "network",
+	[LAB_CONVERGE_NETWORK_REMOVED] = "network-removed",
 	[LAB_CONVERGE_VOLUME_CREATED] = "volume",
 	[LAB_CONVERGE_CONTAINER_CREATED] = "created",
 	[LAB_CONVERGE_CONTAINER_RECREATED] = "recreated",
@@ -333,6 +334,12 @@ static const char *const two_networks = "lab: {name: cvt}\n"
 					"    x-ready: {timeout: 5s}\n"
 					"networks: {front: {}, back: {}}\n";
 
+/* The two networks exist, each with its id: the second is connected by
+ * its id, not by its name (which several networks may carry). */
+#define TWO_NETWORKS_EXIST                                                                               \
+	{"GET /v1.41/networks",                                                                          \
+	 OK_200("[{\"Id\":\"nf\",\"Name\":\"cvt_front\"},{\"Id\":\"nb\",\"Name\":\"cvt_back\"}]"), 0, 0}
+
 /* Connecting the second network fails: the container, labelled with the
  * config hash already, is removed, never started. */
 Test(converge, container_whose_network_fails_is_removed)
@@ -340,10 +347,11 @@ Test(converge, container_whose_network_fails_is_removed)
 	struct cvt t;
 	cvt_load(&t, two_networks);
 	struct fe_route routes[] = {
+		TWO_NETWORKS_EXIST,
 		BASE_ROUTES,
 		NO_CONTAINERS,
 		CREATE("a", "a1"),
-		{"POST /v1.41/networks/cvt_back/connect",
+		{"POST /v1.41/networks/nb/connect",
 		 FE_HTTP("500 Internal Server Error", "{\"message\":\"no more addresses\"}"), 0, 0},
 		{"DELETE /v1.41/containers/a1", NO_CONTENT, 0, 0},
 		START("a1"),
@@ -352,7 +360,7 @@ Test(converge, container_whose_network_fails_is_removed)
 	const struct lab_converge_service *a = cvt_service(&t, "a");
 	cr_expect_eq(a->err.code, LAB_EENGINE, "%d %s", a->err.code, a->err.msg);
 	cr_expect(strstr(a->err.msg, "no more addresses"), "%s", a->err.msg);
-	long connect = fe_find(&t.fe, "POST /v1.41/networks/cvt_back/connect", 0);
+	long connect = fe_find(&t.fe, "POST /v1.41/networks/nb/connect", 0);
 	long rm = fe_find(&t.fe, "DELETE /v1.41/containers/a1?force=1", 0);
 	cr_expect(connect >= 0 && rm > connect, "connect %ld, then remove %ld", connect, rm);
 	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers/a1/start", 0), -1, "never started");
@@ -370,13 +378,14 @@ Test(converge, never_started_container_with_matching_hash_is_recreated)
 	cvt_load(&t, two_networks);
 	lab_plan_config_hash(hash, t.lab, &t.lab->services[0], "sha256:img");
 	struct fe_route routes[] = {
+		TWO_NETWORKS_EXIST,
 		BASE_ROUTES,
 		{"GET /v1.41/containers/json", cvt_listing(hash, "created", "Created"), 0, 0},
 		{"POST /v1.41/containers/old1/stop", NO_CONTENT, 0, 0},
 		{"DELETE /v1.41/containers/old1", NO_CONTENT, 0, 0},
 		START("old1"),
 		CREATE("a", "a1"),
-		{"POST /v1.41/networks/cvt_back/connect", OK_200(""), 0, 0},
+		{"POST /v1.41/networks/nb/connect", OK_200(""), 0, 0},
 		START("a1"),
 		{"GET /v1.41/containers/a1/json", OK_200(RUNNING), 0, 0},
 		{"GET /v1.41/containers/old1/json", OK_200(RUNNING), 0, 0},
@@ -386,7 +395,7 @@ Test(converge, never_started_container_with_matching_hash_is_recreated)
 	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers/old1/start", 0), -1, "the incomplete one is not started");
 	long rm = fe_find(&t.fe, "DELETE /v1.41/containers/old1", 0);
 	long create = fe_find(&t.fe, "POST /v1.41/containers/create?name=cvt-a-1", 0);
-	long connect = fe_find(&t.fe, "POST /v1.41/networks/cvt_back/connect", 0);
+	long connect = fe_find(&t.fe, "POST /v1.41/networks/nb/connect", 0);
 	long start = fe_find(&t.fe, "POST /v1.41/containers/a1/start", 0);
 	cr_expect(rm >= 0 && create > rm && connect > create && start > connect, "remove %ld create %ld connect %ld start %ld",
 		  rm, create, connect, start);
@@ -460,5 +469,123 @@ Test(converge, engine_error_before_services_gives_no_result)
 	cr_expect_eq(t.rc, LAB_EENGINE, "%d %s", t.rc, t.err.msg);
 	cr_expect_null(t.res);
 	cr_expect(strstr(t.err.msg, "boom"), "%s", t.err.msg);
+	cvt_free(&t);
+}
+
+/* ---- networks: several of one name ---- */
+
+/* Two networks called cvt_default, nothing attached: the one with the
+ * lab's label is kept, the other removed, and the lab converges on it. */
+#define TWO_DEFAULTS                                                                              \
+	{"GET /v1.41/networks",                                                                    \
+	 OK_200("[{\"Id\":\"d1\",\"Name\":\"cvt_default\",\"Created\":\"2026-01-02T00:00:00Z\"},"   \
+		"{\"Id\":\"d2\",\"Name\":\"cvt_default\",\"Created\":\"2026-01-03T00:00:00Z\","       \
+		"\"Labels\":{\"io.labctl.lab\":\"cvt\"}}]"),                                          \
+	 0, 0}
+
+Test(converge, duplicate_network_without_containers_is_removed)
+{
+	struct cvt t;
+	cvt_load(&t, one_service);
+	struct fe_route routes[] = {
+		{"GET /v1.41/networks/d1", OK_200("{\"Id\":\"d1\",\"Containers\":{}}"), 0, 0},
+		{"GET /v1.41/networks/d2", OK_200("{\"Id\":\"d2\",\"Containers\":{}}"), 0, 0},
+		{"DELETE /v1.41/networks/d1", NO_CONTENT, 0, 0},
+		TWO_DEFAULTS,
+		BASE_ROUTES,
+		NO_CONTAINERS,
+		CREATE("a", "a1"),
+		START("a1"),
+		{"GET /v1.41/containers/a1/json", OK_200(RUNNING), 0, 0},
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
+	cr_expect_geq(fe_find(&t.fe, "DELETE /v1.41/networks/d1", 0), 0, "the unlabelled duplicate is removed");
+	cr_expect_eq(fe_find(&t.fe, "DELETE /v1.41/networks/d2", 0), -1, "the lab's own is kept");
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/networks/create", 0), -1, "nothing made");
+	cr_expect_lt(fe_find(&t.fe, "DELETE /v1.41/networks/d1", 0),
+		     fe_find(&t.fe, "POST /v1.41/containers/create", 0), "repaired before any container is made");
+	cr_expect_geq(cvt_event(&t, "network-removed cvt_default: a duplicate of d2, nothing attached"), 0);
+	cvt_free(&t);
+}
+
+/* The unlabelled one has a container attached: it is the one in use, so
+ * it is kept and the lab's empty one goes. */
+Test(converge, duplicate_network_in_use_is_kept)
+{
+	struct cvt t;
+	cvt_load(&t, one_service);
+	struct fe_route routes[] = {
+		{"GET /v1.41/networks/d1", OK_200("{\"Id\":\"d1\",\"Containers\":{\"c1\":{\"Name\":\"cvt-a-1\"}}}"), 0, 0},
+		{"GET /v1.41/networks/d2", OK_200("{\"Id\":\"d2\",\"Containers\":{}}"), 0, 0},
+		{"DELETE /v1.41/networks/d2", NO_CONTENT, 0, 0},
+		TWO_DEFAULTS,
+		BASE_ROUTES,
+		NO_CONTAINERS,
+		CREATE("a", "a1"),
+		START("a1"),
+		{"GET /v1.41/containers/a1/json", OK_200(RUNNING), 0, 0},
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
+	cr_expect_geq(fe_find(&t.fe, "DELETE /v1.41/networks/d2", 0), 0);
+	cr_expect_eq(fe_find(&t.fe, "DELETE /v1.41/networks/d1", 0), -1, "the one in use is kept");
+	cvt_free(&t);
+}
+
+/* Both in use: refused before anything is made, naming both. */
+Test(converge, duplicate_networks_both_in_use_are_refused)
+{
+	struct cvt t;
+	cvt_load(&t, one_service);
+	struct fe_route routes[] = {
+		{"GET /v1.41/networks/d1", OK_200("{\"Id\":\"d1\",\"Containers\":{\"c1\":{}}}"), 0, 0},
+		{"GET /v1.41/networks/d2", OK_200("{\"Id\":\"d2\",\"Containers\":{\"c2\":{},\"c3\":{}}}"), 0, 0},
+		TWO_DEFAULTS,
+		BASE_ROUTES,
+		NO_CONTAINERS,
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, LAB_ERR, "%d %s", t.rc, t.err.msg);
+	cr_expect_null(t.res);
+	cr_expect(strstr(t.err.msg, "network 'cvt_default' is ambiguous: 2 networks have that name and 2 of them have "
+				    "containers attached: d1 (1), d2 (2)"),
+		  "%s", t.err.msg);
+	cr_expect(strstr(t.err.msg, "labctl down cvt"), "%s", t.err.msg);
+	cr_expect_eq(fe_find(&t.fe, "DELETE /v1.41/networks", 0), -1);
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers/create", 0), -1);
+	cvt_free(&t);
+}
+
+/* Another process made the network between our look and our create: the
+ * look after the create finds two, and the extra one goes. */
+Test(converge, network_made_twice_at_once_is_repaired_at_once)
+{
+	struct cvt t;
+	cvt_load(&t, one_service);
+	struct fe_route routes[] = {
+		{"GET /v1.41/networks/d1", OK_200("{\"Id\":\"d1\",\"Containers\":{}}"), 0, 0},
+		{"GET /v1.41/networks/n1", OK_200("{\"Id\":\"n1\",\"Containers\":{}}"), 0, 0},
+		{"DELETE /v1.41/networks/", NO_CONTENT, 0, 0},
+		{"GET /v1.41/networks", OK_200("[]"), 0, 1},
+		{"GET /v1.41/networks",
+		 OK_200("[{\"Id\":\"d1\",\"Name\":\"cvt_default\",\"Created\":\"2026-01-02T00:00:00Z\","
+			"\"Labels\":{\"io.labctl.lab\":\"cvt\"}},"
+			"{\"Id\":\"n1\",\"Name\":\"cvt_default\",\"Created\":\"2026-01-02T00:00:01Z\","
+			"\"Labels\":{\"io.labctl.lab\":\"cvt\"}}]"),
+		 0, 0},
+		BASE_ROUTES,
+		NO_CONTAINERS,
+		CREATE("a", "a1"),
+		START("a1"),
+		{"GET /v1.41/containers/a1/json", OK_200(RUNNING), 0, 0},
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
+	long created = fe_find(&t.fe, "POST /v1.41/networks/create", 0);
+	cr_expect_geq(created, 0);
+	cr_expect_gt(fe_find(&t.fe, "DELETE /v1.41/networks/n1", 0), created, "the later of the two goes: %s",
+		     fe_req(&t.fe, (size_t)fe_find(&t.fe, "DELETE", 0)));
+	cr_expect_eq(fe_find(&t.fe, "DELETE /v1.41/networks/d1", 0), -1);
 	cvt_free(&t);
 }
