@@ -21,6 +21,12 @@
  *    poll readiness every 50 ms until ready or its x-ready timeout (default
  *    120 s), then create its x-buckets
  *
+ * An existing container with the right hash is kept when it runs; when it
+ * exited it is started again, whatever its exit code (an engine restart or
+ * a reboot leaves every container exited, a clean shutdown with code 0),
+ * unless it is a one-shot that completed: something depends on it with
+ * service_completed_successfully and it exited 0.
+ *
  * A container is labelled with its config hash at create, but only one
  * that was started once counts as complete: a container that is still in
  * the engine's "created" state (its networks not all connected, or its

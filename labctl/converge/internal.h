@@ -18,7 +18,8 @@ struct existing {
 	char *hash;     /* io.labctl.config-hash, or NULL */
 	int replica;
 	int running;
-	int exited0;    /* exited with code 0: a one-shot job that already completed */
+	int exited0;    /* exited with code 0: a one-shot that completed, when something
+	                   depends on it with service_completed_successfully */
 	int never_started; /* still "created": not complete (see converge.h) */
 	int claimed;
 };

@@ -110,9 +110,13 @@ static void converge_one(struct cv *c, struct svc_run *r, struct lab_engine *e, 
 	int rc = 0;
 	if (ex && ex->hash && strcmp(ex->hash, hash) == 0 && !ex->never_started) {
 		ex->claimed = 1;
-		/* a one-shot job that completed with this very configuration
-		   is done: running it again is not "nothing changed" */
-		int done = ex->exited0 && (!r->svc->restart || strcmp(r->svc->restart, "no") == 0);
+		/* a one-shot (something waits for it to complete) that
+		   completed with this very configuration is done: running it
+		   again is not "nothing changed". Any other service that
+		   exited, whatever its code, was stopped under it (an engine
+		   restart, a reboot, docker stop exit 0 like a clean shutdown)
+		   and is started again. */
+		int done = ex->exited0 && r->completion_wanted;
 		if (!ex->running && !done) {
 			rc = lab_engine_container_start(e, ex->id, err);
 			if (rc == 0)

@@ -589,3 +589,99 @@ Test(converge, network_made_twice_at_once_is_repaired_at_once)
 	cr_expect_eq(fe_find(&t.fe, "DELETE /v1.41/networks/d1", 0), -1);
 	cvt_free(&t);
 }
+
+/* ---- containers that exited: started again unless a finished one-shot ---- */
+
+static const char *const healthchecked = "lab: {name: cvt}\n"
+					 "services:\n"
+					 "  a:\n"
+					 "    image: img:1\n"
+					 "    healthcheck: {test: [\"CMD\", \"true\"]}\n"
+					 "    x-ready: {timeout: 5s}\n";
+
+/* An engine restart (or docker stop) leaves a long-running service exited
+ * with code 0, like a clean shutdown: up starts it again. Before, it was
+ * taken for a finished one-shot and failed "container exited with code 0"
+ * on every up until down. */
+Test(converge, long_running_service_that_exited_0_is_started_again)
+{
+	struct cvt t;
+	char hash[65];
+	cvt_load(&t, healthchecked);
+	lab_plan_config_hash(hash, t.lab, &t.lab->services[0], "sha256:img");
+	struct fe_route routes[] = {
+		BASE_ROUTES,
+		{"GET /v1.41/containers/json", cvt_listing(hash, "exited", "Exited (0) 3 minutes ago"), 0, 0},
+		START("old1"),
+		{"GET /v1.41/containers/old1/json",
+		 OK_200("{\"State\":{\"Status\":\"running\",\"Health\":{\"Status\":\"healthy\"}}}"), 0, 0},
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
+	cr_expect_geq(fe_find(&t.fe, "POST /v1.41/containers/old1/start", 0), 0, "started again");
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers/create", 0), -1, "the same container, not a new one");
+	const struct lab_converge_service *a = cvt_service(&t, "a");
+	cr_expect_eq(a->started, 1);
+	cr_expect_str_eq(a->state, "healthy");
+	cr_expect_geq(cvt_event(&t, "started cvt-a-1"), 0);
+	cvt_free(&t);
+}
+
+/* Any exit code: one that was killed (137) is started again too. */
+Test(converge, long_running_service_that_was_killed_is_started_again)
+{
+	struct cvt t;
+	char hash[65];
+	cvt_load(&t, healthchecked);
+	lab_plan_config_hash(hash, t.lab, &t.lab->services[0], "sha256:img");
+	struct fe_route routes[] = {
+		BASE_ROUTES,
+		{"GET /v1.41/containers/json", cvt_listing(hash, "exited", "Exited (137) 3 minutes ago"), 0, 0},
+		START("old1"),
+		{"GET /v1.41/containers/old1/json",
+		 OK_200("{\"State\":{\"Status\":\"running\",\"Health\":{\"Status\":\"healthy\"}}}"), 0, 0},
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
+	cr_expect_eq(cvt_service(&t, "a")->started, 1);
+	cvt_free(&t);
+}
+
+/* A one-shot (something depends on it with service_completed_successfully)
+ * that exited 0 with this configuration is done: not run again, reported
+ * completed, and what waits for it starts. */
+Test(converge, one_shot_that_completed_is_not_run_again)
+{
+	struct cvt t;
+	char ih[65], ah[65], listing[2048];
+	cvt_load(&t, "lab: {name: cvt}\n"
+		     "services:\n"
+		     "  init:\n"
+		     "    image: img:1\n"
+		     "  app:\n"
+		     "    image: img:1\n"
+		     "    depends_on: {init: {condition: service_completed_successfully}}\n");
+	lab_plan_config_hash(ih, t.lab, lab_find_service(t.lab, "init"), "sha256:img");
+	lab_plan_config_hash(ah, t.lab, lab_find_service(t.lab, "app"), "sha256:img");
+	snprintf(listing, sizeof(listing),
+		 OK_200("[{\"Id\":\"i1\",\"Names\":[\"/cvt-init-1\"],\"State\":\"exited\",\"Status\":\"Exited (0) 1 hour ago\","
+			"\"Labels\":{\"io.labctl.lab\":\"cvt\",\"io.labctl.service\":\"init\",\"io.labctl.replica\":\"1\","
+			"\"io.labctl.config-hash\":\"%s\"}},"
+			"{\"Id\":\"p1\",\"Names\":[\"/cvt-app-1\"],\"State\":\"running\",\"Status\":\"Up 1 hour\","
+			"\"Labels\":{\"io.labctl.lab\":\"cvt\",\"io.labctl.service\":\"app\",\"io.labctl.replica\":\"1\","
+			"\"io.labctl.config-hash\":\"%s\"}}]"),
+		 ih, ah);
+	struct fe_route routes[] = {
+		BASE_ROUTES,
+		{"GET /v1.41/containers/json", listing, 0, 0},
+		{"GET /v1.41/containers/i1/json", OK_200("{\"State\":{\"Status\":\"exited\",\"ExitCode\":0}}"), 0, 0},
+		{"GET /v1.41/containers/p1/json", OK_200(RUNNING), 0, 0},
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers/i1/start", 0), -1, "a finished one-shot is not run again");
+	cr_expect_str_eq(cvt_service(&t, "init")->state, "completed");
+	cr_expect_eq(cvt_service(&t, "app")->kept, 1);
+	cr_expect_eq(t.res->changes, 0, "nothing changed");
+	cvt_free(&t);
+}
