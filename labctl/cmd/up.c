@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../converge/converge.h"
 #include "../util/state.h"
@@ -131,7 +132,7 @@ static void print_json(const struct lab_converge_result *res, const char *projec
 
 static void print_table(const struct lab_converge_result *res)
 {
-	printf("%-20s %-9s %-10s %-22s %s\n", "SERVICE", "REPLICAS", "STATE", "ENDPOINT", "READY");
+	printf("%-20s %-9s %-11s %-22s %s\n", "SERVICE", "REPLICAS", "STATE", "ENDPOINT", "READY");
 	for (size_t i = 0; i < res->n_services; i++) {
 		const struct lab_converge_service *r = &res->services[i];
 		char reps[32], ready[32];
@@ -140,7 +141,49 @@ static void print_table(const struct lab_converge_result *res)
 			snprintf(ready, sizeof(ready), "-");
 		else
 			snprintf(ready, sizeof(ready), "%.2fs", r->seconds_to_ready);
-		printf("%-20s %-9s %-10s %-22s %s\n", r->name, reps, r->state, r->endpoint ? r->endpoint : "-", ready);
+		printf("%-20s %-9s %-11s %-22s %s\n", r->name, reps, r->state, r->endpoint ? r->endpoint : "-", ready);
+	}
+}
+
+/* What failed, each failure once; then the services not started and
+ * those no longer waited for, one line per reason:
+ *   labctl: not started: app, web (dependency 'db' failed)
+ *   labctl: stopped waiting for: kafka2 (service 'kafka1' failed); ... */
+static void report_failures(const struct lab_converge_result *res)
+{
+	for (size_t i = 0; i < res->n_services; i++)
+		if (res->services[i].outcome == LAB_CONVERGE_FAILED)
+			fprintf(stderr, "labctl: %s\n", res->services[i].err.msg);
+	static const struct {
+		enum lab_converge_outcome outcome;
+		const char *prefix; /* of its services' err messages, before the reason */
+		const char *said;
+		const char *after;
+	} kinds[] = {
+		{LAB_CONVERGE_NOT_STARTED, "not started: ", "not started", ""},
+		{LAB_CONVERGE_ABANDONED, "stopped waiting: ", "stopped waiting for",
+		 "; their containers were started, `labctl up` again waits for them"},
+	};
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		size_t plen = strlen(kinds[k].prefix);
+		for (size_t i = 0; i < res->n_services; i++) {
+			const struct lab_converge_service *s = &res->services[i];
+			int seen = s->outcome != kinds[k].outcome;
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = res->services[j].outcome == s->outcome && strcmp(res->services[j].err.msg, s->err.msg) == 0;
+			if (seen)
+				continue;
+			/* the first with this reason lists every one with it */
+			fprintf(stderr, "labctl: %s:", kinds[k].said);
+			const char *sep = " ";
+			for (size_t j = i; j < res->n_services; j++)
+				if (res->services[j].outcome == s->outcome && strcmp(res->services[j].err.msg, s->err.msg) == 0) {
+					fprintf(stderr, "%s%s", sep, res->services[j].name);
+					sep = ", ";
+				}
+			const char *why = strncmp(s->err.msg, kinds[k].prefix, plen) == 0 ? s->err.msg + plen : s->err.msg;
+			fprintf(stderr, " (%s)%s\n", why, kinds[k].after);
+		}
 	}
 }
 
@@ -179,9 +222,7 @@ static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args)
 	else
 		print_table(res);
 	if (rc < 0) {
-		for (size_t i = 0; i < res->n_services; i++)
-			if (res->services[i].err.code)
-				fprintf(stderr, "labctl: %s\n", res->services[i].err.msg);
+		report_failures(res);
 		/* an engine error is exit 3, else the operation failed: 1 */
 		code = lab_err_exit_code(rc);
 	} else if (!res->changes) {

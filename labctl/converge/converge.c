@@ -20,20 +20,31 @@ void converge_emit(struct cv *c, struct lab_converge_event *ev)
 	pthread_mutex_unlock(&c->emit_mu);
 }
 
+static struct svc_run *find_run(struct cv *c, const char *name)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->runs[i].svc->name, name) == 0)
+			return &c->runs[i];
+	return NULL;
+}
+
 /* 1 when every dependency of r meets its condition, 0 not yet, negative
- * (r->err set) when one failed. Called with c->mu held. */
+ * (r->err set) when r is not to be started: a dependency failed, or
+ * another service did (fail fast). Called with c->mu held. */
 static int deps_satisfied(struct cv *c, struct svc_run *r)
 {
 	for (size_t d = 0; d < r->svc->n_deps; d++) {
+		const struct svc_run *o = find_run(c, r->svc->deps[d].service);
+		if (o && o->state == SVC_FAILED && o->outcome == LAB_CONVERGE_FAILED)
+			return lab_err_set(&r->err, LAB_ERR, "not started: dependency '%s' failed", o->svc->name);
+	}
+	if (atomic_load(&c->abort))
+		return lab_err_set(&r->err, LAB_ERR, "not started: service '%s' failed", c->abort_by);
+	for (size_t d = 0; d < r->svc->n_deps; d++) {
 		const struct lab_dep *dep = &r->svc->deps[d];
-		struct svc_run *o = NULL;
-		for (size_t i = 0; i < c->n; i++)
-			if (strcmp(c->runs[i].svc->name, dep->service) == 0)
-				o = &c->runs[i];
+		struct svc_run *o = find_run(c, dep->service);
 		if (!o)
 			continue;
-		if (o->state == SVC_FAILED)
-			return lab_err_set(&r->err, LAB_ERR, "not started: dependency '%s' failed", dep->service);
 		switch (dep->condition) {
 		case LAB_DEP_STARTED:
 			if (o->state == SVC_PENDING)
@@ -61,12 +72,22 @@ static void set_state(struct cv *c, struct svc_run *r, enum svc_state state)
 	pthread_mutex_unlock(&c->mu);
 }
 
-/* r failed (r->err says why): its dependents hear of it, the renderer too. */
-static void fail_service(struct cv *c, struct svc_run *r)
+/* r failed (r->err says why; outcome how): its dependents hear of it,
+ * the renderer too. The first to fail itself makes the others stop. */
+static void fail_service(struct cv *c, struct svc_run *r, enum lab_converge_outcome outcome)
 {
 	if (!r->err.code)
 		lab_err_set(&r->err, LAB_ERR, "service '%s' failed", r->svc->name);
-	set_state(c, r, SVC_FAILED);
+	pthread_mutex_lock(&c->mu);
+	r->outcome = outcome;
+	r->state = SVC_FAILED;
+	if (outcome == LAB_CONVERGE_FAILED) {
+		if (!c->abort_by)
+			c->abort_by = r->svc->name;
+		atomic_store(&c->abort, 1);
+	}
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->mu);
 	struct lab_converge_event ev = {.kind = LAB_CONVERGE_SERVICE_FAILED, .service = r->svc->name, .reason = r->err.msg};
 	converge_emit(c, &ev);
 }
@@ -82,8 +103,10 @@ static void *service_worker(void *arg)
 	while ((ok = deps_satisfied(c, r)) == 0)
 		pthread_cond_wait(&c->cond, &c->mu);
 	pthread_mutex_unlock(&c->mu);
-	if (ok < 0)
-		goto failed;
+	if (ok < 0) {
+		fail_service(c, r, LAB_CONVERGE_NOT_STARTED);
+		return NULL;
+	}
 	e = lab_engine_dup(c->engine);
 	if (!e) {
 		lab_err_set(&r->err, LAB_ERR, "service '%s': cannot open another connection to the engine", r->svc->name);
@@ -95,6 +118,11 @@ static void *service_worker(void *arg)
 	}
 	set_state(c, r, SVC_STARTED);
 	enum svc_state final = converge_wait_ready(c, r, e);
+	if (final == SVC_FAILED && r->outcome == LAB_CONVERGE_ABANDONED) {
+		fail_service(c, r, LAB_CONVERGE_ABANDONED);
+		lab_engine_free(e);
+		return NULL;
+	}
 	if (final == SVC_FAILED || converge_buckets(c, r, e, &r->err) < 0)
 		goto failed;
 	r->t_ready = lab_now() - c->t0;
@@ -105,7 +133,7 @@ static void *service_worker(void *arg)
 	lab_engine_free(e);
 	return NULL;
 failed:
-	fail_service(c, r);
+	fail_service(c, r, LAB_CONVERGE_FAILED);
 	lab_engine_free(e);
 	return NULL;
 }
@@ -125,7 +153,7 @@ static void run_workers(struct cv *c)
 		char buf[128];
 		lab_err_set(&c->runs[i].err, LAB_ERR, "service '%s': cannot start a thread for it: %s",
 			    c->runs[i].svc->name, strerror_r(rc, buf, sizeof(buf)));
-		fail_service(c, &c->runs[i]);
+		fail_service(c, &c->runs[i], LAB_CONVERGE_FAILED);
 	}
 	for (size_t i = 0; i < c->n; i++)
 		if (made[i])
@@ -170,7 +198,14 @@ static struct lab_converge_result *make_result(struct cv *c)
 		s->name = lab_xstrdup(r->svc->name);
 		s->replicas = r->svc->replicas;
 		s->ready_replicas = ok ? (int)r->ids.n : 0;
-		s->state = r->state == SVC_FAILED ? "failed" : r->health ? r->health : "?";
+		static const char *const failed[] = {
+			[LAB_CONVERGE_OK] = "failed",
+			[LAB_CONVERGE_FAILED] = "failed",
+			[LAB_CONVERGE_NOT_STARTED] = "not started",
+			[LAB_CONVERGE_ABANDONED] = "starting",
+		};
+		s->outcome = r->state == SVC_FAILED ? r->outcome : LAB_CONVERGE_OK;
+		s->state = r->state == SVC_FAILED ? failed[r->outcome] : r->health ? r->health : "?";
 		s->endpoint = r->endpoint;
 		r->endpoint = NULL;
 		s->seconds_to_start = r->t_started;
@@ -184,6 +219,28 @@ static struct lab_converge_result *make_result(struct cv *c)
 	}
 	res->seconds = lab_now() - c->t0;
 	return res;
+}
+
+/* The error lab_converge returns: among the services that failed
+ * themselves (should there be none, among all that failed) the first
+ * engine error, else the first; NULL when none failed. */
+static const struct lab_err *result_error(const struct lab_converge_result *res)
+{
+	for (int own = 1; own >= 0; own--) {
+		const struct lab_err *first = NULL;
+		for (size_t i = 0; i < res->n_services; i++) {
+			const struct lab_converge_service *s = &res->services[i];
+			if (!s->err.code || (own && s->outcome != LAB_CONVERGE_FAILED))
+				continue;
+			if (s->err.code == LAB_EENGINE || s->err.code == LAB_EUNREACHABLE)
+				return &s->err;
+			if (!first)
+				first = &s->err;
+		}
+		if (first)
+			return first;
+	}
+	return NULL;
 }
 
 void lab_converge_result_free(struct lab_converge_result *res)
@@ -225,20 +282,10 @@ int lab_converge(struct lab_converge_result **out, struct lab *lab, struct lab_e
 	run_workers(&c);
 	sort_by_wave(&c);
 	*out = make_result(&c);
-	/* the first failed service's code, an engine error first */
-	const struct lab_err *first = NULL, *engine = NULL;
-	for (size_t i = 0; i < (*out)->n_services; i++) {
-		const struct lab_err *se = &(*out)->services[i].err;
-		if (!se->code)
-			continue;
-		if (!first)
-			first = se;
-		if (!engine && (se->code == LAB_EENGINE || se->code == LAB_EUNREACHABLE))
-			engine = se;
-	}
-	if (engine || first) {
-		*err = engine ? *engine : *first;
-		rc = engine ? engine->code : LAB_ERR;
+	const struct lab_err *failed = result_error(*out);
+	if (failed) {
+		*err = *failed;
+		rc = failed->code == LAB_EENGINE || failed->code == LAB_EUNREACHABLE ? failed->code : LAB_ERR;
 		err->code = rc;
 	}
 out:

@@ -20,6 +20,11 @@
  *    (re)create each replica by config hash (replicas in parallel), then
  *    poll readiness every 50 ms until ready or its x-ready timeout (default
  *    120 s), then create its x-buckets
+ * 5. fail fast: the first service that fails (its start, its container
+ *    exited, not ready in time, an engine error) stops the others: a
+ *    service not started yet is not started, one waiting for readiness
+ *    stops waiting within a poll (its containers left running), so the
+ *    result comes within about 2 s of the failure
  *
  * An existing container with the right hash is kept when it runs; when it
  * exited it is started again, whatever its exit code (an engine restart or
@@ -98,13 +103,27 @@ struct lab_converge_opts {
 	void *progress_ud;
 };
 
+/* How one service ended. */
+enum lab_converge_outcome {
+	LAB_CONVERGE_OK = 0,      /* ready (or completed) */
+	LAB_CONVERGE_FAILED,      /* it failed itself: a start error, its container
+	                             exited, not ready in time, an engine error */
+	LAB_CONVERGE_NOT_STARTED, /* never started: a dependency or another service
+	                             failed first */
+	LAB_CONVERGE_ABANDONED,   /* started, but converge stopped waiting for it
+	                             when another service failed; its containers
+	                             are left to run */
+};
+
 /* How one service went. */
 struct lab_converge_service {
 	char *name;
 	int replicas;              /* wanted: deploy.replicas */
 	int ready_replicas;        /* ready (or completed) replicas: replicas, or 0 when it failed */
+	enum lab_converge_outcome outcome;
 	const char *state;         /* "ready", "healthy", "running", "completed" (as in
-	                              SERVICE_READY), "failed"; static string */
+	                              SERVICE_READY); "failed", "not started",
+	                              "starting" (abandoned) by outcome; static string */
 	char *endpoint;            /* host address of its first published port, "127.0.0.1:PORT"
 	                              or "[::1]:PORT", or NULL */
 	double seconds_to_start;   /* from lab_converge's start until every replica was started;
@@ -113,8 +132,10 @@ struct lab_converge_service {
 	int created, recreated, started, kept; /* replicas created, recreated (stopped,
 	                                          removed, created anew), started (existing
 	                                          and stopped), kept running */
-	struct lab_err err;        /* code 0, or why it failed: "service 'x' ...", or "not
-	                              started: dependency 'y' failed" */
+	struct lab_err err;        /* code 0, or why it failed: "service 'x' ...", "not
+	                              started: dependency 'y' failed", "not started:
+	                              service 'y' failed", "stopped waiting: service 'y'
+	                              failed" */
 };
 
 struct lab_converge_result {
@@ -131,9 +152,10 @@ struct lab_converge_result {
  * converge stopped before (images, networks, volumes, the container list
  * or surplus removal failed), and then err says why.
  * Returns 0 when every service is ready; else, with *out set, the code of
- * the first service (in result order) that failed with an engine error
- * (LAB_EENGINE, LAB_EUNREACHABLE), or else LAB_ERR, err holding that
- * service's error. A readiness check the engine answered with an error
+ * the first service (in result order) that failed itself
+ * (LAB_CONVERGE_FAILED) with an engine error (LAB_EENGINE,
+ * LAB_EUNREACHABLE), or else LAB_ERR, err holding that service's error;
+ * services not started or abandoned because of it are never the one. A readiness check the engine answered with an error
  * keeps the engine's code; a container that exited keeps LAB_ERR; a
  * service not ready within its timeout gets LAB_ETIMEOUT.
  * e is used by the calling thread only; workers use lab_engine_dup. */

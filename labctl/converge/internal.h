@@ -4,6 +4,7 @@
 #define LAB_CONVERGE_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "../util/buf.h"
 #include "converge.h"
@@ -43,6 +44,7 @@ struct svc_run {
 	const char *health;      /* "ready", "healthy", "running", "completed" */
 	struct lab_err err;
 	int completion_wanted;   /* something depends on it with service_completed_successfully */
+	enum lab_converge_outcome outcome; /* set with state SVC_FAILED (and read after the join) */
 };
 
 /* One lab_converge call. */
@@ -57,7 +59,10 @@ struct cv {
 	char **net_ids;          /* id of lab->networks[i] (converge_networks_volumes) */
 	double t0;
 	int *waves;              /* lab_plan_waves, while sorting the result */
-	pthread_mutex_t mu;      /* svc_run.state while the workers run */
+	atomic_int abort;        /* a service failed: the others stop waiting (converge_wait_ready
+	                            polls it) and those not started are not */
+	const char *abort_by;    /* the first service that failed (its name), under mu */
+	pthread_mutex_t mu;      /* svc_run.state and abort_by while the workers run */
 	pthread_cond_t cond;     /* a state changed */
 	pthread_mutex_t emit_mu; /* one progress call at a time */
 };
@@ -79,7 +84,9 @@ int converge_replicas(struct cv *c, struct svc_run *r, struct lab_engine *e, str
 
 /* ready.c: poll r's replicas until all are ready (r->state's final value
  * returned: SVC_READY or SVC_COMPLETED, r->health set) or one fails or its
- * timeout passes (SVC_FAILED, r->err set with the last log lines). */
+ * timeout passes (SVC_FAILED, r->err set with the last log lines), or
+ * another service failed (c->abort: SVC_FAILED, r->outcome
+ * LAB_CONVERGE_ABANDONED, r->err "stopped waiting: ..."). */
 enum svc_state converge_wait_ready(struct cv *c, struct svc_run *r, struct lab_engine *e);
 /* ready.c: r's x-buckets, through its first replica's S3 endpoint. */
 int converge_buckets(struct cv *c, struct svc_run *r, struct lab_engine *e, struct lab_err *err);

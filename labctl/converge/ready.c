@@ -162,6 +162,15 @@ enum svc_state converge_wait_ready(struct cv *c, struct svc_run *r, struct lab_e
 												   : "running";
 			break;
 		}
+		if (atomic_load(&c->abort)) {
+			/* another service failed: the result is known, waiting
+			   longer changes nothing (the containers keep running) */
+			pthread_mutex_lock(&c->mu);
+			lab_err_set(&r->err, LAB_ERR, "stopped waiting: service '%s' failed", c->abort_by);
+			r->outcome = LAB_CONVERGE_ABANDONED;
+			pthread_mutex_unlock(&c->mu);
+			break;
+		}
 		if (lab_now() > deadline) {
 			char *reason = lab_xasprintf("not ready after %.0fs: %.500s", (double)timeout / 1000.0,
 						     why.msg[0] ? why.msg : "no answer");

@@ -13,6 +13,7 @@
 
 #include "../../labctl/converge/converge.h"
 #include "../../labctl/plan/plan.h"
+#include "../../labctl/util/parallel.h"
 #include "fake_engine.h"
 #include "threads_ok.h"
 
@@ -235,7 +236,9 @@ Test(converge, failed_dependency_stops_its_dependents)
 	cr_expect_str_eq(a->state, "failed");
 	cr_expect_eq(a->seconds_to_ready, -1);
 	cr_expect_str_eq(b->err.msg, "not started: dependency 'a' failed");
-	cr_expect_str_eq(b->state, "failed");
+	cr_expect_str_eq(b->state, "not started");
+	cr_expect_eq(b->outcome, LAB_CONVERGE_NOT_STARTED);
+	cr_expect_eq(a->outcome, LAB_CONVERGE_FAILED);
 	cr_expect_eq(b->created, 0);
 	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers/create?name=cvt-b-1", 0), -1, "b never created");
 	cr_expect_geq(cvt_event(&t, "failed a: service 'a' container exited"), 0);
@@ -683,5 +686,98 @@ Test(converge, one_shot_that_completed_is_not_run_again)
 	cr_expect_str_eq(cvt_service(&t, "init")->state, "completed");
 	cr_expect_eq(cvt_service(&t, "app")->kept, 1);
 	cr_expect_eq(t.res->changes, 0, "nothing changed");
+	cvt_free(&t);
+}
+
+/* ---- fail fast ---- */
+
+/* bad's container exits 1 at once while slow waits (20 s) for a
+ * healthcheck that never passes, and after waits for slow: converge
+ * stops waiting for slow, does not start after, and returns at once with
+ * bad's error. Before, it waited slow's whole timeout and fetched its
+ * logs too. */
+Test(converge, failure_stops_waiting_on_the_others)
+{
+	struct cvt t;
+	cvt_load(&t, "lab: {name: cvt}\n"
+		     "services:\n"
+		     "  bad:\n"
+		     "    image: img:1\n"
+		     "  slow:\n"
+		     "    image: img:1\n"
+		     "    x-ready: {timeout: 20s}\n"
+		     "  after:\n"
+		     "    image: img:1\n"
+		     "    depends_on: {slow: {condition: service_healthy}}\n");
+	struct fe_route routes[] = {
+		BASE_ROUTES,
+		NO_CONTAINERS,
+		CREATE("bad", "b1"),
+		CREATE("slow", "s1"),
+		START("b1"),
+		START("s1"),
+		/* bad is starting, then exits */
+		{"GET /v1.41/containers/b1/json",
+		 OK_200("{\"State\":{\"Status\":\"running\",\"Health\":{\"Status\":\"starting\"}}}"), 0, 1},
+		{"GET /v1.41/containers/b1/json",
+		 OK_200("{\"State\":{\"Status\":\"exited\",\"ExitCode\":1},\"Config\":{\"Tty\":true}}"), 0, 0},
+		{"GET /v1.41/containers/b1/logs", OK_200("cannot bind\n"), 0, 0},
+		{"GET /v1.41/containers/s1/json",
+		 OK_200("{\"State\":{\"Status\":\"running\",\"Health\":{\"Status\":\"starting\"}}}"), 0, 0},
+	};
+	double t0 = lab_now();
+	cvt_converge(&t, routes, FE_N(routes));
+	double took = lab_now() - t0;
+	cr_expect_lt(took, 3.0, "converge took %.1fs after a failure", took);
+	cr_expect_eq(t.rc, LAB_ERR, "%d %s", t.rc, t.err.msg);
+	cr_expect(strstr(t.err.msg, "service 'bad' container exited with code 1"), "bad's error: %s", t.err.msg);
+	const struct lab_converge_service *bad = cvt_service(&t, "bad"), *slow = cvt_service(&t, "slow"),
+					  *after = cvt_service(&t, "after");
+	cr_expect_eq(bad->outcome, LAB_CONVERGE_FAILED);
+	cr_expect_eq(slow->outcome, LAB_CONVERGE_ABANDONED);
+	cr_expect_str_eq(slow->state, "starting");
+	cr_expect_str_eq(slow->err.msg, "stopped waiting: service 'bad' failed");
+	cr_expect_eq(after->outcome, LAB_CONVERGE_NOT_STARTED);
+	cr_expect_str_eq(after->err.msg, "not started: service 'bad' failed");
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers/create?name=cvt-after-1", 0), -1, "after never created");
+	cr_expect_eq(fe_find(&t.fe, "GET /v1.41/containers/s1/logs", 0), -1, "no logs of a service not waited for");
+	cvt_free(&t);
+}
+
+/* A service whose start fails (the engine's "port is already allocated")
+ * stops the others the same way. */
+Test(converge, start_error_stops_waiting_on_the_others)
+{
+	struct cvt t;
+	cvt_load(&t, "lab: {name: cvt}\n"
+		     "services:\n"
+		     "  kafka1:\n"
+		     "    image: img:1\n"
+		     "  kafka2:\n"
+		     "    image: img:1\n"
+		     "    x-ready: {timeout: 20s}\n");
+	struct fe_route routes[] = {
+		BASE_ROUTES,
+		NO_CONTAINERS,
+		CREATE("kafka1", "k1"),
+		CREATE("kafka2", "k2"),
+		{"POST /v1.41/containers/k1/start",
+		 FE_HTTP("500 Internal Server Error",
+			 "{\"message\":\"driver failed programming external connectivity on endpoint cvt-kafka1-1: Bind "
+			 "for 127.0.0.1:19092 failed: port is already allocated\"}"),
+		 0, 0},
+		{"DELETE /v1.41/containers/k1", NO_CONTENT, 0, 0},
+		START("k2"),
+		{"GET /v1.41/containers/k2/json",
+		 OK_200("{\"State\":{\"Status\":\"running\",\"Health\":{\"Status\":\"starting\"}}}"), 0, 0},
+	};
+	double t0 = lab_now();
+	cvt_converge(&t, routes, FE_N(routes));
+	double took = lab_now() - t0;
+	cr_expect_lt(took, 3.0, "converge took %.1fs after a failure", took);
+	cr_expect_eq(t.rc, LAB_EENGINE, "%d %s", t.rc, t.err.msg);
+	cr_expect(strstr(t.err.msg, "port is already allocated"), "%s", t.err.msg);
+	cr_expect_eq(cvt_service(&t, "kafka1")->outcome, LAB_CONVERGE_FAILED);
+	cr_expect_eq(cvt_service(&t, "kafka2")->outcome, LAB_CONVERGE_ABANDONED);
 	cvt_free(&t);
 }
