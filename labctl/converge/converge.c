@@ -276,7 +276,8 @@ int lab_converge(struct lab_converge_result **out, struct lab *lab, struct lab_e
 					if (strcmp(lab->services[j].name, lab->services[i].deps[d].service) == 0)
 						c.runs[j].completion_wanted = 1;
 
-	if ((rc = converge_images(&c, err)) < 0 || (rc = converge_networks_volumes(&c, err)) < 0 ||
+	if ((rc = converge_check_ports(&c, err)) < 0 || (rc = converge_images(&c, err)) < 0 ||
+	    (rc = converge_networks_volumes(&c, err)) < 0 ||
 	    (rc = converge_list_existing(&c, err)) < 0 || (rc = converge_remove_unclaimed(&c, err)) < 0)
 		goto out;
 	run_workers(&c);

@@ -1,6 +1,13 @@
 /* Converge a lab on the engine and wait until it is ready: what `labctl up`
  * does below rendering.
  *
+ * 0. host ports: every one the lab publishes (ports: with a host port) is
+ *    free, or published by the lab's own running container (a rerun);
+ *    else LAB_EINPUT before anything is created, listing each taken one
+ *    and who holds it: another lab's service (by its labels), another
+ *    container (by name), or, when the engine is on this host (a unix
+ *    socket), a process (bind(2) tells it is taken, /proc who: see
+ *    util/hostport.h)
  * 1. images: for each service (those that build first, an image shared by
  *    several services resolved once) a current image is used, else built
  *    or pulled (labctl/image)

@@ -71,6 +71,11 @@ struct cv {
  * a time. Never call it holding cv->mu. */
 void converge_emit(struct cv *c, struct lab_converge_event *ev);
 
+/* preflight.c: before anything is created, on the caller's engine.
+ * LAB_EINPUT listing every host port the lab publishes that is taken
+ * (not by the lab itself), with who holds it; engine errors as they come. */
+int converge_check_ports(struct cv *c, struct lab_err *err);
+
 /* resources.c: before the workers, on the caller's engine. */
 int converge_images(struct cv *c, struct lab_err *err);
 int converge_networks_volumes(struct cv *c, struct lab_err *err);

@@ -5,10 +5,13 @@
  * volumes do not, and containers answer inspect as the test needs. */
 #include <criterion/criterion.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../../labctl/converge/converge.h"
@@ -779,5 +782,116 @@ Test(converge, start_error_stops_waiting_on_the_others)
 	cr_expect(strstr(t.err.msg, "port is already allocated"), "%s", t.err.msg);
 	cr_expect_eq(cvt_service(&t, "kafka1")->outcome, LAB_CONVERGE_FAILED);
 	cr_expect_eq(cvt_service(&t, "kafka2")->outcome, LAB_CONVERGE_ABANDONED);
+	cvt_free(&t);
+}
+
+/* ---- host ports ---- */
+
+/* A listening socket on 127.0.0.1, port chosen by the kernel. */
+static int cvt_listen(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(fd, 1) == 0 &&
+		  getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+static void cvt_load_publishing(struct cvt *t, int port)
+{
+	char yaml[256];
+	snprintf(yaml, sizeof(yaml),
+		 "lab: {name: cvt}\n"
+		 "services:\n"
+		 "  a:\n"
+		 "    image: img:1\n"
+		 "    ports: [\"%d:80\"]\n"
+		 "    x-ready: {timeout: 5s}\n",
+		 port);
+	cvt_load(t, yaml);
+}
+
+/* A running container of lab, service svc, publishing 127.0.0.1:port
+ * (static buffer). */
+static const char *cvt_publisher(const char *lab, const char *svc, int port, const char *hash)
+{
+	static char buf[1024];
+	snprintf(buf, sizeof(buf),
+		 OK_200("[{\"Id\":\"old1\",\"Names\":[\"/%s-%s-1\"],\"State\":\"running\",\"Status\":\"Up 1 hour\","
+			"\"Ports\":[{\"IP\":\"127.0.0.1\",\"PrivatePort\":80,\"PublicPort\":%d,\"Type\":\"tcp\"}],"
+			"\"Labels\":{\"io.labctl.lab\":\"%s\",\"io.labctl.service\":\"%s\",\"io.labctl.replica\":\"1\","
+			"\"io.labctl.config-hash\":\"%s\"}}]"),
+		 lab, svc, port, lab, svc, hash);
+	return buf;
+}
+
+/* Another lab's container publishes the port: refused (exit 2) naming
+ * the lab and service, before any image, network or container. */
+Test(converge, port_published_by_another_lab_is_refused_naming_it)
+{
+	struct cvt t;
+	int port = 0;
+	close(cvt_listen(&port));
+	cvt_load_publishing(&t, port);
+	struct fe_route routes[] = {
+		{"GET /v1.41/containers/json", cvt_publisher("module0", "kafka", port, "h"), 0, 0},
+		BASE_ROUTES,
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, LAB_EINPUT, "%d %s", t.rc, t.err.msg);
+	cr_expect_eq(lab_err_exit_code(t.rc), LAB_EXIT_USAGE);
+	cr_expect_null(t.res);
+	char want[256];
+	snprintf(want, sizeof(want),
+		 "host port 127.0.0.1:%d of service 'a' is already taken: held by lab 'module0' service 'kafka'; run "
+		 "`labctl down module0`\nnothing was created",
+		 port);
+	cr_expect(strstr(t.err.msg, want) == t.err.msg, "%s", t.err.msg);
+	cr_expect_eq(fe_find(&t.fe, "GET /v1.41/images", 0), -1, "checked before the images");
+	cr_expect_eq(fe_find(&t.fe, "POST", 0), -1, "nothing made");
+	cvt_free(&t);
+}
+
+/* The lab's own running container has it (a rerun): no conflict. */
+Test(converge, port_published_by_the_lab_itself_is_fine)
+{
+	struct cvt t;
+	int port = 0;
+	char hash[65];
+	close(cvt_listen(&port));
+	cvt_load_publishing(&t, port);
+	lab_plan_config_hash(hash, t.lab, &t.lab->services[0], "sha256:img");
+	struct fe_route routes[] = {
+		{"GET /v1.41/containers/json", cvt_publisher("cvt", "a", port, hash), 0, 0},
+		{"GET /v1.41/containers/old1/json", OK_200(RUNNING), 0, 0},
+		BASE_ROUTES,
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
+	cr_expect_eq(cvt_service(&t, "a")->kept, 1);
+	cvt_free(&t);
+}
+
+/* A process on this host listens there: refused, naming its pid and
+ * command (this test's own process). */
+Test(converge, port_held_by_a_host_process_is_refused_naming_it)
+{
+	struct cvt t;
+	int port = 0;
+	int fd = cvt_listen(&port);
+	cvt_load_publishing(&t, port);
+	struct fe_route routes[] = {
+		NO_CONTAINERS,
+		BASE_ROUTES,
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, LAB_EINPUT, "%d %s", t.rc, t.err.msg);
+	char want[128];
+	snprintf(want, sizeof(want), "is already taken: held by process %d (", (int)getpid());
+	cr_expect(strstr(t.err.msg, want), "%s", t.err.msg);
+	cr_expect_eq(fe_find(&t.fe, "POST", 0), -1, "nothing made");
+	close(fd);
 	cvt_free(&t);
 }
