@@ -8,9 +8,13 @@
  *    container (by name), or, when the engine is on this host (a unix
  *    socket), a process (bind(2) tells it is taken, /proc who: see
  *    util/hostport.h)
- * 1. images: for each service (those that build first, an image shared by
- *    several services resolved once) a current image is used, else built
- *    or pulled (labctl/image)
+ * 1. images: for each service a current image is used, else built or
+ *    pulled (labctl/image); an image shared by several services is
+ *    resolved once. Those pulled (no service of the lab builds them) come
+ *    first, every one of them tried: all that cannot be had are listed
+ *    together (LAB_EINPUT, before anything else is made), each with why in
+ *    plain words and what to do (lab_image_pull_advice). Then the builds,
+ *    then the services that run an image built here.
  * 2. the lab's networks and volumes, labelled io.labctl.lab; found by name
  *    first (one another tool made, e.g. compose, is used as it is). Several
  *    networks of one name (Docker allows it, then refuses to start a
@@ -162,9 +166,13 @@ struct lab_converge_result {
  * the first service (in result order) that failed itself
  * (LAB_CONVERGE_FAILED) with an engine error (LAB_EENGINE,
  * LAB_EUNREACHABLE), or else LAB_ERR, err holding that service's error;
- * services not started or abandoned because of it are never the one. A readiness check the engine answered with an error
- * keeps the engine's code; a container that exited keeps LAB_ERR; a
- * service not ready within its timeout gets LAB_ETIMEOUT.
+ * services not started or abandoned because of it are never the one.
+ * A service's own err: a readiness check the engine answered with an
+ * error keeps the engine's code; a container that exited keeps LAB_ERR;
+ * a service not ready within its timeout gets LAB_ETIMEOUT.
+ * Before anything is created: a host port taken, or images that cannot
+ * be had, return LAB_EINPUT (bad input for this engine: exit 2) with *out
+ * NULL.
  * e is used by the calling thread only; workers use lab_engine_dup. */
 int lab_converge(struct lab_converge_result **out, struct lab *lab, struct lab_engine *e,
 		 const struct lab_converge_opts *opts, struct lab_err *err);

@@ -107,7 +107,8 @@ int converge_check_ports(struct cv *c, struct lab_err *err)
 	cJSON_Delete(list);
 	if (!found.code)
 		return 0;
-	lab_err_append(&found, LAB_EINPUT, "nothing was created: free the port or publish another one (ports: in the lab file)");
+	lab_err_append(&found, LAB_EINPUT,
+		       "nothing was created: free the port or publish another one (ports: in the lab file)");
 	*err = found;
 	return LAB_EINPUT;
 }

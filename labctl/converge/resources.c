@@ -12,16 +12,22 @@
 struct image_ctx {
 	struct cv *cv;
 	const char *service;
+	int failed; /* a build or pull was tried and failed */
 };
 
 static void on_image(const struct lab_image_event *iev, void *ud)
 {
 	struct image_ctx *ic = ud;
+	if (iev->phase == LAB_IMAGE_FAILED)
+		ic->failed = 1;
 	struct lab_converge_event ev = {.kind = LAB_CONVERGE_IMAGE, .service = ic->service, .image = iev};
 	converge_emit(ic->cv, &ev);
 }
 
-static int ensure_image(struct cv *c, struct svc_run *r, struct lab_err *err)
+/* r's image id into r->image_id: one another service resolved already,
+ * else lab_image_ensure. *tried (may be NULL) is 1 when a build or pull
+ * was tried and failed (not when the engine could not be asked). */
+static int ensure_image(struct cv *c, struct svc_run *r, int *tried, struct lab_err *err)
 {
 	struct lab_service *s = r->svc;
 	char *name = lab_plan_image_name(c->lab, s);
@@ -39,7 +45,7 @@ static int ensure_image(struct cv *c, struct svc_run *r, struct lab_err *err)
 			goto out;
 		}
 	}
-	struct image_ctx ic = {c, s->name};
+	struct image_ctx ic = {c, s->name, 0};
 	struct lab_image_req req = {
 		.name = name,
 		.context = s->has_build ? s->build_context : NULL,
@@ -52,6 +58,8 @@ static int ensure_image(struct cv *c, struct svc_run *r, struct lab_err *err)
 		.progress_ud = &ic,
 	};
 	rc = lab_image_ensure(&r->image_id, c->engine, &req, err);
+	if (tried)
+		*tried = ic.failed && rc != LAB_EUNREACHABLE;
 out:
 	if (rc < 0)
 		lab_err_prefix(err, "service '%s'", s->name);
@@ -59,13 +67,88 @@ out:
 	return rc;
 }
 
+/* Some service of the lab builds the image r runs. */
+static int built_here(struct cv *c, const struct svc_run *r)
+{
+	char *name = lab_plan_image_name(c->lab, r->svc);
+	int built = 0;
+	for (size_t i = 0; i < c->n && !built; i++) {
+		if (!c->runs[i].svc->has_build)
+			continue;
+		char *other = lab_plan_image_name(c->lab, c->runs[i].svc);
+		built = strcmp(other, name) == 0;
+		free(other);
+	}
+	free(name);
+	return built;
+}
+
+/* The images the lab pulls (no build: here makes them), each pulled when
+ * absent; all are tried, and those that cannot be had are listed
+ * together in err (LAB_EINPUT), each with the reason in plain words and
+ * what to do. An engine that cannot be asked stops at once. */
+static int pull_images(struct cv *c, struct lab_err *err)
+{
+	struct lab_buf lines = LAB_BUF_INIT;
+	struct lab_strv failed = LAB_STRV_INIT; /* image names */
+	int rc = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		struct svc_run *r = &c->runs[i];
+		if (r->svc->has_build || built_here(c, r))
+			continue;
+		char *name = lab_plan_image_name(c->lab, r->svc);
+		if (lab_strv_find(&failed, name) >= 0) {
+			free(name);
+			continue;
+		}
+		struct lab_err why = {0};
+		int tried = 0;
+		rc = ensure_image(c, r, &tried, &why);
+		/* a name the engine refuses to even look up (400) is as bad */
+		if (rc == LAB_EENGINE && lab_image_pull_problem(why.msg) == LAB_PULL_BAD_NAME)
+			tried = 1;
+		if (rc < 0 && !tried) {
+			*err = why;
+			free(name);
+			goto out;
+		}
+		if (rc < 0) {
+			/* why: "service 'x': pull 'name': <the engine's message>" */
+			const char *said = strstr(why.msg, "pull '");
+			said = said && strstr(said, "': ") ? strstr(said, "': ") + 3 : why.msg;
+			if (said == why.msg && strncmp(said, "service '", 9) == 0 && strstr(said, "': "))
+				said = strstr(said, "': ") + 3;
+			lab_buf_printf(&lines, "\n  service '%s': image '%s': %s (the engine said: %s)", r->svc->name, name,
+				       lab_image_pull_advice(lab_image_pull_problem(why.msg)), said);
+			lab_strv_push(&failed, name);
+			rc = 0;
+		}
+		free(name);
+	}
+	if (failed.n)
+		rc = lab_err_set(err, LAB_EINPUT,
+				 "%zu image%s the lab needs cannot be had (no container, network or volume was made):%s",
+				 failed.n, failed.n == 1 ? "" : "s", lab_buf_cstr(&lines));
+out:
+	lab_strv_free(&failed);
+	lab_buf_release(&lines);
+	return rc;
+}
+
 int converge_images(struct cv *c, struct lab_err *err)
 {
-	/* services that build go first: others may run the image they build */
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < c->n; i++)
-			if (c->runs[i].svc->has_build == !pass && ensure_image(c, &c->runs[i], err) < 0)
-				return err->code;
+	/* first what is pulled, all of it, so that every image that cannot
+	   be had is known before a long build; then the builds; then the
+	   services that run an image built here */
+	int rc = pull_images(c, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->runs[i].svc->has_build && ensure_image(c, &c->runs[i], NULL, err) < 0)
+			return err->code;
+	for (size_t i = 0; i < c->n; i++)
+		if (!c->runs[i].image_id && ensure_image(c, &c->runs[i], NULL, err) < 0)
+			return err->code;
 	return 0;
 }
 

@@ -172,3 +172,58 @@ int lab_image_ensure(char **id_out, struct lab_engine *e, const struct lab_image
 	report(req, &ev);
 	return rc;
 }
+
+/* ---- why a pull failed ---- */
+
+enum lab_pull_problem lab_image_pull_problem(const char *msg)
+{
+	static const struct {
+		enum lab_pull_problem p;
+		const char *says;
+	} table[] = {
+		{LAB_PULL_BAD_NAME, "invalid reference format"},
+		{LAB_PULL_BAD_NAME, "not an image reference"},
+		{LAB_PULL_NO_REGISTRY, "dial tcp"},
+		{LAB_PULL_NO_REGISTRY, "no such host"},
+		{LAB_PULL_NO_REGISTRY, "connection refused"},
+		{LAB_PULL_NO_REGISTRY, "i/o timeout"},
+		{LAB_PULL_NO_REGISTRY, "network is unreachable"},
+		{LAB_PULL_NO_REGISTRY, "tls handshake timeout"},
+		{LAB_PULL_NO_REGISTRY, "context deadline exceeded"},
+		{LAB_PULL_NO_REGISTRY, "client.timeout exceeded"},
+		{LAB_PULL_NO_REGISTRY, "temporary failure in name resolution"},
+		{LAB_PULL_DENIED, "pull access denied"},
+		{LAB_PULL_DENIED, "requested access to the resource is denied"},
+		{LAB_PULL_AUTH, "no basic auth credentials"},
+		{LAB_PULL_AUTH, "unauthorized"},
+		{LAB_PULL_AUTH, "authentication required"},
+		{LAB_PULL_NO_SUCH_IMAGE, "manifest unknown"},
+		{LAB_PULL_NO_SUCH_IMAGE, "name unknown"},
+		{LAB_PULL_NO_SUCH_IMAGE, "not found"},
+	};
+	for (size_t i = 0; msg && i < sizeof(table) / sizeof(table[0]); i++)
+		if (strcasestr(msg, table[i].says))
+			return table[i].p;
+	return LAB_PULL_OTHER;
+}
+
+const char *lab_image_pull_advice(enum lab_pull_problem p)
+{
+	switch (p) {
+	case LAB_PULL_BAD_NAME:
+		return "not a valid image name: fix it in the lab file";
+	case LAB_PULL_NO_REGISTRY:
+		return "no registry reachable: build it here (give the service a build:), load it (docker load -i "
+		       "FILE), or pull it where its registry answers";
+	case LAB_PULL_DENIED:
+		return "no such image, or its registry requires authentication: check the name and tag, or docker "
+		       "login first";
+	case LAB_PULL_AUTH:
+		return "its registry requires authentication: docker login REGISTRY, then up again";
+	case LAB_PULL_NO_SUCH_IMAGE:
+		return "no such image in its registry: check the name and tag in the lab file";
+	case LAB_PULL_OTHER:
+		break;
+	}
+	return "it cannot be pulled";
+}

@@ -66,4 +66,27 @@ struct lab_image_req {
  * Errors: as lab_engine_image_build / _pull / _image_id and lab_context_hash. */
 int lab_image_ensure(char **id_out, struct lab_engine *e, const struct lab_image_req *req, struct lab_err *err);
 
+/* Why a pull failed, told from the engine's message (its own, or the
+ * registry's it passes on: Docker Engine 20.10 and later, registries of
+ * the OCI Distribution API). Checked in this order, first match wins. */
+enum lab_pull_problem {
+	LAB_PULL_OTHER = 0,     /* none of the below */
+	LAB_PULL_BAD_NAME,      /* "invalid reference format": not an image name */
+	LAB_PULL_NO_REGISTRY,   /* the registry did not answer: "dial tcp", "no such
+	                           host", "connection refused", "i/o timeout",
+	                           "network is unreachable", a TLS or deadline timeout */
+	LAB_PULL_DENIED,        /* "pull access denied": Docker Hub says this both for
+	                           a repository that does not exist and for a private one */
+	LAB_PULL_AUTH,          /* "unauthorized", "authentication required", "no basic
+	                           auth credentials" */
+	LAB_PULL_NO_SUCH_IMAGE, /* "manifest unknown", "not found", "name unknown" */
+};
+
+/* The problem msg (a pull's error message) names. */
+enum lab_pull_problem lab_image_pull_problem(const char *msg);
+
+/* p in plain words, then what to do, e.g. "no registry reachable: build it
+ * here (give the service a build:), ..." (static string). */
+const char *lab_image_pull_advice(enum lab_pull_problem p);
+
 #endif

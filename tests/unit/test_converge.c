@@ -895,3 +895,53 @@ Test(converge, port_held_by_a_host_process_is_refused_naming_it)
 	close(fd);
 	cvt_free(&t);
 }
+
+/* ---- images that cannot be had ---- */
+
+/* Two images to pull, both fail (no registry; no such image): both are
+ * listed, with the reason in plain words, before any network or
+ * container; the image a service builds is not even looked at. */
+Test(converge, images_that_cannot_be_had_are_listed_together)
+{
+	struct cvt t;
+	cvt_load(&t, "lab: {name: cvt}\n"
+		     "services:\n"
+		     "  a:\n"
+		     "    image: img:1\n"
+		     "  b:\n"
+		     "    image: nosuch/b:1\n"
+		     "  c:\n"
+		     "    image: r.example/c:1\n"
+		     "  d:\n"
+		     "    image: nosuch/b:1\n");
+	struct fe_route routes[] = {
+		{"GET /v1.41/images/nosuch", FE_HTTP("404 Not Found", "{\"message\":\"no such image\"}"), 0, 0},
+		{"GET /v1.41/images/r.example", FE_HTTP("404 Not Found", "{\"message\":\"no such image\"}"), 0, 0},
+		{"POST /v1.41/images/create?fromImage=nosuch",
+		 FE_HTTP("500 Internal Server Error",
+			 "{\"message\":\"Get \\\"https://registry-1.docker.io/v2/\\\": dial tcp: lookup registry-1.docker.io: "
+			 "no such host\"}"),
+		 0, 0},
+		{"POST /v1.41/images/create?fromImage=r.example",
+		 FE_HTTP("200 OK", "{\"status\":\"Pulling\"}\n{\"errorDetail\":{\"message\":\"manifest unknown\"},"
+				   "\"error\":\"manifest unknown\"}\n"),
+		 0, 0},
+		BASE_ROUTES,
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, LAB_EINPUT, "%d %s", t.rc, t.err.msg);
+	cr_expect_null(t.res);
+	cr_expect(strstr(t.err.msg, "2 images the lab needs cannot be had") == t.err.msg, "%s", t.err.msg);
+	cr_expect(strstr(t.err.msg, "\n  service 'b': image 'nosuch/b:1': no registry reachable: build it here"), "%s",
+		  t.err.msg);
+	cr_expect(strstr(t.err.msg, "\n  service 'c': image 'r.example/c:1': no such image in its registry"), "%s",
+		  t.err.msg);
+	cr_expect(!strstr(t.err.msg, "service 'd'"), "the same image is listed once: %s", t.err.msg);
+	long first = fe_find(&t.fe, "POST /v1.41/images/create?fromImage=nosuch", 0);
+	cr_expect_geq(first, 0);
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/images/create?fromImage=nosuch", (size_t)first + 1), -1,
+		     "nosuch/b:1 pulled once");
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/networks", 0), -1, "no network made");
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers", 0), -1, "no container made");
+	cvt_free(&t);
+}
