@@ -39,6 +39,9 @@
 /* Replica 1 of service svc is created as container id; id starts. */
 #define CREATE(svc, id) {"POST /v1.41/containers/create?name=cvt-" svc "-1", OK_201("{\"Id\":\"" id "\"}"), 0, 0}
 #define START(id) {"POST /v1.41/containers/" id "/start", NO_CONTENT, 0, 0}
+/* Service a has no container yet: it is created as a1, starts and runs. */
+#define A_NEW_AND_RUNNING                                                              \
+	NO_CONTAINERS, CREATE("a", "a1"), START("a1"), {"GET /v1.41/containers/a1/json", OK_200(RUNNING), 0, 0}
 
 struct cvt {
 	char dir[64];
@@ -499,10 +502,7 @@ Test(converge, duplicate_network_without_containers_is_removed)
 		{"DELETE /v1.41/networks/d1", NO_CONTENT, 0, 0},
 		TWO_DEFAULTS,
 		BASE_ROUTES,
-		NO_CONTAINERS,
-		CREATE("a", "a1"),
-		START("a1"),
-		{"GET /v1.41/containers/a1/json", OK_200(RUNNING), 0, 0},
+		A_NEW_AND_RUNNING,
 	};
 	cvt_converge(&t, routes, FE_N(routes));
 	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
@@ -527,10 +527,7 @@ Test(converge, duplicate_network_in_use_is_kept)
 		{"DELETE /v1.41/networks/d2", NO_CONTENT, 0, 0},
 		TWO_DEFAULTS,
 		BASE_ROUTES,
-		NO_CONTAINERS,
-		CREATE("a", "a1"),
-		START("a1"),
-		{"GET /v1.41/containers/a1/json", OK_200(RUNNING), 0, 0},
+		A_NEW_AND_RUNNING,
 	};
 	cvt_converge(&t, routes, FE_N(routes));
 	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
@@ -581,10 +578,7 @@ Test(converge, network_made_twice_at_once_is_repaired_at_once)
 			"\"Labels\":{\"io.labctl.lab\":\"cvt\"}}]"),
 		 0, 0},
 		BASE_ROUTES,
-		NO_CONTAINERS,
-		CREATE("a", "a1"),
-		START("a1"),
-		{"GET /v1.41/containers/a1/json", OK_200(RUNNING), 0, 0},
+		A_NEW_AND_RUNNING,
 	};
 	cvt_converge(&t, routes, FE_N(routes));
 	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
@@ -608,49 +602,32 @@ static const char *const healthchecked = "lab: {name: cvt}\n"
 /* An engine restart (or docker stop) leaves a long-running service exited
  * with code 0, like a clean shutdown: up starts it again. Before, it was
  * taken for a finished one-shot and failed "container exited with code 0"
- * on every up until down. */
-Test(converge, long_running_service_that_exited_0_is_started_again)
+ * on every up until down. Any exit code: one killed (137) too. */
+Test(converge, long_running_service_that_exited_is_started_again)
 {
-	struct cvt t;
-	char hash[65];
-	cvt_load(&t, healthchecked);
-	lab_plan_config_hash(hash, t.lab, &t.lab->services[0], "sha256:img");
-	struct fe_route routes[] = {
-		BASE_ROUTES,
-		{"GET /v1.41/containers/json", cvt_listing(hash, "exited", "Exited (0) 3 minutes ago"), 0, 0},
-		START("old1"),
-		{"GET /v1.41/containers/old1/json",
-		 OK_200("{\"State\":{\"Status\":\"running\",\"Health\":{\"Status\":\"healthy\"}}}"), 0, 0},
-	};
-	cvt_converge(&t, routes, FE_N(routes));
-	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
-	cr_expect_geq(fe_find(&t.fe, "POST /v1.41/containers/old1/start", 0), 0, "started again");
-	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers/create", 0), -1, "the same container, not a new one");
-	const struct lab_converge_service *a = cvt_service(&t, "a");
-	cr_expect_eq(a->started, 1);
-	cr_expect_str_eq(a->state, "healthy");
-	cr_expect_geq(cvt_event(&t, "started cvt-a-1"), 0);
-	cvt_free(&t);
-}
-
-/* Any exit code: one that was killed (137) is started again too. */
-Test(converge, long_running_service_that_was_killed_is_started_again)
-{
-	struct cvt t;
-	char hash[65];
-	cvt_load(&t, healthchecked);
-	lab_plan_config_hash(hash, t.lab, &t.lab->services[0], "sha256:img");
-	struct fe_route routes[] = {
-		BASE_ROUTES,
-		{"GET /v1.41/containers/json", cvt_listing(hash, "exited", "Exited (137) 3 minutes ago"), 0, 0},
-		START("old1"),
-		{"GET /v1.41/containers/old1/json",
-		 OK_200("{\"State\":{\"Status\":\"running\",\"Health\":{\"Status\":\"healthy\"}}}"), 0, 0},
-	};
-	cvt_converge(&t, routes, FE_N(routes));
-	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
-	cr_expect_eq(cvt_service(&t, "a")->started, 1);
-	cvt_free(&t);
+	static const char *const statuses[] = {"Exited (0) 3 minutes ago", "Exited (137) 3 minutes ago"};
+	for (size_t i = 0; i < FE_N(statuses); i++) {
+		struct cvt t;
+		char hash[65];
+		cvt_load(&t, healthchecked);
+		lab_plan_config_hash(hash, t.lab, &t.lab->services[0], "sha256:img");
+		struct fe_route routes[] = {
+			BASE_ROUTES,
+			{"GET /v1.41/containers/json", cvt_listing(hash, "exited", statuses[i]), 0, 0},
+			START("old1"),
+			{"GET /v1.41/containers/old1/json",
+			 OK_200("{\"State\":{\"Status\":\"running\",\"Health\":{\"Status\":\"healthy\"}}}"), 0, 0},
+		};
+		cvt_converge(&t, routes, FE_N(routes));
+		cr_expect_eq(t.rc, 0, "%s: %d %s", statuses[i], t.rc, t.err.msg);
+		cr_expect_geq(fe_find(&t.fe, "POST /v1.41/containers/old1/start", 0), 0, "%s: started again", statuses[i]);
+		cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers/create", 0), -1, "the same container, not a new one");
+		const struct lab_converge_service *a = cvt_service(&t, "a");
+		cr_expect_eq(a->started, 1);
+		cr_expect_str_eq(a->state, "healthy");
+		cr_expect_geq(cvt_event(&t, "started cvt-a-1"), 0);
+		cvt_free(&t);
+	}
 }
 
 /* A one-shot (something depends on it with service_completed_successfully)
