@@ -223,10 +223,13 @@ static long lock_holder(int fd)
 int lab_state_lock(struct lab_state_lock **out, const char *project, lab_state_wait_fn on_wait, void *ud,
 		   struct lab_err *err)
 {
+	*out = NULL;
+	/* down takes a name as given when no lab file has it: never a path */
+	if (!*project || project[0] == '.' || strchr(project, '/'))
+		return lab_err_set(err, LAB_EINPUT, "invalid project name '%s'", project);
 	char *dir = lab_state_dir(project);
 	char *file = lab_xasprintf("%s/lock", dir);
 	int fd = -1, rc = 0;
-	*out = NULL;
 	if (mkdir_p(dir, 0700) < 0) {
 		rc = lab_err_set(err, LAB_ERR, "cannot create '%s': %s", dir, strerror(errno));
 		goto out;

@@ -234,3 +234,20 @@ Test(state, lab_lock_waits_for_its_holder_and_names_it, .init = st_setup, .fini 
 	lab_state_unlock(l);
 	lab_state_unlock(NULL);
 }
+
+/* A name that would lead out of the state directory is refused, and
+ * nothing is made for it. */
+Test(state, lab_lock_refuses_names_that_leave_the_state_directory, .init = st_setup, .fini = st_teardown)
+{
+	static const char *const bad[] = {"", ".", "..", "../escaped", "a/b", ".hidden"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct lab_err err = {0};
+		struct lab_state_lock *l = NULL;
+		cr_expect_eq(lab_state_lock(&l, bad[i], NULL, NULL, &err), LAB_EINPUT, "'%s'", bad[i]);
+		cr_expect_null(l);
+	}
+	char *parent = lab_xasprintf("%s/../escaped", st_dir);
+	struct stat st;
+	cr_expect_neq(stat(parent, &st), 0, "nothing made outside");
+	free(parent);
+}
