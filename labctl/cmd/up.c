@@ -34,8 +34,12 @@ const struct cmd_entry cmd_up_entry = {
 		       "meets its condition (started, healthy, completed). Returns when every\n"
 		       "service is ready: its x-ready probes pass, else its healthcheck reports\n"
 		       "healthy, else it runs. Unchanged containers are kept; a service whose\n"
-		       "configuration or image changed is recreated. Exit 0 when all are ready,\n"
-		       "1 when one fails or times out, 2 for a bad lab file, 3 for engine errors.",
+		       "configuration or image changed is recreated; one that exited is started\n"
+		       "again. Host ports and images are checked before anything is made. The\n"
+		       "first service that fails stops the waiting on the others. Another\n"
+		       "labctl working on the same lab is waited for. Exit 0 when all are ready,\n"
+		       "1 when one fails or times out, 2 for a bad lab file, a host port already\n"
+		       "taken or an image that cannot be had, 3 for engine errors.",
 	.fn = cmd_up,
 };
 
