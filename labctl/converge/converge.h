@@ -86,7 +86,10 @@ enum lab_converge_kind {
 	                                     changes, not on every poll */
 	LAB_CONVERGE_SERVICE_READY,       /* service, state: "ready" (its x-ready probes pass),
 	                                     "healthy", "running" or "completed" */
-	LAB_CONVERGE_SERVICE_FAILED,      /* service, reason: the complete error message */
+	LAB_CONVERGE_SERVICE_FAILED,      /* service, reason: the complete error message; also
+	                                     for one not started or no longer waited for
+	                                     because another failed (see the result's
+	                                     outcome) */
 	LAB_CONVERGE_BUCKETS_READY,       /* service, count: its x-buckets exist */
 };
 
