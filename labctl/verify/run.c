@@ -212,7 +212,10 @@ int lab_verify_run(struct lab_verify_result **out, size_t *n_out, size_t *abando
 		j->started = now_s();
 		j->x.deadline = j->started + (double)c->timeout_ms / 1000.0;
 		jobs[n++] = j;
-		if (pthread_create(&j->th, NULL, job_main, j) != 0) {
+		if (!j->x.e) {
+			lab_check_outcome(&j->x, LAB_VERIFY_ERROR, "cannot open a connection to the engine");
+			j->done = 1;
+		} else if (pthread_create(&j->th, NULL, job_main, j) != 0) {
 			lab_check_outcome(&j->x, LAB_VERIFY_ERROR, "cannot start a thread for the check");
 			j->done = 1;
 			j->th = 0;
