@@ -65,6 +65,68 @@ int lab_frames_complete(const struct lab_frames *f)
 	return f->hdr_len == 0;
 }
 
+/* ---- output lines ---- */
+
+void lab_lines_init(struct lab_lines *l, size_t max)
+{
+	l->max = max ? max : LAB_LINE_MAX;
+	l->buf = lab_xmalloc(l->max + 1);
+	l->len = 0;
+	l->cont = 0;
+}
+
+void lab_lines_release(struct lab_lines *l)
+{
+	if (!l)
+		return;
+	free(l->buf);
+	l->buf = NULL;
+	l->len = 0;
+	l->cont = 0;
+}
+
+/* Pass on what buf holds; next_cont: whether what follows continues it. */
+static int lines_flush(struct lab_lines *l, int next_cont, lab_line_fn fn, void *ud)
+{
+	l->buf[l->len] = '\0';
+	int stop = fn && fn(l->buf, l->len, l->cont, ud) != 0;
+	l->len = 0;
+	l->cont = next_cont;
+	return stop ? 1 : 0;
+}
+
+int lab_lines_feed(struct lab_lines *l, const char *data, size_t len, lab_line_fn fn, void *ud)
+{
+	const char *end = data + len;
+	while (data < end) {
+		const char *nl = memchr(data, '\n', (size_t)(end - data));
+		const char *stop = nl ? nl : end;
+		for (const char *p = data; p < stop; p++) {
+			if (*p == '\r')
+				continue;
+			/* full and more to come: pass on a piece (lazily, so a line of
+			   exactly max bytes stays whole) */
+			if (l->len == l->max && lines_flush(l, 1, fn, ud))
+				return 1;
+			l->buf[l->len++] = *p;
+		}
+		data = stop;
+		if (nl) {
+			data++;
+			if (lines_flush(l, 0, fn, ud))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+int lab_lines_finish(struct lab_lines *l, lab_line_fn fn, void *ud)
+{
+	if (l->len == 0)
+		return 0;
+	return lines_flush(l, 0, fn, ud);
+}
+
 /* ---- JSON lines ---- */
 
 void lab_jsonl_init(struct lab_jsonl *j)

@@ -44,6 +44,38 @@ int lab_frames_feed(struct lab_frames *f, const char *data, size_t len, lab_outp
 /* 1 when the stream ended between frames, 0 when it ended mid-frame. */
 int lab_frames_complete(const struct lab_frames *f);
 
+/* Lines of a container's output, through a fixed buffer: a line is
+ * passed on whole when it fits in max bytes, else in pieces of max bytes,
+ * each after the first marked as continuing the one before. Memory is
+ * max + 1 bytes whatever the output (no line is ever held whole). */
+#define LAB_LINE_MAX (64u << 10)
+
+struct lab_lines {
+	char *buf;   /* max + 1 bytes: the line's piece not yet passed on, NUL-terminated when passed */
+	size_t len;  /* bytes in buf */
+	size_t max;  /* longest piece passed on, bytes */
+	int cont;    /* buf continues a piece already passed on */
+};
+
+/* One piece of a line: text (NUL-terminated, len bytes, without the '\n'
+ * and with every '\r' dropped). cont is 0 for the start of a line and 1
+ * for a piece that continues the previous piece of the same line (cut
+ * because the line is longer than max). Return non-zero to stop. */
+typedef int (*lab_line_fn)(const char *text, size_t len, int cont, void *ud);
+
+/* max: bytes per piece, 0 = LAB_LINE_MAX. */
+void lab_lines_init(struct lab_lines *l, size_t max);
+/* Frees the buffer; accepts NULL. */
+void lab_lines_release(struct lab_lines *l);
+/* Feed len bytes of output; calls fn for each line ended by '\n' in them
+ * and for each full piece of a line longer than max. A line of exactly
+ * max bytes is passed on whole. Returns 0, or 1 when fn returned non-zero
+ * (the rest of data is dropped). */
+int lab_lines_feed(struct lab_lines *l, const char *data, size_t len, lab_line_fn fn, void *ud);
+/* At end of output: passes on a last line that had no '\n' (if any).
+ * Returns 0, or 1 when fn returned non-zero. */
+int lab_lines_finish(struct lab_lines *l, lab_line_fn fn, void *ud);
+
 struct lab_jsonl {
 	struct lab_buf line;   /* partial line carried across feeds (capped at 1 MiB) */
 	char *error;           /* first error message seen (errorDetail.message or error), or NULL */

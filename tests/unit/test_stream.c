@@ -325,3 +325,171 @@ Test(stream_jsonl, line_over_cap)
 	free(big);
 	lab_jsonl_release(&j);
 }
+
+/* ---- output lines through a fixed buffer ---- */
+
+/* Collected pieces: "[text]" for the start of a line, "+[text]" for a
+ * piece that continues it, in order. */
+struct sln_out {
+	struct lab_buf text;
+	int calls;
+	int stop_after; /* return 1 after this many calls (0 = never) */
+};
+
+static int sln_collect(const char *text, size_t len, int cont, void *ud)
+{
+	struct sln_out *o = ud;
+	cr_assert_eq(text[len], '\0', "a piece is NUL-terminated");
+	cr_assert_null(memchr(text, '\n', len), "a piece holds no newline");
+	lab_buf_printf(&o->text, "%s[%.*s]", cont ? "+" : "", (int)len, text);
+	o->calls++;
+	return o->stop_after && o->calls >= o->stop_after;
+}
+
+struct sln_case {
+	const char *name;
+	size_t max;          /* bytes per piece */
+	const char *input;
+	const char *expect;  /* after lab_lines_finish */
+};
+
+static const struct sln_case sln_cases[] = {
+	{"one line", 16, "hello\n", "[hello]"},
+	{"two lines", 16, "a\nb\n", "[a][b]"},
+	{"empty lines kept", 16, "\n\nx\n", "[][][x]"},
+	{"last line without newline comes at the end", 16, "a\nbc", "[a][bc]"},
+	{"carriage returns dropped", 16, "a\r\nb\rc\r\n", "[a][bc]"},
+	{"line of exactly max bytes stays whole", 4, "abcd\nef\n", "[abcd][ef]"},
+	{"line one byte over max is cut", 4, "abcde\n", "[abcd]+[e]"},
+	{"line of many times max", 3, "abcdefghij\nk\n", "[abc]+[def]+[ghi]+[j][k]"},
+	{"exact multiple of max then newline", 2, "abcd\n", "[ab]+[cd]"},
+	{"long line without newline at the end", 3, "abcdefg", "[abc]+[def]+[g]"},
+	{"cut long line then short lines", 2, "xyz\na\nbb\n", "[xy]+[z][a][bb]"},
+	{"carriage returns do not count toward max", 2, "a\r\r\rb\n", "[ab]"},
+	{"nothing", 4, "", ""},
+};
+
+/* Every table input fed whole, then byte by byte, then split at every
+ * offset into two chunks: the pieces never depend on chunk boundaries. */
+Test(stream_lines, table_split_at_every_offset)
+{
+	for (size_t i = 0; i < sizeof(sln_cases) / sizeof(sln_cases[0]); i++) {
+		const struct sln_case *c = &sln_cases[i];
+		size_t n = strlen(c->input);
+		for (size_t cut = 0; cut <= n + 1; cut++) {
+			struct lab_lines l;
+			struct sln_out o = {LAB_BUF_INIT, 0, 0};
+			lab_lines_init(&l, c->max);
+			if (cut <= n) {
+				cr_assert_eq(lab_lines_feed(&l, c->input, cut, sln_collect, &o), 0);
+				cr_assert_eq(lab_lines_feed(&l, c->input + cut, n - cut, sln_collect, &o), 0);
+			} else {
+				for (size_t b = 0; b < n; b++)
+					cr_assert_eq(lab_lines_feed(&l, c->input + b, 1, sln_collect, &o), 0);
+			}
+			cr_assert_eq(lab_lines_finish(&l, sln_collect, &o), 0);
+			cr_expect_str_eq(lab_buf_cstr(&o.text), c->expect, "%s (cut at %zu)", c->name, cut);
+			cr_expect(l.len == 0 && l.cont == 0, "%s: empty after finish", c->name);
+			lab_lines_release(&l);
+			lab_buf_release(&o.text);
+		}
+	}
+}
+
+/* A line far longer than the buffer: passed on in max-byte pieces, the
+ * buffer never grows (its size is fixed at init). */
+Test(stream_lines, line_longer_than_the_buffer)
+{
+	struct lab_lines l;
+	struct sln_out o = {LAB_BUF_INIT, 0, 0};
+	size_t total = 10 * LAB_LINE_MAX + 123;
+	char *chunk = malloc(4096);
+	memset(chunk, 'x', 4096);
+	lab_lines_init(&l, 0);
+	cr_assert_eq(l.max, LAB_LINE_MAX);
+	char *buf = l.buf;
+	size_t fed = 0, bytes = 0;
+	while (fed < total) {
+		size_t n = total - fed < 4096 ? total - fed : 4096;
+		cr_assert_eq(lab_lines_feed(&l, chunk, n, sln_collect, &o), 0);
+		fed += n;
+		cr_assert(l.len <= LAB_LINE_MAX);
+	}
+	cr_assert_eq(lab_lines_feed(&l, "\n", 1, sln_collect, &o), 0);
+	cr_expect_eq(l.buf, buf, "the buffer is the one made at init");
+	cr_expect_eq(o.calls, 11, "10 full pieces and the rest");
+	/* "[x...]" then 10 "+[x...]": every byte once, brackets around */
+	for (size_t i = 0; i < o.text.len; i++)
+		bytes += o.text.data[i] == 'x';
+	cr_expect_eq(bytes, total);
+	cr_expect_eq(o.text.data[0], '[');
+	cr_expect_eq(o.text.len, total + 2 * 11 + 10);
+	lab_lines_release(&l);
+	lab_lines_release(&l); /* twice is fine */
+	lab_buf_release(&o.text);
+	free(chunk);
+}
+
+Test(stream_lines, callback_stop)
+{
+	struct lab_lines l;
+	struct sln_out o = {LAB_BUF_INIT, 0, 2};
+	lab_lines_init(&l, 4);
+	cr_expect_eq(lab_lines_feed(&l, "a\nb\nc\nd\n", 8, sln_collect, &o), 1);
+	cr_expect_str_eq(lab_buf_cstr(&o.text), "[a][b]");
+	lab_lines_release(&l);
+	lab_buf_release(&o.text);
+}
+
+/* Frames and lines together, as logs and run use them: frames split
+ * mid-header and mid-payload, a line spanning frames, a line over the
+ * buffer spanning frames, stdout and stderr kept apart. */
+struct sfl_ctx {
+	struct lab_lines lines[2];
+	struct sln_out out[2];
+};
+
+static int sfl_line(const char *text, size_t len, int cont, void *ud)
+{
+	return sln_collect(text, len, cont, ud);
+}
+
+static int sfl_output(int stream, const char *data, size_t len, void *ud)
+{
+	struct sfl_ctx *c = ud;
+	return lab_lines_feed(&c->lines[stream == 2], data, len, sfl_line, &c->out[stream == 2]);
+}
+
+Test(stream_lines, frames_split_mid_header_into_lines)
+{
+	struct lab_buf in = LAB_BUF_INIT;
+	sfr_frame(&in, 1, "hel", 3);
+	sfr_frame(&in, 2, "err-", 4);
+	sfr_frame(&in, 1, "lo\nabcdefg", 10);
+	sfr_frame(&in, 2, "one\n", 4);
+	sfr_frame(&in, 1, "hij\nlast", 8);
+	for (size_t step = 1; step <= in.len; step++) {
+		struct sfl_ctx c;
+		struct lab_frames f;
+		struct lab_err err = {0};
+		memset(&c, 0, sizeof(c));
+		lab_frames_init(&f);
+		lab_lines_init(&c.lines[0], 4);
+		lab_lines_init(&c.lines[1], 4);
+		/* chunks of `step` bytes: headers split at every offset */
+		for (size_t off = 0; off < in.len; off += step) {
+			size_t n = in.len - off < step ? in.len - off : step;
+			cr_assert_eq(lab_frames_feed(&f, in.data + off, n, sfl_output, &c, &err), 0, "%s", err.msg);
+		}
+		cr_assert(lab_frames_complete(&f));
+		lab_lines_finish(&c.lines[0], sfl_line, &c.out[0]);
+		lab_lines_finish(&c.lines[1], sfl_line, &c.out[1]);
+		cr_expect_str_eq(lab_buf_cstr(&c.out[0].text), "[hell]+[o][abcd]+[efgh]+[ij][last]", "step %zu", step);
+		cr_expect_str_eq(lab_buf_cstr(&c.out[1].text), "[err-]+[one]", "step %zu", step);
+		for (int s = 0; s < 2; s++) {
+			lab_lines_release(&c.lines[s]);
+			lab_buf_release(&c.out[s].text);
+		}
+	}
+	lab_buf_release(&in);
+}
