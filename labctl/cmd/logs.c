@@ -1,11 +1,14 @@
 /* labctl logs: every container's output (or one service's), each line
- * prefixed "service-N | ". With --follow, one thread per container, all
- * started or none. */
+ * prefixed "service-N | ". A line longer than LAB_LINE_MAX (64 KiB) is
+ * printed in pieces, each on its own line; the pieces after the first are
+ * prefixed "service-N + ", so memory stays bounded whatever a container
+ * wrote. With --follow, one thread per container, all started or none. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/stream.h"
 #include "../plan/plan.h"
 #include "../util/parallel.h"
 #include "cmd.h"
@@ -25,7 +28,9 @@ const struct cmd_entry cmd_logs_entry = {
 	.opts = logs_opts,
 	.usage = "LAB [SERVICE] [--follow] [--tail N]",
 	.summary = "print the logs of a lab's containers",
-	.description = "Each line is prefixed by the container's service and replica.",
+	.description = "Each line is prefixed by the container's service and replica (\"talker-1 | \").\n"
+		       "A line over 64 KiB is printed in pieces of 64 KiB, one per line; each\n"
+		       "piece after the first is prefixed \"talker-1 + \" instead.",
 	.fn = cmd_logs,
 };
 
@@ -37,40 +42,46 @@ struct log_src {
 	char *prefix;
 	long tail;
 	int follow;
-	struct lab_buf line;
+	struct lab_lines lines[2]; /* stdout's and stderr's line not yet printed */
 	struct lab_err err;
 	int rc;
 };
 
-static void emit(struct log_src *s, int stream)
+/* Where one stream's lines go: the source and the stream. */
+struct log_dest {
+	struct log_src *src;
+	FILE *f;
+};
+
+static int emit(const char *text, size_t len, int cont, void *ud)
 {
+	struct log_dest *d = ud;
 	pthread_mutex_lock(&out_mu);
-	FILE *f = stream == 2 ? stderr : stdout;
-	fprintf(f, "%s | %s\n", s->prefix, lab_buf_cstr(&s->line));
-	if (s->follow)
-		fflush(f);
+	fprintf(d->f, "%s %c ", d->src->prefix, cont ? '+' : '|');
+	fwrite(text, 1, len, d->f);
+	fputc('\n', d->f);
+	if (d->src->follow)
+		fflush(d->f);
 	pthread_mutex_unlock(&out_mu);
-	lab_buf_reset(&s->line);
+	return ferror(stdout) ? 1 : 0;
 }
 
 static int on_output(int stream, const char *data, size_t len, void *ud)
 {
 	struct log_src *s = ud;
-	for (size_t i = 0; i < len; i++) {
-		if (data[i] == '\n')
-			emit(s, stream);
-		else if (data[i] != '\r')
-			lab_buf_append(&s->line, &data[i], 1);
-	}
-	return ferror(stdout) ? 1 : 0;
+	struct log_dest d = {s, stream == 2 ? stderr : stdout};
+	return lab_lines_feed(&s->lines[stream == 2], data, len, emit, &d);
 }
 
 static void *follow_one(void *p)
 {
 	struct log_src *s = p;
+	lab_lines_init(&s->lines[0], 0);
+	lab_lines_init(&s->lines[1], 0);
 	s->rc = lab_engine_logs(s->engine, s->id, s->tail, s->follow, on_output, s, &s->err);
-	if (s->line.len)
-		emit(s, 1);
+	struct log_dest out = {s, stdout}, errs = {s, stderr};
+	lab_lines_finish(&s->lines[0], emit, &out);
+	lab_lines_finish(&s->lines[1], emit, &errs);
 	return NULL;
 }
 
@@ -136,7 +147,8 @@ out:
 		lab_engine_free(srcs[i].engine);
 		free(srcs[i].id);
 		free(srcs[i].prefix);
-		lab_buf_release(&srcs[i].line);
+		lab_lines_release(&srcs[i].lines[0]);
+		lab_lines_release(&srcs[i].lines[1]);
 	}
 	free(srcs);
 	cJSON_Delete(list);

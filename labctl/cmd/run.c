@@ -73,7 +73,9 @@ static void render(const struct lab_jobs_event *ev, void *ud)
 		break;
 	case LAB_JOBS_OUTPUT: {
 		FILE *f = ev->stream == 2 ? stderr : stdout;
-		fprintf(f, "%s | %s\n", ev->replica, ev->text);
+		fprintf(f, "%s %c ", ev->replica, ev->cont ? '+' : '|');
+		fwrite(ev->text, 1, ev->len, f);
+		fputc('\n', f);
 		fflush(f);
 		break;
 	}

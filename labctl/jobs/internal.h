@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 
+#include "../engine/stream.h"
 #include "jobs.h"
 
 #define JOBS_BUILDER_IMAGE "labctl/builder:1"
@@ -15,7 +16,7 @@ struct replica {
 	char *id;
 	int index;          /* 1-based replica number */
 	char *prefix;       /* "compute-2" */
-	struct lab_buf line; /* output not yet ended by '\n' */
+	struct lab_lines lines[2]; /* stdout's and stderr's output not yet ended by '\n' */
 	struct lab_strv env;
 	int exit_code;
 	struct lab_err err;

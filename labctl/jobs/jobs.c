@@ -147,27 +147,30 @@ static int deploy(struct run *r, struct lab_err *err)
 
 /* ---- run ---- */
 
-static void emit_line(struct replica *rep, int stream)
+/* Where one stream's lines go. */
+struct out_dest {
+	struct replica *rep;
+	int stream;
+};
+
+static int emit_line(const char *text, size_t len, int cont, void *ud)
 {
+	const struct out_dest *d = ud;
 	struct lab_jobs_event ev = {.kind = LAB_JOBS_OUTPUT,
-				    .replica = rep->prefix,
-				    .stream = stream,
-				    .text = lab_buf_cstr(&rep->line),
-				    .len = rep->line.len};
-	jobs_emit(rep->run, &ev);
-	lab_buf_reset(&rep->line);
+				    .replica = d->rep->prefix,
+				    .stream = d->stream,
+				    .text = text,
+				    .len = len,
+				    .cont = cont};
+	jobs_emit(d->rep->run, &ev);
+	return 0;
 }
 
 static int replica_output(int stream, const char *data, size_t len, void *ud)
 {
 	struct replica *rep = ud;
-	for (size_t i = 0; i < len; i++) {
-		if (data[i] == '\n')
-			emit_line(rep, stream);
-		else if (data[i] != '\r')
-			lab_buf_append(&rep->line, &data[i], 1);
-	}
-	return 0;
+	struct out_dest d = {rep, stream == 2 ? 2 : 1};
+	return lab_lines_feed(&rep->lines[stream == 2], data, len, emit_line, &d);
 }
 
 static void run_replica(size_t i, void *ud)
@@ -180,10 +183,13 @@ static void run_replica(size_t i, void *ud)
 		lab_err_set(&rep->err, LAB_ERR, "cannot open another connection to the engine");
 		return;
 	}
+	lab_lines_init(&rep->lines[0], 0);
+	lab_lines_init(&rep->lines[1], 0);
 	int rc = lab_engine_exec(e, rep->id, r->argv.v, &rep->env, NULL, NULL, replica_output, rep, &rep->exit_code,
 				 &rep->err);
-	if (rep->line.len)
-		emit_line(rep, 1);
+	struct out_dest out = {rep, 1}, errs = {rep, 2};
+	lab_lines_finish(&rep->lines[0], emit_line, &out);
+	lab_lines_finish(&rep->lines[1], emit_line, &errs);
 	if (rc < 0)
 		rep->exit_code = -1;
 	lab_engine_free(e);
@@ -252,7 +258,8 @@ out:
 	for (size_t i = 0; i < r.n; i++) {
 		free(r.reps[i].id);
 		free(r.reps[i].prefix);
-		lab_buf_release(&r.reps[i].line);
+		lab_lines_release(&r.reps[i].lines[0]);
+		lab_lines_release(&r.reps[i].lines[1]);
 		lab_strv_free(&r.reps[i].env);
 	}
 	free(r.reps);

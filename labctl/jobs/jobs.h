@@ -46,9 +46,12 @@ enum lab_jobs_kind {
 	                             name: the sample's file name, used instead */
 	LAB_JOBS_DATASET_COPIED,  /* replica, dataset, bytes, duration_ms: copied into it */
 	LAB_JOBS_RUNNING,         /* binary, count: replicas it starts on now */
-	LAB_JOBS_OUTPUT,          /* replica, stream (1 stdout, 2 stderr), text: one line of
-	                             its output without the '\n' ('\r' dropped); a last
-	                             line without '\n' comes when the job ends */
+	LAB_JOBS_OUTPUT,          /* replica, stream (1 stdout, 2 stderr), text, len: one line
+	                             of its output without the '\n' ('\r' dropped); a last
+	                             line without '\n' comes when the job ends. A line
+	                             over LAB_LINE_MAX bytes comes in pieces of that
+	                             size, cont = 1 on each piece after the first, so
+	                             memory stays bounded whatever the job prints */
 };
 
 struct lab_jobs_event {
@@ -65,6 +68,7 @@ struct lab_jobs_event {
 	const char *text;         /* NUL-terminated; len bytes */
 	size_t len;
 	int stream;
+	int cont;                 /* LAB_JOBS_OUTPUT: text continues the previous piece */
 	size_t bytes;
 	size_t count;
 	long duration_ms;
