@@ -225,9 +225,9 @@ int lab_state_lock(struct lab_state_lock **out, const char *project, lab_state_w
 {
 	*out = NULL;
 	/* down takes a name as given when no lab file has it: never a path */
-	if (!*project || project[0] == '.' || strchr(project, '/'))
-		return lab_err_set(err, LAB_EINPUT, "invalid project name '%s'", project);
 	char *dir = lab_state_dir(project);
+	if (!dir)
+		return lab_err_set(err, LAB_EINPUT, "invalid project name '%s'", project ? project : "");
 	char *file = lab_xasprintf("%s/lock", dir);
 	int fd = -1, rc = 0;
 	if (mkdir_p(dir, 0700) < 0) {

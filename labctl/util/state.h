@@ -53,9 +53,9 @@ typedef void (*lab_state_wait_fn)(long pid, void *ud);
  * it is released; the kernel releases it when its holder exits, even by
  * kill -9, so a crashed run never leaves it stuck. Then writes this
  * process's pid into the file. *out gets the lock (lab_state_unlock).
- * The descriptor is close-on-exec. Errors: LAB_EINPUT for a project name
- * that is empty, starts with '.' or holds a '/' (it would leave the state
- * directory); LAB_ERR with the path and the errno text (the directory or
+ * The descriptor is close-on-exec. Errors: LAB_EINPUT "invalid project
+ * name '...'" when project is not a valid name (lab_state_name_ok: nothing
+ * is made); LAB_ERR with the path and the errno text (the directory or
  * file cannot be made or locked). */
 int lab_state_lock(struct lab_state_lock **out, const char *project, lab_state_wait_fn on_wait, void *ud,
 		   struct lab_err *err);

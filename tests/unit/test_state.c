@@ -239,7 +239,7 @@ Test(state, lab_lock_waits_for_its_holder_and_names_it, .init = st_setup, .fini 
  * nothing is made for it. */
 Test(state, lab_lock_refuses_names_that_leave_the_state_directory, .init = st_setup, .fini = st_teardown)
 {
-	static const char *const bad[] = {"", ".", "..", "../escaped", "a/b", ".hidden"};
+	static const char *const bad[] = {"", ".", "..", "../escaped", "a/b", ".hidden", "Upper", "a b", "-dash"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct lab_err err = {0};
 		struct lab_state_lock *l = NULL;
