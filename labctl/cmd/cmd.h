@@ -27,10 +27,14 @@ struct cmd_opt {
 #define CMD_OPT_FILE {"file", 'f', "FILE", "use this lab or docker-compose file instead of a lab name"}
 #define CMD_OPT_PROJECT                                                                            \
 	{"project-name", 'p', "NAME", "project name (default: the lab's name, or the file's directory)"}
+#define CMD_OPT_STUDENT                                                                            \
+	{"student", 0, "ID", "the student's own instance: project <lab>-ID (default: $LAB_STUDENT)"}
 #define CMD_OPT_END {NULL, 0, NULL, NULL}
 
 /* -f and -p only: the table of commands that just name a lab. */
 extern const struct cmd_opt cmd_lab_file_opts[];
+/* -f, -p and --student: commands that name a lab or a student's instance of it. */
+extern const struct cmd_opt cmd_lab_student_opts[];
 
 /* Parsed arguments: vals[i] holds every value given for opts[i] of the
  * entry, in order ("1" for each time a flag is given; empty when absent),
@@ -107,10 +111,24 @@ char *cmd_lab_path(const char *name, const char *file);
  * success, 2 for bad input). */
 int cmd_load_lab(struct lab **out, const char *path, const char *project, int generate);
 
+/* Load student's instance of the lab at path (labctl/instance): project
+ * (-p) or "<lab>-<student>", params for student, the instance's host
+ * ports (allocated when generate, else only those recorded) and
+ * credentials (generated when generate). A service with container_name
+ * is refused (file:line:col, exit 2). Prints diagnostics and returns the
+ * exit code; 0 with *out set. */
+int cmd_load_instance(struct lab **out, const char *path, const char *project, const char *student, int generate);
+
+/* The student id of a command that has the --student option: its value,
+ * else $LAB_STUDENT when set and not empty; NULL for a command without
+ * the option or when neither is given. An invalid id (instance.h) is a
+ * usage error: printed, its exit code returned. 0 otherwise. */
+int cmd_student(const struct cmd_entry *cmd, const struct cmd_args *args, const char **student);
+
 /* For commands that take [LAB] or -f FILE: at most one positional (else a
  * usage error), the lab path resolved (cmd_lab_path) and loaded
- * (cmd_load_lab with -p, --student for params where the command has it,
- * and generate). Prints what went wrong and returns
+ * (cmd_load_lab with -p and generate; for a student, cmd_student, that
+ * student's instance: cmd_load_instance). Prints what went wrong and returns
  * the exit code; 0 with *lab set on success. */
 int cmd_lab_arg(const struct cmd_entry *cmd, const struct cmd_args *args, int generate, struct lab **lab);
 
@@ -121,7 +139,8 @@ int cmd_lab_arg(const struct cmd_entry *cmd, const struct cmd_args *args, int ge
 int cmd_service_arg(const struct cmd_entry *cmd, const struct cmd_args *args, const char **service);
 
 /* The project name for commands that act on what runs (down, status,
- * logs, exec): -p wins; else the lab file's (loaded without generating
+ * logs, exec): -p wins; else, with a student (cmd_student), the
+ * instance's "<lab>-<id>" of what follows; else the lab file's (loaded without generating
  * credentials); when no lab file is found or it does not load, the lab
  * argument itself, so a lab whose file is gone can still be taken down.
  * Returns NULL (usage error printed) when there is nothing to go on. */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../instance/instance.h"
 #include "../util/parallel.h"
 #include "../util/state.h"
 #include "../plan/plan.h"
@@ -49,6 +50,13 @@ struct cmd_global cmd_global;
 const struct cmd_opt cmd_lab_file_opts[] = {
 	CMD_OPT_FILE,
 	CMD_OPT_PROJECT,
+	CMD_OPT_END,
+};
+
+const struct cmd_opt cmd_lab_student_opts[] = {
+	CMD_OPT_FILE,
+	CMD_OPT_PROJECT,
+	CMD_OPT_STUDENT,
 	CMD_OPT_END,
 };
 
@@ -251,11 +259,12 @@ static struct cred_ctx cred_ctx;
 
 /* quiet: no diagnostics, and only names are needed (cmd_project).
  * student: for params, NULL for $LAB_STUDENT. */
-static int load_lab(struct lab **out, const char *path, const char *project, const char *student, int generate,
-		    int quiet)
+static int load_lab_vars(struct lab **out, const char *path, const char *project, const char *student,
+			 const struct lab_strv *vars, int generate, int quiet)
 {
 	struct lab_err err = {0};
 	struct lab_load_opts opts = {0};
+	opts.vars = vars;
 	opts.project = project;
 	opts.student = student;
 	opts.names_only = quiet;
@@ -277,9 +286,82 @@ static int load_lab(struct lab **out, const char *path, const char *project, con
 	return 0;
 }
 
+static int load_lab(struct lab **out, const char *path, const char *project, const char *student, int generate,
+		    int quiet)
+{
+	return load_lab_vars(out, path, project, student, NULL, generate, quiet);
+}
+
 int cmd_load_lab(struct lab **out, const char *path, const char *project, int generate)
 {
 	return load_lab(out, path, project, NULL, generate, 0);
+}
+
+int cmd_load_instance(struct lab **out, const char *path, const char *project, const char *student, int generate)
+{
+	struct lab_err err = {0};
+	struct lab *base = NULL;
+	struct lab_strv ports = LAB_STRV_INIT, vars = LAB_STRV_INIT;
+	char *proj = NULL;
+	int code = 0;
+	*out = NULL;
+	/* first its names and ports, to know which host ports it needs */
+	struct lab_load_opts o = {.project = project, .student = student, .names_only = 1};
+	if (lab_load(&base, path, &o, &err) < 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		code = LAB_EXIT_USAGE;
+		goto out;
+	}
+	for (size_t i = 0; i < base->n_services; i++)
+		if (base->services[i].container_name) {
+			const struct lab_mark *m = &base->services[i].mark;
+			fprintf(stderr,
+				"%s:%d:%d: service '%s' sets container_name: every student instance needs names of its "
+				"own; remove it to run instances\n",
+				m->file, m->line, m->col, base->services[i].name);
+			code = LAB_EXIT_USAGE;
+			goto out;
+		}
+	proj = project ? lab_xstrdup(project) : lab_instance_project(base->project, student);
+	if (lab_instance_ports(&ports, proj, base, generate, &err) < 0) {
+		code = cmd_fail(&err);
+		goto out;
+	}
+	lab_instance_port_vars(&vars, &ports);
+	code = load_lab_vars(out, path, proj, student, &vars, generate, 0);
+	if (code == 0)
+		lab_instance_apply_ports(*out, &ports);
+out:
+	lab_strv_free(&ports);
+	lab_strv_free(&vars);
+	free(proj);
+	lab_free(base);
+	return code;
+}
+
+int cmd_student(const struct cmd_entry *cmd, const struct cmd_args *args, const char **student)
+{
+	*student = NULL;
+	int has = 0;
+	for (size_t k = 0; cmd->opts && cmd->opts[k].name; k++)
+		has |= strcmp(cmd->opts[k].name, "student") == 0;
+	if (!has)
+		return 0;
+	const char *id = cmd_opt(cmd, args, "student");
+	const char *from = "--student";
+	if (!id) {
+		id = getenv("LAB_STUDENT");
+		from = "LAB_STUDENT";
+		if (id && !*id)
+			id = NULL;
+	}
+	if (!id)
+		return 0;
+	const char *why = lab_instance_id_problem(id);
+	if (why)
+		return cmd_usage_error(cmd, "invalid student id '%s' (%s): %s", id, from, why);
+	*student = id;
+	return 0;
 }
 
 int cmd_open_engine(struct lab_engine **out)
@@ -321,6 +403,9 @@ double cmd_now(void)
 
 char *cmd_project(const struct cmd_entry *cmd, const struct cmd_args *args)
 {
+	const char *student = NULL;
+	if (cmd_student(cmd, args, &student))
+		return NULL;
 	const char *p = cmd_opt(cmd, args, "project-name");
 	if (p)
 		return lab_xstrdup(p);
@@ -343,6 +428,11 @@ char *cmd_project(const struct cmd_entry *cmd, const struct cmd_args *args)
 		fprintf(stderr, "labctl: cannot load '%s' to find its project name; use -p NAME\n", file);
 	lab_free(lab);
 	free(path);
+	if (project && student) {
+		char *inst = lab_instance_project(project, student);
+		free(project);
+		project = inst;
+	}
 	return project;
 }
 
@@ -402,10 +492,17 @@ int cmd_lab_arg(const struct cmd_entry *cmd, const struct cmd_args *args, int ge
 	*lab = NULL;
 	if (args->pos.n > 1)
 		return cmd_usage_error(cmd, "unexpected argument '%s'", args->pos.v[1]);
+	const char *student = NULL;
+	int code = cmd_student(cmd, args, &student);
+	if (code)
+		return code;
 	char *path = cmd_lab_path(args->pos.n ? args->pos.v[0] : NULL, cmd_opt(cmd, args, "file"));
 	if (!path)
 		return LAB_EXIT_USAGE;
-	int code = load_lab(lab, path, cmd_opt(cmd, args, "project-name"), cmd_opt(cmd, args, "student"), generate, 0);
+	if (student)
+		code = cmd_load_instance(lab, path, cmd_opt(cmd, args, "project-name"), student, generate);
+	else
+		code = load_lab(lab, path, cmd_opt(cmd, args, "project-name"), NULL, generate, 0);
 	free(path);
 	return code;
 }

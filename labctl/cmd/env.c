@@ -14,13 +14,14 @@ static int cmd_env(const struct cmd_entry *cmd, struct cmd_args *args);
 
 const struct cmd_entry cmd_env_entry = {
 	.name = "env",
-	.opts = cmd_lab_file_opts,
+	.opts = cmd_lab_student_opts,
 	.usage = "LAB | -f FILE",
 	.summary = "print export lines for the lab's PostgreSQL, Kafka and S3 endpoints",
 	.description = "Prints shell-quoted export lines for the services that run:\n"
 		       "PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE, KAFKA_BOOTSTRAP_SERVERS (the\n"
 		       "listener for clients on this host), AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID\n"
-		       "AWS_SECRET_ACCESS_KEY AWS_REGION. Use: eval \"$(labctl env LAB)\"",
+		       "AWS_SECRET_ACCESS_KEY AWS_REGION. Use: eval \"$(labctl env LAB)\"\n"
+		       "With --student ID, those of the student's instance (its own ports).",
 	.fn = cmd_env,
 };
 
@@ -62,7 +63,12 @@ static int cmd_env(const struct cmd_entry *cmd, struct cmd_args *args)
 		put_export(env.v[i], eq + 1);
 		*eq = '=';
 	}
-	if (missing)
+	const char *student = NULL;
+	cmd_student(cmd, args, &student); /* checked by cmd_lab_arg */
+	if (missing && student)
+		fprintf(stderr, "labctl: %d service endpoint%s not published or not running (labctl up %s --student %s)\n",
+			missing, missing == 1 ? "" : "s", args->pos.n ? args->pos.v[0] : "-f FILE", student);
+	else if (missing)
 		fprintf(stderr, "labctl: %d service endpoint%s not published or not running (labctl up %s)\n", missing,
 			missing == 1 ? "" : "s", lab->project);
 out:

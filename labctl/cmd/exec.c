@@ -13,6 +13,7 @@ static int cmd_exec(const struct cmd_entry *cmd, struct cmd_args *args);
 static const struct cmd_opt exec_opts[] = {
 	CMD_OPT_FILE,
 	CMD_OPT_PROJECT,
+	CMD_OPT_STUDENT,
 	{"replica", 'r', "N", "which replica to run in (default 1)"},
 	{"user", 'u', "USER", "run as this user"},
 	{"workdir", 'w', "DIR", "working directory inside the container"},

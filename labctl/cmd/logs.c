@@ -18,6 +18,7 @@ static int cmd_logs(const struct cmd_entry *cmd, struct cmd_args *args);
 static const struct cmd_opt logs_opts[] = {
 	CMD_OPT_FILE,
 	CMD_OPT_PROJECT,
+	CMD_OPT_STUDENT,
 	{"follow", 0, NULL, "keep printing new output (also -F)"},
 	{"tail", 'n', "N", "only the last N lines of each container (default: all)"},
 	CMD_OPT_END,

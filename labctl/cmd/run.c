@@ -15,7 +15,7 @@ static int cmd_run(const struct cmd_entry *cmd, struct cmd_args *args);
 
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
-	.opts = cmd_lab_file_opts,
+	.opts = cmd_lab_student_opts,
 	.usage = "LAB JOB [-- ARGS...]",
 	.summary = "build a job, copy it into its service's replicas and run it there",
 	.description = "Compiles jobs/<binary>/ in the builder image (sources in and the binary\n"
@@ -103,7 +103,14 @@ static int cmd_run(const struct cmd_entry *cmd, struct cmd_args *args)
 		code = LAB_EXIT_USAGE;
 		goto out;
 	}
-	if ((code = cmd_load_lab(&lab, path, cmd_opt(cmd, args, "project-name"), 0)))
+	const char *student = NULL;
+	if ((code = cmd_student(cmd, args, &student)))
+		goto out;
+	if (student)
+		code = cmd_load_instance(&lab, path, cmd_opt(cmd, args, "project-name"), student, 0);
+	else
+		code = cmd_load_lab(&lab, path, cmd_opt(cmd, args, "project-name"), 0);
+	if (code)
 		goto out;
 	const struct lab_job *job = lab_find_job(lab, job_name);
 	if (!job) {

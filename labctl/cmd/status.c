@@ -12,6 +12,7 @@ static int cmd_status(const struct cmd_entry *cmd, struct cmd_args *args);
 static const struct cmd_opt status_opts[] = {
 	CMD_OPT_FILE,
 	CMD_OPT_PROJECT,
+	CMD_OPT_STUDENT,
 	{"json", 0, NULL, "print a JSON array, one object per container"},
 	CMD_OPT_END,
 };

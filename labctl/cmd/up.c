@@ -18,6 +18,7 @@ static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args);
 static const struct cmd_opt up_opts[] = {
 	CMD_OPT_FILE,
 	CMD_OPT_PROJECT,
+	CMD_OPT_STUDENT,
 	{"build", 0, NULL, "build images of services with build: even when the image exists"},
 	{"remove-orphans", 0, NULL, "remove containers of services no longer in the lab file"},
 	{"json", 0, NULL, "print the result as JSON on stdout (progress stays on stderr)"},
@@ -37,7 +38,11 @@ const struct cmd_entry cmd_up_entry = {
 		       "configuration or image changed is recreated; one that exited is started\n"
 		       "again. Host ports and images are checked before anything is made. The\n"
 		       "first service that fails stops the waiting on the others. Another\n"
-		       "labctl working on the same lab is waited for. Exit 0 when all are ready,\n"
+		       "labctl working on the same lab is waited for. --student ID (or\n"
+		       "$LAB_STUDENT) brings up that student's own instance: project\n"
+		       "<lab>-ID, its own credentials, networks, volumes and params, and host\n"
+		       "ports of its own from $LABCTL_PORT_RANGE (default 20000-29999),\n"
+		       "allocated once and kept. Exit 0 when all are ready,\n"
 		       "1 when one fails or times out, 2 for a bad lab file, a host port already\n"
 		       "taken or an image that cannot be had, 3 for engine errors.",
 	.fn = cmd_up,

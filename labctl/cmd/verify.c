@@ -20,7 +20,7 @@ static const struct cmd_opt verify_opts[] = {
 	CMD_OPT_PROJECT,
 	{"format", 0, "FORMAT", "human (default), json, tap or junit"},
 	{"only", 0, "ID[,ID...]", "run only these checks (may be repeated)"},
-	{"student", 0, "ID", "the student's id for params (default: $LAB_STUDENT)"},
+	CMD_OPT_STUDENT,
 	{"hash", 0, "VALUE", "print the equals_hash of VALUE for this lab's key and exit"},
 	CMD_OPT_END,
 };

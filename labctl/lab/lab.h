@@ -40,6 +40,11 @@ struct lab_dep {
 struct lab_port {
 	char *host_ip;      /* defaults to "127.0.0.1" when the file gives none */
 	int host_port;      /* 0 = let the engine pick */
+	char *host_var;     /* the one variable the entry's host port came from
+	                       ("${LAB_PG_PORT:-15432}:5432", or published: of the
+	                       long form), or NULL (a literal, or several
+	                       variables): a student instance gives it its own
+	                       port (labctl/instance) */
 	int container_port;
 	char *protocol;     /* "tcp" or "udp" */
 	struct lab_mark mark;

@@ -31,6 +31,9 @@ struct lab_node {
 	char *text;             /* scalar text ("" for an empty scalar) */
 	int quoted;             /* scalar was quoted, a block scalar or tagged */
 	int interp;             /* scalar text came out of interpolation */
+	char *var;              /* the one variable interpolation looked up for
+	                           text (a port spec's ${LAB_PG_PORT:-15432}),
+	                           NULL when none or several */
 	struct lab_node **kids;
 	size_t n;               /* seq: items; map: pairs */
 	size_t cap;             /* allocated kids */

@@ -73,6 +73,9 @@ struct lab_ld {
 	int call_creds;            /* ...whose values come from the callback (else "<generated>") */
 	int project_ok;            /* lab->project is a valid project name */
 	int cred_used;             /* a variable named under credentials: was looked up */
+	int track;                 /* lab_ld_lookup notes what it is asked for: */
+	char *looked;              /* the first name, */
+	int looked_several;        /* and whether another name came after it */
 	const struct lab_mark *cur;
 };
 
@@ -362,6 +365,10 @@ const char *lab_ld_lookup(const char *name, void *ud)
 	struct lab_ld *L = ud;
 	const char *v = strv_value(L->opts ? L->opts->vars : NULL, name);
 	long i;
+	if (L->track && !L->looked)
+		L->looked = lab_xstrdup(name);
+	else if (L->track && strcmp(L->looked, name) != 0)
+		L->looked_several = 1;
 	if (v)
 		return v;
 	if ((i = lab_index_get(&L->param_ix, name, strlen(name))) >= 0)
@@ -385,7 +392,16 @@ static void ld_interp_tree(struct lab_ld *L, struct lab_node *n)
 		if (L->interp_over)
 			return;
 		L->cur = &n->mark;
-		if (lab_interp_run(&out, n->text, lab_ld_lookup, L, &msg) < 0) {
+		L->track = 1;
+		int rc = lab_interp_run(&out, n->text, lab_ld_lookup, L, &msg);
+		free(n->var);
+		n->var = rc == 0 && !L->looked_several ? L->looked : NULL;
+		if (!n->var)
+			free(L->looked);
+		L->track = 0;
+		L->looked = NULL;
+		L->looked_several = 0;
+		if (rc < 0) {
 			lab_ld_diag(L, &n->mark, "%s", msg);
 			free(msg);
 			return;

@@ -44,6 +44,7 @@ void lab_node_free(struct lab_node *n)
 		lab_node_free(n->kids[i]);
 	free(n->kids);
 	free(n->text);
+	free(n->var);
 	free(n);
 }
 

@@ -261,6 +261,8 @@ static void ld_ports(struct lab_ld *L, const struct lab_node *n, struct lab_serv
 				lab_ld_diag(L, &e->mark, "invalid port spec '%s' for 'ports'", e->text);
 			if (rc < 0)
 				continue;
+			if (p.host_port && e->var)
+				p.host_var = lab_xstrdup(e->var);
 		} else if (e->kind == LAB_NODE_MAP) {
 			if (lab_ld_check_keys(L, e, port_keys, 1))
 				continue;
@@ -292,6 +294,8 @@ static void ld_ports(struct lab_ld *L, const struct lab_node *n, struct lab_serv
 					lab_ld_diag(L, &pub->mark, "invalid port '%s' for 'published'", ps);
 					continue;
 				}
+				if (p.host_port && pub->var)
+					p.host_var = lab_xstrdup(pub->var);
 			}
 			const char *ips = ip ? lab_ld_str(L, ip, "host_ip") : "127.0.0.1";
 			const char *prs = pr ? lab_ld_str(L, pr, "protocol") : "tcp";
@@ -991,6 +995,7 @@ void lab_service_clear(struct lab_service *s)
 	lab_strv_free(&s->environment);
 	for (size_t i = 0; i < s->n_ports; i++) {
 		free(s->ports[i].host_ip);
+		free(s->ports[i].host_var);
 		free(s->ports[i].protocol);
 	}
 	free(s->ports);

@@ -24,18 +24,35 @@ int lab_state_name_ok(const char *project)
 	return 1;
 }
 
+char *lab_state_root(void)
+{
+	const char *d = getenv("LABCTL_STATE_DIR");
+	if (d && *d)
+		return lab_xstrdup(d);
+	const char *xdg = getenv("XDG_STATE_HOME");
+	if (xdg && *xdg)
+		return lab_xasprintf("%s/labctl", xdg);
+	const char *home = getenv("HOME");
+	return lab_xasprintf("%s/.local/state/labctl", home && *home ? home : "/tmp");
+}
+
 char *lab_state_dir(const char *project)
 {
 	if (!lab_state_name_ok(project))
 		return NULL;
-	const char *d = getenv("LABCTL_STATE_DIR");
-	if (d && *d)
-		return lab_xasprintf("%s/%s", d, project);
-	const char *xdg = getenv("XDG_STATE_HOME");
-	if (xdg && *xdg)
-		return lab_xasprintf("%s/labctl/%s", xdg, project);
-	const char *home = getenv("HOME");
-	return lab_xasprintf("%s/.local/state/labctl/%s", home && *home ? home : "/tmp", project);
+	char *root = lab_state_root();
+	char *dir = lab_xasprintf("%s/%s", root, project);
+	free(root);
+	return dir;
+}
+
+static int mkdir_p(const char *path, mode_t mode);
+
+int lab_state_mkdir(const char *dir, struct lab_err *err)
+{
+	if (mkdir_p(dir, 0700) < 0)
+		return lab_err_set(err, LAB_ERR, "cannot create '%s': %s", dir, strerror(errno));
+	return 0;
 }
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -111,7 +128,7 @@ static int read_all(struct lab_buf *out, const char *file)
 /* file becomes text, whole: written to a temporary file beside it (0600,
  * synced) that is renamed over it. The caller holds the directory's lock,
  * so the temporary file's name is its alone. */
-static int replace_file(const char *file, const struct lab_buf *text, struct lab_err *err)
+int lab_state_replace_file(const char *file, const struct lab_buf *text, struct lab_err *err)
 {
 	char *tmp = lab_xasprintf("%s.tmp", file);
 	int rc = 0;
@@ -191,7 +208,7 @@ int lab_state_credential(char **value, const char *project, const char *name, in
 	if (text.len && text.data[text.len - 1] != '\n')
 		lab_buf_puts(&text, "\n");
 	lab_buf_printf(&text, "%s=%s\n", name, secret);
-	rc = replace_file(file, &text, err);
+	rc = lab_state_replace_file(file, &text, err);
 	if (rc == 0)
 		*value = lab_xstrdup(secret);
 out:

@@ -18,9 +18,25 @@
  * or anything with a '/'. */
 int lab_state_name_ok(const char *project);
 
+/* The directory every project's state directory is in: $LABCTL_STATE_DIR,
+ * else ${XDG_STATE_HOME:-$HOME/.local/state}/labctl (caller frees); not
+ * created. */
+char *lab_state_root(void);
+
 /* The state directory of project (caller frees); not created. NULL when
  * project is not a valid name (lab_state_name_ok). */
 char *lab_state_dir(const char *project);
+
+/* Make dir (a state directory, or the root) 0700 with its parents.
+ * Errors: LAB_ERR with the path and the errno text. */
+int lab_state_mkdir(const char *dir, struct lab_err *err);
+
+/* file becomes text, whole: a temporary file "<file>.tmp" (0600, synced)
+ * renamed over it, so a reader sees the old file or the new one. The
+ * caller holds a lock that makes the temporary name its own.
+ * Errors: LAB_ERR with the path and the errno text. */
+struct lab_buf;
+int lab_state_replace_file(const char *file, const struct lab_buf *text, struct lab_err *err);
 
 /* The stored value of credential name for project in *value (caller frees).
  * When none is stored: with generate, make one, add it to credentials.env
