@@ -22,6 +22,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_env_entry,
 	&cmd_export_entry,
 	&cmd_verify_entry,
+	&cmd_class_entry,
 	&cmd_version_entry,
 };
 

@@ -70,7 +70,7 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_labs_entry, cmd_validate_entry, cmd_up_entry, cmd_down_entry,
 	cmd_status_entry, cmd_logs_entry, cmd_exec_entry, cmd_jobs_entry, cmd_run_entry, cmd_env_entry,
-	cmd_export_entry, cmd_verify_entry, cmd_version_entry;
+	cmd_export_entry, cmd_verify_entry, cmd_class_entry, cmd_version_entry;
 
 /* Parse argv for entry (argv[0] is the command's name). Stops at -h or
  * --help with args->help set. 0 on success; LAB_EINPUT with err set

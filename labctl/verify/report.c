@@ -149,8 +149,7 @@ static void put_json_str(struct lab_buf *b, const char *s)
 	lab_buf_puts(b, "\"");
 }
 
-/* XML text or attribute value; characters XML 1.0 does not allow are dropped. */
-static void put_xml(struct lab_buf *b, const char *s)
+void lab_verify_put_xml(struct lab_buf *b, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
 		switch (*p) {
@@ -267,15 +266,15 @@ static void fmt_junit(struct lab_buf *b, const struct lab_verify_result *r, size
 	lab_buf_printf(b, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n", n, failures, errors,
 		       (double)total / 1000.0);
 	lab_buf_puts(b, "  <testsuite name=\"");
-	put_xml(b, name);
+	lab_verify_put_xml(b, name);
 	lab_buf_printf(b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.3f\">\n", n,
 		       failures, errors, (double)total / 1000.0);
 	for (size_t i = 0; i < n; i++) {
 		const struct lab_verify_result *x = &r[i];
 		lab_buf_puts(b, "    <testcase classname=\"");
-		put_xml(b, name);
+		lab_verify_put_xml(b, name);
 		lab_buf_puts(b, "\" name=\"");
-		put_xml(b, x->check->id);
+		lab_verify_put_xml(b, x->check->id);
 		lab_buf_printf(b, "\" time=\"%.3f\">", (double)x->duration_ms / 1000.0);
 		if (x->status == LAB_VERIFY_PASSED) {
 			lab_buf_puts(b, "</testcase>\n");
@@ -283,21 +282,21 @@ static void fmt_junit(struct lab_buf *b, const struct lab_verify_result *r, size
 		}
 		const char *tag = x->status == LAB_VERIFY_FAILED ? "failure" : "error";
 		lab_buf_printf(b, "\n      <%s message=\"", tag);
-		put_xml(b, x->message ? x->message : lab_verify_status_name(x->status));
+		lab_verify_put_xml(b, x->message ? x->message : lab_verify_status_name(x->status));
 		lab_buf_printf(b, "\" type=\"%s\">", lab_verify_status_name(x->status));
 		lab_buf_puts(b, "description: ");
-		put_xml(b, desc(x));
+		lab_verify_put_xml(b, desc(x));
 		if (x->observed) {
 			lab_buf_puts(b, "&#10;observed: ");
-			put_xml(b, x->observed);
+			lab_verify_put_xml(b, x->observed);
 		}
 		if (x->expected) {
 			lab_buf_puts(b, "&#10;expected: ");
-			put_xml(b, x->expected);
+			lab_verify_put_xml(b, x->expected);
 		}
 		if (x->check->hint) {
 			lab_buf_puts(b, "&#10;hint: ");
-			put_xml(b, x->check->hint);
+			lab_verify_put_xml(b, x->check->hint);
 		}
 		lab_buf_printf(b, "</%s>\n    </testcase>\n", tag);
 	}

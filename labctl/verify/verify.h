@@ -85,6 +85,42 @@ int lab_verify_parse_format(enum lab_verify_format *out, const char *s);
 void lab_verify_format(struct lab_buf *out, enum lab_verify_format f, const struct lab_verify_result *r,
 		       size_t n, const char *name, const char *student, int utf8);
 
+/* Append s (NULL: nothing) to b as XML text or an attribute value:
+ * & < > " ' newline and tab escaped, the characters XML 1.0 does not
+ * allow dropped. */
+void lab_verify_put_xml(struct lab_buf *b, const char *s);
+
+/* A gradebook: every student's results in one document (labctl class
+ * verify). */
+struct lab_grade {
+	const char *student;
+	const char *project;                  /* the instance's, "<lab>-<student>" */
+	const struct lab_verify_result *r;    /* its results, n of them */
+	size_t n;
+	const char *error;                    /* or: why it could not be graded (engine
+	                                         error); then r is unused and every check
+	                                         in checks/n_checks is a row "error" */
+	const struct lab_check *checks;
+	size_t n_checks;
+};
+
+enum lab_gradebook_format {
+	LAB_GRADEBOOK_CSV,   /* RFC 4180, header student,check,status,observed,expected,message */
+	LAB_GRADEBOOK_JSON,  /* {"lab","students":[{"student","project","passed","failed"}],
+	                        "rows":[{"student","check","status","observed","expected","message"}]} */
+	LAB_GRADEBOOK_JUNIT, /* <testsuites name=LAB> with a <testsuite name=STUDENT> per student,
+	                        <testcase classname="LAB.STUDENT" name=CHECK> as verify's */
+};
+
+/* Parse "csv", "json", "junit". Returns 0 or LAB_EINPUT. */
+int lab_gradebook_parse_format(enum lab_gradebook_format *out, const char *s);
+
+/* Render the gradebook of lab (its name) for the n students in g, in
+ * their order, each student's rows in check order. Hidden answers stay
+ * hidden (expected "<hidden>", as verify). */
+void lab_gradebook_format(struct lab_buf *out, enum lab_gradebook_format f, const char *lab,
+			  const struct lab_grade *g, size_t n);
+
 /* Number of results that did not pass. */
 size_t lab_verify_failures(const struct lab_verify_result *r, size_t n);
 
