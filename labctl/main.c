@@ -50,7 +50,10 @@ static void print_main_help(FILE *f)
 		   "  DOCKER_TLS_VERIFY  with DOCKER_CERT_PATH: TLS for tcp:// (ca.pem, cert.pem, key.pem)\n"
 		   "  LABCTL_LABS_DIR    where lab names are looked up (default: ./labs)\n"
 		   "  LABCTL_STATE_DIR   where generated credentials are kept\n"
-		   "                     (default: ~/.local/state/labctl)\n\n"
+		   "                     (default: ~/.local/state/labctl)\n"
+		   "  LAB_STUDENT        a student's id: up, status, logs, exec, run, env, verify\n"
+		   "                     and down then work on that student's instance (--student)\n"
+		   "  LABCTL_PORT_RANGE  host ports for student instances (default 20000-29999)\n\n"
 		   "exit codes: 0 ok, 1 failed, 2 bad input, 3 engine unreachable or engine error\n");
 }
 

@@ -7,8 +7,8 @@
 
 #include "harness.h"
 
-static const char *const commands[] = {"labs", "validate", "up",  "down",   "status", "logs",   "exec",
-				       "jobs", "run",      "env", "export", "verify", "version"};
+static const char *const commands[] = {"labs", "validate", "up",     "down",   "status", "logs",   "exec",
+				       "jobs", "run",      "env",    "export", "verify", "class",  "version"};
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 Test(cli, main_help_lists_every_command_in_order)
@@ -69,6 +69,7 @@ Test(cli, command_help_from_its_entry_three_ways)
 				"options:\n"
 				"  -f, --file FILE            use this lab or docker-compose file instead of a lab name\n"
 				"  -p, --project-name NAME    project name (default: the lab's name, or the file's directory)\n"
+				"      --student ID           the student's own instance: project <lab>-ID (default: $LAB_STUDENT)\n"
 				"  -r, --replica N            which replica to run in (default 1)\n"
 				"  -u, --user USER            run as this user\n"
 				"  -w, --workdir DIR          working directory inside the container\n"
