@@ -105,7 +105,8 @@ integration: build/asan/labctl build/labctl build/asan/integration-tests
 # (a thread per service), replicas converged in parallel, verify (a thread
 # per check, two abandoned on timeout), run on four replicas, a failed
 # service stopping the others (the abort flag), two ups of one lab at once
-# (the lock). Not covered:
+# (the lock), class up of three instances two at a time (converges in
+# parallel threads) and class verify. Not covered:
 # - the unit tests: Criterion's runner aborts at start under TSan ("Could
 #   not initialize inheritable arena", Criterion issue #274);
 # - Kafka: librdkafka's own threads (an uninstrumented Debian build) crash
@@ -113,7 +114,7 @@ integration: build/asan/labctl build/labctl build/asan/integration-tests
 #   have no Kafka probe or check.
 # Every report fails the target: TSan writes them to build/tsan/report.*
 # (log_path) and the recipe prints them.
-TSAN_IT := @(lifecycle|readiness|verify|jobs|fail_fast|concurrent)/@(up_from_nothing_then_noop_rerun_keeps_ids|replicas_scale_up_and_down|http_and_tcp_probes_gate_dependents|checks_run_at_once_without_kafka|run_on_four_replicas_with_ranks_and_named_failures|exited_service_stops_the_waiting|two_ups_of_one_lab_take_turns)
+TSAN_IT := @(lifecycle|readiness|verify|jobs|fail_fast|concurrent|class)/@(instances_side_by_side_graded_and_taken_down|up_from_nothing_then_noop_rerun_keeps_ids|replicas_scale_up_and_down|http_and_tcp_probes_gate_dependents|checks_run_at_once_without_kafka|run_on_four_replicas_with_ranks_and_named_failures|exited_service_stops_the_waiting|two_ups_of_one_lab_take_turns)
 tsan: build/tsan/labctl build/labctl build/asan/integration-tests
 	@rm -f build/tsan/report.*
 	LABCTL=$(CURDIR)/build/tsan/labctl $(IT_ENV) \
