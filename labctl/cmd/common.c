@@ -329,8 +329,10 @@ int cmd_load_instance(struct lab **out, const char *path, const char *project, c
 	}
 	lab_instance_port_vars(&vars, &ports);
 	code = load_lab_vars(out, path, proj, student, &vars, generate, 0);
-	if (code == 0)
+	if (code == 0) {
 		lab_instance_apply_ports(*out, &ports);
+		(*out)->image_project = lab_xstrdup(base->project);
+	}
 out:
 	lab_strv_free(&ports);
 	lab_strv_free(&vars);

@@ -249,6 +249,11 @@ struct lab {
 	struct lab_param *params;      /* params:, evaluated for student */
 	size_t n_params;
 	char *student;                 /* lab_load_opts.student, else $LAB_STUDENT ("" when neither) */
+	char *image_project;           /* what images built from build: without image: are
+	                                  named after ("<image_project>-<service>",
+	                                  plan.h): set for a student's instance to the lab's
+	                                  own name, so its instances share one image; NULL:
+	                                  project. Not set by lab_load. */
 	struct lab_check *checks;      /* checks:, in file order */
 	size_t n_checks;
 	struct lab_strv files;         /* every file read (lab file, includes, .env);

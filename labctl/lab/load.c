@@ -1024,6 +1024,7 @@ void lab_free(struct lab *lab)
 	if (!lab)
 		return;
 	free(lab->project);
+	free(lab->image_project);
 	free(lab->title);
 	free(lab->description);
 	free(lab->path);

@@ -111,7 +111,7 @@ char *lab_plan_image_name(const struct lab *lab, const struct lab_service *svc)
 {
 	if (svc->image)
 		return lab_xstrdup(svc->image);
-	return lab_xasprintf("%s-%s", lab->project, svc->name);
+	return lab_xasprintf("%s-%s", lab->image_project ? lab->image_project : lab->project, svc->name);
 }
 
 struct lab_volume *lab_plan_find_volume(const struct lab *lab, const char *name)

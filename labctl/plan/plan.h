@@ -39,7 +39,9 @@ int lab_plan_waves(int **waves, size_t *n_waves, const struct lab *lab, struct l
 char *lab_plan_container_name(const struct lab *lab, const struct lab_service *svc, int replica);
 char *lab_plan_volume_name(const struct lab *lab, const struct lab_volume *vol);
 char *lab_plan_network_name(const struct lab *lab, const struct lab_network *net);
-/* The image a service runs: its image:, else "<project>-<service>". */
+/* The image a service runs: its image:, else "<project>-<service>"
+ * (lab->image_project instead of the project when set: a student's
+ * instance builds the lab's image, shared by every instance). */
 char *lab_plan_image_name(const struct lab *lab, const struct lab_service *svc);
 
 struct lab_volume *lab_plan_find_volume(const struct lab *lab, const char *name);

@@ -28,6 +28,9 @@
 	"        while (my $$c = $$s->accept) { while (<$$c>) { last if /^\\r?$$/ } print $$c \"HTTP/1.0 200 OK\\r\\n\\r\\nword=${PARAM_WORD}\\n\"; close $$c }\n" \
 	"    ports: [\"18080:8080\"]\n"                                                            \
 	"    x-ready: { http: { port: 8080, path: /, status: 200 } }\n"                            \
+	"  tool:\n"                                                                                \
+	"    build: ./tool\n"                                                                      \
+	"    command: [sleep, infinity]\n"                                                         \
 	"checks:\n"                                                                                \
 	"  - id: word\n"                                                                           \
 	"    http: { service: web, port: 8080, path: /, contains: \"word=${PARAM_WORD}\" }\n"       \
@@ -74,6 +77,10 @@ Test(class, instances_side_by_side_graded_and_taken_down, .timeout = 900)
 	snprintf(bad, sizeof(bad), "%s/../bad.txt", lab.dir);
 	snprintf(two, sizeof(two), "%s/../two.txt", lab.dir);
 	snprintf(book, sizeof(book), "%s/../gradebook.csv", lab.dir);
+	it_run(&r, "mkdir -p '%s/tool' && printf 'FROM debian:bookworm-slim\\nRUN echo built > /built\\n' > '%s/tool/Dockerfile'",
+	       lab.dir, lab.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	it_run_free(&r);
 	it_run(&r, "printf '# section A\\nalice\\n\\nbob   # late\\ncarol\\n' > '%s'; printf 'alice\\nBob\\nalice\\n' > '%s';"
 		   "printf 'alice\\nbob\\n' > '%s'", roster, bad, two);
 	it_run_free(&r);
@@ -98,7 +105,16 @@ Test(class, instances_side_by_side_graded_and_taken_down, .timeout = 900)
 	cr_assert_eq(r.status, 0, "class up: %s\n%s", r.err, r.out);
 	cr_expect_eq(it_lines(r.out), 4, "a header and a line per student: %s", r.out);
 	cr_expect(strstr(r.err, "class: 3 of 3 instances up"), "%s", r.err);
+	/* the image built from build: is the lab's, built once for all three */
+	const char *b1 = strstr(r.err, "building image");
+	cr_expect(b1 && !strstr(b1 + 1, "building image"), "built once: %s", r.err);
 	it_run_free(&r);
+	char *imgs = it_sh("docker image ls --format '{{.Repository}}' | grep -c '^%s-' || true", lab.project);
+	cr_expect_str_eq(imgs, "1", "one image, %s-tool, for every instance", lab.project);
+	free(imgs);
+	imgs = it_sh("docker image ls -q '%s-tool' | wc -l", lab.project);
+	cr_expect_str_eq(imgs, "1");
+	free(imgs);
 
 	/* each its own containers, ports and password */
 	static const char *const who[] = {"alice", "bob", "carol"};
@@ -106,7 +122,7 @@ Test(class, instances_side_by_side_graded_and_taken_down, .timeout = 900)
 	for (int i = 0; i < 3; i++) {
 		char proj[128];
 		snprintf(proj, sizeof(proj), "%s-%s", lab.project, who[i]);
-		cr_expect_eq(it_count_containers(proj), 2, "%s", proj);
+		cr_expect_eq(it_count_containers(proj), 3, "%s", proj);
 		pg[i] = state_value(&lab, who[i], "ports.env", "LAB_PG_PORT");
 		web[i] = state_value(&lab, who[i], "ports.env", "web:8080/tcp");
 		pw[i] = state_value(&lab, who[i], "credentials.env", "POSTGRES_PASSWORD");
@@ -206,7 +222,7 @@ Test(class, instances_side_by_side_graded_and_taken_down, .timeout = 900)
 	cr_expect_eq(it_count_containers(proj[0]), 0);
 	cr_expect_eq(it_count_containers(proj[1]), 0);
 	cr_expect_eq(it_count_volumes(proj[0]), 1, "named volumes kept without --volumes");
-	cr_expect_eq(it_count_containers(proj[2]), 2, "carol's instance is not on that roster");
+	cr_expect_eq(it_count_containers(proj[2]), 3, "carol's instance is not on that roster");
 	it_labctl_run(&r, &lab, "status '%s' --student carol", lab.dir);
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect(strstr(r.out, web[2]), "%s", r.out);
@@ -224,5 +240,7 @@ Test(class, instances_side_by_side_graded_and_taken_down, .timeout = 900)
 		free(pw[i]);
 	}
 	cleanup_instances(&lab);
+	it_run(&r, "docker rmi '%s-tool' >/dev/null 2>&1", lab.project);
+	it_run_free(&r);
 	it_lab_cleanup(&lab);
 }
