@@ -188,6 +188,32 @@ struct cmd_image_view {
 };
 void cmd_image_render(struct cmd_image_view *view, const char *who, const struct lab_image_event *ev);
 
+/* Waiting rows: what a command is waiting for, shown while it lasts
+ * ("kafka2 | waiting 12s: kafka metadata ... lists 2 of 3 brokers"). On a
+ * terminal (tty) the rows are a block under the other output, redrawn in
+ * place every 250 ms with their elapsed time; otherwise each row prints
+ * one line every 10 s it lasts ($LABCTL_WAIT_PERIOD seconds when set).
+ * A ticker thread redraws; every function here may be called from any
+ * thread. While a view exists, print to stderr only between
+ * cmd_wait_view_begin and cmd_wait_view_end (or with cmd_wait_view_say),
+ * so lines land above the block. */
+struct cmd_wait_view;
+struct cmd_wait_view *cmd_wait_view_new(int tty);
+/* Erases the block; accepts NULL. */
+void cmd_wait_view_free(struct cmd_wait_view *v);
+/* Add or update who's row: "<who> | <verb> <N>s: <detail>" (the first
+ * line of detail; detail may be NULL). N counts from when who's row came,
+ * or from when its verb last changed. */
+void cmd_wait_view_set(struct cmd_wait_view *v, const char *who, const char *verb, const char *detail);
+/* Remove who's row (nothing when it has none). */
+void cmd_wait_view_done(struct cmd_wait_view *v, const char *who);
+void cmd_wait_view_begin(struct cmd_wait_view *v);
+void cmd_wait_view_end(struct cmd_wait_view *v);
+/* A line (fmt, '\n' added) above the block. */
+void cmd_wait_view_say(struct cmd_wait_view *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One row's text, as the view prints it, into out (size n). */
+void cmd_wait_line(char *out, size_t n, const char *who, const char *verb, double seconds, const char *detail);
+
 /* lab_parallel (util/parallel.h). */
 void cmd_parallel(size_t n, size_t max_threads, void (*fn)(size_t i, void *ud), void *ud);
 

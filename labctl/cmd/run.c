@@ -33,12 +33,45 @@ const struct cmd_entry cmd_run_entry = {
 struct run_view {
 	const struct lab_job *job;
 	struct cmd_image_view image;
+	struct cmd_wait_view *wait; /* the silent phases: "build | compiling 12s: ..." */
 };
 
-/* jobs serialises its calls: no lock here. */
+/* jobs serialises its calls; the wait view's ticker is the other thread
+ * printing: every line goes between begin and end. */
+static void render_event(struct run_view *v, const struct lab_jobs_event *ev);
 static void render(const struct lab_jobs_event *ev, void *ud)
 {
 	struct run_view *v = ud;
+	char detail[256];
+	switch (ev->kind) {
+	case LAB_JOBS_BUILD_STARTING:
+		snprintf(detail, sizeof(detail), "a %s container for '%s', sources in", ev->name, ev->binary);
+		cmd_wait_view_set(v->wait, "build", "starting", detail);
+		break;
+	case LAB_JOBS_BUILD_COMPILING:
+		snprintf(detail, sizeof(detail), "'%s' in %s", ev->binary, ev->name);
+		cmd_wait_view_set(v->wait, "build", "compiling", detail);
+		break;
+	case LAB_JOBS_BUILD_DONE:
+		cmd_wait_view_done(v->wait, "build");
+		break;
+	case LAB_JOBS_DATASET_COPYING:
+		snprintf(detail, sizeof(detail), "dataset '%s', %.1f MB", ev->dataset, (double)ev->bytes / 1e6);
+		cmd_wait_view_set(v->wait, ev->replica, "copying", detail);
+		break;
+	case LAB_JOBS_DATASET_COPIED:
+		cmd_wait_view_done(v->wait, ev->replica);
+		break;
+	default:
+		break;
+	}
+	cmd_wait_view_begin(v->wait);
+	render_event(v, ev);
+	cmd_wait_view_end(v->wait);
+}
+
+static void render_event(struct run_view *v, const struct lab_jobs_event *ev)
+{
 	switch (ev->kind) {
 	case LAB_JOBS_IMAGE:
 		cmd_image_render(&v->image, "build", ev->image);
@@ -46,6 +79,9 @@ static void render(const struct lab_jobs_event *ev, void *ud)
 	case LAB_JOBS_BUILD_CACHED:
 		fprintf(stderr, "build | '%s' is up to date (sources %.12s)\n", ev->binary, ev->hash);
 		break;
+	case LAB_JOBS_BUILD_STARTING:
+	case LAB_JOBS_DATASET_COPYING:
+		break; /* rows of the wait view */
 	case LAB_JOBS_BUILD_COMPILING:
 		fprintf(stderr, "build | compiling '%s' in %s\n", ev->binary, ev->name);
 		break;
@@ -64,8 +100,9 @@ static void render(const struct lab_jobs_event *ev, void *ud)
 			ev->dataset, ev->file, ev->data_dir ? ev->data_dir : "unset", ev->name);
 		break;
 	case LAB_JOBS_DATASET_COPIED:
-		fprintf(stderr, "%s | dataset '%s' copied (%.1f MB in %.2fs)\n", ev->replica, ev->dataset,
-			(double)ev->bytes / 1e6, (double)ev->duration_ms / 1000.0);
+		fprintf(stderr, "%s | dataset '%s' copied (%.1f MB in %.2fs, %.1f MB/s)\n", ev->replica, ev->dataset,
+			(double)ev->bytes / 1e6, (double)ev->duration_ms / 1000.0,
+			ev->duration_ms > 0 ? (double)ev->bytes / 1e3 / (double)ev->duration_ms : 0.0);
 		break;
 	case LAB_JOBS_RUNNING:
 		fprintf(stderr, "job '%s': running %s on %zu replica%s of '%s'\n", v->job->name, ev->binary, ev->count,
@@ -123,7 +160,9 @@ static int cmd_run(const struct cmd_entry *cmd, struct cmd_args *args)
 		goto out;
 	struct run_view view = {.job = job};
 	struct lab_jobs_opts opts = {.args = &args->rest, .progress = render, .progress_ud = &view};
+	view.wait = cmd_wait_view_new(cmd_global.tty_err);
 	int rc = lab_jobs_run(&res, lab, job, engine, &opts, &err);
+	cmd_wait_view_free(view.wait);
 	if (!res) {
 		code = cmd_fail(&err);
 		goto out;

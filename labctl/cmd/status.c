@@ -22,6 +22,11 @@ const struct cmd_entry cmd_status_entry = {
 	.opts = status_opts,
 	.usage = "LAB | -f FILE [--json]",
 	.summary = "show the lab's containers, state, health and endpoints",
+	.description = "One row per container. STATE uses up's words: healthy, starting or\n"
+		       "unhealthy for a container with a healthcheck, running for one without,\n"
+		       "completed for one that exited 0, exited (N) otherwise. up alone says\n"
+		       "ready (its x-ready probes passed); status runs no probes. --json keeps\n"
+		       "the engine's state, health and status text.",
 	.fn = cmd_status,
 };
 
@@ -42,6 +47,29 @@ static const char *health_of(const char *status)
 	if (strstr(status, "(health: starting)"))
 		return "starting";
 	return "";
+}
+
+/* The word up's table uses for the same condition: the health when the
+ * container has a healthcheck, "running" when it has none, "completed"
+ * for an exit code 0, "exited (N)" otherwise, else the engine's state
+ * ("created", "paused", "restarting"). up alone says "ready" (its x-ready
+ * probes passed), since status runs no probes. */
+static void state_word(char *out, size_t n, const char *state, const char *status, const char *health)
+{
+	if (strcmp(state, "running") == 0) {
+		snprintf(out, n, "%s", *health ? health : "running");
+		return;
+	}
+	if (strcmp(state, "exited") == 0) {
+		const char *p = strstr(status, "Exited (");
+		int code = p ? atoi(p + 8) : -1;
+		if (code == 0)
+			snprintf(out, n, "completed");
+		else
+			snprintf(out, n, "exited (%d)", code);
+		return;
+	}
+	snprintf(out, n, "%s", *state ? state : "?");
 }
 
 static int by_service(const void *a, const void *b)
@@ -89,7 +117,7 @@ static int cmd_status(const struct cmd_entry *cmd, struct cmd_args *args)
 	int json = cmd_opt(cmd, args, "json") != NULL;
 	cJSON *out = json ? cJSON_CreateArray() : NULL;
 	if (!json && n)
-		printf("%-20s %-8s %-10s %-10s %s\n", "SERVICE", "REPLICA", "STATE", "HEALTH", "ENDPOINT");
+		printf("%-20s %-8s %-11s %s\n", "SERVICE", "REPLICA", "STATE", "ENDPOINT");
 	for (size_t i = 0; i < n; i++) {
 		const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rows[i], "State"));
 		const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rows[i], "Status"));
@@ -109,9 +137,10 @@ static int cmd_status(const struct cmd_entry *cmd, struct cmd_args *args)
 			cJSON_AddStringToObject(o, "endpoint", lab_buf_cstr(&ep));
 			cJSON_AddItemToArray(out, o);
 		} else {
-			printf("%-20s %-8s %-10s %-10s %s\n", label(rows[i], LAB_LABEL_SERVICE),
-			       label(rows[i], LAB_LABEL_REPLICA), state ? state : "?", *health ? health : "-",
-			       ep.len ? lab_buf_cstr(&ep) : "-");
+			char word[64];
+			state_word(word, sizeof(word), state ? state : "", status ? status : "", health);
+			printf("%-20s %-8s %-11s %s\n", label(rows[i], LAB_LABEL_SERVICE), label(rows[i], LAB_LABEL_REPLICA),
+			       word, ep.len ? lab_buf_cstr(&ep) : "-");
 		}
 		lab_buf_release(&ep);
 	}

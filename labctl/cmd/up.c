@@ -4,7 +4,6 @@
  * any engine call), renders converge's progress on stderr, prints the
  * table (or --json) and picks the exit code.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,26 +49,21 @@ const struct cmd_entry cmd_up_entry = {
 
 struct up_view {
 	struct cmd_image_view image;
+	struct cmd_wait_view *wait; /* services waited for: "kafka2 | waiting 12s: ..." */
 };
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fflush(stderr);
-}
+/* converge serialises its calls; the wait view's ticker is the other
+ * thread printing, hence say through it. */
+#define say(...) cmd_wait_view_say(v->wait, __VA_ARGS__)
 
-/* converge serialises its calls: no lock here. */
 static void render(const struct lab_converge_event *ev, void *ud)
 {
 	struct up_view *v = ud;
 	switch (ev->kind) {
 	case LAB_CONVERGE_IMAGE:
+		cmd_wait_view_begin(v->wait);
 		cmd_image_render(&v->image, ev->service, ev->image);
+		cmd_wait_view_end(v->wait);
 		break;
 	case LAB_CONVERGE_NETWORK_CREATED:
 		say("network '%s' created", ev->name);
@@ -97,13 +91,20 @@ static void render(const struct lab_converge_event *ev, void *ud)
 		    ev->service ? ev->service : "?");
 		break;
 	case LAB_CONVERGE_SERVICE_READY:
+		cmd_wait_view_done(v->wait, ev->service);
 		say("%s | %s in %.2fs", ev->service, ev->state, (double)ev->elapsed_ms / 1000.0);
 		break;
 	case LAB_CONVERGE_BUCKETS_READY:
 		say("%s | buckets ready: %zu", ev->service, ev->count);
 		break;
-	case LAB_CONVERGE_SERVICE_WAITING: /* shown by nothing yet */
-	case LAB_CONVERGE_SERVICE_FAILED:  /* reported under the table */
+	case LAB_CONVERGE_SERVICE_WAITING: {
+		char *detail = lab_xasprintf("%s%s", ev->dependency ? "for " : "", ev->reason ? ev->reason : "");
+		cmd_wait_view_set(v->wait, ev->service, "waiting", detail);
+		free(detail);
+		break;
+	}
+	case LAB_CONVERGE_SERVICE_FAILED: /* reported under the table */
+		cmd_wait_view_done(v->wait, ev->service);
 		break;
 	}
 }
@@ -221,7 +222,10 @@ static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args)
 		.progress = render,
 		.progress_ud = &view,
 	};
+	view.wait = cmd_wait_view_new(cmd_global.tty_err);
 	int rc = lab_converge(&res, lab, engine, &opts, &err);
+	cmd_wait_view_free(view.wait);
+	view.wait = NULL;
 	if (!res) {
 		code = cmd_fail(&err);
 		goto out;
@@ -235,11 +239,11 @@ static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args)
 		/* an engine error is exit 3, else the operation failed: 1 */
 		code = lab_err_exit_code(rc);
 	} else if (!res->changes) {
-		fprintf(stderr, "lab '%s' is up to date: nothing changed (%zu services)\n", lab->project,
-			res->n_services);
+		fprintf(stderr, "lab '%s' is up to date: nothing changed (%zu service%s)\n", lab->project,
+			res->n_services, res->n_services == 1 ? "" : "s");
 	} else {
-		fprintf(stderr, "lab '%s' is up: %zu services ready in %.2fs\n", lab->project, res->n_services,
-			res->seconds);
+		fprintf(stderr, "lab '%s' is up: %zu service%s ready in %.2fs\n", lab->project, res->n_services,
+			res->n_services == 1 ? "" : "s", res->seconds);
 	}
 out:
 	lab_converge_result_free(res);

@@ -2,6 +2,7 @@
  * themselves are in resources.c (before the workers), replica.c (a
  * service's containers) and ready.c (readiness, buckets, endpoint). */
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,29 @@ static int deps_satisfied(struct cv *c, struct svc_run *r)
 	return 1;
 }
 
+/* What r waits for while its dependencies are not met (under c->mu):
+ * "dependency 'db' (service_healthy)", or NULL. */
+static const char *first_unmet(struct cv *c, struct svc_run *r, char *buf, size_t n)
+{
+	static const char *const cond[] = {
+		[LAB_DEP_STARTED] = "service_started",
+		[LAB_DEP_HEALTHY] = "service_healthy",
+		[LAB_DEP_COMPLETED] = "service_completed_successfully",
+	};
+	for (size_t d = 0; d < r->svc->n_deps; d++) {
+		const struct lab_dep *dep = &r->svc->deps[d];
+		struct svc_run *o = find_run(c, dep->service);
+		int met = !o || (dep->condition == LAB_DEP_STARTED && o->state != SVC_PENDING) ||
+			  (dep->condition == LAB_DEP_HEALTHY && (o->state == SVC_READY || o->state == SVC_COMPLETED)) ||
+			  (dep->condition == LAB_DEP_COMPLETED && o->state == SVC_COMPLETED);
+		if (!met) {
+			snprintf(buf, n, "dependency '%s' (%s)", dep->service, cond[dep->condition]);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
 /* r's state becomes state, and the workers waiting on it hear of it. */
 static void set_state(struct cv *c, struct svc_run *r, enum svc_state state)
 {
@@ -99,9 +123,22 @@ static void *service_worker(void *arg)
 	struct lab_engine *e = NULL;
 	int ok;
 
+	char said[300] = "", now[300];
 	pthread_mutex_lock(&c->mu);
-	while ((ok = deps_satisfied(c, r)) == 0)
+	while ((ok = deps_satisfied(c, r)) == 0) {
+		const char *what = first_unmet(c, r, now, sizeof(now));
+		if (what && strcmp(what, said) != 0) {
+			/* emit without c->mu (converge_emit's rule) */
+			snprintf(said, sizeof(said), "%s", what);
+			pthread_mutex_unlock(&c->mu);
+			struct lab_converge_event ev = {
+				.kind = LAB_CONVERGE_SERVICE_WAITING, .service = r->svc->name, .reason = said, .dependency = 1};
+			converge_emit(c, &ev);
+			pthread_mutex_lock(&c->mu);
+			continue; /* a state may have changed meanwhile */
+		}
 		pthread_cond_wait(&c->cond, &c->mu);
+	}
 	pthread_mutex_unlock(&c->mu);
 	if (ok < 0) {
 		fail_service(c, r, LAB_CONVERGE_NOT_STARTED);

@@ -82,8 +82,13 @@ enum lab_converge_kind {
 	LAB_CONVERGE_ORPHAN_FOUND,        /* name, service: its io.labctl.service label (NULL
 	                                     when absent); kept, since remove_orphans is off */
 	LAB_CONVERGE_SERVICE_WAITING,     /* service, reason: what the last readiness check of
-	                                     a replica not yet ready said; emitted when that
-	                                     changes, not on every poll */
+	                                     a replica not yet ready said (a probe's answer,
+	                                     "container is created", "healthcheck says
+	                                     starting"); with dependency = 1, the first
+	                                     depends_on condition not met yet ("dependency
+	                                     'db' (service_healthy)"). Emitted when that
+	                                     changes, not on every poll; SERVICE_READY or
+	                                     SERVICE_FAILED ends the waiting */
 	LAB_CONVERGE_SERVICE_READY,       /* service, state: "ready" (its x-ready probes pass),
 	                                     "healthy", "running" or "completed" */
 	LAB_CONVERGE_SERVICE_FAILED,      /* service, reason: the complete error message; also
@@ -101,6 +106,7 @@ struct lab_converge_event {
 	const char *reason;                   /* see the kinds, or NULL */
 	const char *state;                    /* SERVICE_READY */
 	size_t count;                         /* BUCKETS_READY */
+	int dependency;                       /* SERVICE_WAITING: for a dependency, not readiness */
 	const struct lab_image_event *image;  /* IMAGE */
 };
 

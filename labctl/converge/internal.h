@@ -42,6 +42,8 @@ struct svc_run {
 	double t_ready;          /* seconds from converge's start */
 	char *endpoint;          /* "127.0.0.1:PORT" of the first published port, or NULL */
 	const char *health;      /* "ready", "healthy", "running", "completed" */
+	int health_gated;        /* a Docker healthcheck (the lab's or the image's) was
+	                            what readiness waited on: "healthy", as status says */
 	struct lab_err err;
 	int completion_wanted;   /* something depends on it with service_completed_successfully */
 	enum lab_converge_outcome outcome; /* set with state SVC_FAILED (and read after the join) */

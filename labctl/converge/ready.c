@@ -98,6 +98,8 @@ static int replica_ready(struct svc_run *r, struct lab_engine *e, const char *id
 		goto out;
 	}
 	if (cJSON_IsString(hstatus)) {
+		/* the lab's healthcheck or the image's HEALTHCHECK */
+		r->health_gated = 1;
 		if (strcmp(hstatus->valuestring, "healthy") == 0)
 			result = 1;
 		else
@@ -158,8 +160,8 @@ enum svc_state converge_wait_ready(struct cv *c, struct svc_run *r, struct lab_e
 			final = completed == ready && ready > 0 ? SVC_COMPLETED : SVC_READY;
 			r->health = final == SVC_COMPLETED ? "completed"
 				    : lab_ready_has_probes(&r->svc->ready) ? "ready"
-				    : r->svc->healthcheck.present && !r->svc->healthcheck.disable ? "healthy"
-												   : "running";
+				    : r->health_gated ? "healthy"
+										      : "running";
 			break;
 		}
 		if (atomic_load(&c->abort)) {

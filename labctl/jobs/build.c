@@ -81,6 +81,8 @@ int jobs_build_binary(struct run *r, struct lab_err *err)
 				    .progress_ud = r};
 	if ((rc = lab_image_ensure(&image, r->engine, &req, err)) < 0)
 		goto out;
+	struct lab_jobs_event starting = {.kind = LAB_JOBS_BUILD_STARTING, .binary = j->binary, .name = JOBS_BUILDER_IMAGE};
+	jobs_emit(r, &starting);
 	body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "Image", image);
 	cJSON_AddStringToObject(body, "WorkingDir", "/src");

@@ -74,6 +74,9 @@ int jobs_dataset_copy(struct run *r, struct lab_engine *e, struct replica *rep, 
 		{data_path, dc->data.data, dc->data.len, 0644},
 		{marker_path, dc->sha, 64, 0644},
 	};
+	struct lab_jobs_event copying = {
+		.kind = LAB_JOBS_DATASET_COPYING, .replica = rep->prefix, .dataset = dc->ds->name, .bytes = dc->data.len};
+	jobs_emit(r, &copying);
 	double t = lab_now();
 	rc = jobs_tar_build(&tar, files, 4, err);
 	if (rc == 0)

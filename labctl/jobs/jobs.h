@@ -35,6 +35,9 @@
 enum lab_jobs_kind {
 	LAB_JOBS_IMAGE,           /* image: an event of the builder image (built when absent) */
 	LAB_JOBS_BUILD_CACHED,    /* binary, hash: the cache has the binary for these sources */
+	LAB_JOBS_BUILD_STARTING,  /* binary, name: a builder container from image name is
+	                             being created and started, the sources copied in
+	                             (COMPILING or an error ends it) */
 	LAB_JOBS_BUILD_COMPILING, /* binary, name: the builder image make runs in */
 	LAB_JOBS_BUILD_OUTPUT,    /* text, len: make's output (stdout and stderr) as it comes,
 	                             not cut into lines */
@@ -44,6 +47,8 @@ enum lab_jobs_kind {
 	LAB_JOBS_DATASET_SAMPLE,  /* dataset, file: the full file's name, not found;
 	                             data_dir: $LABCTL_DATA_DIR or NULL when unset;
 	                             name: the sample's file name, used instead */
+	LAB_JOBS_DATASET_COPYING, /* replica, dataset, bytes: a copy of bytes starts (COPIED
+	                             or an error ends it; none when a copy is there) */
 	LAB_JOBS_DATASET_COPIED,  /* replica, dataset, bytes, duration_ms: copied into it */
 	LAB_JOBS_RUNNING,         /* binary, count: replicas it starts on now */
 	LAB_JOBS_OUTPUT,          /* replica, stream (1 stdout, 2 stderr), text, len: one line

@@ -48,12 +48,24 @@ struct log_match {
 	regex_t re;
 	struct lab_buf line;
 	int matched;
+	char last[121]; /* the start of the last non-empty line read: what the probe last saw */
 };
 
 static int log_line_check(struct log_match *lm)
 {
 	if (regexec(&lm->re, lab_buf_cstr(&lm->line), 0, NULL, 0) == 0)
 		lm->matched = 1;
+	if (lm->line.len) {
+		/* printable only: a log line may hold escapes and '\r' */
+		size_t k = 0;
+		for (size_t i = 0; i < lm->line.len && k < sizeof(lm->last) - 1; i++) {
+			unsigned char ch = (unsigned char)lm->line.data[i];
+			lm->last[k++] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
+		}
+		while (k && lm->last[k - 1] == ' ')
+			k--;
+		lm->last[k] = '\0';
+	}
 	lab_buf_reset(&lm->line);
 	return lm->matched;
 }
@@ -91,8 +103,10 @@ static int log_run(const void *cfg, const struct lab_probe_target *t, struct lab
 		rc = 0;
 	else if (rc < 0 && rc != LAB_ERR)
 		rc = lab_err_set(why, rc, "%s", lerr.msg);
+	else if (lm.last[0])
+		rc = lab_err_set(why, LAB_ERR, "no log line matches '%s' yet; last: %s", c->regex, lm.last);
 	else
-		rc = lab_err_set(why, LAB_ERR, "no log line matches '%s' yet", c->regex);
+		rc = lab_err_set(why, LAB_ERR, "no log line matches '%s' yet (no output)", c->regex);
 	regfree(&lm.re);
 	lab_buf_release(&lm.line);
 	return rc;

@@ -209,7 +209,11 @@ Test(converge, dependent_created_only_after_its_dependency_is_ready)
 	cr_expect_str_eq(t.res->services[0].name, "a");
 	cr_expect_str_eq(t.res->services[1].name, "b");
 	const struct lab_converge_service *a = cvt_service(&t, "a"), *b = cvt_service(&t, "b");
-	cr_expect_str_eq(a->state, "running");
+	/* b said what it waited for, then a what its healthcheck said */
+	cr_expect_geq(cvt_event(&t, "waiting b: dependency 'a' (service_healthy)"), 0);
+	cr_expect_geq(cvt_event(&t, "waiting a: healthcheck says starting"), 0);
+	/* its image's HEALTHCHECK gated it: "healthy", the word status uses */
+	cr_expect_str_eq(a->state, "healthy");
 	cr_expect_eq(a->ready_replicas, 1);
 	cr_expect_eq(a->created, 1);
 	cr_expect_eq(b->created, 1);

@@ -84,11 +84,13 @@ static void jbt_setup(struct jbt *t)
 static const char *const kinds[] = {
 	[LAB_JOBS_IMAGE] = "image",
 	[LAB_JOBS_BUILD_CACHED] = "cached",
+	[LAB_JOBS_BUILD_STARTING] = "starting",
 	[LAB_JOBS_BUILD_COMPILING] = "compiling",
 	[LAB_JOBS_BUILD_OUTPUT] = "make",
 	[LAB_JOBS_BUILD_DONE] = "built",
 	[LAB_JOBS_DATASET_FULL] = "dataset",
 	[LAB_JOBS_DATASET_SAMPLE] = "sample",
+	[LAB_JOBS_DATASET_COPYING] = "copying",
 	[LAB_JOBS_DATASET_COPIED] = "copied",
 	[LAB_JOBS_RUNNING] = "running",
 	[LAB_JOBS_OUTPUT] = "output",
