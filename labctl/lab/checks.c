@@ -107,6 +107,23 @@ static int scalar_double(struct lab_ld *L, const struct lab_node *n, const char 
 	return -1;
 }
 
+/* A value of p's kind, the same for every student, without the HMAC: the
+ * first pick, the low end of the range, hex_len zeros. */
+static char *placeholder(const struct lab_param *p)
+{
+	switch (p->kind) {
+	case LAB_PARAM_PICK:
+		return lab_xstrdup(p->pick.v[0]);
+	case LAB_PARAM_RANGE:
+		return lab_xasprintf("%ld", p->lo);
+	case LAB_PARAM_HEX:
+		break;
+	}
+	char *s = lab_xcalloc((size_t)p->hex_len + 1, 1);
+	memset(s, '0', (size_t)p->hex_len);
+	return s;
+}
+
 void lab_ld_params(struct lab_ld *L, const struct lab_node *n, const struct lab_node *seedn, int evaluate)
 {
 	struct lab *lab = lab_ld_lab(L);
@@ -173,8 +190,10 @@ void lab_ld_params(struct lab_ld *L, const struct lab_node *n, const struct lab_
 		}
 		p.name = lab_xstrdup(k->text);
 		/* names_only: commands that only need names skip the HMAC (and
-		   OpenSSL's first algorithm fetch, ~0.4 MB of RSS) */
-		p.value = evaluate ? lab_param_value(&p, lab->seed ? lab->seed : "", lab->student) : lab_xstrdup("<param>");
+		   OpenSSL's first algorithm fetch, ~0.4 MB of RSS), yet the value
+		   stands where the real one would: a number where a check wants
+		   one (min: "${PARAM_N}"), so the lab loads as it does for up */
+		p.value = evaluate ? lab_param_value(&p, lab->seed ? lab->seed : "", lab->student) : placeholder(&p);
 		lab->params[lab->n_params++] = p;
 	}
 }

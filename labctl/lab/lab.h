@@ -280,7 +280,9 @@ struct lab_load_opts {
 	lab_credential_fn credential;
 	void *credential_ud;
 	/* Only names are needed (the project name for status, down, logs):
-	 * params are not evaluated and ${PARAM_*} reads "<param>". */
+	 * params are not evaluated: ${PARAM_*} reads a value of the param's
+	 * kind, the same for every student (the first pick, the low end of
+	 * the range, zeros for hex), so the lab loads as it does with them. */
 	int names_only;
 	/* The student's id params are evaluated for (verify --student); NULL:
 	 * $LAB_STUDENT, "" when that is unset too. */

@@ -104,3 +104,30 @@ Test(cli, usage_errors_exit_2_with_the_usage_line)
 	cr_expect(strncmp(r.out, "labctl ", 7) == 0, "--version is version: %s", r.out);
 	it_run_free(&r);
 }
+
+/* status, exec and logs find the project name in a lab file whose check
+ * takes a number from a param (they load it for names only). */
+Test(cli, param_in_a_check_threshold_does_not_stop_status_exec_logs)
+{
+	struct it_lab lab;
+	it_lab_make(&lab, "paramcheck",
+		    "lab: {name: \"@NAME@\", seed: s}\n"
+		    "params:\n  n: {range: [3, 9]}\n"
+		    "services:\n  a: {image: debian:bookworm-slim}\n"
+		    "checks:\n"
+		    "  - id: rows\n"
+		    "    exec: {service: a, command: \"echo 5\", stdout: \"5\"}\n"
+		    "  - id: many\n"
+		    "    sql: {service: a, query: \"select 1\", min: \"${PARAM_N}\"}\n");
+	const char *cmds[] = {"status -f '%s/lab.yml'", "logs -f '%s/lab.yml'", "exec -f '%s/lab.yml' a -- true"};
+	for (size_t i = 0; i < 3; i++) {
+		struct it_run r;
+		char args[512];
+		snprintf(args, sizeof(args), cmds[i], lab.dir);
+		it_labctl_run(&r, &lab, "%s", args);
+		cr_expect(!strstr(r.err, "cannot load"), "%s: %s", args, r.err);
+		cr_expect(strstr(r.err, lab.project), "%s names the lab: %s", args, r.err);
+		it_run_free(&r);
+	}
+	it_lab_cleanup(&lab);
+}

@@ -668,6 +668,25 @@ Test(lab_good, params_for_the_student_in_load_opts, .init = tlab_setup, .fini = 
 	free(nobody);
 }
 
+/* status, logs, exec and down load the lab for names only (no HMAC):
+ * a param used where a number must be still reads as one of its kind. */
+Test(lab_good, names_only_params_keep_their_kind, .init = tlab_setup, .fini = tlab_teardown)
+{
+	static const char yaml[] = "lab: {name: p, seed: s}\n"
+				   "params:\n  n: {range: [3, 9]}\n  t: {pick: [orders, payments]}\n  h: {hex: 4}\n"
+				   "services:\n  a: {image: \"img:${PARAM_T}-${PARAM_H}\"}\n"
+				   "checks:\n"
+				   "  - id: rows\n"
+				   "    sql: {service: a, query: \"select 1\", min: \"${PARAM_N}\"}\n";
+	struct lab_load_opts opts = {.names_only = 1};
+	struct lab *lab;
+	struct lab_err err;
+	cr_assert_eq(tlab_load_yaml(&lab, yaml, &opts, &err), 0, "%s", err.msg);
+	cr_expect_str_eq(lab->project, "p");
+	cr_expect_str_eq(lab->services[0].image, "img:orders-0000");
+	lab_free(lab);
+}
+
 /* ---- interpolation ---- */
 
 static const char *tlab_lookup(const char *name, void *ud)
