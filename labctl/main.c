@@ -96,7 +96,12 @@ int main(int argc, char **argv)
 		name = "version";
 	const struct cmd_entry *entry = find_command(name);
 	if (!entry) {
-		fprintf(stderr, "labctl: unknown command '%s' (see 'labctl --help')\n", name);
+		const char *names[N_COMMANDS];
+		for (size_t i = 0; i < N_COMMANDS; i++)
+			names[i] = commands[i]->name;
+		const char *near = cmd_suggest(name, names, N_COMMANDS);
+		fprintf(stderr, "labctl: unknown command '%s'%s%s%s (see 'labctl --help')\n", name,
+			near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
 		return LAB_EXIT_USAGE;
 	}
 	return cmd_finish(run_command(entry, argc - 1, argv + 1));

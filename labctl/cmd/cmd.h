@@ -168,6 +168,25 @@ int cmd_open_lab_locked(const struct cmd_entry *cmd, const struct cmd_args *args
  * what went wrong and returns the exit code; 0 with *lock set. */
 int cmd_lock_lab(const char *project, struct lab_state_lock **lock);
 
+/* The names of the labs cmd_lab_path finds (each directory's subdirectories
+ * with a lab.yml), appended to out without duplicates. */
+void cmd_lab_names(struct lab_strv *out);
+
+/* For commands on what runs, after cmd_open_lab: when the lab was named
+ * (no -f, no -p), has no lab file and no containers, prints "labctl: no
+ * lab named 'modul0'; did you mean 'module0'? ..." and returns exit code
+ * 2; else 0 (a lab whose file is gone is still found by its containers). */
+int cmd_check_lab_known(const struct cmd_entry *cmd, const struct cmd_args *args, const cJSON *containers);
+
+/* For exec and logs: service is one of the lab's (its containers' labels,
+ * else its lab file's services); else prints "labctl: lab 'X' has no
+ * service 'Y'; did you mean 'Z'?" and returns exit code 2. */
+int cmd_check_service(const struct cmd_entry *cmd, const struct cmd_args *args, const char *project,
+		      const cJSON *containers, const char *service);
+
+/* lab_suggest (lab/lab.h): the name of names closest to name, or NULL. */
+const char *cmd_suggest(const char *name, const char *const *names, size_t n);
+
 /* Open the engine; on failure print the error and return the exit code 3. */
 int cmd_open_engine(struct lab_engine **out);
 

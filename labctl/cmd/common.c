@@ -1,5 +1,6 @@
 /* Helpers shared by the commands: argument parsing, --help, lab lookup,
  * loading with credentials, opening the engine, output discipline. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -196,6 +197,52 @@ static char *labs_beside_binary(void)
 	return NULL;
 }
 
+void cmd_lab_names(struct lab_strv *out)
+{
+	const char *env = getenv("LABCTL_LABS_DIR");
+	char *beside = labs_beside_binary();
+	const char *dirs[3] = {env && *env ? env : NULL, "labs", beside};
+	for (int i = 0; i < 3; i++) {
+		DIR *d = dirs[i] ? opendir(dirs[i]) : NULL;
+		if (!d)
+			continue;
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.' || lab_strv_find(out, de->d_name) >= 0)
+				continue;
+			char *p = lab_xasprintf("%s/%s/lab.yml", dirs[i], de->d_name);
+			if (is_file(p))
+				lab_strv_push(out, de->d_name);
+			free(p);
+		}
+		closedir(d);
+	}
+	free(beside);
+}
+
+/* "did you mean 'x'?" for name among names, or "" (static buffer). */
+static const char *did_you_mean(const char *name, const struct lab_strv *names)
+{
+	static char buf[300];
+	const char *s = lab_suggest(name, (const char *const *)names->v, names->n);
+	if (!s)
+		return "";
+	snprintf(buf, sizeof(buf), "; did you mean '%s'?", s);
+	return buf;
+}
+
+/* "labctl: no lab named 'modul0'; did you mean 'module0'? (see 'labctl
+ * labs')" on stderr. */
+static void say_no_lab(const char *name)
+{
+	struct lab_strv names = LAB_STRV_INIT;
+	cmd_lab_names(&names);
+	const char *env = getenv("LABCTL_LABS_DIR");
+	fprintf(stderr, "labctl: no lab named '%s'%s (looked in %s%s./labs and the labctl checkout; see 'labctl labs')\n",
+		name, did_you_mean(name, &names), env && *env ? env : "", env && *env ? ", " : "");
+	lab_strv_free(&names);
+}
+
 static char *lab_path_lookup(const char *name, const char *file, int quiet)
 {
 	if (file)
@@ -223,8 +270,7 @@ static char *lab_path_lookup(const char *name, const char *file, int quiet)
 	}
 	free(beside);
 	if (!quiet)
-		fprintf(stderr, "labctl: no lab named '%s' (looked in %s%s./labs and the labctl checkout; see 'labctl labs')\n",
-		name, env && *env ? env : "", env && *env ? ", " : "");
+		say_no_lab(name);
 	return NULL;
 }
 
@@ -516,4 +562,64 @@ int cmd_service_arg(const struct cmd_entry *cmd, const struct cmd_args *args, co
 	if (args->pos.n > at + 1)
 		return cmd_usage_error(cmd, "unexpected argument '%s'", args->pos.v[at + 1]);
 	return 0;
+}
+
+int cmd_check_lab_known(const struct cmd_entry *cmd, const struct cmd_args *args, const cJSON *containers)
+{
+	const char *name = args->pos.n ? args->pos.v[0] : NULL;
+	if (cJSON_GetArraySize(containers) > 0 || !name || cmd_opt(cmd, args, "file") ||
+	    cmd_opt(cmd, args, "project-name"))
+		return 0;
+	char *path = lab_path_lookup(name, NULL, 1);
+	if (path) {
+		free(path);
+		return 0;
+	}
+	say_no_lab(name);
+	return LAB_EXIT_USAGE;
+}
+
+/* The services of the lab whose name or file args give, loaded for
+ * names only; nothing when it does not load. */
+static void lab_file_services(const struct cmd_entry *cmd, const struct cmd_args *args, struct lab_strv *out)
+{
+	const char *file = cmd_opt(cmd, args, "file");
+	char *path = lab_path_lookup(file ? NULL : args->pos.n ? args->pos.v[0] : NULL, file, 1);
+	struct lab *lab = NULL;
+	if (path && load_lab(&lab, path, NULL, NULL, 0, 1) == 0)
+		for (size_t i = 0; i < lab->n_services; i++)
+			if (lab_strv_find(out, lab->services[i].name) < 0)
+				lab_strv_push(out, lab->services[i].name);
+	lab_free(lab);
+	free(path);
+}
+
+int cmd_check_service(const struct cmd_entry *cmd, const struct cmd_args *args, const char *project,
+		      const cJSON *containers, const char *service)
+{
+	struct lab_strv names = LAB_STRV_INIT;
+	const cJSON *c;
+	cJSON_ArrayForEach(c, containers)
+	{
+		const char *svc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(c, "Labels"), LAB_LABEL_SERVICE));
+		if (svc && lab_strv_find(&names, svc) < 0)
+			lab_strv_push(&names, svc);
+	}
+	int code = 0;
+	if (lab_strv_find(&names, service) < 0) {
+		lab_file_services(cmd, args, &names);
+		if (lab_strv_find(&names, service) < 0) {
+			fprintf(stderr, "labctl: lab '%s' has no service '%s'%s\n", project, service,
+				did_you_mean(service, &names));
+			code = LAB_EXIT_USAGE;
+		}
+	}
+	lab_strv_free(&names);
+	return code;
+}
+
+const char *cmd_suggest(const char *name, const char *const *names, size_t n)
+{
+	return lab_suggest(name, names, n);
 }

@@ -63,7 +63,8 @@ static int cmd_exec(const struct cmd_entry *cmd, struct cmd_args *args)
 	const char *r = cmd_opt(cmd, args, "replica");
 	int replica = r ? atoi(r) : 1;
 	code = cmd_open_lab(cmd, args, &project, &engine, &list);
-	if (code)
+	if (code || (code = cmd_check_lab_known(cmd, args, list)) ||
+	    (code = cmd_check_service(cmd, args, project, list, service)))
 		goto out;
 	const cJSON *c;
 	cJSON_ArrayForEach(c, list)

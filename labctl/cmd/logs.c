@@ -100,7 +100,8 @@ static int cmd_logs(const struct cmd_entry *cmd, struct cmd_args *args)
 	if ((code = cmd_service_arg(cmd, args, &service)))
 		goto out;
 	code = cmd_open_lab(cmd, args, &project, &engine, &list);
-	if (code)
+	if (code || (code = cmd_check_lab_known(cmd, args, list)) ||
+	    (service && (code = cmd_check_service(cmd, args, project, list, service))))
 		goto out;
 	srcs = lab_xcalloc((size_t)cJSON_GetArraySize(list) + 1, sizeof(*srcs));
 	const cJSON *c;

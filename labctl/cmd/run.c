@@ -151,8 +151,13 @@ static int cmd_run(const struct cmd_entry *cmd, struct cmd_args *args)
 		goto out;
 	const struct lab_job *job = lab_find_job(lab, job_name);
 	if (!job) {
-		fprintf(stderr, "labctl: lab '%s' has no job '%s' (see 'labctl jobs %s')\n", lab->project, job_name,
-			lab->project);
+		struct lab_strv names = LAB_STRV_INIT;
+		for (size_t i = 0; i < lab->n_jobs; i++)
+			lab_strv_push(&names, lab->jobs[i].name);
+		const char *near = cmd_suggest(job_name, (const char *const *)names.v, names.n);
+		fprintf(stderr, "labctl: lab '%s' has no job '%s'%s%s%s (see 'labctl jobs %s')\n", lab->project, job_name,
+			near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "", lab->project);
+		lab_strv_free(&names);
 		code = LAB_EXIT_USAGE;
 		goto out;
 	}

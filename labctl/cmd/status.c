@@ -106,7 +106,7 @@ static int cmd_status(const struct cmd_entry *cmd, struct cmd_args *args)
 	const cJSON **rows = NULL;
 	char *project = NULL;
 	code = cmd_open_lab(cmd, args, &project, &engine, &list);
-	if (code)
+	if (code || (code = cmd_check_lab_known(cmd, args, list)))
 		goto out;
 	size_t n = (size_t)cJSON_GetArraySize(list);
 	rows = lab_xcalloc(n ? n : 1, sizeof(*rows));

@@ -355,4 +355,10 @@ int lab_parse_duration_ms(const char *s, long *ms);
 #define LAB_EDIT_MAX_LEN 64
 size_t lab_edit_distance(const char *a, const char *b);
 
+/* "Did you mean": the name of names (n of them) closest to key when close
+ * enough (the rule unknown keys of a lab file use: distance <= 2 and at
+ * most half of key's length, or at most a third of it), else NULL. For
+ * lab, service, job and command names. */
+const char *lab_suggest(const char *key, const char *const *names, size_t n);
+
 #endif

@@ -201,6 +201,11 @@ const char *lab_ld_suggest(const char *key, const char *const *allowed, size_t n
 	return suggest_within(key, allowed, n_allowed, NULL);
 }
 
+const char *lab_suggest(const char *key, const char *const *names, size_t n)
+{
+	return n ? suggest_within(key, names, n, NULL) : NULL;
+}
+
 const char *lab_ld_suggest_for(struct lab_ld *L, const char *key, const char *const *allowed, size_t n_allowed)
 {
 	return suggest_within(key, allowed, n_allowed, &L->suggest_budget);

@@ -186,8 +186,16 @@ int lab_verify_run(struct lab_verify_result **out, size_t *n_out, size_t *abando
 	*n_out = 0;
 	*abandoned = 0;
 	for (size_t i = 0; only && i < only->n; i++)
-		if (!lab_find_check(lab, only->v[i]))
-			return lab_err_set(err, LAB_EINPUT, "lab '%s' has no check '%s'", lab->project, only->v[i]);
+		if (!lab_find_check(lab, only->v[i])) {
+			const char **ids = lab_xcalloc(lab->n_checks + 1, sizeof(*ids));
+			for (size_t k = 0; k < lab->n_checks; k++)
+				ids[k] = lab->checks[k].id;
+			const char *near = lab_suggest(only->v[i], ids, lab->n_checks);
+			rc = lab_err_set(err, LAB_EINPUT, "lab '%s' has no check '%s'%s%s%s", lab->project, only->v[i],
+					 near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+			free(ids);
+			return rc;
+		}
 	ep = lab_xcalloc(1, sizeof(*ep));
 	if ((rc = lab_endpoints_read(ep, lab, e, err)) < 0)
 		goto out;

@@ -131,3 +131,31 @@ Test(cli, param_in_a_check_threshold_does_not_stop_status_exec_logs)
 	}
 	it_lab_cleanup(&lab);
 }
+
+/* Did-you-mean for lab, service, job, check and command names; an unknown
+ * service or lab is bad input (exit 2). None of these reach a container. */
+Test(cli, unknown_names_are_refused_with_a_suggestion)
+{
+	struct {
+		const char *args, *err;
+	} t[] = {
+		{"status modul0", "labctl: no lab named 'modul0'; did you mean 'module0'? (looked in "},
+		{"up modul0", "labctl: no lab named 'modul0'; did you mean 'module0'? (looked in "},
+		{"verify modul0", "labctl: no lab named 'modul0'; did you mean 'module0'? (looked in "},
+		{"logs modul0", "labctl: no lab named 'modul0'; did you mean 'module0'? (looked in "},
+		{"exec module0 kafak -- true", "labctl: lab 'module0' has no service 'kafak'; did you mean 'kafka'?\n"},
+		{"logs module0 postgre", "labctl: lab 'module0' has no service 'postgre'; did you mean 'postgres'?\n"},
+		{"exec module0 nothing -- true", "labctl: lab 'module0' has no service 'nothing'\n"},
+		{"run module3 produc", "labctl: lab 'module3' has no job 'produc'; did you mean 'produce'? (see 'labctl jobs module3')\n"},
+		{"verify module0 --only airport-loaded",
+		 "labctl: lab 'module0' has no check 'airport-loaded'; did you mean 'airports-loaded'?\n"},
+		{"stauts", "labctl: unknown command 'stauts'; did you mean 'status'? (see 'labctl --help')\n"},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct it_run r;
+		it_run(&r, "LABCTL_LABS_DIR='%s/labs' '%s' %s", it_repo(), it_labctl(), t[i].args);
+		cr_expect_eq(r.status, 2, "%s: exit %d: %s", t[i].args, r.status, r.err);
+		cr_expect(strncmp(r.err, t[i].err, strlen(t[i].err)) == 0, "%s:\n%s", t[i].args, r.err);
+		it_run_free(&r);
+	}
+}
