@@ -39,7 +39,7 @@ ASAN_UNIT := $(UNIT:%.c=build/asan-obj/%.o)
 TSAN_OBJ  := $(SRC:%.c=build/tsan-obj/%.o)
 INTEG_OBJ := $(INTEG:%.c=build/it-obj/%.o)
 
-.PHONY: all asan setup test check unit integration tsan run clean compose
+.PHONY: all asan setup test check unit integration tsan run clean compose man install
 
 all: build/labctl
 
@@ -157,6 +157,26 @@ build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) $< $(FUZZ_LIB) -o $@ $(PKG_LIBS)
 
 -include $(FUZZ_LIB:.o=.d)
+
+# docs/labctl.1 is made from the command entries (labctl __man); a unit
+# test fails when the committed page is stale.
+man: build/labctl
+	build/labctl __man > docs/labctl.1
+
+# make install PREFIX=/usr/local (DESTDIR for packaging): the binary, the
+# man page, bash and zsh completions, and the labs with the images and
+# jobs they build from (<prefix>/share/labctl), where the installed
+# labctl finds them.
+PREFIX ?= /usr/local
+INSTALL_ROOT = $(DESTDIR)$(PREFIX)
+install: build/labctl
+	install -Dm755 build/labctl $(INSTALL_ROOT)/bin/labctl
+	install -Dm644 docs/labctl.1 $(INSTALL_ROOT)/share/man/man1/labctl.1
+	install -Dm644 completions/labctl.bash $(INSTALL_ROOT)/share/bash-completion/completions/labctl
+	install -Dm644 completions/_labctl $(INSTALL_ROOT)/share/zsh/site-functions/_labctl
+	mkdir -p $(INSTALL_ROOT)/share/labctl
+	rm -rf $(INSTALL_ROOT)/share/labctl/labs $(INSTALL_ROOT)/share/labctl/images $(INSTALL_ROOT)/share/labctl/jobs
+	cp -R labs images jobs $(INSTALL_ROOT)/share/labctl/
 
 clean:
 	rm -rf build

@@ -8,25 +8,8 @@
 
 #include "cmd/cmd.h"
 
-/* One row per command, in the order "labctl --help" lists them. */
-static const struct cmd_entry *const commands[] = {
-	&cmd_labs_entry,
-	&cmd_validate_entry,
-	&cmd_up_entry,
-	&cmd_down_entry,
-	&cmd_status_entry,
-	&cmd_logs_entry,
-	&cmd_exec_entry,
-	&cmd_jobs_entry,
-	&cmd_run_entry,
-	&cmd_env_entry,
-	&cmd_export_entry,
-	&cmd_verify_entry,
-	&cmd_class_entry,
-	&cmd_version_entry,
-};
-
-#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define N_COMMANDS cmd_n_entries
+#define commands cmd_entries
 
 static const struct cmd_entry *find_command(const char *name)
 {
@@ -90,6 +73,16 @@ int main(int argc, char **argv)
 			cmd_print_help(entry, stdout);
 		else
 			print_main_help(stdout);
+		return cmd_finish(0);
+	}
+	/* not commands: what the man page and the shell completions are made
+	   from (cmd/man.c); not listed by --help */
+	if (strcmp(name, "__man") == 0) {
+		cmd_man_page(stdout);
+		return cmd_finish(0);
+	}
+	if (strcmp(name, "__complete") == 0) {
+		cmd_complete(stdout, argc - 2, argv + 2);
 		return cmd_finish(0);
 	}
 	if (strcmp(name, "--version") == 0)

@@ -72,6 +72,10 @@ extern const struct cmd_entry cmd_labs_entry, cmd_validate_entry, cmd_up_entry, 
 	cmd_status_entry, cmd_logs_entry, cmd_exec_entry, cmd_jobs_entry, cmd_run_entry, cmd_env_entry,
 	cmd_export_entry, cmd_verify_entry, cmd_class_entry, cmd_version_entry;
 
+/* Every command, in the order help lists them (cmd/commands.c). */
+extern const struct cmd_entry *const cmd_entries[];
+extern const size_t cmd_n_entries;
+
 /* Parse argv for entry (argv[0] is the command's name). Stops at -h or
  * --help with args->help set. 0 on success; LAB_EINPUT with err set
  * ("unknown option '--x'", ...) on a usage error. Free args with
@@ -168,9 +172,27 @@ int cmd_open_lab_locked(const struct cmd_entry *cmd, const struct cmd_args *args
  * what went wrong and returns the exit code; 0 with *lock set. */
 int cmd_lock_lab(const char *project, struct lab_state_lock **lock);
 
+/* The labs directory of the checkout labctl was built in, or of its
+ * installation (<prefix>/share/labctl/labs), or NULL (a new string). */
+char *cmd_labs_beside_binary(void);
+
 /* The names of the labs cmd_lab_path finds (each directory's subdirectories
  * with a lab.yml), appended to out without duplicates. */
 void cmd_lab_names(struct lab_strv *out);
+
+/* The services (what 0), jobs (1) or check ids (2) of the lab named name
+ * or in file, loaded quietly for names only, appended to out without
+ * duplicates; nothing when it does not load. */
+void cmd_lab_member_names(const char *name, const char *file, int what, struct lab_strv *out);
+
+/* The man page labctl(1), troff, from the command entries (cmd/man.c). */
+void cmd_man_page(FILE *f);
+/* Shell completion (cmd/man.c): words are what follows "labctl" on the
+ * command line, the last the word being completed (maybe ""). Prints the
+ * candidates, one a line: commands, a command's options, lab names, a
+ * lab's services, jobs or check ids by position. Prints "__files__"
+ * where a file or directory is wanted (-f, -o). */
+void cmd_complete(FILE *f, int n, char **words);
 
 /* For commands on what runs, after cmd_open_lab: when the lab was named
  * (no -f, no -p), has no lab file and no containers, prints "labctl: no

@@ -175,9 +175,10 @@ static int exists(const char *p)
 	return stat(p, &st) == 0;
 }
 
-/* labs/ of the checkout the binary was built in: <repo>/build/labctl or
- * <repo>/build/asan/labctl. */
-static char *labs_beside_binary(void)
+/* labs/ of the checkout the binary was built in (<repo>/build/labctl or
+ * <repo>/build/asan/labctl), or of its installation (`make install`:
+ * <prefix>/bin/labctl, <prefix>/share/labctl/labs). */
+char *cmd_labs_beside_binary(void)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -193,14 +194,23 @@ static char *labs_beside_binary(void)
 		if (exists(cand))
 			return cand;
 		free(cand);
+		cand = lab_xasprintf("%s/share/labctl/labs", exe);
+		if (exists(cand))
+			return cand;
+		free(cand);
 	}
 	return NULL;
+}
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 void cmd_lab_names(struct lab_strv *out)
 {
 	const char *env = getenv("LABCTL_LABS_DIR");
-	char *beside = labs_beside_binary();
+	char *beside = cmd_labs_beside_binary();
 	const char *dirs[3] = {env && *env ? env : NULL, "labs", beside};
 	for (int i = 0; i < 3; i++) {
 		DIR *d = dirs[i] ? opendir(dirs[i]) : NULL;
@@ -218,6 +228,7 @@ void cmd_lab_names(struct lab_strv *out)
 		closedir(d);
 	}
 	free(beside);
+	qsort(out->v, out->n, sizeof(*out->v), by_str);
 }
 
 /* "did you mean 'x'?" for name among names, or "" (static buffer). */
@@ -257,7 +268,7 @@ static char *lab_path_lookup(const char *name, const char *file, int quiet)
 	const char *env = getenv("LABCTL_LABS_DIR");
 	char *beside = NULL;
 	const char *dirs[3] = {env && *env ? env : NULL, "labs", NULL};
-	dirs[2] = beside = labs_beside_binary();
+	dirs[2] = beside = cmd_labs_beside_binary();
 	for (int i = 0; i < 3; i++) {
 		if (!dirs[i])
 			continue;
@@ -579,19 +590,27 @@ int cmd_check_lab_known(const struct cmd_entry *cmd, const struct cmd_args *args
 	return LAB_EXIT_USAGE;
 }
 
+void cmd_lab_member_names(const char *name, const char *file, int what, struct lab_strv *out)
+{
+	char *path = lab_path_lookup(file ? NULL : name, file, 1);
+	struct lab *lab = NULL;
+	if (path && load_lab(&lab, path, NULL, NULL, 0, 1) == 0) {
+		size_t n = what == 0 ? lab->n_services : what == 1 ? lab->n_jobs : lab->n_checks;
+		for (size_t i = 0; i < n; i++) {
+			const char *m = what == 0 ? lab->services[i].name : what == 1 ? lab->jobs[i].name : lab->checks[i].id;
+			if (lab_strv_find(out, m) < 0)
+				lab_strv_push(out, m);
+		}
+	}
+	lab_free(lab);
+	free(path);
+}
+
 /* The services of the lab whose name or file args give, loaded for
  * names only; nothing when it does not load. */
 static void lab_file_services(const struct cmd_entry *cmd, const struct cmd_args *args, struct lab_strv *out)
 {
-	const char *file = cmd_opt(cmd, args, "file");
-	char *path = lab_path_lookup(file ? NULL : args->pos.n ? args->pos.v[0] : NULL, file, 1);
-	struct lab *lab = NULL;
-	if (path && load_lab(&lab, path, NULL, NULL, 0, 1) == 0)
-		for (size_t i = 0; i < lab->n_services; i++)
-			if (lab_strv_find(out, lab->services[i].name) < 0)
-				lab_strv_push(out, lab->services[i].name);
-	lab_free(lab);
-	free(path);
+	cmd_lab_member_names(args->pos.n ? args->pos.v[0] : NULL, cmd_opt(cmd, args, "file"), 0, out);
 }
 
 int cmd_check_service(const struct cmd_entry *cmd, const struct cmd_args *args, const char *project,

@@ -44,21 +44,7 @@ static int cmd_labs(const struct cmd_entry *cmd, struct cmd_args *args)
 		if (stat("labs", &st) == 0 && S_ISDIR(st.st_mode)) {
 			dir = lab_xstrdup("labs");
 		} else {
-			char exe[4096];
-			ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-			for (int up = 0; n > 0 && up < 3 && !dir; up++) {
-				exe[n] = '\0';
-				char *slash = strrchr(exe, '/');
-				if (!slash)
-					break;
-				*slash = '\0';
-				n = (ssize_t)strlen(exe);
-				char *cand = lab_xasprintf("%s/labs", exe);
-				if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode))
-					dir = cand;
-				else
-					free(cand);
-			}
+			dir = cmd_labs_beside_binary();
 		}
 	}
 	if (!dir) {
