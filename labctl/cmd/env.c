@@ -20,7 +20,9 @@ const struct cmd_entry cmd_env_entry = {
 	.description = "Prints shell-quoted export lines for the services that run:\n"
 		       "PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE, KAFKA_BOOTSTRAP_SERVERS (the\n"
 		       "listener for clients on this host), AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID\n"
-		       "AWS_SECRET_ACCESS_KEY AWS_REGION. Use: eval \"$(labctl env LAB)\"\n"
+		       "AWS_SECRET_ACCESS_KEY AWS_REGION; and the lab's per-student params as\n"
+		       "PARAM_<NAME> (for $LAB_STUDENT), the values verify's checks expect.\n"
+		       "Use: eval \"$(labctl env LAB)\"\n"
 		       "With --student ID, those of the student's instance (its own ports).",
 	.fn = cmd_env,
 };
@@ -62,6 +64,16 @@ static int cmd_env(const struct cmd_entry *cmd, struct cmd_args *args)
 		*eq = '\0';
 		put_export(env.v[i], eq + 1);
 		*eq = '=';
+	}
+	/* the student's own values (lab.h, params): a README step can name
+	   them as the checks do, "${PARAM_TOPIC}-${PARAM_SUFFIX}" */
+	for (size_t i = 0; i < lab->n_params; i++) {
+		char *name = lab_xasprintf("PARAM_%s", lab->params[i].name);
+		for (char *p = name; *p; p++)
+			if (*p >= 'a' && *p <= 'z')
+				*p = (char)(*p - 'a' + 'A');
+		put_export(name, lab->params[i].value);
+		free(name);
 	}
 	const char *student = NULL;
 	cmd_student(cmd, args, &student); /* checked by cmd_lab_arg */

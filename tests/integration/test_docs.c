@@ -1,0 +1,71 @@
+/* The lab READMEs are tested: the steps each marks with <!-- doc-test -->
+ * (scripts/readme-steps.sh extracts them) run in order, in one bash, as a
+ * student would type them, against a fresh lab; then `labctl verify` must
+ * pass. So the READMEs and the checks cannot drift apart.
+ *
+ * The labs run under their own names and fixed host ports (module0 on
+ * 15432/19092/19000, ...), as the READMEs say: a lab that already has
+ * containers (someone's) is not touched and the test fails saying so.
+ * Datasets: the labs' samples (LABCTL_DATA_DIR unset), so a run stays
+ * within minutes. Every lab is taken down with its volumes at the end. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static void run_readme(const char *lab, int min_blocks, int timeout_s)
+{
+	char *busy = it_sh("docker ps -aq --filter label=io.labctl.lab=%s | head -1", lab);
+	cr_assert_str_empty(busy, "lab '%s' already has containers (someone's run?): not touching it", lab);
+	free(busy);
+	char *dir = it_sh("mktemp -d /tmp/labctl-doc-XXXXXX");
+	struct it_run r;
+	/* the steps, and how many blocks: removing the markers fails too */
+	it_run(&r, "'%s/scripts/readme-steps.sh' '%s/labs/%s/README.md' > '%s/steps.sh'", it_repo(), it_repo(), lab, dir);
+	cr_assert_eq(r.status, 0, "extract: %s", r.err);
+	it_run_free(&r);
+	char *blocks = it_sh("grep -c '^# --- ' '%s/steps.sh'", dir);
+	cr_expect_geq(atoi(blocks), min_blocks, "%s: %s marked blocks, expected at least %d", lab, blocks, min_blocks);
+	free(blocks);
+	/* a student's shell: labctl on PATH, their own state, their id */
+	it_run(&r, "mkdir -p '%s/bin' '%s/work' && ln -s '%s' '%s/bin/labctl'", dir, dir, it_labctl(), dir);
+	it_run_free(&r);
+	char *env = NULL;
+	cr_assert(asprintf(&env,
+			   "env -u LABCTL_DATA_DIR -u LAB_STUDENT PATH='%s/bin':\"$PATH\" LABCTL_STATE_DIR='%s/state' "
+			   "LABCTL_LABS_DIR='%s/labs' LAB_STUDENT=doc-tester",
+			   dir, dir, it_repo()) > 0);
+	it_run(&r, "cd '%s/work' && %s timeout %d bash -euo pipefail -x '%s/steps.sh'", dir, env, timeout_s, dir);
+	cr_expect_eq(r.status, 0, "%s README steps failed (exit %d)\n--- stdout\n%s\n--- stderr\n%s", lab, r.status,
+		     r.out, r.err);
+	it_run_free(&r);
+	it_run(&r, "cd '%s/work' && %s labctl verify %s", dir, env, lab);
+	cr_expect_eq(r.status, 0, "verify %s after its README:\n%s%s", lab, r.out, r.err);
+	it_run_free(&r);
+	it_run(&r, "cd '%s/work' && %s labctl down %s --volumes; rm -rf '%s'", dir, env, lab, dir);
+	it_run_free(&r);
+	free(env);
+	free(dir);
+}
+
+Test(docs, module0_readme, .timeout = 600)
+{
+	run_readme("module0", 8, 420);
+}
+
+Test(docs, module1_readme, .timeout = 600)
+{
+	run_readme("module1", 5, 420);
+}
+
+Test(docs, module3_readme, .timeout = 600)
+{
+	run_readme("module3", 6, 420);
+}
+
+Test(docs, module4_readme, .timeout = 600)
+{
+	run_readme("module4", 3, 420);
+}
