@@ -15,7 +15,11 @@
 
 #include "harness.h"
 
-static void run_readme(const char *lab, int min_blocks, int timeout_s)
+/* md: the markdown file, relative to the repository. example: when set,
+ * the files md writes with <!-- file: PATH --> go to a directory of their
+ * own, beside links to the repository's labs/common, images and jobs, and
+ * labs are looked up there. */
+static void run_md(const char *lab, const char *md, int example, int min_blocks, int timeout_s)
 {
 	char *busy = it_sh("docker ps -aq --filter label=io.labctl.lab=%s | head -1", lab);
 	cr_assert_str_empty(busy, "lab '%s' already has containers (someone's run?): not touching it", lab);
@@ -23,9 +27,20 @@ static void run_readme(const char *lab, int min_blocks, int timeout_s)
 	char *dir = it_sh("mktemp -d /tmp/labctl-doc-XXXXXX");
 	struct it_run r;
 	/* the steps, and how many blocks: removing the markers fails too */
-	it_run(&r, "'%s/scripts/readme-steps.sh' '%s/labs/%s/README.md' > '%s/steps.sh'", it_repo(), it_repo(), lab, dir);
+	it_run(&r, "'%s/scripts/readme-steps.sh' '%s/%s' > '%s/steps.sh'", it_repo(), it_repo(), md, dir);
 	cr_assert_eq(r.status, 0, "extract: %s", r.err);
 	it_run_free(&r);
+	char labs[600];
+	snprintf(labs, sizeof(labs), "%s/labs", it_repo());
+	if (example) {
+		it_run(&r,
+		       "cd '%s' && '%s/scripts/readme-steps.sh' --files tree '%s/%s' && ln -s '%s/labs/common' tree/labs/common"
+		       " && ln -s '%s/images' tree/images && ln -s '%s/jobs' tree/jobs",
+		       dir, it_repo(), it_repo(), md, it_repo(), it_repo(), it_repo());
+		cr_assert_eq(r.status, 0, "extract the example's files: %s", r.err);
+		it_run_free(&r);
+		snprintf(labs, sizeof(labs), "%s/tree/labs", dir);
+	}
 	char *blocks = it_sh("grep -c '^# --- ' '%s/steps.sh'", dir);
 	cr_expect_geq(atoi(blocks), min_blocks, "%s: %s marked blocks, expected at least %d", lab, blocks, min_blocks);
 	free(blocks);
@@ -35,14 +50,14 @@ static void run_readme(const char *lab, int min_blocks, int timeout_s)
 	char *env = NULL;
 	cr_assert(asprintf(&env,
 			   "env -u LABCTL_DATA_DIR -u LAB_STUDENT PATH='%s/bin':\"$PATH\" LABCTL_STATE_DIR='%s/state' "
-			   "LABCTL_LABS_DIR='%s/labs' LAB_STUDENT=doc-tester",
-			   dir, dir, it_repo()) > 0);
+			   "LABCTL_LABS_DIR='%s' LAB_STUDENT=doc-tester",
+			   dir, dir, labs) > 0);
 	it_run(&r, "cd '%s/work' && %s timeout %d bash -euo pipefail -x '%s/steps.sh'", dir, env, timeout_s, dir);
-	cr_expect_eq(r.status, 0, "%s README steps failed (exit %d)\n--- stdout\n%s\n--- stderr\n%s", lab, r.status,
+	cr_expect_eq(r.status, 0, "%s: %s steps failed (exit %d)\n--- stdout\n%s\n--- stderr\n%s", lab, md, r.status,
 		     r.out, r.err);
 	it_run_free(&r);
 	it_run(&r, "cd '%s/work' && %s labctl verify %s", dir, env, lab);
-	cr_expect_eq(r.status, 0, "verify %s after its README:\n%s%s", lab, r.out, r.err);
+	cr_expect_eq(r.status, 0, "verify %s after the steps of %s:\n%s%s", lab, md, r.out, r.err);
 	it_run_free(&r);
 	it_run(&r, "cd '%s/work' && %s labctl down %s --volumes; rm -rf '%s'", dir, env, lab, dir);
 	it_run_free(&r);
@@ -52,20 +67,27 @@ static void run_readme(const char *lab, int min_blocks, int timeout_s)
 
 Test(docs, module0_readme, .timeout = 600)
 {
-	run_readme("module0", 8, 420);
+	run_md("module0", "labs/module0/README.md", 0, 8, 420);
 }
 
 Test(docs, module1_readme, .timeout = 600)
 {
-	run_readme("module1", 5, 420);
+	run_md("module1", "labs/module1/README.md", 0, 5, 420);
 }
 
 Test(docs, module3_readme, .timeout = 600)
 {
-	run_readme("module3", 6, 420);
+	run_md("module3", "labs/module3/README.md", 0, 6, 420);
 }
 
 Test(docs, module4_readme, .timeout = 600)
 {
-	run_readme("module4", 3, 420);
+	run_md("module4", "labs/module4/README.md", 0, 3, 420);
+}
+
+/* docs/AUTHORING.md's complete example lab validates, comes up, and its
+ * steps make every one of its checks pass. */
+Test(docs, authoring_guide_example_lab, .timeout = 600)
+{
+	run_md("example", "docs/AUTHORING.md", 1, 3, 420);
 }
