@@ -79,6 +79,10 @@ build/asan/integration-tests: $(INTEG_OBJ)
 	@mkdir -p build/asan
 	$(CC) $^ -o $@ -lcriterion
 
+# labctl schema prints schema/lab.schema.json, which its object embeds
+build/obj/labctl/cmd/schema.o build/asan-obj/labctl/cmd/schema.o build/tsan-obj/labctl/cmd/schema.o \
+build/fuzz-obj/labctl/cmd/schema.o: schema/lab.schema.json
+
 -include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(ASAN_UNIT:.o=.d) $(TSAN_OBJ:.o=.d) $(INTEG_OBJ:.o=.d)
 
 setup:

@@ -8,7 +8,7 @@
 #include "harness.h"
 
 static const char *const commands[] = {"labs", "validate", "up",     "down",   "status", "logs",   "exec",
-				       "jobs", "run",      "env",    "export", "verify", "class",  "version"};
+				       "jobs", "run",      "env",    "export", "verify", "class",  "schema", "version"};
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 Test(cli, main_help_lists_every_command_in_order)

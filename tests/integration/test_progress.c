@@ -130,3 +130,37 @@ Test(progress, on_a_tty_the_waiting_rows_are_redrawn_in_place)
 	free(cmd);
 	it_lab_cleanup(&lab);
 }
+
+/* run's silent phases: the builder starting and compiling, each dataset
+ * copy, shown while they last (every 0.2 s here: LABCTL_WAIT_PERIOD), and
+ * the copy's rate when done. */
+Test(progress, run_shows_builder_compile_and_dataset_copy, .timeout = 600)
+{
+	struct it_lab lab;
+	struct it_run r;
+	it_lab_make(&lab, "runphases",
+		    "services:\n"
+		    "  compute:\n"
+		    "    build: \"@REPO@/images/compute\"\n"
+		    "    image: labctl/compute:1\n"
+		    "datasets:\n"
+		    "  big: { file: none-such.bin, sample: big.bin }\n"
+		    "jobs:\n"
+		    "  hello: { binary: hello, source: \"@REPO@/jobs\", on: compute, datasets: [big] }\n");
+	it_run(&r, "head -c 40000000 /dev/urandom > '%s/big.bin' && mkdir '%s/cache'", lab.dir, lab.dir);
+	it_run_free(&r);
+	it_labctl_run(&r, &lab, "up '%s'", lab.dir);
+	cr_assert_eq(r.status, 0, "up: %s", r.err);
+	it_run_free(&r);
+	/* a fresh cache: the job is compiled; the dataset is not there yet */
+	it_run(&r, "LABCTL_WAIT_PERIOD=0.2 LABCTL_CACHE_DIR='%s/cache' LABCTL_STATE_DIR='%s' '%s' run '%s' hello",
+	       lab.dir, lab.state, it_labctl(), lab.dir);
+	cr_expect_eq(r.status, 0, "run: %s", r.err);
+	cr_expect(strstr(r.err, "build | compiling 0s: 'hello' in labctl/builder:1\n") ||
+			  strstr(r.err, "build | compiling 1s: 'hello' in labctl/builder:1\n"),
+		  "the compile is shown while it lasts:\n%s", r.err);
+	cr_expect(strstr(r.err, "compute-1 | copying 0s: dataset 'big', 40.0 MB\n"), "the copy is shown:\n%s", r.err);
+	cr_expect(strstr(r.err, "compute-1 | dataset 'big' copied (40.0 MB in ") && strstr(r.err, " MB/s)\n"), "%s", r.err);
+	it_run_free(&r);
+	it_lab_cleanup(&lab);
+}
