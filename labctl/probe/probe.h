@@ -59,8 +59,12 @@ struct lab_probe_kind {
 	int (*port)(const void *cfg);
 	/* One attempt against one replica, bounded in time by the kind
 	 * (1-2 s). Returns 0 when the service answered as expected; LAB_ERR
-	 * when not yet, with a short reason in why (e.g. "connect
-	 * 127.0.0.1:5432: connection refused"); any other negative code when
+	 * when not yet, with a short reason in why: what the attempt saw, one
+	 * line, since up shows it while it waits ("kafka2 | waiting 12s:
+	 * kafka metadata from 127.0.0.1:19094 lists 2 of 3 brokers") and in
+	 * the timeout's error (e.g. "connect 127.0.0.1:5432: Connection
+	 * refused", "GET ...: status 503, want 200", "no log line matches 'x'
+	 * yet; last: <the last line>"); any other negative code when
 	 * polling again cannot help: LAB_EINPUT for a bad configuration (a
 	 * regex that does not compile), LAB_ENOLIB for a library it needs
 	 * that cannot be loaded (lazy/lazy.h), LAB_EENGINE / LAB_EUNREACHABLE
