@@ -179,8 +179,9 @@ install: build/labctl
 	install -Dm644 completions/labctl.bash $(INSTALL_ROOT)/share/bash-completion/completions/labctl
 	install -Dm644 completions/_labctl $(INSTALL_ROOT)/share/zsh/site-functions/_labctl
 	mkdir -p $(INSTALL_ROOT)/share/labctl
-	rm -rf $(INSTALL_ROOT)/share/labctl/labs $(INSTALL_ROOT)/share/labctl/images $(INSTALL_ROOT)/share/labctl/jobs
-	cp -R labs images jobs $(INSTALL_ROOT)/share/labctl/
+	rm -rf $(INSTALL_ROOT)/share/labctl/labs $(INSTALL_ROOT)/share/labctl/images $(INSTALL_ROOT)/share/labctl/jobs \
+	  $(INSTALL_ROOT)/share/labctl/schema
+	cp -R labs images jobs schema $(INSTALL_ROOT)/share/labctl/
 
 clean:
 	rm -rf build

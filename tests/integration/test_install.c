@@ -16,7 +16,8 @@ Test(install, into_a_prefix_binary_man_page_completions_labs, .timeout = 300)
 	it_run_free(&r);
 	const char *files[] = {"bin/labctl", "share/man/man1/labctl.1", "share/bash-completion/completions/labctl",
 			       "share/zsh/site-functions/_labctl", "share/labctl/labs/module0/lab.yml",
-			       "share/labctl/images/kafka/Dockerfile", "share/labctl/jobs/Makefile"};
+			       "share/labctl/images/kafka/Dockerfile", "share/labctl/jobs/Makefile",
+			       "share/labctl/schema/lab.schema.json"};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char *ok = it_sh("test -f '%s/%s' && echo yes", prefix, files[i]);
 		cr_expect_str_eq(ok, "yes", "%s installed", files[i]);
