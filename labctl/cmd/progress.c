@@ -107,7 +107,10 @@ static void *tick(void *arg)
 	while (!v->stop) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += TICK_MS * 1000000L;
+		/* a period shorter than two ticks (LABCTL_WAIT_PERIOD, tests)
+		   ticks at half of it */
+		long tick_ns = !v->tty && v->period < 2.0 * TICK_MS / 1000.0 ? (long)(v->period * 5e8) : TICK_MS * 1000000L;
+		ts.tv_nsec += tick_ns;
 		if (ts.tv_nsec >= 1000000000L)
 			ts.tv_sec++, ts.tv_nsec -= 1000000000L;
 		pthread_cond_timedwait(&v->cond, &v->mu, &ts);
@@ -132,7 +135,7 @@ struct cmd_wait_view *cmd_wait_view_new(int tty)
 	v->tty = tty;
 	v->period = 10.0;
 	const char *p = getenv("LABCTL_WAIT_PERIOD");
-	if (p && atof(p) > 0)
+	if (p && atof(p) >= 0.01)
 		v->period = atof(p);
 	pthread_mutex_init(&v->mu, NULL);
 	pthread_cond_init(&v->cond, NULL);

@@ -132,7 +132,7 @@ Test(progress, on_a_tty_the_waiting_rows_are_redrawn_in_place)
 }
 
 /* run's silent phases: the builder starting and compiling, each dataset
- * copy, shown while they last (every 0.2 s here: LABCTL_WAIT_PERIOD), and
+ * copy, shown while they last (every 0.05 s here: LABCTL_WAIT_PERIOD), and
  * the copy's rate when done. */
 Test(progress, run_shows_builder_compile_and_dataset_copy, .timeout = 600)
 {
@@ -153,7 +153,7 @@ Test(progress, run_shows_builder_compile_and_dataset_copy, .timeout = 600)
 	cr_assert_eq(r.status, 0, "up: %s", r.err);
 	it_run_free(&r);
 	/* a fresh cache: the job is compiled; the dataset is not there yet */
-	it_run(&r, "LABCTL_WAIT_PERIOD=0.2 LABCTL_CACHE_DIR='%s/cache' LABCTL_STATE_DIR='%s' '%s' run '%s' hello",
+	it_run(&r, "LABCTL_WAIT_PERIOD=0.05 LABCTL_CACHE_DIR='%s/cache' LABCTL_STATE_DIR='%s' '%s' run '%s' hello",
 	       lab.dir, lab.state, it_labctl(), lab.dir);
 	cr_expect_eq(r.status, 0, "run: %s", r.err);
 	cr_expect(strstr(r.err, "build | compiling 0s: 'hello' in labctl/builder:1\n") ||
