@@ -7,7 +7,8 @@
  * 15432/19092/19000, ...), as the READMEs say: a lab that already has
  * containers (someone's) is not touched and the test fails saying so.
  * Datasets: the labs' samples (LABCTL_DATA_DIR unset), so a run stays
- * within minutes. Every lab is taken down with its volumes at the end. */
+ * within minutes. LAB_STUDENT is unset: the lab itself, not a student's
+ * instance, with the params of the empty student id. Every lab is taken down with its volumes at the end. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,13 +45,13 @@ static void run_md(const char *lab, const char *md, int example, int min_blocks,
 	char *blocks = it_sh("grep -c '^# --- ' '%s/steps.sh'", dir);
 	cr_expect_geq(atoi(blocks), min_blocks, "%s: %s marked blocks, expected at least %d", lab, blocks, min_blocks);
 	free(blocks);
-	/* a student's shell: labctl on PATH, their own state, their id */
+	/* a student's shell: labctl on PATH, their own state */
 	it_run(&r, "mkdir -p '%s/bin' '%s/work' && ln -s '%s' '%s/bin/labctl'", dir, dir, it_labctl(), dir);
 	it_run_free(&r);
 	char *env = NULL;
 	cr_assert(asprintf(&env,
 			   "env -u LABCTL_DATA_DIR -u LAB_STUDENT PATH='%s/bin':\"$PATH\" LABCTL_STATE_DIR='%s/state' "
-			   "LABCTL_LABS_DIR='%s' LAB_STUDENT=doc-tester",
+			   "LABCTL_LABS_DIR='%s'",
 			   dir, dir, labs) > 0);
 	it_run(&r, "cd '%s/work' && %s timeout %d bash -euo pipefail -x '%s/steps.sh'", dir, env, timeout_s, dir);
 	cr_expect_eq(r.status, 0, "%s: %s steps failed (exit %d)\n--- stdout\n%s\n--- stderr\n%s", lab, md, r.status,
