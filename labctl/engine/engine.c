@@ -19,6 +19,7 @@
 
 #include "../lazy/lazy.h"
 #include "context.h"
+#include "internal.h"
 #include "stream.h"
 
 #define ENGINE_DEFAULT_HOST "unix:///var/run/docker.sock"
@@ -27,16 +28,6 @@
 #define ENGINE_ERRBODY_MAX (256u << 10)
 #define ENGINE_HINT "(start one with 'sudo dockerd &' or 'sudo systemctl start docker', or set DOCKER_HOST)"
 
-struct lab_engine {
-	char *host;    /* as configured, e.g. "unix:///var/run/docker.sock" */
-	char *sock;    /* unix socket path, or NULL for tcp */
-	char *base;    /* "http://localhost", "http://h:p" or "https://h:p" */
-	int tls;       /* https */
-	int verify;    /* verify the daemon's certificate */
-	char *ca, *cert, *key; /* TLS files (NULL when absent) */
-	char version[32];      /* negotiated, e.g. "1.41" */
-	CURL *curl;
-};
 
 static void engine_curl_init_once(void)
 {
@@ -97,7 +88,7 @@ static char *engine_path_escape(const char *s)
 }
 
 /* The path as shown in messages: no query string, percent-decoded. */
-static char *engine_show_path(const char *path)
+char *engine_show_path(const char *path)
 {
 	size_t n = strcspn(path, "?");
 	char *out = lab_xmalloc(n + 1);
@@ -305,14 +296,12 @@ static size_t engine_write_cb(char *data, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-/* Format the engine error for a non-2xx status into err. */
-static int engine_status_error(const char *method, const char *path, struct engine_xfer *x,
-			       struct lab_err *err)
+int engine_http_error(const char *method, const char *path, long status, const char *reason_in,
+		      const char *body, struct lab_err *err)
 {
-	int code = x->status == 404 ? LAB_ENOTFOUND : x->status == 409 ? LAB_EEXISTS : LAB_EENGINE;
+	int code = status == 404 ? LAB_ENOTFOUND : status == 409 ? LAB_EEXISTS : LAB_EENGINE;
 	char *show = engine_show_path(path);
 	char *msg = NULL;
-	const char *body = lab_buf_cstr(&x->errbody);
 	cJSON *doc = cJSON_Parse(body);
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "message");
 	if (cJSON_IsString(m)) {
@@ -325,13 +314,20 @@ static int engine_status_error(const char *method, const char *path, struct engi
 			e--;
 		msg = lab_xstrndup(body + b, e - b);
 	}
-	const char *reason = x->reason[0] ? x->reason : engine_reason(x->status);
-	lab_err_set(err, code, "engine: %s %s: %ld%s%s%s%s", method, show, x->status,
+	const char *reason = reason_in && reason_in[0] ? reason_in : engine_reason(status);
+	lab_err_set(err, code, "engine: %s %s: %ld%s%s%s%s", method, show, status,
 		    reason[0] ? " " : "", reason, msg[0] ? ": " : "", msg);
 	cJSON_Delete(doc);
 	free(msg);
 	free(show);
 	return code;
+}
+
+/* Format the engine error for a non-2xx status into err. */
+static int engine_status_error(const char *method, const char *path, struct engine_xfer *x,
+			       struct lab_err *err)
+{
+	return engine_http_error(method, path, x->status, x->reason, lab_buf_cstr(&x->errbody), err);
 }
 
 /* Why a unix socket cannot be connected to (curl only says "port 80").
@@ -359,6 +355,33 @@ static int engine_sock_detail(const char *path, char *buf, size_t len)
 	else
 		snprintf(buf, len, "connecting to '%s': %s", path, strerror(saved));
 	return 1;
+}
+
+void engine_setup_conn(const struct lab_engine *e, CURL *c, const char *url)
+{
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (e->sock)
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, e->sock);
+	if (e->tls) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, e->verify ? 1L : 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, e->verify ? 2L : 0L);
+		if (e->ca && e->verify)
+			curl_easy_setopt(c, CURLOPT_CAINFO, e->ca);
+		if (e->cert)
+			curl_easy_setopt(c, CURLOPT_SSLCERT, e->cert);
+		if (e->key)
+			curl_easy_setopt(c, CURLOPT_SSLKEY, e->key);
+	}
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+}
+
+int engine_unreachable(const struct lab_engine *e, const char *detail, struct lab_err *err)
+{
+	char sockmsg[512];
+	if (e->sock && engine_sock_detail(e->sock, sockmsg, sizeof(sockmsg)))
+		detail = sockmsg;
+	return lab_err_set(err, LAB_EUNREACHABLE, "cannot reach the Docker engine at '%s': %s " ENGINE_HINT,
+			   e->host, detail);
 }
 
 struct engine_req {
@@ -389,20 +412,7 @@ static int engine_perform(struct lab_engine *e, const struct engine_req *r, stru
 		url = lab_xasprintf("%s/v%s%s", e->base, e->version, r->path);
 	else
 		url = lab_xasprintf("%s%s", e->base, r->path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	if (e->sock)
-		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, e->sock);
-	if (e->tls) {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, e->verify ? 1L : 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, e->verify ? 2L : 0L);
-		if (e->ca && e->verify)
-			curl_easy_setopt(c, CURLOPT_CAINFO, e->ca);
-		if (e->cert)
-			curl_easy_setopt(c, CURLOPT_SSLCERT, e->cert);
-		if (e->key)
-			curl_easy_setopt(c, CURLOPT_SSLKEY, e->key);
-	}
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	engine_setup_conn(e, c, url);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "labctl");
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r->method);
@@ -446,12 +456,7 @@ static int engine_perform(struct lab_engine *e, const struct engine_req *r, stru
 		/* the daemon answered, then the connection broke */
 		rc = lab_err_set(err, LAB_EENGINE, "engine: %s %s: %s", r->method, show, detail);
 	} else {
-		char sockmsg[512];
-		if (e->sock && engine_sock_detail(e->sock, sockmsg, sizeof(sockmsg)))
-			detail = sockmsg;
-		rc = lab_err_set(err, LAB_EUNREACHABLE,
-				 "cannot reach the Docker engine at '%s': %s " ENGINE_HINT, e->host,
-				 detail);
+		rc = engine_unreachable(e, detail, err);
 	}
 	free(show);
 out:

@@ -27,7 +27,9 @@
 	X(curl_easy_getinfo)                                                                       \
 	X(curl_easy_init)                                                                          \
 	X(curl_easy_perform)                                                                       \
+	X(curl_easy_recv)                                                                          \
 	X(curl_easy_reset)                                                                         \
+	X(curl_easy_send)                                                                          \
 	X(curl_easy_setopt)                                                                        \
 	X(curl_easy_strerror)                                                                      \
 	X(curl_free)                                                                               \
@@ -121,6 +123,16 @@ CURLcode curl_easy_getinfo(CURL *curl, CURLINFO info, ...)
 CURLcode curl_easy_perform(CURL *curl)
 {
 	return CU()->curl_easy_perform(curl);
+}
+
+CURLcode curl_easy_recv(CURL *curl, void *buffer, size_t buflen, size_t *n)
+{
+	return CU()->curl_easy_recv(curl, buffer, buflen, n);
+}
+
+CURLcode curl_easy_send(CURL *curl, const void *buffer, size_t buflen, size_t *n)
+{
+	return CU()->curl_easy_send(curl, buffer, buflen, n);
 }
 
 void curl_easy_reset(CURL *curl)
