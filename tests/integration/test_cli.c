@@ -63,9 +63,18 @@ Test(cli, command_help_from_its_entry_three_ways)
 	it_run(&r, "'%s' exec --help", it_labctl());
 	cr_expect_str_eq(r.out, "usage: labctl exec LAB SERVICE [-- CMD [ARG...]]\n\n"
 				"run a command in a service's container\n\n"
-				"Runs CMD in the container (replica 1 unless --replica), prints its\n"
-				"output and exits with its exit code. Without CMD, on a terminal, opens\n"
-				"an interactive shell through the docker CLI.\n\n"
+				"Runs CMD in the container (replica 1 unless --replica), like 'docker compose\n"
+				"exec': stdin is passed to it (at its end the command reads EOF), its stdout\n"
+				"and stderr come out on labctl's, and labctl exits with its exit code.\n"
+				"Without CMD: an interactive shell (bash if the container has it, else sh).\n\n"
+				"When stdin and stdout are terminals (and not --no-tty) the command gets a\n"
+				"terminal of the same size, resized with yours; Ctrl-C goes to it.\n"
+				"Ctrl-C, SIGTERM or SIGHUP to labctl end the command in the container too: it\n"
+				"gets the same signal (SIGHUP with a terminal), and SIGKILL at the second one.\n"
+				"The command sees LABCTL_EXEC=<token> in its environment: labctl finds its\n"
+				"processes by it.\n\n"
+				"Exit codes: the command's; 1 when its container is not running; 2 for a\n"
+				"service the lab does not have; 3 for engine errors.\n\n"
 				"options:\n"
 				"  -f, --file FILE            use this lab or docker-compose file instead of a lab name\n"
 				"  -p, --project-name NAME    project name (default: the lab's name, or the file's directory)\n"
@@ -74,6 +83,7 @@ Test(cli, command_help_from_its_entry_three_ways)
 				"  -u, --user USER            run as this user\n"
 				"  -w, --workdir DIR          working directory inside the container\n"
 				"  -e, --env KEY=VALUE        set an environment variable (one per option)\n"
+				"  -T, --no-tty               no pseudo-terminal, even when stdin and stdout are terminals\n"
 				"  -h, --help                 show this help\n");
 	it_run_free(&r);
 }

@@ -1,5 +1,5 @@
 /* Bounded memory: logs and exec of a container that wrote 200 MB without
- * a newline stay under 16 MB of peak RSS. (For logs the 200 MB line is
+ * a newline, and exec passing 200 MB of stdin, stay under 16 MB of peak RSS. (For logs the 200 MB line is
  * then ended: the engine's log copier holds back the last partial 16 KiB
  * of a running container until a newline comes.) Measured on build/labctl (the
  * -O2 build: ASan's shadow memory would inflate the figure) with GNU
@@ -91,6 +91,27 @@ Test(memory, logs_and_exec_of_a_200mb_line_stay_under_16mb)
 	cr_expect(rss > 0 && rss <= RSS_MAX_KB, "labctl exec peaked at %ld KiB of RSS, want <= %ld", rss, RSS_MAX_KB);
 	fprintf(stderr, "memory: exec of a 200 MB line: peak RSS %ld KiB\n", rss);
 	free(sum);
+
+	/* exec's stdin: 200 MB in, read as the connection takes it */
+	{
+		char *bin = plain_labctl();
+		char rss_file[300];
+		int code = -1;
+		snprintf(rss_file, sizeof(rss_file), "%s/rss-in", lab.dir);
+		it_run(&r, "head -c %ld /dev/zero | LABCTL_STATE_DIR='%s' /usr/bin/time -f '%%x %%M' -o '%s' '%s' exec '%s' talker -- wc -c",
+		       BIG_BYTES, lab.state, rss_file, bin, lab.dir);
+		cr_expect_eq(r.status, 0, "%s", r.err);
+		cr_expect_eq(atol(r.out), BIG_BYTES, "the command read %s bytes", r.out);
+		it_run_free(&r);
+		char *t = it_sh("tail -n 1 '%s'", rss_file);
+		rss = 0;
+		cr_expect_eq(sscanf(t, "%d %ld", &code, &rss), 2, "time said '%s'", t);
+		cr_expect(rss > 0 && rss <= RSS_MAX_KB, "labctl exec with 200 MB on stdin peaked at %ld KiB of RSS, want <= %ld",
+			  rss, RSS_MAX_KB);
+		fprintf(stderr, "memory: exec reading 200 MB of stdin: peak RSS %ld KiB\n", rss);
+		free(t);
+		free(bin);
+	}
 	free(id);
 	it_lab_cleanup(&lab);
 }

@@ -1,6 +1,8 @@
 /* DOCKER_HOST=tcp://: the engine's socket fronted by socat on loopback,
  * plain and with TLS (client certificate required, CA verified), so the
- * tcp and TLS paths of the engine client run against the real daemon. */
+ * tcp and TLS paths of the engine client run against the real daemon.
+ * socat runs with -t 30: after one direction ends (exec's stdin) it keeps
+ * the other open for the output (its default is 0.5 s). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,13 +44,13 @@ static void front_start(struct front *f, int tls)
 		cr_assert_eq(r.status, 0, "openssl: %s", r.err);
 		it_run_free(&r);
 		it_run(&r,
-		       "cd %s && (socat OPENSSL-LISTEN:%d,bind=127.0.0.1,reuseaddr,fork,cert=server.pem,"
+		       "cd %s && (socat -t 30 OPENSSL-LISTEN:%d,bind=127.0.0.1,reuseaddr,fork,cert=server.pem,"
 		       "key=server-key.pem,cafile=ca.pem,verify=1 UNIX-CONNECT:/var/run/docker.sock "
 		       ">/dev/null 2>&1 & echo $!)",
 		       f->dir, f->port);
 	} else {
 		it_run(&r,
-		       "(socat TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:/var/run/docker.sock "
+		       "(socat -t 30 TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:/var/run/docker.sock "
 		       ">/dev/null 2>&1 & echo $!)",
 		       f->port);
 	}
@@ -90,6 +92,12 @@ Test(remote, plain_tcp_engine)
 	it_run(&r, "DOCKER_HOST=tcp://127.0.0.1:%d %s version", f.port, it_labctl());
 	cr_expect(strstr(r.out, "engine: tcp://127.0.0.1:"), "%s", r.out);
 	it_run_free(&r);
+	/* exec's hijacked connection over tcp: stdin, its end, the exit code */
+	it_run(&r, "printf 'a\\nb\\n' | DOCKER_HOST=tcp://127.0.0.1:%d LABCTL_STATE_DIR=%s %s exec %s one -- sh -c 'wc -l; exit 5'",
+	       f.port, lab.state, it_labctl(), lab.dir);
+	cr_expect_eq(r.status, 5, "%s", r.err);
+	cr_expect_str_eq(r.out, "2\n", "%s", r.err);
+	it_run_free(&r);
 	front_stop(&f);
 	it_lab_cleanup(&lab);
 }
@@ -107,6 +115,21 @@ Test(remote, tls_engine_with_client_certificate)
 	cr_expect_eq(r.status, 0, "up over TLS: %s", r.err);
 	it_run_free(&r);
 	cr_expect_eq(it_count_containers(lab.project), 1);
+	/* exec over TLS: stdin both ways at once, then its end (a half-close of
+	   the TCP connection under TLS), the exit code */
+	it_run(&r,
+	       "seq 1 100000 | DOCKER_HOST=tcp://127.0.0.1:%d DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=%s LABCTL_STATE_DIR=%s "
+	       "%s exec %s one -- sh -c 'cat; exit 6' | sed -n '1p;$p;$='",
+	       f.port, f.dir, lab.state, it_labctl(), lab.dir);
+	cr_expect_str_eq(r.out, "1\n100000\n100000\n", "every line back over TLS: %s", r.err);
+	it_run_free(&r);
+	it_run(&r,
+	       "printf 'x\\n' | DOCKER_HOST=tcp://127.0.0.1:%d DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=%s LABCTL_STATE_DIR=%s "
+	       "%s exec %s one -- sh -c 'wc -l; exit 6'",
+	       f.port, f.dir, lab.state, it_labctl(), lab.dir);
+	cr_expect_eq(r.status, 6, "%s", r.err);
+	cr_expect_str_eq(r.out, "1\n", "%s", r.err);
+	it_run_free(&r);
 	it_run(&r, "DOCKER_HOST=tcp://127.0.0.1:%d DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=%s %s down %s", f.port, f.dir,
 	       it_labctl(), lab.dir);
 	cr_expect_eq(r.status, 0, "down over TLS: %s", r.err);
