@@ -275,6 +275,9 @@ static int cmd_exec(const struct cmd_entry *cmd, struct cmd_args *args)
 	struct sigaction old[N_FORWARDED];
 	struct exec_ui ui = {0};
 
+	/* a closed stdin reads as empty, and no connection takes its number */
+	if (fcntl(STDIN_FILENO, F_GETFD) < 0 && errno == EBADF)
+		open("/dev/null", O_RDONLY);
 	if (args->pos.n < 2 && !cmd_opt(cmd, args, "file")) {
 		code = cmd_usage_error(cmd, "name a lab and a service");
 		goto out;

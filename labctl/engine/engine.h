@@ -184,7 +184,8 @@ int lab_engine_logs(struct lab_engine *e, const char *id, long tail, int follow,
 /* POST /containers/{id}/exec then /exec/{id}/start (no TTY, attached
  * stdout/stderr), decode frames to out, then GET /exec/{id}/json for the
  * exit code (*exit_code). argv NULL-terminated; env "KEY=VALUE" (may be
- * NULL); user and workdir may be NULL. stdin is not attached.
+ * NULL); user and workdir may be NULL. stdin is not attached (exec.h has
+ * the interactive exec: stdin, a terminal, signals).
  * If out stops the output, returns 0 and *exit_code is -1 while the
  * command still runs. */
 int lab_engine_exec(struct lab_engine *e, const char *id, char *const argv[],
