@@ -2,6 +2,7 @@
 #include "exec.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -12,6 +13,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
 
 #include "internal.h"
 #include "stream.h"
@@ -446,6 +450,47 @@ static int exec_output(struct lab_exec *x, const char *data, size_t len, const s
 	return rc;
 }
 
+/* Over TLS, before the TCP half-close: a TLS close_notify, so that a peer
+ * that holds a TCP EOF without one for an error (OpenSSL 3: "unexpected
+ * eof while reading"; socat, stunnel) reads the end of our stream, while a
+ * Go peer (dockerd's own TLS) takes either. TLS 1.3 (RFC 8446 6.1) lets the
+ * other side go on writing after it. libcurl has no call for it, so the
+ * alert is written by OpenSSL itself (libssl, already loaded by libcurl)
+ * on curl's SSL object through a socket BIO of our own, curl's BIO put
+ * back after. Best effort: another TLS backend, or a libssl not found,
+ * leaves the TCP half-close alone, which is what the docker CLI does. */
+static void tls_close_notify(struct lab_exec *x)
+{
+	struct curl_tlssessioninfo *ti = NULL;
+	if (!x->e->tls || curl_easy_getinfo(x->curl, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK || !ti ||
+	    ti->backend != CURLSSLBACKEND_OPENSSL || !ti->internals)
+		return;
+	void *h = dlopen("libssl.so.3", RTLD_NOW | RTLD_NOLOAD);
+	if (!h)
+		return;
+	__typeof__(SSL_get_wbio) *get_wbio = (__typeof__(SSL_get_wbio) *)dlsym(h, "SSL_get_wbio");
+	__typeof__(SSL_set0_wbio) *set0_wbio = (__typeof__(SSL_set0_wbio) *)dlsym(h, "SSL_set0_wbio");
+	__typeof__(SSL_shutdown) *ssl_shutdown = (__typeof__(SSL_shutdown) *)dlsym(h, "SSL_shutdown");
+	__typeof__(SSL_get_error) *get_error = (__typeof__(SSL_get_error) *)dlsym(h, "SSL_get_error");
+	SSL *ssl = ti->internals;
+	BIO *curl_bio = get_wbio && set0_wbio && ssl_shutdown && get_error ? get_wbio(ssl) : NULL;
+	BIO *ours = curl_bio ? BIO_new_socket(x->fd, BIO_NOCLOSE) : NULL;
+	if (ours && BIO_up_ref(curl_bio)) {
+		set0_wbio(ssl, ours); /* drops the SSL's reference to curl's: ours keeps it alive */
+		long deadline = now_ms() + 1000;
+		for (;;) {
+			int r = ssl_shutdown(ssl);
+			if (r >= 0 || get_error(ssl, r) != SSL_ERROR_WANT_WRITE ||
+			    wait_fd(x->fd, POLLOUT, deadline) < 0)
+				break;
+		}
+		set0_wbio(ssl, curl_bio); /* hands back the reference taken above; frees ours */
+	} else if (ours) {
+		BIO_free(ours);
+	}
+	dlclose(h);
+}
+
 int lab_exec_pump(struct lab_exec *x, const struct lab_exec_io *io, struct lab_err *err)
 {
 	int rc = 0;
@@ -497,6 +542,7 @@ int lab_exec_pump(struct lab_exec *x, const struct lab_exec_io *io, struct lab_e
 		if (x->pending_off == x->pending_len)
 			x->pending_off = x->pending_len = 0;
 		if (in_eof && x->pending_len == 0 && !x->write_shut && io->in_fd >= 0) {
+			tls_close_notify(x);
 			shutdown(x->fd, SHUT_WR);
 			x->write_shut = 1;
 		}

@@ -16,12 +16,15 @@
  *
  * End of stdin: the write side of the socket is shut (shutdown(SHUT_WR));
  * the daemon reads EOF and closes the process's stdin, while the output
- * keeps coming. Over TLS too: a TLS stream cannot be half-closed by TLS
- * itself, so, like the docker CLI (its tlsClientCon.CloseWrite), the TCP
- * connection under TLS is half-closed; the daemon's TLS reader takes a TCP
- * EOF at a record boundary as the end of the stream. A TLS proxy in
- * between may close the whole connection instead (socat does after its
- * -t timeout, 0.5 s by default).
+ * keeps coming. Over TLS: first a TLS close_notify alert (TLS 1.3 lets the
+ * peer go on writing after it, RFC 8446 section 6.1), then, like the docker
+ * CLI (its tlsClientCon.CloseWrite), the TCP connection under TLS is
+ * half-closed. dockerd's Go TLS takes either as the end of stdin; an
+ * OpenSSL 3 peer (a TLS proxy such as socat or stunnel) needs the alert,
+ * and without it fails the whole connection ("unexpected eof while
+ * reading"), as it does for the docker CLI. A proxy may also close the
+ * connection some time after one direction ended (socat's -t, 0.5 s by
+ * default), cutting the output of a command that runs on after its EOF.
  *
  * Stopping the process: the Engine API has no way to signal an exec. Every
  * exec started here carries LABCTL_EXEC=<random token> in its environment

@@ -170,6 +170,12 @@ static pid_t child_of(pid_t pid)
 	return -1;
 }
 
+/* Shell: wait for labctl ($p) to exit, at most 20 s, then print its
+ * "code=N" (or "hung" and kill it, so no labctl outlives the test). */
+#define WAIT_OR_KILL                                                                               \
+	"for i in $(seq 200); do kill -0 $p 2>/dev/null || break; sleep 0.1; done; "                 \
+	"if kill -0 $p 2>/dev/null; then echo hung; kill -9 $p; fi; wait $p; echo code=$?"
+
 /* ---- without a terminal ---- */
 
 Test(exec, stdin_reaches_the_command_and_its_eof_ends_it, .timeout = 300)
@@ -251,7 +257,7 @@ Test(exec, sigterm_to_labctl_ends_the_command_in_the_container, .timeout = 300)
 	       "LABCTL_STATE_DIR='%s' '%s' exec '%s' box -- sh -c 'echo started; exec sleep 4321' > '%s' 2>&1 & p=$!; "
 	       "for i in $(seq 200); do grep -q started '%s' && break; sleep 0.05; done; "
 	       "echo before:; docker exec %s-box-1 sh -c 'for p in /proc/[0-9]*; do tr \"\\0\" \" \" < $p/cmdline; echo; done';"
-	       "kill -TERM $p; wait $p; echo code=$?",
+	       "kill -TERM $p; " WAIT_OR_KILL,
 	       lab.state, it_labctl(), lab.dir, out, out, lab.project);
 	cr_expect(strstr(r.out, "sleep 4321"), "the command ran before: %s", r.out);
 	cr_expect(strstr(r.out, "code=143"), "labctl exits with the command's code (SIGTERM): %s %s", r.out, r.err);
@@ -264,7 +270,7 @@ Test(exec, sigterm_to_labctl_ends_the_command_in_the_container, .timeout = 300)
 	it_run(&r,
 	       "LABCTL_STATE_DIR='%s' '%s' exec '%s' box -- sh -c 'trap \"\" INT TERM; echo started; sleep 4322; :' > '%s' 2>&1 & "
 	       "p=$!; for i in $(seq 200); do grep -q started '%s' && break; sleep 0.05; done; "
-	       "kill -INT $p; sleep 1; kill -0 $p && echo still-running; kill -INT $p; wait $p; echo code=$?",
+	       "kill -INT $p; sleep 1; kill -0 $p && echo still-running; kill -INT $p; " WAIT_OR_KILL,
 	       lab.state, it_labctl(), lab.dir, out, out);
 	cr_expect(strstr(r.out, "still-running"), "the first SIGINT is ignored by the command: %s", r.out);
 	cr_expect(strstr(r.out, "code=137"), "SIGKILL at the second: %s %s", r.out, r.err);
