@@ -300,6 +300,11 @@ Test(exec, a_terminal_of_the_ptys_size_and_ctrl_c, .timeout = 300)
 	cr_expect(pty_expect(&p, 0, "not a tty", 30000) >= 0, "%s", p.out);
 	pty_wait(&p, 10000);
 
+	/* --no-tty: none on a terminal either */
+	pty_start(&p, &lab, 33, 101, "exec \"$L\" exec -T '%s' box -- tty", lab.dir);
+	cr_expect(pty_expect(&p, 0, "not a tty", 30000) >= 0, "%s", p.out);
+	pty_wait(&p, 10000);
+
 	/* Ctrl-C is the terminal's: it interrupts sleep */
 	pty_start(&p, &lab, 33, 101, "exec \"$L\" exec '%s' box -- sh -c 'echo started; exec sleep 4323'", lab.dir);
 	cr_assert(pty_expect(&p, 0, "started", 30000) >= 0, "%s", p.out);
