@@ -49,7 +49,8 @@ const struct cmd_entry cmd_exec_entry = {
 		"When stdin and stdout are terminals (and not --no-tty) the command gets a\n"
 		"terminal of the same size, resized with yours; Ctrl-C goes to it.\n"
 		"Ctrl-C, SIGTERM or SIGHUP to labctl end the command in the container too: it\n"
-		"gets the same signal (SIGHUP with a terminal), and SIGKILL at the second one.\n"
+		"gets the same signal (SIGHUP with a terminal), and SIGKILL at the second one;\n"
+		"what it leaves running then gets SIGTERM.\n"
 		"The command sees LABCTL_EXEC=<token> in its environment: labctl finds its\n"
 		"processes by it.\n"
 		"\n"
@@ -355,6 +356,12 @@ static int cmd_exec(const struct cmd_entry *cmd, struct cmd_args *args)
 			code = 128 + ui.last_sig; /* gave up waiting after SIGKILL */
 		}
 		goto out;
+	}
+	if (ui.stops > 0) {
+		/* the command ended on a signal we passed on: what it left
+		   behind (a background job, which ignores SIGINT) ends too */
+		struct lab_err serr = {0};
+		lab_exec_signal(x, "TERM", NULL, &serr);
 	}
 	int exit_code = -1;
 	if (lab_exec_wait(x, 5000, &exit_code, &err) < 0) {

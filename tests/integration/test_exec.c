@@ -278,6 +278,19 @@ Test(exec, sigterm_to_labctl_ends_the_command_in_the_container, .timeout = 300)
 	ps = box_processes(&lab);
 	cr_expect(!strstr(ps, "sleep 4322"), "nothing left in the container:\n%s", ps);
 	free(ps);
+
+	/* Ctrl-C without a terminal: the command ends, and so does its
+	   background job (which a shell makes ignore SIGINT) */
+	it_run(&r,
+	       "LABCTL_STATE_DIR='%s' '%s' exec '%s' box -- sh -c 'sleep 4325 & echo started; sleep 4326; wait' > '%s' 2>&1 & "
+	       "p=$!; for i in $(seq 200); do grep -q started '%s' && break; sleep 0.05; done; sleep 0.2; "
+	       "kill -INT $p; " WAIT_OR_KILL,
+	       lab.state, it_labctl(), lab.dir, out, out);
+	cr_expect(strstr(r.out, "code=130"), "%s %s", r.out, r.err);
+	it_run_free(&r);
+	ps = box_processes(&lab);
+	cr_expect(!strstr(ps, "sleep 4325") && !strstr(ps, "sleep 4326"), "nothing left in the container:\n%s", ps);
+	free(ps);
 	it_lab_cleanup(&lab);
 }
 
