@@ -150,11 +150,6 @@ int cmd_service_arg(const struct cmd_entry *cmd, const struct cmd_args *args, co
  * Returns NULL (usage error printed) when there is nothing to go on. */
 char *cmd_project(const struct cmd_entry *cmd, const struct cmd_args *args);
 
-/* Whether the lab file named by the arguments (-f, or LAB as
- * cmd_project finds it, loaded quietly) has service: 1 yes, 0 no, -1 no
- * lab file could be loaded. */
-int cmd_lab_has_service(const struct cmd_entry *cmd, const struct cmd_args *args, const char *service);
-
 /* For commands on what runs: the project name (cmd_project), an open
  * engine and the JSON array of the project's containers (GET
  * /containers/json?all=1 filtered by io.labctl.lab). Prints what went

@@ -495,20 +495,6 @@ char *cmd_project(const struct cmd_entry *cmd, const struct cmd_args *args)
 	return project;
 }
 
-int cmd_lab_has_service(const struct cmd_entry *cmd, const struct cmd_args *args, const char *service)
-{
-	const char *name = args->pos.n ? args->pos.v[0] : NULL;
-	const char *file = cmd_opt(cmd, args, "file");
-	char *path = lab_path_lookup(name, file, 1);
-	struct lab *lab = NULL;
-	int has = -1;
-	if (path && load_lab(&lab, path, cmd_opt(cmd, args, "project-name"), NULL, 0, 1) == 0)
-		has = lab_find_service(lab, service) != NULL;
-	lab_free(lab);
-	free(path);
-	return has;
-}
-
 static void say_waiting(long pid, void *ud)
 {
 	if (pid > 0)

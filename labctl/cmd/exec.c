@@ -219,10 +219,9 @@ static int on_wake(struct lab_exec *x, void *ud)
 	return 0;
 }
 
-/* The container of service/replica, or an exit code with the reason
- * printed. */
-static int find_container(const struct cmd_entry *cmd, const struct cmd_args *args, const cJSON *list,
-			  const char *project, const char *service, int replica, char **id)
+/* The container of service/replica (a service of the lab: see
+ * cmd_check_service), or an exit code with the reason printed. */
+static int find_container(const cJSON *list, const char *project, const char *service, int replica, char **id)
 {
 	const cJSON *c;
 	int replicas = 0;
@@ -251,13 +250,10 @@ static int find_container(const struct cmd_entry *cmd, const struct cmd_args *ar
 			replica, replicas);
 		return LAB_EXIT_USAGE;
 	}
-	if (cmd_lab_has_service(cmd, args, service) == 1) {
-		fprintf(stderr, "labctl: service '%s' of lab '%s' is not running (start it with 'labctl up')\n",
-			service, project);
-		return LAB_EXIT_FAIL;
-	}
-	fprintf(stderr, "labctl: lab '%s' has no service '%s'\n", project, service);
-	return LAB_EXIT_USAGE;
+	/* cmd_check_service found it in the lab file */
+	fprintf(stderr, "labctl: service '%s' of lab '%s' is not running (start it with 'labctl up')\n", service,
+		project);
+	return LAB_EXIT_FAIL;
 }
 
 /* What runs without CMD: bash when the container has it, else sh. */
@@ -301,7 +297,7 @@ static int cmd_exec(const struct cmd_entry *cmd, struct cmd_args *args)
 	if (code || (code = cmd_check_lab_known(cmd, args, list)) ||
 	    (code = cmd_check_service(cmd, args, project, list, service)))
 		goto out;
-	if ((code = find_container(cmd, args, list, project, service, (int)replica, &id)))
+	if ((code = find_container(list, project, service, (int)replica, &id)))
 		goto out;
 
 	ui.tty = !cmd_opt(cmd, args, "no-tty") && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
