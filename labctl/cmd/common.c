@@ -340,6 +340,8 @@ static int load_lab_vars(struct lab **out, const char *path, const char *project
 			fprintf(stderr, "%s\n", err.msg);
 		return LAB_EXIT_USAGE;
 	}
+	for (size_t i = 0; !quiet && i < (*out)->warnings.n; i++)
+		fprintf(stderr, "%s\n", (*out)->warnings.v[i]);
 	return 0;
 }
 

@@ -103,6 +103,60 @@ struct lab_ready {
 	struct lab_mark mark;
 };
 
+/* ulimits: entry. A single number sets soft and hard alike. */
+struct lab_ulimit {
+	char *name;             /* "nofile", "nproc", ... */
+	long long soft, hard;
+};
+
+/* Service keys that go to the container the way Docker Compose v2 sends
+ * them (docker/compose v5.6.0 pkg/compose/create.go getCreateConfigs and
+ * getDeployResources, values parsed as compose-go v2.16 parses them).
+ * Zero, NULL or empty: not given, the engine's default. Sizes are bytes
+ * (Compose spec "Specifying byte values": 2g, 1gb, 512m, a bare number). */
+struct lab_ctr_opts {
+	long long memory;             /* mem_limit, deploy.resources.limits.memory -> HostConfig.Memory */
+	long long memory_reservation; /* mem_reservation, deploy.resources.reservations.memory
+	                                 -> HostConfig.MemoryReservation */
+	long long nano_cpus;          /* cpus, deploy.resources.limits.cpus -> HostConfig.NanoCpus
+	                                 (float32(cpus) * 1e9, as Compose computes it) */
+	long long pids_limit;         /* deploy.resources.limits.pids -> HostConfig.PidsLimit */
+	long long shm_size;           /* shm_size -> HostConfig.ShmSize */
+	struct lab_strv tmpfs;        /* tmpfs: "PATH" or "PATH:OPTIONS" -> HostConfig.Tmpfs */
+	struct lab_strv extra_hosts;  /* extra_hosts as "HOST:IP" -> HostConfig.ExtraHosts */
+	struct lab_strv cap_add, cap_drop;    /* -> HostConfig.CapAdd / CapDrop */
+	int privileged;               /* -> HostConfig.Privileged */
+	int read_only;                /* read_only -> HostConfig.ReadonlyRootfs */
+	int has_init, init;           /* -> HostConfig.Init (has_init: given) */
+	struct lab_ulimit *ulimits;   /* -> HostConfig.Ulimits */
+	size_t n_ulimits;
+	struct lab_strv sysctls;      /* "NAME=VALUE" -> HostConfig.Sysctls */
+	struct lab_strv security_opt; /* -> HostConfig.SecurityOpt; a seccomp profile
+	                                 file is read and sent as compact JSON */
+	int systempaths_unconfined;   /* security_opt systempaths=unconfined:
+	                                 HostConfig.MaskedPaths and ReadonlyPaths [] */
+	struct lab_strv devices;      /* "HOST\nCONTAINER\nPERMISSIONS" -> HostConfig.Devices */
+	struct lab_strv dns, dns_search;      /* -> HostConfig.Dns / DnsSearch */
+	char *stop_signal;            /* -> Config.StopSignal */
+	int has_stop_grace;
+	long stop_grace_s;            /* stop_grace_period -> Config.StopTimeout (whole
+	                                 seconds, truncated) */
+	int tty, stdin_open;          /* -> Config.Tty / OpenStdin */
+	char *log_driver;             /* logging.driver -> HostConfig.LogConfig.Type */
+	struct lab_strv log_opts;     /* logging.options "K=V" -> LogConfig.Config */
+	int has_logging;
+	char *ipc, *pid;              /* -> HostConfig.IpcMode / PidMode */
+	struct lab_strv group_add;    /* -> HostConfig.GroupAdd */
+	char *domainname;             /* -> Config.Domainname */
+	struct lab_strv expose;       /* "PORT/PROTO", ranges expanded -> Config.ExposedPorts */
+	struct lab_strv net_aliases;  /* networks.<net>.aliases as "NET=ALIAS" ->
+	                                 EndpointsConfig[net].Aliases */
+	struct lab_strv build_labels; /* build.labels "K=V": labels of the built image */
+	char *platform;               /* "os/arch[/variant]": ?platform= on create, pull, build */
+	char *pull_policy;            /* always, never, missing, build (if_not_present is
+	                                 missing); NULL = missing */
+};
+
 struct lab_service {
 	char *name;
 	struct lab_mark mark;         /* of the service's key */
@@ -132,6 +186,8 @@ struct lab_service {
 	struct lab_strv buckets;      /* x-buckets: S3 buckets up creates once the
 	                                 service is ready (needs x-ready.s3) */
 	char *hostname, *user, *working_dir, *container_name;
+	struct lab_ctr_opts ctr;      /* the rest of the container's settings */
+	struct lab_strv profiles;     /* profiles: the service starts only when one is active */
 };
 
 struct lab_volume {
@@ -258,6 +314,8 @@ struct lab {
 	size_t n_checks;
 	struct lab_strv files;         /* every file read (lab file, includes, .env);
 	                                  marks point into these strings */
+	struct lab_strv warnings;      /* "path:line:col: message" for keys the file sets
+	                                  that Docker Compose itself ignores (labctl too) */
 };
 
 /* Variables for interpolation, looked up in order: vars ("KEY=VALUE"),
@@ -348,6 +406,14 @@ int lab_interpolate(char **out, const char *s, lab_lookup_fn lookup, void *ud,
 /* Parse a Compose duration ("1m30s", "500ms", "2h", "10s", "1.5s", a bare
  * integer means seconds) into ms. Returns 0 or LAB_EINPUT (no message set). */
 int lab_parse_duration_ms(const char *s, long *ms);
+
+/* Parse a Compose byte value (Compose spec "Specifying byte values";
+ * compose-go UnitBytes = go-units RAMInBytes): a number (decimals allowed),
+ * an optional space, then an optional unit b, k, m, g, t, p, optionally
+ * followed by b or ib, any case; k = 1024 (binary in every spelling:
+ * "1gb" = "1g" = "1GiB" = 1073741824); the product is truncated to whole
+ * bytes. Returns 0 or LAB_EINPUT (negative, no number, bad unit, > 2^63). */
+int lab_parse_bytes(const char *s, long long *out);
 
 /* Levenshtein distance, for "did you mean". Strings longer than
  * LAB_EDIT_MAX_LEN bytes are not compared: the result is then (size_t)-1

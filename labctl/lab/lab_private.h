@@ -96,6 +96,10 @@ struct lab *lab_ld_lab(struct lab_ld *L);
 /* Record one diagnostic "file:line:col: message" at m (may be NULL). */
 void lab_ld_diag(struct lab_ld *L, const struct lab_mark *m, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Record one warning "file:line:col: message" in lab->warnings: a key the
+ * file sets that Docker Compose ignores too, so labctl does the same. */
+void lab_ld_warn(struct lab_ld *L, const struct lab_mark *m, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Variable lookup (lab_lookup_fn) in the order lab.h gives; ud is the loader. */
 const char *lab_ld_lookup(const char *name, void *ud);
 /* Set the mark credential errors are reported at. */
@@ -172,6 +176,16 @@ struct lab_service *lab_ld_find_service(struct lab_ld *L, const char *name);
  * absdir. Problems are recorded with lab_ld_diag. */
 void lab_ld_service(struct lab_ld *L, const char *absdir, const struct lab_node *key,
 		    const struct lab_node *val, struct lab_service *s);
+/* ctr.c: a service key that is a container setting (struct lab_ctr_opts)
+ * or profiles: read into s, returns 1; any other key: 0. */
+int lab_ld_ctr_key(struct lab_ld *L, const char *absdir, const struct lab_node *k, const struct lab_node *v,
+		   struct lab_service *s);
+/* deploy.resources and deploy.restart_policy of service s (svc: the
+ * service's mapping, for the top-level keys they must agree with). */
+void lab_ld_deploy_resources(struct lab_ld *L, const struct lab_node *n, struct lab_service *s,
+			     const struct lab_node *svc);
+void lab_ld_deploy_restart(struct lab_ld *L, const struct lab_node *n, struct lab_service *s);
+void lab_ctr_opts_clear(struct lab_ctr_opts *o);
 /* Remember where service svc names network net. */
 void lab_ld_note_network(struct lab_ld *L, const char *svc, const char *net,
 			 const struct lab_mark *m);

@@ -126,6 +126,22 @@ void lab_ld_diag(struct lab_ld *L, const struct lab_mark *m, const char *fmt, ..
 	d->text = lab_buf_detach(&b);
 }
 
+void lab_ld_warn(struct lab_ld *L, const struct lab_mark *m, const char *fmt, ...)
+{
+	struct lab_buf b = LAB_BUF_INIT;
+	va_list ap;
+	if (L->lab->warnings.n >= DIAG_MAX)
+		return;
+	if (m && m->file)
+		lab_buf_printf(&b, "%s:%d:%d: ", m->file, m->line, m->col);
+	lab_buf_puts(&b, "warning: ");
+	va_start(ap, fmt);
+	lab_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	lab_strv_push(&L->lab->warnings, lab_buf_cstr(&b));
+	lab_buf_release(&b);
+}
+
 /* A diagnostic already formatted (by the YAML parser). */
 static void ld_diag_raw(struct lab_ld *L, const char *file, const char *text)
 {
@@ -1049,6 +1065,7 @@ void lab_free(struct lab *lab)
 	free(lab->networks);
 	lab_strv_free(&lab->credentials);
 	lab_strv_free(&lab->files);
+	lab_strv_free(&lab->warnings);
 	lab_jobs_free(lab);
 	lab_checks_free(lab);
 	free(lab);

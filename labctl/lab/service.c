@@ -18,30 +18,12 @@ static const char *const service_keys[] = {
 	"image", "build", "command", "entrypoint", "environment", "env_file", "ports",
 	"volumes", "networks", "depends_on", "healthcheck", "restart", "deploy", "labels",
 	"hostname", "user", "working_dir", "container_name", "scale",
-	/* accepted and checked loosely, nothing stored */
+	/* applied to the container as Docker Compose v2 applies them (ld_ctr) */
 	"platform", "stop_signal", "stop_grace_period", "tty", "stdin_open", "init",
 	"privileged", "cap_add", "cap_drop", "extra_hosts", "dns", "dns_search", "ulimits",
 	"shm_size", "tmpfs", "expose", "profiles", "logging", "security_opt", "sysctls",
 	"ipc", "pid", "devices", "read_only", "mem_limit", "mem_reservation", "cpus",
 	"pull_policy", "domainname", "group_add", NULL,
-};
-
-enum loose { L_BOOL, L_SCALAR, L_LIST, L_MAP, L_LIST_OR_MAP, L_STR_OR_LIST, L_DURATION };
-
-static const struct {
-	const char *key;
-	enum loose type;
-} loose_keys[] = {
-	{"platform", L_SCALAR},      {"stop_signal", L_SCALAR},   {"stop_grace_period", L_DURATION},
-	{"tty", L_BOOL},             {"stdin_open", L_BOOL},      {"init", L_BOOL},
-	{"privileged", L_BOOL},      {"cap_add", L_LIST},         {"cap_drop", L_LIST},
-	{"extra_hosts", L_LIST_OR_MAP}, {"dns", L_STR_OR_LIST},   {"dns_search", L_STR_OR_LIST},
-	{"ulimits", L_MAP},          {"shm_size", L_SCALAR},      {"tmpfs", L_STR_OR_LIST},
-	{"expose", L_LIST},          {"profiles", L_LIST},        {"logging", L_MAP},
-	{"security_opt", L_LIST},    {"sysctls", L_LIST_OR_MAP},  {"ipc", L_SCALAR},
-	{"pid", L_SCALAR},           {"devices", L_LIST},         {"read_only", L_BOOL},
-	{"mem_limit", L_SCALAR},     {"mem_reservation", L_SCALAR}, {"cpus", L_SCALAR},
-	{"pull_policy", L_SCALAR},   {"domainname", L_SCALAR},    {"group_add", L_LIST},
 };
 
 static const char *const build_keys[] = {
@@ -492,11 +474,8 @@ static void ld_build(struct lab_ld *L, const char *absdir, const struct lab_node
 			if (ts)
 				s->build_target = lab_xstrdup(ts);
 		}
-		if (lb) {
-			struct lab_strv ignored = LAB_STRV_INIT;
-			lab_ld_kv_list(L, lb, "labels", &ignored, 0);
-			lab_strv_free(&ignored);
-		}
+		if (lb)
+			lab_ld_kv_list(L, lb, "labels", &s->ctr.build_labels, 0);
 	} else if (!(ctx = lab_ld_str(L, n, "build"))) {
 		return;
 	}
@@ -612,9 +591,20 @@ static void ld_networks(struct lab_ld *L, const struct lab_node *n, struct lab_s
 			continue;
 		const struct lab_node *al = lab_node_get(v, "aliases");
 		if (al) {
-			struct lab_strv ignored = LAB_STRV_INIT;
-			lab_ld_strlist(L, al, "aliases", 0, &ignored);
-			lab_strv_free(&ignored);
+			struct lab_strv names = LAB_STRV_INIT;
+			lab_ld_strlist(L, al, "aliases", 0, &names);
+			for (size_t j = 0; j < names.n; j++)
+				lab_strv_pushf(&s->ctr.net_aliases, "%s=%s", n->kids[2 * i]->text, names.v[j]);
+			lab_strv_free(&names);
+		}
+		static const char *const unsupported[] = {"ipv4_address", "ipv6_address", "link_local_ips",
+							  "mac_address", "priority", "driver_opts", "gw_priority"};
+		for (size_t j = 0; j < NELEM(unsupported); j++) {
+			const struct lab_node *x = lab_node_get(v, unsupported[j]);
+			if (x)
+				lab_ld_diag(L, &x->mark,
+					    "'%s' is not supported by labctl (of a service's network only 'aliases' is)",
+					    unsupported[j]);
 		}
 	}
 }
@@ -747,7 +737,8 @@ static void ld_replicas(struct lab_ld *L, const struct lab_node *x, const char *
 	s->replicas = (int)v;
 }
 
-static void ld_deploy(struct lab_ld *L, const struct lab_node *n, struct lab_service *s)
+static void ld_deploy(struct lab_ld *L, const struct lab_node *n, struct lab_service *s,
+		      const struct lab_node *svc)
 {
 	if (lab_ld_want(L, n, LAB_NODE_MAP, "deploy") < 0)
 		return;
@@ -761,16 +752,17 @@ static void ld_deploy(struct lab_ld *L, const struct lab_node *n, struct lab_ser
 		if (m && strcmp(m, "replicated") != 0 && strcmp(m, "global") != 0)
 			lab_ld_diag(L, &x->mark, "invalid mode '%s' for 'mode'", m);
 	}
-	if ((x = lab_node_get(n, "labels"))) {
-		struct lab_strv ignored = LAB_STRV_INIT;
-		lab_ld_kv_list(L, x, "labels", &ignored, 0);
-		lab_strv_free(&ignored);
-	}
-	static const char *const maps[] = {"resources", "restart_policy", "placement",
-					   "update_config", "rollback_config"};
-	for (size_t i = 0; i < NELEM(maps); i++)
-		if ((x = lab_node_get(n, maps[i])))
-			lab_ld_want(L, x, LAB_NODE_MAP, maps[i]);
+	if ((x = lab_node_get(n, "resources")))
+		lab_ld_deploy_resources(L, x, s, svc);
+	if ((x = lab_node_get(n, "restart_policy")))
+		lab_ld_deploy_restart(L, x, s);
+	/* Swarm's; Docker Compose v2 does not look at them */
+	static const char *const swarm[] = {"labels", "placement", "update_config", "rollback_config",
+					    "endpoint_mode"};
+	for (size_t i = 0; i < NELEM(swarm); i++)
+		if ((x = lab_node_get(n, swarm[i])))
+			lab_ld_warn(L, &x->mark, "'deploy.%s' is ignored (a Swarm setting Docker Compose ignores too)",
+				    swarm[i]);
 }
 
 int lab_ld_port(struct lab_ld *L, const struct lab_node *n, const char *key, int *port)
@@ -849,43 +841,6 @@ static void ld_buckets(struct lab_ld *L, const struct lab_node *n, struct lab_se
 	}
 }
 
-static void ld_loose(struct lab_ld *L, const struct lab_node *k, const struct lab_node *v)
-{
-	for (size_t i = 0; i < NELEM(loose_keys); i++) {
-		if (strcmp(loose_keys[i].key, k->text) != 0)
-			continue;
-		const char *key = k->text;
-		int b;
-		long ms;
-		switch (loose_keys[i].type) {
-		case L_BOOL:
-			lab_ld_bool(L, v, key, &b);
-			break;
-		case L_SCALAR:
-			lab_ld_str(L, v, key);
-			break;
-		case L_DURATION:
-			lab_ld_duration(L, v, key, &ms);
-			break;
-		case L_LIST:
-			lab_ld_want(L, v, LAB_NODE_SEQ, key);
-			break;
-		case L_MAP:
-			lab_ld_want(L, v, LAB_NODE_MAP, key);
-			break;
-		case L_LIST_OR_MAP:
-			if (v->kind == LAB_NODE_SCALAR)
-				lab_ld_diag(L, &v->mark, "expected a mapping or a list for '%s'", key);
-			break;
-		case L_STR_OR_LIST:
-			if (v->kind == LAB_NODE_MAP)
-				lab_ld_diag(L, &v->mark, "expected a string or a list for '%s'", key);
-			break;
-		}
-		return;
-	}
-}
-
 static void set_str(struct lab_ld *L, const struct lab_node *v, const char *key, char **dst)
 {
 	const char *t = lab_ld_str(L, v, key);
@@ -940,7 +895,7 @@ void lab_ld_service(struct lab_ld *L, const char *absdir, const struct lab_node 
 		else if (!strcmp(kt, "healthcheck"))
 			ld_healthcheck(L, v, &s->healthcheck);
 		else if (!strcmp(kt, "deploy"))
-			ld_deploy(L, v, s);
+			ld_deploy(L, v, s, val);
 		else if (!strcmp(kt, "scale"))
 			ld_replicas(L, v, kt, s);
 		else if (!strcmp(kt, "labels"))
@@ -960,12 +915,13 @@ void lab_ld_service(struct lab_ld *L, const char *absdir, const struct lab_node 
 				       !strcmp(r, "unless-stopped") || !strcmp(r, "on-failure"));
 			if (n && *n && strspn(n, "0123456789") == strlen(n))
 				ok = 1;
+			const struct lab_node *dp = lab_node_get(val, "deploy");
 			if (r && !ok)
 				lab_ld_diag(L, &v->mark, "invalid restart policy '%s' for 'restart'", r);
-			else if (r)
+			else if (r && !lab_node_get(dp, "restart_policy")) /* Compose: deploy's wins */
 				s->restart = lab_xstrdup(r);
 		} else
-			ld_loose(L, k, v);
+			lab_ld_ctr_key(L, absdir, k, v, s);
 	}
 	/* environment: env_file entries first, then environment: */
 	if ((x = lab_node_get(val, "env_file")))
@@ -1017,4 +973,6 @@ void lab_service_clear(struct lab_service *s)
 	free(s->user);
 	free(s->working_dir);
 	free(s->container_name);
+	lab_ctr_opts_clear(&s->ctr);
+	lab_strv_free(&s->profiles);
 }

@@ -2,6 +2,7 @@
  * lexical paths. */
 #include "lab_private.h"
 
+#include <errno.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,4 +172,55 @@ char *lab_path_join(const char *dir, const char *path)
 	lab_strv_free(&parts);
 	free(full);
 	return lab_buf_detach(&b);
+}
+
+int lab_parse_bytes(const char *s, long long *out)
+{
+	/* go-units parseSize with its binary map, step by step */
+	if (!s)
+		return LAB_EINPUT;
+	const char *sep = NULL;
+	for (const char *p = s; *p; p++)
+		if (strchr("0123456789. ", *p))
+			sep = p;
+	if (!sep)
+		return LAB_EINPUT;
+	size_t numlen = *sep == ' ' ? (size_t)(sep - s) : (size_t)(sep - s) + 1;
+	const char *sfx = sep + 1;
+	char num[64];
+	if (numlen == 0 || numlen >= sizeof(num))
+		return LAB_EINPUT;
+	memcpy(num, s, numlen);
+	num[numlen] = '\0';
+	/* strconv.ParseFloat's decimal forms only: no hex, inf or nan */
+	if (strpbrk(num, "xXpPiInN ") || !(isdigit((unsigned char)num[0]) || num[0] == '.' || num[0] == '+'))
+		return LAB_EINPUT;
+	char *end = NULL;
+	errno = 0;
+	double v = strtod(num, &end);
+	if (*end || errno || v < 0)
+		return LAB_EINPUT;
+	size_t sl = strlen(sfx);
+	if (sl > 3)
+		return LAB_EINPUT;
+	char low[4] = {0};
+	for (size_t i = 0; i < sl; i++)
+		low[i] = (char)tolower((unsigned char)sfx[i]);
+	if (sl && low[0] == 'b') {
+		if (sl > 1)
+			return LAB_EINPUT;
+	} else if (sl) {
+		static const char units[] = "kmgtp";
+		const char *u = strchr(units, low[0]);
+		if (!u || !low[0])
+			return LAB_EINPUT;
+		if ((sl == 2 && low[1] != 'b') || (sl == 3 && strcmp(low + 1, "ib") != 0))
+			return LAB_EINPUT;
+		for (long i = 0; i <= u - units; i++)
+			v *= 1024.0;
+	}
+	if (v >= 9223372036854775807.0)
+		return LAB_EINPUT;
+	*out = (long long)v;
+	return 0;
 }
