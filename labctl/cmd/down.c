@@ -16,7 +16,7 @@ static const struct cmd_opt down_opts[] = {
 	CMD_OPT_PROJECT,
 	CMD_OPT_STUDENT,
 	{"volumes", 'v', NULL, "also remove the lab's named volumes (their data is lost)"},
-	{"timeout", 't', "SECONDS", "seconds to wait for a container to stop before killing it (default 10)"},
+	{"timeout", 't', "SECONDS", "seconds to wait for a container to stop before killing it (default: its stop_grace_period, else 10)"},
 	CMD_OPT_END,
 };
 
@@ -54,7 +54,7 @@ static int cmd_down(const struct cmd_entry *cmd, struct cmd_args *args)
 	struct lab_state_lock *lock = NULL;
 	struct lab_teardown_result res;
 	const char *t = cmd_opt(cmd, args, "timeout");
-	int timeout_s = t ? atoi(t) : 10;
+	int timeout_s = t ? atoi(t) : LAB_STOP_TIMEOUT_CONTAINER;
 	char *project = cmd_project(cmd, args);
 	if (!project)
 		return LAB_EXIT_USAGE;

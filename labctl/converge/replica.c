@@ -33,6 +33,7 @@ static int connect_extra_networks(struct cv *c, struct svc_run *r, struct lab_en
 		cJSON *ep = cJSON_AddObjectToObject(body, "EndpointConfig");
 		cJSON *al = cJSON_AddArrayToObject(ep, "Aliases");
 		cJSON_AddItemToArray(al, cJSON_CreateString(r->svc->name));
+		lab_plan_add_aliases(al, r->svc, r->svc->networks.v[i]);
 		int rc = lab_engine_json(e, "POST", path, body, NULL, err);
 		cJSON_Delete(body);
 		free(path);
@@ -75,7 +76,7 @@ static int create_complete(char **id_out, struct cv *c, struct svc_run *r, struc
 	cJSON *body = lab_plan_container_body(c->lab, r->svc, r->image_id, rep);
 	char *id = NULL;
 	const char *failed = NULL;
-	int rc = lab_engine_container_create(e, name, body, &id, err);
+	int rc = lab_engine_container_create_on(e, name, r->svc->ctr.platform, body, &id, err);
 	cJSON_Delete(body);
 	if (rc < 0)
 		goto out;
@@ -132,7 +133,9 @@ static void converge_one(struct cv *c, struct svc_run *r, struct lab_engine *e, 
 	}
 	if (ex) {
 		ex->claimed = 1;
-		rc = lab_engine_container_stop(e, ex->id, 10, err);
+		/* as Compose (no up --timeout): the old container's own
+		   StopTimeout, its stop_grace_period, else the engine's 10 s */
+		rc = lab_engine_container_stop(e, ex->id, LAB_STOP_TIMEOUT_CONTAINER, err);
 		if (rc == 0 || rc == LAB_ENOTFOUND)
 			rc = lab_engine_container_remove(e, ex->id, 1, err);
 		if (rc == LAB_ENOTFOUND) {

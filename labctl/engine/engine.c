@@ -963,14 +963,25 @@ int lab_engine_containers(struct lab_engine *e, const char *label_filter, cJSON 
 int lab_engine_container_create(struct lab_engine *e, const char *name, const cJSON *body,
 				char **id_out, struct lab_err *err)
 {
-	char *path = NULL;
+	return lab_engine_container_create_on(e, name, NULL, body, id_out, err);
+}
+
+int lab_engine_container_create_on(struct lab_engine *e, const char *name, const char *platform,
+				   const cJSON *body, char **id_out, struct lab_err *err)
+{
+	struct lab_buf b = LAB_BUF_INIT;
+	lab_buf_puts(&b, "/containers/create");
 	if (name && *name) {
 		char *esc = lab_engine_escape(name);
-		path = lab_xasprintf("/containers/create?name=%s", esc);
+		lab_buf_printf(&b, "?name=%s", esc);
 		free(esc);
-	} else {
-		path = lab_xstrdup("/containers/create");
 	}
+	if (platform && *platform) {
+		char *esc = lab_engine_escape(platform);
+		lab_buf_printf(&b, "%splatform=%s", name && *name ? "&" : "?", esc);
+		free(esc);
+	}
+	char *path = lab_buf_detach(&b);
 	int rc = engine_json_field(e, "POST", path, body, "Id", id_out, err);
 	free(path);
 	return rc;
@@ -984,7 +995,10 @@ int lab_engine_container_start(struct lab_engine *e, const char *id, struct lab_
 int lab_engine_container_stop(struct lab_engine *e, const char *id, int timeout_s, struct lab_err *err)
 {
 	char suffix[48];
-	snprintf(suffix, sizeof(suffix), "/stop?t=%d", timeout_s < 0 ? 0 : timeout_s);
+	if (timeout_s == LAB_STOP_TIMEOUT_CONTAINER)
+		snprintf(suffix, sizeof(suffix), "/stop");
+	else
+		snprintf(suffix, sizeof(suffix), "/stop?t=%d", timeout_s < 0 ? 0 : timeout_s);
 	return engine_simple(e, "POST", "containers", id, suffix, err);
 }
 

@@ -127,9 +127,16 @@ int lab_engine_containers(struct lab_engine *e, const char *label_filter, cJSON 
  * LAB_EEXISTS when the name is taken. */
 int lab_engine_container_create(struct lab_engine *e, const char *name, const cJSON *body,
 				char **id_out, struct lab_err *err);
+/* The same with ?platform=os/arch[/variant] (Engine API 1.41: the image
+ * must be present for that platform, else 404). platform NULL: none. */
+int lab_engine_container_create_on(struct lab_engine *e, const char *name, const char *platform,
+				   const cJSON *body, char **id_out, struct lab_err *err);
 /* POST /containers/{id}/start (304 "already started" is success). */
 int lab_engine_container_start(struct lab_engine *e, const char *id, struct lab_err *err);
-/* POST /containers/{id}/stop?t=timeout_s (304 is success). */
+/* POST /containers/{id}/stop?t=timeout_s (304 is success). timeout_s
+ * LAB_STOP_TIMEOUT_CONTAINER: no t, the container's own StopTimeout
+ * (stop_grace_period when it was created with one, else the engine's 10 s). */
+#define LAB_STOP_TIMEOUT_CONTAINER (-0x7fffffff - 1)
 int lab_engine_container_stop(struct lab_engine *e, const char *id, int timeout_s, struct lab_err *err);
 /* DELETE /containers/{id}?force=1&v=anon_volumes. LAB_ENOTFOUND when gone. */
 int lab_engine_container_remove(struct lab_engine *e, const char *id, int anon_volumes,

@@ -166,6 +166,129 @@ static const char *first_network(const struct lab_service *svc)
 	return svc->networks.n ? svc->networks.v[0] : "default";
 }
 
+/* "K=V" entries as an object {K: V}. */
+static cJSON *kv_object(const struct lab_strv *kv)
+{
+	cJSON *o = cJSON_CreateObject();
+	add_kv_labels(o, kv);
+	return o;
+}
+
+static void add_strv(cJSON *o, const char *key, const struct lab_strv *sv)
+{
+	if (sv->n)
+		cJSON_AddItemToObject(o, key, strv_array(sv));
+}
+
+static void add_num(cJSON *o, const char *key, long long v)
+{
+	if (v)
+		cJSON_AddNumberToObject(o, key, (double)v);
+}
+
+void lab_plan_add_aliases(cJSON *aliases, const struct lab_service *svc, const char *netkey)
+{
+	size_t nl = strlen(netkey);
+	for (size_t i = 0; i < svc->ctr.net_aliases.n; i++) {
+		const char *e = svc->ctr.net_aliases.v[i];
+		if (strncmp(e, netkey, nl) == 0 && e[nl] == '=')
+			cJSON_AddItemToArray(aliases, cJSON_CreateString(e + nl + 1));
+	}
+}
+
+/* The settings of struct lab_ctr_opts, each only when given, so that a
+ * service that sets none has the body (and the hash) it had before they
+ * were applied. Field names and shapes: Engine API 1.41 ContainerConfig
+ * and HostConfig. */
+static void add_ctr_opts(cJSON *b, cJSON *host, const struct lab_service *svc)
+{
+	const struct lab_ctr_opts *o = &svc->ctr;
+	if (o->domainname)
+		cJSON_AddStringToObject(b, "Domainname", o->domainname);
+	if (o->tty)
+		cJSON_AddBoolToObject(b, "Tty", 1);
+	if (o->stdin_open)
+		cJSON_AddBoolToObject(b, "OpenStdin", 1);
+	if (o->stop_signal)
+		cJSON_AddStringToObject(b, "StopSignal", o->stop_signal);
+	if (o->has_stop_grace)
+		cJSON_AddNumberToObject(b, "StopTimeout", (double)o->stop_grace_s);
+	cJSON *exposed = cJSON_GetObjectItemCaseSensitive(b, "ExposedPorts");
+	for (size_t i = 0; i < o->expose.n; i++)
+		if (!cJSON_GetObjectItemCaseSensitive(exposed, o->expose.v[i]))
+			cJSON_AddObjectToObject(exposed, o->expose.v[i]);
+
+	add_num(host, "Memory", o->memory);
+	add_num(host, "MemoryReservation", o->memory_reservation);
+	add_num(host, "NanoCpus", o->nano_cpus);
+	add_num(host, "PidsLimit", o->pids_limit);
+	add_num(host, "ShmSize", o->shm_size);
+	if (o->tmpfs.n) {
+		cJSON *t = cJSON_AddObjectToObject(host, "Tmpfs");
+		for (size_t i = 0; i < o->tmpfs.n; i++) {
+			const char *e = o->tmpfs.v[i], *colon = strchr(e, ':');
+			char *path = colon ? lab_xstrndup(e, (size_t)(colon - e)) : lab_xstrdup(e);
+			cJSON_DeleteItemFromObjectCaseSensitive(t, path);
+			cJSON_AddStringToObject(t, path, colon ? colon + 1 : "");
+			free(path);
+		}
+	}
+	add_strv(host, "ExtraHosts", &o->extra_hosts);
+	add_strv(host, "CapAdd", &o->cap_add);
+	add_strv(host, "CapDrop", &o->cap_drop);
+	if (o->privileged)
+		cJSON_AddBoolToObject(host, "Privileged", 1);
+	if (o->read_only)
+		cJSON_AddBoolToObject(host, "ReadonlyRootfs", 1);
+	if (o->has_init)
+		cJSON_AddBoolToObject(host, "Init", o->init);
+	if (o->n_ulimits) {
+		cJSON *u = cJSON_AddArrayToObject(host, "Ulimits");
+		for (size_t i = 0; i < o->n_ulimits; i++) {
+			cJSON *e = cJSON_CreateObject();
+			cJSON_AddStringToObject(e, "Name", o->ulimits[i].name);
+			cJSON_AddNumberToObject(e, "Soft", (double)o->ulimits[i].soft);
+			cJSON_AddNumberToObject(e, "Hard", (double)o->ulimits[i].hard);
+			cJSON_AddItemToArray(u, e);
+		}
+	}
+	if (o->sysctls.n)
+		cJSON_AddItemToObject(host, "Sysctls", kv_object(&o->sysctls));
+	add_strv(host, "SecurityOpt", &o->security_opt);
+	if (o->systempaths_unconfined) {
+		cJSON_AddArrayToObject(host, "MaskedPaths");
+		cJSON_AddArrayToObject(host, "ReadonlyPaths");
+	}
+	if (o->devices.n) {
+		cJSON *d = cJSON_AddArrayToObject(host, "Devices");
+		for (size_t i = 0; i < o->devices.n; i++) {
+			char *copy = lab_xstrdup(o->devices.v[i]);
+			char *dst = strchr(copy, '\n');
+			*dst++ = '\0';
+			char *perm = strchr(dst, '\n');
+			*perm++ = '\0';
+			cJSON *e = cJSON_CreateObject();
+			cJSON_AddStringToObject(e, "PathOnHost", copy);
+			cJSON_AddStringToObject(e, "PathInContainer", dst);
+			cJSON_AddStringToObject(e, "CgroupPermissions", perm);
+			cJSON_AddItemToArray(d, e);
+			free(copy);
+		}
+	}
+	add_strv(host, "Dns", &o->dns);
+	add_strv(host, "DnsSearch", &o->dns_search);
+	if (o->has_logging) {
+		cJSON *lc = cJSON_AddObjectToObject(host, "LogConfig");
+		cJSON_AddStringToObject(lc, "Type", o->log_driver ? o->log_driver : "");
+		cJSON_AddItemToObject(lc, "Config", kv_object(&o->log_opts));
+	}
+	if (o->ipc)
+		cJSON_AddStringToObject(host, "IpcMode", o->ipc);
+	if (o->pid)
+		cJSON_AddStringToObject(host, "PidMode", o->pid);
+	add_strv(host, "GroupAdd", &o->group_add);
+}
+
 /* Everything but the replica number and the hash label. */
 static cJSON *body_base(const struct lab *lab, const struct lab_service *svc, const char *image_id)
 {
@@ -246,6 +369,7 @@ static cJSON *body_base(const struct lab *lab, const struct lab_service *svc, co
 			cJSON_AddBoolToObject(o, "ReadOnly", 1);
 		cJSON_AddItemToArray(mounts, o);
 	}
+	add_ctr_opts(b, host, svc);
 	cJSON *rp = cJSON_AddObjectToObject(host, "RestartPolicy");
 	const char *restart = svc->restart ? svc->restart : "no";
 	if (strncmp(restart, "on-failure", 10) == 0) {
@@ -266,6 +390,7 @@ static cJSON *body_base(const struct lab *lab, const struct lab_service *svc, co
 	cJSON *ep = cJSON_AddObjectToObject(eps, netname);
 	cJSON *aliases = cJSON_AddArrayToObject(ep, "Aliases");
 	cJSON_AddItemToArray(aliases, cJSON_CreateString(svc->name));
+	lab_plan_add_aliases(aliases, svc, netkey);
 	free(netname);
 	return b;
 }
@@ -280,6 +405,22 @@ void lab_plan_config_hash(char out[65], const struct lab *lab, const struct lab_
 		if (!extra)
 			extra = cJSON_AddArrayToObject(b, "x-networks");
 		cJSON_AddItemToArray(extra, cJSON_CreateString(svc->networks.v[i]));
+	}
+	/* sent outside the body (the create's ?platform=, the connects'
+	   aliases): in the hash all the same */
+	if (svc->ctr.platform)
+		cJSON_AddStringToObject(b, "x-platform", svc->ctr.platform);
+	for (size_t i = 1; i < svc->networks.n; i++) {
+		cJSON *al = cJSON_CreateArray();
+		lab_plan_add_aliases(al, svc, svc->networks.v[i]);
+		if (cJSON_GetArraySize(al)) {
+			cJSON *x = cJSON_GetObjectItemCaseSensitive(b, "x-aliases");
+			if (!x)
+				x = cJSON_AddObjectToObject(b, "x-aliases");
+			cJSON_AddItemToObject(x, svc->networks.v[i], al);
+		} else {
+			cJSON_Delete(al);
+		}
 	}
 	char *text = cJSON_PrintUnformatted(b);
 	unsigned char md[EVP_MAX_MD_SIZE];

@@ -56,6 +56,11 @@ struct lab_network *lab_plan_find_network(const struct lab *lab, const char *nam
 cJSON *lab_plan_container_body(const struct lab *lab, const struct lab_service *svc,
 			       const char *image_id, int replica);
 
+/* Append to the JSON array aliases the service's aliases on its network
+ * netkey (networks.<netkey>.aliases), after the service's name, which the
+ * caller puts first. */
+void lab_plan_add_aliases(cJSON *aliases, const struct lab_service *svc, const char *netkey);
+
 /* Config hash of a service (lowercase hex SHA-256, 64 chars + NUL): covers
  * everything that goes into the create body except the replica number and
  * the hash itself, plus image_id and the names of networks joined. Two

@@ -280,7 +280,9 @@ Test(converge, changed_hash_recreates_same_hash_keeps)
 	};
 	cvt_converge(&t, routes, FE_N(routes));
 	cr_expect_eq(t.rc, 0, "%d %s", t.rc, t.err.msg);
-	long stop = fe_find(&t.fe, "POST /v1.41/containers/old1/stop?t=10", 0);
+	/* no ?t=: the container's own StopTimeout (stop_grace_period) */
+	long stop = fe_find(&t.fe, "POST /v1.41/containers/old1/stop", 0);
+	cr_expect_str_eq(stop >= 0 ? fe_req(&t.fe, (size_t)stop) : "", "POST /v1.41/containers/old1/stop");
 	long rm = fe_find(&t.fe, "DELETE /v1.41/containers/old1?force=1&v=1", 0);
 	long create = fe_find(&t.fe, "POST /v1.41/containers/create?name=cvt-a-1", 0);
 	cr_expect(stop >= 0 && rm > stop && create > rm, "stop %ld, remove %ld, create %ld", stop, rm, create);
