@@ -53,7 +53,12 @@ static int ensure_image(struct cv *c, struct svc_run *r, int *tried, struct lab_
 		.args = &s->build_args,
 		.target = s->build_target,
 		.project = c->lab->project,
-		.force = c->opts->force_build,
+		.force = c->opts->force_build || (s->ctr.pull_policy && !strcmp(s->ctr.pull_policy, "build")),
+		.labels = &s->ctr.build_labels,
+		.pull = !s->ctr.pull_policy || s->has_build                ? LAB_IMAGE_PULL_MISSING
+			: !strcmp(s->ctr.pull_policy, "always") ? LAB_IMAGE_PULL_ALWAYS
+			: !strcmp(s->ctr.pull_policy, "never")  ? LAB_IMAGE_PULL_NEVER
+								  : LAB_IMAGE_PULL_MISSING,
 		.progress = on_image,
 		.progress_ud = &ic,
 	};

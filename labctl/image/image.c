@@ -73,6 +73,10 @@ static int build_hash(char out[65], const struct lab_image_req *req, struct lab_
 	for (size_t i = 0; req->args && i < req->args->n; i++)
 		if (strncmp(req->args->v[i], "EXTRA_CA_CERTS=", 15) != 0)
 			lab_buf_printf(&key, "%s\n", req->args->v[i]);
+	/* only when there are any: an image built before labels were
+	   applied stays current */
+	for (size_t i = 0; req->labels && i < req->labels->n; i++)
+		lab_buf_printf(&key, "label %s\n", req->labels->v[i]);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	EVP_Digest(key.data, key.len, md, &mdlen, EVP_sha256(), NULL);
@@ -137,10 +141,13 @@ int lab_image_ensure(char **id_out, struct lab_engine *e, const struct lab_image
 			rc = current_image(e, req, hash, id_out, &why, err);
 		if (rc < 0 || *id_out)
 			return rc;
-	} else {
+	} else if (req->pull != LAB_IMAGE_PULL_ALWAYS) {
 		rc = lab_engine_image_id(e, req->name, id_out, err);
 		if (rc != LAB_ENOTFOUND)
 			return rc;
+		if (req->pull == LAB_IMAGE_PULL_NEVER)
+			return lab_err_set(err, LAB_EINPUT, "image '%s' is not on the engine and its pull_policy is never",
+					   req->name);
 	}
 	double t = lab_now();
 	struct lab_image_event ev = {.name = req->name, .context = req->context, .why = why};
@@ -148,6 +155,8 @@ int lab_image_ensure(char **id_out, struct lab_engine *e, const struct lab_image
 		ev.phase = LAB_IMAGE_BUILDING;
 		report(req, &ev);
 		struct lab_strv labels = LAB_STRV_INIT, args = LAB_STRV_INIT;
+		if (req->labels)
+			lab_strv_copy(&labels, req->labels);
 		lab_strv_pushf(&labels, "%s=%s", LAB_LABEL_BUILT_BY, req->project);
 		lab_strv_pushf(&labels, "%s=%s", LAB_LABEL_BUILD_HASH, hash);
 		if (req->args)

@@ -49,7 +49,13 @@ struct lab_image_req {
 	const struct lab_strv *args;  /* build args "KEY=VALUE", may be NULL */
 	const char *target;           /* may be NULL */
 	const char *project;          /* lab the image is labelled with (io.labctl.built-by) */
-	int force;                    /* build even when current (up --build) */
+	int force;                    /* build even when current (up --build,
+	                                 pull_policy: build) */
+	const struct lab_strv *labels; /* build.labels "KEY=VALUE" for the built image;
+	                                 part of the build hash; may be NULL */
+	/* Compose's pull_policy for an image that is not built: missing (pull
+	 * when absent), always (pull every time), never (absent is an error). */
+	enum { LAB_IMAGE_PULL_MISSING = 0, LAB_IMAGE_PULL_ALWAYS, LAB_IMAGE_PULL_NEVER } pull;
 	lab_image_progress_fn progress; /* may be NULL; called on the calling thread */
 	void *progress_ud;
 };
