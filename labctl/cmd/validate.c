@@ -6,9 +6,16 @@
 
 static int cmd_validate(const struct cmd_entry *cmd, struct cmd_args *args);
 
+static const struct cmd_opt validate_opts[] = {
+	CMD_OPT_FILE,
+	CMD_OPT_PROJECT,
+	CMD_OPT_PROFILE,
+	CMD_OPT_END,
+};
+
 const struct cmd_entry cmd_validate_entry = {
 	.name = "validate",
-	.opts = cmd_lab_file_opts,
+	.opts = validate_opts,
 	.usage = "LAB | -f FILE",
 	.summary = "check a lab or compose file without touching the engine",
 	.description = "Loads the file, its includes and .env, interpolates variables and checks\n"
@@ -30,6 +37,9 @@ static int cmd_validate(const struct cmd_entry *cmd, struct cmd_args *args)
 	printf("%s: ok: lab '%s', %zu service%s (%zu container%s), %zu volume%s, %zu network%s\n", lab->path,
 	       lab->project, lab->n_services, lab->n_services == 1 ? "" : "s", containers, containers == 1 ? "" : "s",
 	       lab->n_volumes, lab->n_volumes == 1 ? "" : "s", lab->n_networks, lab->n_networks == 1 ? "" : "s");
+	for (size_t i = 0; i < lab->disabled.n; i++)
+		printf("%s: service '%s' is left out: none of its profiles is active (--profile)\n", lab->path,
+		       lab->disabled.v[i]);
 out:
 	lab_free(lab);
 	return code;

@@ -446,6 +446,10 @@ int converge_remove_unclaimed(struct cv *c, struct lab_err *err)
 			surplus = strcmp(want, ex->name) != 0;
 			free(want);
 		}
+		/* a service left out by its profiles: its containers are left
+		   alone, as Compose does (they are not orphans) */
+		if (!s && ex->service && lab_strv_find(&c->lab->disabled, ex->service) >= 0)
+			continue;
 		if (!s && !c->opts->remove_orphans) {
 			struct lab_converge_event ev = {
 				.kind = LAB_CONVERGE_ORPHAN_FOUND, .name = ex->name, .service = ex->service};

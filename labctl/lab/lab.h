@@ -32,6 +32,9 @@ enum lab_dep_condition {
 struct lab_dep {
 	char *service;                  /* name of the service depended on */
 	enum lab_dep_condition condition;
+	int optional;                   /* required: false (Compose: a dependency on a
+	                                   service disabled by its profiles is dropped) */
+	int restart;                    /* restart: true */
 	struct lab_mark mark;           /* of the dependency's name */
 };
 
@@ -314,6 +317,9 @@ struct lab {
 	size_t n_checks;
 	struct lab_strv files;         /* every file read (lab file, includes, .env);
 	                                  marks point into these strings */
+	struct lab_strv disabled;      /* services left out because none of their profiles
+	                                  is active (Compose spec "Using profiles"); their
+	                                  containers are no orphans */
 	struct lab_strv warnings;      /* "path:line:col: message" for keys the file sets
 	                                  that Docker Compose itself ignores (labctl too) */
 };
@@ -345,6 +351,12 @@ struct lab_load_opts {
 	/* The student's id params are evaluated for (verify --student); NULL:
 	 * $LAB_STUDENT, "" when that is unset too. */
 	const char *student;
+	/* Active profiles (--profile); NULL or empty: $COMPOSE_PROFILES,
+	 * comma-separated. "*" activates all. A service with profiles: is in
+	 * the lab only when one of them is active; a service that depends on
+	 * one left out is an error unless the dependency says required: false
+	 * (then it is dropped). Decided before cycles are looked for. */
+	const struct lab_strv *profiles;
 };
 
 /* Load, interpolate, merge includes and validate the lab file at path.

@@ -169,6 +169,12 @@ int lab_ld_bucket_name_ok(const char *b);
  * candidates stay bounded. */
 const char *lab_ld_suggest(const char *key, const char *const *allowed, size_t n_allowed);
 const char *lab_ld_suggest_for(struct lab_ld *L, const char *key, const char *const *allowed, size_t n_allowed);
+/* Rebuild the service index after lab->services changed. */
+void lab_ld_reindex_services(struct lab_ld *L);
+/* The load's options (may be NULL). */
+const struct lab_load_opts *lab_ld_opts(struct lab_ld *L);
+/* profiles.c: leave out the services none of whose profiles is active. */
+void lab_ld_apply_profiles(struct lab_ld *L, struct lab *lab);
 /* The service loaded so far named name, or NULL (hashed: O(1)). */
 struct lab_service *lab_ld_find_service(struct lab_ld *L, const char *name);
 

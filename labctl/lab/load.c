@@ -836,6 +836,19 @@ static void ld_services(struct lab_ld *L, const struct src *s)
 	}
 }
 
+void lab_ld_reindex_services(struct lab_ld *L)
+{
+	lab_index_free(&L->svc_ix);
+	L->svc_ix = (struct lab_index)LAB_INDEX_INIT;
+	for (size_t i = 0; i < L->lab->n_services; i++)
+		lab_index_put(&L->svc_ix, L->lab->services[i].name, strlen(L->lab->services[i].name), i);
+}
+
+const struct lab_load_opts *lab_ld_opts(struct lab_ld *L)
+{
+	return L->opts;
+}
+
 struct lab_service *lab_ld_find_service(struct lab_ld *L, const char *name)
 {
 	long i = lab_index_get(&L->svc_ix, name, strlen(name));
@@ -1066,6 +1079,7 @@ void lab_free(struct lab *lab)
 	lab_strv_free(&lab->credentials);
 	lab_strv_free(&lab->files);
 	lab_strv_free(&lab->warnings);
+	lab_strv_free(&lab->disabled);
 	lab_jobs_free(lab);
 	lab_checks_free(lab);
 	free(lab);

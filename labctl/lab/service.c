@@ -632,6 +632,7 @@ static void ld_depends(struct lab_ld *L, const struct lab_node *n, struct lab_se
 	for (size_t i = 0; i < n->n; i++) {
 		const struct lab_node *k = n->kids[2 * i], *v = n->kids[2 * i + 1];
 		enum lab_dep_condition cond = LAB_DEP_STARTED;
+		int optional = 0, dep_restart = 0;
 		if (!lab_node_is_null(v)) {
 			if (lab_ld_want(L, v, LAB_NODE_MAP, k->text) < 0)
 				continue;
@@ -640,11 +641,13 @@ static void ld_depends(struct lab_ld *L, const struct lab_node *n, struct lab_se
 			const struct lab_node *c = lab_node_get(v, "condition");
 			const struct lab_node *r = lab_node_get(v, "restart");
 			const struct lab_node *rq = lab_node_get(v, "required");
-			int ignored;
-			if (r && lab_ld_bool(L, r, "restart", &ignored) < 0)
+			int restart = 0, required = 1;
+			if (r && lab_ld_bool(L, r, "restart", &restart) < 0)
 				continue;
-			if (rq && lab_ld_bool(L, rq, "required", &ignored) < 0)
+			if (rq && lab_ld_bool(L, rq, "required", &required) < 0)
 				continue;
+			optional = !required;
+			dep_restart = restart;
 			const char *cs = c ? lab_ld_str(L, c, "condition") : "service_started";
 			if (!cs)
 				continue;
@@ -666,6 +669,8 @@ static void ld_depends(struct lab_ld *L, const struct lab_node *n, struct lab_se
 		struct lab_dep *d = &s->deps[s->n_deps++];
 		d->service = lab_xstrdup(k->text);
 		d->condition = cond;
+		d->optional = optional;
+		d->restart = dep_restart;
 		d->mark = k->mark;
 	}
 }

@@ -237,6 +237,8 @@ static void check_volumes_networks(struct lab_ld *L, struct lab *lab)
 void lab_ld_validate(struct lab_ld *L, struct lab *lab)
 {
 	check_deps_known(L, lab);
+	/* a dependency through a service left out is no cycle */
+	lab_ld_apply_profiles(L, lab);
 	check_cycles(L, lab);
 	check_ports(L, lab);
 	check_volumes_networks(L, lab);

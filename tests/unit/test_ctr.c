@@ -1,0 +1,449 @@
+/* Unit tests of the service keys that become container settings
+ * (labctl/lab/ctr.c, struct lab_ctr_opts) and of how they reach the create
+ * body (labctl/plan): byte values, durations, every key's Engine API field,
+ * the refusals and the warnings. Expected values are what Docker Compose
+ * v2 (v5.6.0) sends for the same file; tests/integration/test_conformance.c
+ * compares the two on a real engine. */
+#include <criterion/criterion.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "../../labctl/lab/lab.h"
+#include "../../labctl/plan/plan.h"
+
+static char tctr_dir[PATH_MAX];
+
+static void tctr_write(const char *rel, const char *content)
+{
+	FILE *f = fopen(rel, "w");
+	cr_assert(f, "cannot write %s", rel);
+	fputs(content, f);
+	fclose(f);
+}
+
+static void tctr_setup(void)
+{
+	/* services with profiles are in the lab (the profile tests set their own) */
+	setenv("COMPOSE_PROFILES", "*", 1);
+	snprintf(tctr_dir, sizeof(tctr_dir), "/tmp/ctrtest-XXXXXX");
+	cr_assert(mkdtemp(tctr_dir));
+	cr_assert(chdir(tctr_dir) == 0);
+}
+
+static int tctr_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void tctr_teardown(void)
+{
+	if (chdir("/") == 0 && tctr_dir[0])
+		nftw(tctr_dir, tctr_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int tctr_load(struct lab **out, const char *yaml, struct lab_err *err)
+{
+	tctr_write("compose.yaml", yaml);
+	memset(err, 0, sizeof(*err));
+	*out = NULL;
+	return lab_load(out, "compose.yaml", NULL, err);
+}
+
+/* The create body of the lab's first service, as compact JSON of the
+ * member at pointer-like path "Config.X" / "HostConfig.X" (NULL: absent). */
+static char *tctr_field(const struct lab *lab, const char *svc, const char *path)
+{
+	const struct lab_service *s = lab_find_service(lab, svc);
+	cr_assert(s, "no service %s", svc);
+	cJSON *b = lab_plan_container_body(lab, s, "sha256:x", 1);
+	const cJSON *at = b;
+	char *copy = strdup(path), *save = NULL;
+	for (char *t = strtok_r(copy, ".", &save); t && at; t = strtok_r(NULL, ".", &save))
+		at = strcmp(t, "Config") == 0 ? at : cJSON_GetObjectItemCaseSensitive(at, t);
+	char *r = at ? cJSON_PrintUnformatted(at) : NULL;
+	free(copy);
+	cJSON_Delete(b);
+	return r;
+}
+
+Test(ctr_bytes, compose_byte_values)
+{
+	static const struct {
+		const char *in;
+		long long want;
+	} ok[] = {
+		{"2g", 2147483648LL},   {"1gb", 1073741824LL},  {"1GiB", 1073741824LL}, {"1G", 1073741824LL},
+		{"512m", 536870912LL},  {"512 m", 536870912LL}, {"512MB", 536870912LL}, {"1.5g", 1610612736LL},
+		{"100", 100},           {"100b", 100},          {"100B", 100},          {"1k", 1024},
+		{"1kb", 1024},          {"1KiB", 1024},         {"0", 0},               {"1t", 1099511627776LL},
+		{"0.5k", 512},          {"1.0001k", 1024},
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		long long v = -1;
+		cr_expect_eq(lab_parse_bytes(ok[i].in, &v), 0, "'%s'", ok[i].in);
+		cr_expect_eq(v, ok[i].want, "'%s': %lld, want %lld", ok[i].in, v, ok[i].want);
+	}
+	static const char *const bad[] = {"", "g", "-1g", "1x", "1gbb", "1bb", "1.2.3m", "1mib2", "1e", "0x10",
+					  "inf", "1 gb b", "99999999999p"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		long long v = 7;
+		cr_expect_eq(lab_parse_bytes(bad[i], &v), LAB_EINPUT, "'%s'", bad[i]);
+		cr_expect_eq(v, 7, "'%s' changed the output", bad[i]);
+	}
+}
+
+static const char every_key[] =
+	"services:\n"
+	"  app:\n"
+	"    image: debian:bookworm-slim\n"
+	"    mem_limit: 64m\n"
+	"    mem_reservation: 32mb\n"
+	"    cpus: \"0.5\"\n"
+	"    shm_size: 1gb\n"
+	"    tmpfs: [\"/run/a\", \"/run/b:size=1m,mode=1777\"]\n"
+	"    extra_hosts: [\"db.example=10.0.0.5\", \"old.example:10.0.0.6\", \"v6=[::1]\"]\n"
+	"    cap_add: [net_admin, CAP_SYS_TIME, NET_ADMIN]\n"
+	"    cap_drop: [ALL]\n"
+	"    privileged: true\n"
+	"    init: false\n"
+	"    ulimits: { nproc: 512, nofile: { soft: 1024, hard: 2048 } }\n"
+	"    sysctls: [net.core.somaxconn=1024]\n"
+	"    security_opt: [\"no-new-privileges:true\", \"seccomp:sc.json\", \"systempaths=unconfined\"]\n"
+	"    read_only: true\n"
+	"    devices: [\"/dev/null:/dev/lab-null:r\", \"/dev/zero\", {source: /dev/full, target: /dev/f}]\n"
+	"    dns: 10.0.0.53\n"
+	"    dns_search: [lab.example]\n"
+	"    stop_signal: SIGINT\n"
+	"    stop_grace_period: 1m30s\n"
+	"    tty: true\n"
+	"    stdin_open: true\n"
+	"    logging: { driver: local, options: { max-size: 1m, max-file: 2 } }\n"
+	"    ipc: shareable\n"
+	"    pid: host\n"
+	"    group_add: [100, audio]\n"
+	"    domainname: lab.example\n"
+	"    expose: [\"7000\", 7001, \"7100-7101/udp\"]\n"
+	"    platform: linux/amd64\n"
+	"    pull_policy: if_not_present\n"
+	"    profiles: [debug]\n"
+	"    networks: { default: { aliases: [app-alias, second] } }\n"
+	"  limits:\n"
+	"    image: debian:bookworm-slim\n"
+	"    mem_limit: 48m\n"
+	"    deploy:\n"
+	"      resources:\n"
+	"        limits: { cpus: \"0.1\", memory: 48M, pids: 64 }\n"
+	"        reservations: { memory: 16M }\n"
+	"      restart_policy: { condition: on-failure, max_attempts: 3 }\n"
+	"    restart: always\n";
+
+Test(ctr_keys, every_key_reaches_the_create_body, .init = tctr_setup, .fini = tctr_teardown)
+{
+	tctr_write("sc.json", "{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"syscalls\": []\n}\n");
+	struct lab *lab;
+	struct lab_err err;
+	int rc = tctr_load(&lab, every_key, &err);
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	static const struct {
+		const char *svc, *path, *want;
+	} want[] = {
+		{"app", "HostConfig.Memory", "67108864"},
+		{"app", "HostConfig.MemoryReservation", "33554432"},
+		{"app", "HostConfig.NanoCpus", "500000000"},
+		{"app", "HostConfig.ShmSize", "1073741824"},
+		{"app", "HostConfig.Tmpfs", "{\"/run/a\":\"\",\"/run/b\":\"size=1m,mode=1777\"}"},
+		{"app", "HostConfig.ExtraHosts", "[\"db.example:10.0.0.5\",\"old.example:10.0.0.6\",\"v6:::1\"]"},
+		{"app", "HostConfig.CapAdd", "[\"CAP_NET_ADMIN\",\"CAP_SYS_TIME\"]"},
+		{"app", "HostConfig.CapDrop", "[\"ALL\"]"},
+		{"app", "HostConfig.Privileged", "true"},
+		{"app", "HostConfig.Init", "false"},
+		{"app", "HostConfig.Ulimits",
+		 "[{\"Name\":\"nproc\",\"Soft\":512,\"Hard\":512},{\"Name\":\"nofile\",\"Soft\":1024,\"Hard\":2048}]"},
+		{"app", "HostConfig.Sysctls", "{\"net.core.somaxconn\":\"1024\"}"},
+		{"app", "HostConfig.SecurityOpt",
+		 "[\"no-new-privileges:true\",\"seccomp={\\\"defaultAction\\\":\\\"SCMP_ACT_ALLOW\\\",\\\"syscalls\\\":[]}\"]"},
+		{"app", "HostConfig.MaskedPaths", "[]"},
+		{"app", "HostConfig.ReadonlyPaths", "[]"},
+		{"app", "HostConfig.ReadonlyRootfs", "true"},
+		{"app", "HostConfig.Devices",
+		 "[{\"PathOnHost\":\"/dev/null\",\"PathInContainer\":\"/dev/lab-null\",\"CgroupPermissions\":\"r\"},"
+		 "{\"PathOnHost\":\"/dev/zero\",\"PathInContainer\":\"/dev/zero\",\"CgroupPermissions\":\"rwm\"},"
+		 "{\"PathOnHost\":\"/dev/full\",\"PathInContainer\":\"/dev/f\",\"CgroupPermissions\":\"rwm\"}]"},
+		{"app", "HostConfig.Dns", "[\"10.0.0.53\"]"},
+		{"app", "HostConfig.DnsSearch", "[\"lab.example\"]"},
+		{"app", "Config.StopSignal", "\"SIGINT\""},
+		{"app", "Config.StopTimeout", "90"},
+		{"app", "Config.Tty", "true"},
+		{"app", "Config.OpenStdin", "true"},
+		{"app", "HostConfig.LogConfig", "{\"Type\":\"local\",\"Config\":{\"max-size\":\"1m\",\"max-file\":\"2\"}}"},
+		{"app", "HostConfig.IpcMode", "\"shareable\""},
+		{"app", "HostConfig.PidMode", "\"host\""},
+		{"app", "HostConfig.GroupAdd", "[\"100\",\"audio\"]"},
+		{"app", "Config.Domainname", "\"lab.example\""},
+		{"app", "Config.ExposedPorts", "{\"7000/tcp\":{},\"7001/tcp\":{},\"7100/udp\":{},\"7101/udp\":{}}"},
+		{"limits", "HostConfig.Memory", "50331648"},
+		{"limits", "HostConfig.MemoryReservation", "16777216"},
+		{"limits", "HostConfig.NanoCpus", "100000000"},
+		{"limits", "HostConfig.PidsLimit", "64"},
+		{"limits", "HostConfig.RestartPolicy", "{\"Name\":\"on-failure\",\"MaximumRetryCount\":3}"},
+		/* not given: not sent, the engine's default (and the hash of a
+		   service that sets none of them is what it was) */
+		{"limits", "HostConfig.ShmSize", NULL},
+		{"limits", "HostConfig.Init", NULL},
+		{"limits", "Config.StopTimeout", NULL},
+		{"limits", "HostConfig.LogConfig", NULL},
+		{"limits", "HostConfig.CapAdd", NULL},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char *got = tctr_field(lab, want[i].svc, want[i].path);
+		if (want[i].want)
+			cr_expect(got && strcmp(got, want[i].want) == 0, "%s %s: %s, want %s", want[i].svc, want[i].path,
+				  got ? got : "(absent)", want[i].want);
+		else
+			cr_expect_null(got, "%s %s: %s, want it absent", want[i].svc, want[i].path, got);
+		free(got);
+	}
+	char net[64];
+	snprintf(net, sizeof(net), "NetworkingConfig.EndpointsConfig.%s_default.Aliases", lab->project);
+	char *al = tctr_field(lab, "app", net);
+	cr_expect(al && !strcmp(al, "[\"app\",\"app-alias\",\"second\"]"), "aliases %s", al ? al : "(absent)");
+	free(al);
+	const struct lab_service *app = lab_find_service(lab, "app");
+	cr_expect_str_eq(app->ctr.platform, "linux/amd64");
+	cr_expect_str_eq(app->ctr.pull_policy, "missing");
+	cr_expect_eq(app->profiles.n, 1);
+	cr_expect_eq(lab->warnings.n, 0, "%s", lab->warnings.n ? lab->warnings.v[0] : "");
+	lab_free(lab);
+}
+
+/* Changing any of them changes the config hash (up recreates the service);
+ * pull_policy and profiles do not, as in Compose (its hash leaves them out). */
+Test(ctr_keys, every_key_is_in_the_config_hash, .init = tctr_setup, .fini = tctr_teardown)
+{
+	static const char *const lines[] = {
+		"    mem_limit: 64m\n", "    mem_reservation: 32m\n", "    cpus: 0.5\n", "    shm_size: 1g\n",
+		"    tmpfs: /run/a\n", "    extra_hosts: [a=10.0.0.1]\n", "    cap_add: [NET_ADMIN]\n",
+		"    cap_drop: [MKNOD]\n", "    privileged: true\n", "    init: true\n", "    ulimits: {nproc: 5}\n",
+		"    sysctls: {net.core.somaxconn: 1}\n", "    security_opt: [no-new-privileges]\n",
+		"    read_only: true\n", "    devices: [/dev/null]\n", "    dns: [10.0.0.1]\n",
+		"    dns_search: [x]\n", "    stop_signal: SIGINT\n", "    stop_grace_period: 5s\n", "    tty: true\n",
+		"    stdin_open: true\n", "    logging: {driver: local}\n", "    ipc: private\n", "    pid: host\n",
+		"    group_add: [audio]\n", "    domainname: x\n", "    expose: [1]\n", "    platform: linux/amd64\n",
+		"    networks: {default: {aliases: [x]}}\n", "    deploy: {resources: {limits: {pids: 3}}}\n",
+		"    deploy: {restart_policy: {condition: any}}\n",
+	};
+	static const char base[] = "services:\n  a:\n    image: debian:bookworm-slim\n";
+	struct lab *lab;
+	struct lab_err err;
+	char h0[65], h[65], yaml[512];
+	cr_assert_eq(tctr_load(&lab, base, &err), 0, "%s", err.msg);
+	lab_plan_config_hash(h0, lab, &lab->services[0], "sha256:x");
+	lab_free(lab);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		snprintf(yaml, sizeof(yaml), "%s%s", base, lines[i]);
+		cr_assert_eq(tctr_load(&lab, yaml, &err), 0, "%s: %s", lines[i], err.msg);
+		lab_plan_config_hash(h, lab, &lab->services[0], "sha256:x");
+		cr_expect_str_neq(h, h0, "%s does not change the hash", lines[i]);
+		lab_free(lab);
+	}
+	static const char *const same[] = {"    pull_policy: always\n", "    profiles: [x]\n"};
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		snprintf(yaml, sizeof(yaml), "%s%s", base, same[i]);
+		cr_assert_eq(tctr_load(&lab, yaml, &err), 0, "%s: %s", same[i], err.msg);
+		lab_plan_config_hash(h, lab, &lab->services[0], "sha256:x");
+		cr_expect_str_eq(h, h0, "%s changes the hash", same[i]);
+		lab_free(lab);
+	}
+}
+
+/* What labctl cannot do is refused where the file says it. */
+Test(ctr_keys, refused_with_file_line_col, .init = tctr_setup, .fini = tctr_teardown)
+{
+	static const struct {
+		const char *line, *want;
+	} cases[] = {
+		{"    shm_size: 2x\n", "compose.yaml:4:15: invalid size '2x' for 'shm_size' (a byte value such as 512m, 2g or 1gb)"},
+		{"    mem_limit: -1g\n", "compose.yaml:4:16: invalid size '-1g' for 'mem_limit' (a byte value such as 512m, 2g or 1gb)"},
+		{"    cpus: lots\n", "compose.yaml:4:11: invalid number of CPUs 'lots' for 'cpus'"},
+		{"    extra_hosts: [nohost]\n", "compose.yaml:4:19: invalid extra host 'nohost': missing IP (HOST=IP or HOST:IP)"},
+		{"    extra_hosts: [\"a=notip\"]\n", "compose.yaml:4:19: invalid extra host 'a': 'notip' is not an IP address"},
+		{"    dns: [8.8.8]\n", "compose.yaml:4:10: invalid DNS address '8.8.8' for 'dns'"},
+		{"    ipc: \"service:db\"\n",
+		 "compose.yaml:4:10: 'ipc' is not supported by labctl for 'service:db' (share with a service's container: "
+		 "write container:<its container name>)"},
+		{"    pull_policy: daily\n",
+		 "compose.yaml:4:18: 'pull_policy' is not supported by labctl for 'daily' (the engine does not record when "
+		 "an image was pulled; use always or missing)"},
+		{"    devices: [\"nvidia.com/gpu=all\"]\n",
+		 "compose.yaml:4:15: 'devices' is not supported by labctl for CDI device 'nvidia.com/gpu=all' (Engine API "
+		 "1.41 has no CDI device requests)"},
+		{"    devices: [\"/a:/b:rw:x\"]\n", "compose.yaml:4:15: confusing device mapping '/a:/b:rw:x', please use the long syntax"},
+		{"    deploy: {resources: {reservations: {devices: [{capabilities: [gpu]}]}}}\n",
+		 "compose.yaml:4:50: 'deploy.resources.reservations.devices' is not supported by labctl (device requests, e.g. GPUs)"},
+		{"    cpus: 1\n    deploy: {resources: {limits: {cpus: 2}}}\n",
+		 "compose.yaml:5:41: can't set distinct values on 'cpus' and 'deploy.resources.limits.cpus'"},
+		{"    deploy: {resources: {limits: {memory: 1g}}}\n    mem_limit: 2g\n",
+		 "compose.yaml:4:43: can't set distinct values on 'mem_limit' and 'deploy.resources.limits.memory'"},
+		{"    networks: {default: {ipv4_address: 10.0.0.9}}\n",
+		 "compose.yaml:4:40: 'ipv4_address' is not supported by labctl (of a service's network only 'aliases' is)"},
+		{"    ulimits: {nofile: {soft: 10}}\n", "compose.yaml:4:23: ulimit 'nofile' needs both 'soft' and 'hard'"},
+		{"    ulimits: {nofile: {soft: 10, hard: 5}}\n", "compose.yaml:4:23: invalid ulimit 'nofile': soft 10, hard 5"},
+		{"    security_opt: [nonsense]\n", "compose.yaml:4:20: invalid security_opt 'nonsense' (KEY=VALUE or no-new-privileges)"},
+		{"    security_opt: [\"seccomp=missing.json\"]\n", "compose.yaml:4:20: seccomp profile 'missing.json' not found"},
+		{"    expose: [\"70000\"]\n", "compose.yaml:4:14: invalid port '70000' for 'expose'"},
+		{"    profiles: [\"\"]\n", "compose.yaml:4:16: invalid profile name '': empty"},
+		{"    platform: amd64\n", "compose.yaml:4:15: invalid platform 'amd64' (expected os/arch or os/arch/variant)"},
+		{"    logging: {drivr: local}\n", "compose.yaml:4:15: unknown key 'drivr' (did you mean 'driver'?)"},
+	};
+	static const char base[] = "services:\n  a:\n    image: debian:bookworm-slim\n";
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char yaml[512];
+		struct lab *lab;
+		struct lab_err err;
+		snprintf(yaml, sizeof(yaml), "%s%s", base, cases[i].line);
+		cr_expect_eq(tctr_load(&lab, yaml, &err), LAB_EINPUT, "%s", cases[i].line);
+		cr_expect_str_eq(err.msg, cases[i].want, "%s", cases[i].line);
+		lab_free(lab);
+	}
+}
+
+/* What Docker Compose ignores (Swarm's) is a warning, never silence. */
+Test(ctr_keys, swarm_keys_warned, .init = tctr_setup, .fini = tctr_teardown)
+{
+	struct lab *lab;
+	struct lab_err err;
+	cr_assert_eq(tctr_load(&lab,
+			       "services:\n  a:\n    image: debian:bookworm-slim\n    deploy:\n"
+			       "      labels: {a: b}\n"
+			       "      placement: {constraints: [node.role==manager]}\n"
+			       "      resources: {reservations: {cpus: \"0.5\"}}\n"
+			       "      restart_policy: {condition: any, delay: 5s}\n",
+			       &err),
+		     0, "%s", err.msg);
+	cr_assert_eq(lab->warnings.n, 4);
+	cr_expect_str_eq(lab->warnings.v[0], "compose.yaml:7:40: warning: 'deploy.resources.reservations.cpus' is "
+					     "ignored (a Swarm setting Docker Compose ignores too)");
+	cr_expect_str_eq(lab->warnings.v[1],
+			 "compose.yaml:8:47: warning: 'deploy.restart_policy.delay' is ignored (Docker Compose ignores it too)");
+	cr_expect_str_eq(lab->warnings.v[2],
+			 "compose.yaml:5:15: warning: 'deploy.labels' is ignored (a Swarm setting Docker Compose ignores too)");
+	cr_expect_str_eq(lab->warnings.v[3], "compose.yaml:6:18: warning: 'deploy.placement' is ignored (a Swarm "
+					     "setting Docker Compose ignores too)");
+	cr_expect_str_eq(lab->services[0].restart, "always");
+	lab_free(lab);
+}
+
+/* ---- profiles (Compose spec "Using profiles with Compose") ---- */
+
+static const char profiled[] = "services:\n"
+			       "  app:\n"
+			       "    image: x\n"
+			       "    depends_on:\n"
+			       "      db: {condition: service_started}\n"
+			       "      debugger: {condition: service_started, required: false}\n"
+			       "  db:\n"
+			       "    image: x\n"
+			       "  tools:\n"
+			       "    image: x\n"
+			       "    profiles: [tools, ops]\n"
+			       "    depends_on: [db, app]\n"
+			       "  debugger:\n"
+			       "    image: x\n"
+			       "    profiles: [debug]\n"
+			       "    depends_on: [db]\n";
+
+/* The services in the lab, space-separated, then "| " and those left out. */
+static char *tctr_in_out(const struct lab *lab)
+{
+	struct lab_buf b = LAB_BUF_INIT;
+	for (size_t i = 0; i < lab->n_services; i++)
+		lab_buf_printf(&b, "%s ", lab->services[i].name);
+	lab_buf_puts(&b, "|");
+	for (size_t i = 0; i < lab->disabled.n; i++)
+		lab_buf_printf(&b, " %s", lab->disabled.v[i]);
+	return lab_buf_detach(&b);
+}
+
+Test(ctr_profiles, active_profiles_pick_the_services, .init = tctr_setup, .fini = tctr_teardown)
+{
+	static const struct {
+		const char *flags; /* --profile values, comma-separated, or NULL */
+		const char *env;   /* COMPOSE_PROFILES, or NULL */
+		const char *want;
+		size_t app_deps;
+	} cases[] = {
+		{NULL, NULL, "app db | tools debugger", 1},       /* debugger: required: false, dropped */
+		{"ops", NULL, "app db tools | debugger", 1},       /* any one of a service's profiles */
+		{NULL, "debug", "app db debugger | tools", 2},
+		{NULL, " ops , debug ", "app db tools debugger |", 2},
+		{"debug", "ops", "app db debugger | tools", 2},    /* --profile wins over the variable */
+		{"*", NULL, "app db tools debugger |", 2},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct lab_strv pr = LAB_STRV_INIT;
+		if (cases[i].flags)
+			lab_strv_push(&pr, cases[i].flags);
+		struct lab_load_opts o = {.profiles = &pr};
+		if (cases[i].env)
+			setenv("COMPOSE_PROFILES", cases[i].env, 1);
+		else
+			unsetenv("COMPOSE_PROFILES");
+		tctr_write("compose.yaml", profiled);
+		struct lab *lab = NULL;
+		struct lab_err err = {0};
+		int rc = lab_load(&lab, "compose.yaml", &o, &err);
+		cr_assert_eq(rc, 0, "case %zu: %s", i, err.msg);
+		char *got = tctr_in_out(lab);
+		cr_expect_str_eq(got, cases[i].want, "case %zu", i);
+		cr_expect_eq(lab_find_service(lab, "app")->n_deps, cases[i].app_deps, "case %zu", i);
+		free(got);
+		lab_free(lab);
+		lab_strv_free(&pr);
+	}
+	unsetenv("COMPOSE_PROFILES");
+}
+
+Test(ctr_profiles, required_dependency_on_a_disabled_service, .init = tctr_setup, .fini = tctr_teardown)
+{
+	unsetenv("COMPOSE_PROFILES");
+	struct lab *lab;
+	struct lab_err err;
+	cr_expect_eq(tctr_load(&lab,
+			       "services:\n  app:\n    image: x\n    depends_on: [db]\n"
+			       "  db:\n    image: x\n    profiles: [data, all]\n",
+			       &err),
+		     LAB_EINPUT);
+	cr_expect_str_eq(err.msg, "compose.yaml:4:18: service 'db' is required by 'app' but is disabled by its profiles: "
+				  "enable it with --profile data or --profile all (or COMPOSE_PROFILES), or give the "
+				  "dependency required: false");
+	lab_free(lab);
+}
+
+/* Profiles are decided before cycles are looked for: a cycle through a
+ * service left out is none; with its profile active it is one. */
+Test(ctr_profiles, before_cycles, .init = tctr_setup, .fini = tctr_teardown)
+{
+	static const char cyc[] = "services:\n"
+				  "  a:\n    image: x\n    depends_on: {b: {condition: service_started, required: false}}\n"
+				  "  b:\n    image: x\n    profiles: [extra]\n    depends_on: [a]\n";
+	struct lab *lab;
+	struct lab_err err;
+	unsetenv("COMPOSE_PROFILES");
+	cr_expect_eq(tctr_load(&lab, cyc, &err), 0, "%s", err.msg);
+	lab_free(lab);
+	setenv("COMPOSE_PROFILES", "extra", 1);
+	cr_expect_eq(tctr_load(&lab, cyc, &err), LAB_EINPUT);
+	cr_expect(strstr(err.msg, "dependency cycle: ") != NULL, "%s", err.msg);
+	unsetenv("COMPOSE_PROFILES");
+	lab_free(lab);
+}
