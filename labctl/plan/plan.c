@@ -314,11 +314,14 @@ static cJSON *body_base(const struct lab *lab, const struct lab_service *svc, co
 	const struct lab_healthcheck *hc = &svc->healthcheck;
 	if (hc->present) {
 		cJSON *h = cJSON_AddObjectToObject(b, "Healthcheck");
-		if (hc->disable || hc->test.n == 0) {
+		if (hc->disable) {
 			cJSON *t = cJSON_AddArrayToObject(h, "Test");
 			cJSON_AddItemToArray(t, cJSON_CreateString("NONE"));
 		} else {
-			cJSON_AddItemToObject(h, "Test", strv_array(&hc->test));
+			/* no test: the image's, with these timings (the engine
+			   merges them, as for Compose's create) */
+			if (hc->test.n)
+				cJSON_AddItemToObject(h, "Test", strv_array(&hc->test));
 			if (hc->interval_ms)
 				cJSON_AddNumberToObject(h, "Interval", (double)hc->interval_ms * 1e6);
 			if (hc->timeout_ms)
