@@ -5,6 +5,9 @@
 #      on a machine with none, as root: install docker.io and start dockerd)
 #   3. the base image debian:bookworm-slim (pulled, or built from Debian's
 #      archive by images/base/build.sh when no registry is reachable)
+#   4. Docker Compose v2 for the conformance test, built once from the Go
+#      module proxy into build/compose-v5/docker-compose (needs go >= 1.21,
+#      which fetches the Go release compose asks for)
 # Idempotent; silent when there is nothing to do; one line per action taken.
 # Changes nothing where an engine already answers and the packages are there.
 #
@@ -15,6 +18,7 @@
 #   LABCTL_SETUP_LOG     where install/pull/build output goes
 #                        (default /var/log/labctl-setup.log as root, else $TMPDIR)
 #   LABCTL_SKIP_DOCKER=1 only the packages (for build-only machines)
+#   LABCTL_SKIP_COMPOSE_V2=1  do not build Docker Compose v2
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -272,6 +276,43 @@ setup_base_image() {
 		die "could not build $BASE_IMAGE (images/base/build.sh failed)"
 }
 
+# --- 4. Docker Compose v2 ---------------------------------------------------------
+# v5.6.0 is the newest release whose dependencies the Go module proxy serves:
+# v5.7.0 and v5.7.1 need github.com/docker/secrets-engine/client v0.2.2 and
+# .../x v0.8.5, for which proxy.golang.org answers 403 "This module version
+# is not available". Its go.mod asks for go 1.26.8 (GOTOOLCHAIN=auto fetches
+# it). On a 2-core machine the build takes about 3 minutes, once.
+COMPOSE_V2_VERSION=v5.6.0
+COMPOSE_V2_BIN=$REPO/build/compose-v5/docker-compose
+setup_compose_v2() {
+	[[ ${LABCTL_SKIP_COMPOSE_V2:-} == 1 ]] && return 0
+	if [[ -x $COMPOSE_V2_BIN ]] && "$COMPOSE_V2_BIN" version 2>/dev/null | grep -q "$COMPOSE_V2_VERSION"; then
+		return 0
+	fi
+	local go
+	go=$(command -v go || echo /usr/local/go/bin/go)
+	if [[ ! -x $go ]] || ! "$go" version | grep -Eq 'go1\.(2[1-9]|[3-9][0-9])'; then
+		warn "no Go 1.21 or later: Docker Compose v2 not built, the conformance test will say so"
+		return 0
+	fi
+	say "building Docker Compose $COMPOSE_V2_VERSION from the Go module proxy (once)"
+	local dir src start=$SECONDS
+	log_header "go mod download github.com/docker/compose/v5@$COMPOSE_V2_VERSION"
+	dir=$(GOTOOLCHAIN=auto "$go" mod download -json "github.com/docker/compose/v5@$COMPOSE_V2_VERSION" 2>>"$LOG" |
+		sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+	[[ -n $dir ]] || die "could not download github.com/docker/compose/v5@$COMPOSE_V2_VERSION (see $LOG)"
+	src=$(mktemp -d)
+	cp -r "$dir/." "$src" && chmod -R u+w "$src"
+	mkdir -p "$(dirname "$COMPOSE_V2_BIN")"
+	# its go.mod has exclude directives: built as the main module, not by `go install`
+	run_logged "go build docker compose" env -C "$src" GOTOOLCHAIN=auto GOFLAGS=-buildvcs=false \
+		"$go" build -p 2 -trimpath \
+		-ldflags "-s -w -X github.com/docker/compose/v5/internal.Version=$COMPOSE_V2_VERSION" \
+		-o "$COMPOSE_V2_BIN" ./cmd
+	rm -rf "$src"
+	say "Docker Compose $COMPOSE_V2_VERSION built in $((SECONDS - start)) s"
+}
+
 # --- main ----------------------------------------------------------------------
 # One setup at a time (two `make test` at once, say): only root installs
 # packages or starts daemons. The lock lives on /run's tmpfs.
@@ -286,3 +327,4 @@ setup_packages
 command -v curl >/dev/null 2>&1 || die "curl is needed to talk to the Docker engine"
 setup_engine
 setup_base_image
+setup_compose_v2
