@@ -81,7 +81,10 @@ static void render(const struct lab_converge_event *ev, void *ud)
 		say("%s | recreated (%s)", ev->name, ev->reason);
 		break;
 	case LAB_CONVERGE_CONTAINER_STARTED:
-		say("%s | started", ev->name);
+		if (ev->reason)
+			say("%s | restarted (%s)", ev->name, ev->reason);
+		else
+			say("%s | started", ev->name);
 		break;
 	case LAB_CONVERGE_CONTAINER_REMOVED:
 		say("%s | removed (%s)", ev->name, ev->reason);

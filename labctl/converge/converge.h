@@ -75,7 +75,9 @@ enum lab_converge_kind {
 	LAB_CONVERGE_CONTAINER_CREATED,   /* service, name: the container ("<lab>-<service>-<n>") */
 	LAB_CONVERGE_CONTAINER_RECREATED, /* service, name, reason ("configuration changed",
 	                                     "left incomplete by an earlier run") */
-	LAB_CONVERGE_CONTAINER_STARTED,   /* service, name: an existing, stopped container */
+	LAB_CONVERGE_CONTAINER_STARTED,   /* service, name: an existing, stopped container;
+	                                     reason set: a running one restarted (depends_on
+	                                     restart: true on a dependency made anew) */
 	LAB_CONVERGE_CONTAINER_REMOVED,   /* service (NULL for an orphan without the label),
 	                                     name, reason ("replica no longer wanted", "orphan",
 	                                     "it could not be started", ...) */

@@ -101,6 +101,22 @@ out:
 	return rc;
 }
 
+/* The first dependency of r's service with restart: true that this
+ * converge made anew (created or recreated), or NULL. Read once the
+ * dependency is started (the waves): its counts are final by then. */
+static const char *dep_made_anew(struct cv *c, const struct svc_run *r)
+{
+	for (size_t i = 0; i < r->svc->n_deps; i++) {
+		const struct lab_dep *d = &r->svc->deps[i];
+		if (!d->restart)
+			continue;
+		for (size_t j = 0; j < c->n; j++)
+			if (!strcmp(c->runs[j].svc->name, d->service) && c->runs[j].created + c->runs[j].recreated > 0)
+				return d->service;
+	}
+	return NULL;
+}
+
 /* Keep, start or (re)create replica rep (1-based) of r's service. */
 static void converge_one(struct cv *c, struct svc_run *r, struct lab_engine *e, const char *hash, int rep,
 			 struct rep_result *out)
@@ -118,10 +134,20 @@ static void converge_one(struct cv *c, struct svc_run *r, struct lab_engine *e, 
 		   restart, a reboot, docker stop exit 0 like a clean shutdown)
 		   and is started again. */
 		int done = ex->exited0 && r->completion_wanted;
+		const char *anew = ex->running ? dep_made_anew(c, r) : NULL;
 		if (!ex->running && !done) {
 			rc = lab_engine_container_start(e, ex->id, err);
 			if (rc == 0)
 				emit_container(c, r, LAB_CONVERGE_CONTAINER_STARTED, name, NULL);
+		} else if (anew) {
+			/* Compose: depends_on restart: true restarts the dependent
+			   when its dependency is updated */
+			rc = lab_engine_container_restart(e, ex->id, err);
+			if (rc == 0) {
+				char *why = lab_xasprintf("depends on '%s' with restart: true, made anew", anew);
+				emit_container(c, r, LAB_CONVERGE_CONTAINER_STARTED, name, why);
+				free(why);
+			}
 		}
 		if (rc == 0) {
 			out->id = lab_xstrdup(ex->id);

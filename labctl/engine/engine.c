@@ -992,6 +992,11 @@ int lab_engine_container_start(struct lab_engine *e, const char *id, struct lab_
 	return engine_simple(e, "POST", "containers", id, "/start", err);
 }
 
+int lab_engine_container_restart(struct lab_engine *e, const char *id, struct lab_err *err)
+{
+	return engine_simple(e, "POST", "containers", id, "/restart", err);
+}
+
 int lab_engine_container_stop(struct lab_engine *e, const char *id, int timeout_s, struct lab_err *err)
 {
 	char suffix[48];

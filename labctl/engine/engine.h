@@ -133,6 +133,8 @@ int lab_engine_container_create_on(struct lab_engine *e, const char *name, const
 				   const cJSON *body, char **id_out, struct lab_err *err);
 /* POST /containers/{id}/start (304 "already started" is success). */
 int lab_engine_container_start(struct lab_engine *e, const char *id, struct lab_err *err);
+/* POST /containers/{id}/restart (no ?t=: the container's StopTimeout). */
+int lab_engine_container_restart(struct lab_engine *e, const char *id, struct lab_err *err);
 /* POST /containers/{id}/stop?t=timeout_s (304 is success). timeout_s
  * LAB_STOP_TIMEOUT_CONTAINER: no t, the container's own StopTimeout
  * (stop_grace_period when it was created with one, else the engine's 10 s). */

@@ -1,0 +1,122 @@
+/* Compose keys whose effect is more than a field of the container:
+ * profiles (which services up makes, and that the others are no
+ * orphans) and depends_on restart: true (a dependent restarted when its
+ * dependency is made anew). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static const char profiles_lab[] = "services:\n"
+				   "  app:\n"
+				   "    image: debian:bookworm-slim\n"
+				   "    command: [sleep, infinity]\n"
+				   "    stop_signal: SIGKILL\n"
+				   "  debug:\n"
+				   "    image: debian:bookworm-slim\n"
+				   "    command: [sleep, infinity]\n"
+				   "    stop_signal: SIGKILL\n"
+				   "    profiles: [debug]\n"
+				   "    depends_on: [app]\n";
+
+Test(compose_keys, profiles_pick_what_up_makes, .timeout = 120)
+{
+	struct it_lab lab;
+	struct it_run r;
+	it_lab_make(&lab, "profiles", profiles_lab);
+	unsetenv("COMPOSE_PROFILES");
+	it_labctl_run(&r, &lab, "up -f '%s/lab.yml'", lab.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	it_run_free(&r);
+	char *app = it_container_id(lab.project, "app", 1), *dbg = it_container_id(lab.project, "debug", 1);
+	cr_expect_str_neq(app, "");
+	cr_expect_str_eq(dbg, "", "a service whose profile is not active was made");
+	free(dbg);
+
+	it_labctl_run(&r, &lab, "up -f '%s/lab.yml' --profile debug", lab.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	it_run_free(&r);
+	dbg = it_container_id(lab.project, "debug", 1);
+	cr_expect_str_neq(dbg, "", "--profile debug did not make the debug service");
+
+	/* without the profile again, even with --remove-orphans, its
+	   container is left alone: it is not an orphan */
+	it_labctl_run(&r, &lab, "up -f '%s/lab.yml' --remove-orphans", lab.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "orphan") == NULL && strstr(r.err, "orphan") == NULL, "%s%s", r.out, r.err);
+	it_run_free(&r);
+	char *still = it_container_id(lab.project, "debug", 1);
+	cr_expect_str_eq(still, dbg, "the debug service's container was removed as an orphan");
+	free(still);
+	free(dbg);
+	free(app);
+	it_lab_cleanup(&lab);
+}
+
+static const char restart_lab[] = "services:\n"
+				  "  db:\n"
+				  "    image: debian:bookworm-slim\n"
+				  "    command: [sleep, infinity]\n"
+				  "    stop_signal: SIGKILL\n"
+				  "    environment: {GENERATION: \"@GEN@\"}\n"
+				  "  follows:\n"
+				  "    image: debian:bookworm-slim\n"
+				  "    command: [sleep, infinity]\n"
+				  "    stop_signal: SIGKILL\n"
+				  "    depends_on: {db: {condition: service_started, restart: true}}\n"
+				  "  stays:\n"
+				  "    image: debian:bookworm-slim\n"
+				  "    command: [sleep, infinity]\n"
+				  "    stop_signal: SIGKILL\n"
+				  "    depends_on: {db: {condition: service_started}}\n";
+
+static char *started_at(const char *project, const char *service)
+{
+	char *id = it_container_id(project, service, 1);
+	char *t = it_sh("docker inspect -f '{{.State.StartedAt}}' %s", id);
+	free(id);
+	return t;
+}
+
+static void write_generation(struct it_lab *lab, const char *gen)
+{
+	char yaml[sizeof(restart_lab) + 16];
+	const char *at = strstr(restart_lab, "@GEN@");
+	snprintf(yaml, sizeof(yaml), "%.*s%s%s", (int)(at - restart_lab), restart_lab, gen, at + 5);
+	it_lab_write(lab, yaml);
+}
+
+Test(compose_keys, depends_on_restart_follows_a_recreated_dependency, .timeout = 120)
+{
+	struct it_lab lab;
+	struct it_run r;
+	it_lab_make(&lab, "restart", "services: {}\n");
+	write_generation(&lab, "1");
+	it_labctl_run(&r, &lab, "up -f '%s/lab.yml'", lab.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	it_run_free(&r);
+	char *f1 = started_at(lab.project, "follows"), *s1 = started_at(lab.project, "stays");
+
+	/* nothing changed: nothing restarted */
+	it_labctl_run(&r, &lab, "up -f '%s/lab.yml'", lab.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "restarted") == NULL && strstr(r.out, "restarted") == NULL, "%s", r.err);
+	it_run_free(&r);
+
+	write_generation(&lab, "2");
+	it_labctl_run(&r, &lab, "up -f '%s/lab.yml'", lab.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "-follows-1 | restarted (depends on 'db' with restart: true, made anew)") != NULL,
+		  "%s", r.err);
+	it_run_free(&r);
+	char *f2 = started_at(lab.project, "follows"), *s2 = started_at(lab.project, "stays");
+	cr_expect_str_neq(f2, f1, "the dependent with restart: true was not restarted");
+	cr_expect_str_eq(s2, s1, "the dependent without restart: true was restarted");
+	free(f1);
+	free(f2);
+	free(s1);
+	free(s2);
+	it_lab_cleanup(&lab);
+}
