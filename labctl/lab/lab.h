@@ -357,6 +357,10 @@ struct lab_load_opts {
 	 * one left out is an error unless the dependency says required: false
 	 * (then it is dropped). Decided before cycles are looked for. */
 	const struct lab_strv *profiles;
+	/* Further compose files merged over the first, in order (-f A -f B,
+	 * compose.override.yaml; Compose spec "Merge and override"). Their
+	 * relative paths are the first file's directory's, as in Compose. */
+	const struct lab_strv *overrides;
 };
 
 /* Load, interpolate, merge includes and validate the lab file at path.

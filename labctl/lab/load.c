@@ -868,6 +868,33 @@ static int diag_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* An override file (lab_load_opts.overrides) merged over the first. */
+static void ld_merge_file(struct lab_ld *L, const char *path)
+{
+	struct lab_buf text = LAB_BUF_INIT;
+	struct lab_node *root = NULL;
+	struct lab_err e = {0};
+	char *why = NULL;
+	const char *file = ld_file(L, path);
+	struct lab_mark m = {file, 1, 1};
+	int rc = lab_read_file(&text, path, LAB_FILE_MAX, &why);
+	if (rc) {
+		lab_ld_diag(L, &m, "compose file '%s' %s", path, rc == LAB_ENOTFOUND ? "not found" : why);
+		free(why);
+		return;
+	}
+	if (lab_node_parse_string(&root, lab_buf_cstr(&text), text.len, file, &e) < 0) {
+		ld_diag_raw(L, file, e.msg);
+	} else if (root->kind != LAB_NODE_MAP) {
+		lab_ld_diag(L, &root->mark, "expected a mapping at the top of '%s'", file);
+	} else {
+		lab_ld_check_keys(L, root, top_keys, 1);
+		lab_ld_merge(L, L->srcs[0].root, root);
+	}
+	lab_node_free(root);
+	lab_buf_release(&text);
+}
+
 /* Find the lab file: path itself, or a known name inside a directory. */
 static int ld_locate(char **out, const char *path, struct lab_err *err)
 {
@@ -954,6 +981,9 @@ static int ld_load(struct lab **out, const char *path, const struct lab_load_opt
 	ld_read(&L, file, NULL);
 	if (L.n_srcs == 0)
 		goto report;
+	for (size_t i = 0; opts && opts->overrides && i < opts->overrides->n; i++)
+		ld_merge_file(&L, opts->overrides->v[i]);
+	lab_ld_drop_resets(L.srcs[0].root);
 	ld_dotenv(&L);
 	ld_project(&L, &L.srcs[0]);
 	{

@@ -113,6 +113,7 @@ static struct lab_node *node_copy(const struct lab_node *n)
 	c->text = lab_xstrdup(n->text);
 	c->quoted = n->quoted;
 	c->interp = n->interp;
+	c->tag = n->tag;
 	size_t k = node_nkids(n);
 	if (k) {
 		c->kids = lab_xcalloc(k, sizeof(*c->kids));
@@ -122,6 +123,11 @@ static struct lab_node *node_copy(const struct lab_node *n)
 	}
 	c->n = n->n;
 	return c;
+}
+
+struct lab_node *lab_node_copy(const struct lab_node *n)
+{
+	return node_copy(n);
 }
 
 struct lab_node *lab_node_get(const struct lab_node *map, const char *key)
@@ -365,6 +371,18 @@ out:
 }
 
 /* Build the node that starts with ev (consumed). */
+/* Compose's !reset and !override (merge.c). */
+static int merge_tag(const yaml_char_t *tag)
+{
+	if (!tag)
+		return 0;
+	if (!strcmp((const char *)tag, "!reset"))
+		return LAB_TAG_RESET;
+	if (!strcmp((const char *)tag, "!override"))
+		return LAB_TAG_OVERRIDE;
+	return 0;
+}
+
 static int yp_node(struct yp *p, yaml_event_t *ev, int depth, struct lab_node **out)
 {
 	int rc = 0;
@@ -383,15 +401,24 @@ static int yp_node(struct yp *p, yaml_event_t *ev, int depth, struct lab_node **
 		n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
 			    (ev->data.scalar.tag && !ev->data.scalar.plain_implicit);
 		yp_anchor(p, ev->data.scalar.anchor, n);
+		n->tag = merge_tag(ev->data.scalar.tag);
 		*out = n;
 		break;
 	}
-	case YAML_SEQUENCE_START_EVENT:
+	case YAML_SEQUENCE_START_EVENT: {
+		int tag = merge_tag(ev->data.sequence_start.tag);
 		rc = yp_sequence(p, ev, depth, out);
+		if (*out)
+			(*out)->tag = tag;
 		break;
-	case YAML_MAPPING_START_EVENT:
+	}
+	case YAML_MAPPING_START_EVENT: {
+		int tag = merge_tag(ev->data.mapping_start.tag);
 		rc = yp_mapping(p, ev, depth, out);
+		if (*out)
+			(*out)->tag = tag;
 		break;
+	}
 	case YAML_ALIAS_EVENT: {
 		const char *name = (const char *)ev->data.alias.anchor;
 		struct lab_node *a = NULL;

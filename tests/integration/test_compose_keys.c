@@ -120,3 +120,32 @@ Test(compose_keys, depends_on_restart_follows_a_recreated_dependency, .timeout =
 	free(s2);
 	it_lab_cleanup(&lab);
 }
+
+/* The files as Compose finds them: compose.yaml and its override in the
+ * current directory, COMPOSE_FILE, -f A -f B, COMPOSE_PROJECT_NAME. */
+Test(compose_keys, compose_files_found_and_merged, .timeout = 60)
+{
+	char *dir = it_sh("mktemp -d");
+	struct it_run r;
+	it_run(&r,
+	       "cd '%s' && mkdir proj && cd proj && "
+	       "printf 'services:\\n  a:\\n    image: debian:bookworm-slim\\n' > compose.yaml && "
+	       "printf 'services:\\n  b:\\n    image: debian:bookworm-slim\\n' > compose.override.yml && "
+	       "printf 'services:\\n  c:\\n    image: debian:bookworm-slim\\n' > extra.yaml && "
+	       "unset COMPOSE_FILE COMPOSE_PROJECT_NAME; '%s' validate", dir, it_labctl());
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "ok: lab 'proj', 2 services") != NULL, "compose.yaml + override: %s", r.out);
+	it_run_free(&r);
+	it_run(&r, "cd '%s/proj' && COMPOSE_FILE=compose.yaml:extra.yaml COMPOSE_PROJECT_NAME=other '%s' validate", dir,
+	       it_labctl());
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "ok: lab 'other', 2 services") != NULL, "COMPOSE_FILE: %s", r.out);
+	it_run_free(&r);
+	it_run(&r, "cd '%s/proj' && '%s' validate -f compose.yaml -f extra.yaml -f compose.override.yml", dir,
+	       it_labctl());
+	cr_expect(strstr(r.out, "ok: lab 'proj', 3 services") != NULL, "-f -f -f: %s %s", r.out, r.err);
+	it_run_free(&r);
+	it_run(&r, "rm -rf '%s'", dir);
+	it_run_free(&r);
+	free(dir);
+}

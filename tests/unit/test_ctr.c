@@ -447,3 +447,66 @@ Test(ctr_profiles, before_cycles, .init = tctr_setup, .fini = tctr_teardown)
 	unsetenv("COMPOSE_PROFILES");
 	lab_free(lab);
 }
+
+/* ---- -f A -f B: the Compose spec's merge rules; expected values are
+ * what `docker compose config` (v5.6.0) prints for the same two files ---- */
+
+Test(ctr_merge, override_file_merged_by_compose_rules, .init = tctr_setup, .fini = tctr_teardown)
+{
+	mkdir("conf", 0755);
+	mkdir("other", 0755);
+	tctr_write("override.yaml", "services:\n"
+				    "  web:\n"
+				    "    command: [sleep, \"2\"]\n"
+				    "    environment: {B: \"3\", C: \"4\"}\n"
+				    "    ports: [\"127.0.0.1:8081:81\"]\n"
+				    "    volumes: [\"./other:/etc/conf\"]\n"
+				    "    depends_on: {cache: {condition: service_started}}\n"
+				    "    labels: !override {y: \"2\"}\n"
+				    "    dns: [10.0.0.2]\n"
+				    "  db:\n"
+				    "    shm_size: !reset null\n"
+				    "  cache:\n"
+				    "    image: debian:bookworm-slim\n");
+	tctr_write("compose.yaml", "services:\n"
+				   "  web:\n"
+				   "    image: debian:bookworm-slim\n"
+				   "    command: [sleep, \"1\"]\n"
+				   "    environment: [A=1, B=2]\n"
+				   "    ports: [\"127.0.0.1:8080:80\"]\n"
+				   "    volumes: [\"data:/data\", \"./conf:/etc/conf:ro\"]\n"
+				   "    depends_on: [db]\n"
+				   "    labels: {x: \"1\"}\n"
+				   "    dns: 10.0.0.1\n"
+				   "  db:\n"
+				   "    image: debian:bookworm-slim\n"
+				   "    shm_size: 1g\n"
+				   "volumes:\n"
+				   "  data: {}\n");
+	struct lab_strv ov = LAB_STRV_INIT;
+	lab_strv_push(&ov, "override.yaml");
+	struct lab_load_opts o = {.overrides = &ov};
+	struct lab *lab = NULL;
+	struct lab_err err = {0};
+	cr_assert_eq(lab_load(&lab, "compose.yaml", &o, &err), 0, "%s", err.msg);
+	const struct lab_service *web = lab_find_service(lab, "web"), *db = lab_find_service(lab, "db");
+	cr_assert(web && db && lab_find_service(lab, "cache"));
+	cr_expect_eq(web->command.n, 2);
+	cr_expect_str_eq(web->command.v[1], "2");
+	cr_expect_eq(web->environment.n, 3);
+	cr_expect_str_eq(web->environment.v[0], "A=1");
+	cr_expect_str_eq(web->environment.v[1], "B=3");
+	cr_expect_str_eq(web->environment.v[2], "C=4");
+	cr_expect_eq(web->labels.n, 1);
+	cr_expect_str_eq(web->labels.v[0], "y=2");
+	cr_expect_eq(web->ctr.dns.n, 2);
+	cr_expect_eq(web->n_ports, 2);
+	cr_assert_eq(web->n_mounts, 2);
+	cr_expect_str_eq(web->mounts[1].target, "/etc/conf");
+	cr_expect(strstr(web->mounts[1].source, "/other") != NULL, "%s", web->mounts[1].source);
+	cr_expect_eq(web->mounts[1].read_only, 0);
+	cr_expect_eq(web->n_deps, 2);
+	cr_expect_eq(db->ctr.shm_size, 0, "!reset kept shm_size");
+	lab_free(lab);
+	lab_strv_free(&ov);
+}
