@@ -10,6 +10,7 @@ static const struct cmd_opt validate_opts[] = {
 	CMD_OPT_FILE,
 	CMD_OPT_PROJECT,
 	CMD_OPT_PROFILE,
+	CMD_OPT_ENV_FILE,
 	CMD_OPT_END,
 };
 

@@ -361,6 +361,9 @@ struct lab_load_opts {
 	 * compose.override.yaml; Compose spec "Merge and override"). Their
 	 * relative paths are the first file's directory's, as in Compose. */
 	const struct lab_strv *overrides;
+	/* --env-file: these files (in order, a later one's value winning)
+	 * instead of the .env beside the lab file; NULL or empty: that .env. */
+	const struct lab_strv *env_files;
 };
 
 /* Load, interpolate, merge includes and validate the lab file at path.

@@ -629,6 +629,16 @@ static void ld_read(struct lab_ld *L, const char *path, const struct lab_mark *f
 				lab_ld_diag(L, &e->mark, "missing 'path' for 'include'");
 				continue;
 			}
+			/* read before, dropped: refused rather than ignored */
+			static const char *const later[] = {"project_directory", "env_file"};
+			for (size_t j = 0; j < 2; j++) {
+				const struct lab_node *x = lab_node_get(e, later[j]);
+				if (x)
+					lab_ld_diag(L, &x->mark,
+						    "'include.%s' is not supported by labctl (an included file's paths and "
+						    "variables are the including lab's)",
+						    later[j]);
+			}
 			e = p;
 		}
 		const char *rel = lab_ld_str(L, e, "include");
@@ -919,25 +929,43 @@ static int ld_locate(char **out, const char *path, struct lab_err *err)
 			   path);
 }
 
-/* The .env beside the lab file, when there is one. */
-static void ld_dotenv(struct lab_ld *L)
+/* One env file into L->dotenv; given: named by --env-file (must exist). */
+static void ld_env_file_vars(struct lab_ld *L, const char *p, int given)
 {
-	char *dir = lab_path_dir(L->srcs[0].path);
-	char *p = lab_path_join(dir, ".env"), *msg = NULL;
+	char *msg = NULL;
 	int line = 0;
-	free(dir);
 	int rc = lab_dotenv_parse(&L->dotenv, p, &line, &msg);
-	if (rc != LAB_ENOTFOUND) {
+	if (rc == LAB_ENOTFOUND && given) {
+		struct lab_mark m = {ld_file(L, p), 1, 1};
+		lab_ld_diag(L, &m, "env file '%s' not found (--env-file)", p);
+	} else if (rc != LAB_ENOTFOUND) {
 		struct lab_mark m = {ld_file(L, p), line ? line : 1, 1};
 		if (rc && line)
 			lab_ld_diag(L, &m, "%s", msg);
 		else if (rc)
-			lab_ld_diag(L, &m, "the .env file %s", msg);
+			lab_ld_diag(L, &m, "the %s file %s", given ? "env" : ".env", msg);
+	}
+	free(msg);
+}
+
+/* The .env beside the lab file, when there is one; or the --env-file
+ * files. The first value of a variable is the one looked up (index_kv),
+ * so the files are read last first: a later --env-file wins, as in Compose. */
+static void ld_dotenv(struct lab_ld *L)
+{
+	const struct lab_strv *ef = L->opts ? L->opts->env_files : NULL;
+	if (ef && ef->n) {
+		for (size_t i = ef->n; i-- > 0;)
+			ld_env_file_vars(L, ef->v[i], 1);
+	} else {
+		char *dir = lab_path_dir(L->srcs[0].path);
+		char *p = lab_path_join(dir, ".env");
+		free(dir);
+		ld_env_file_vars(L, p, 0);
+		free(p);
 	}
 	for (size_t i = 0; i < L->dotenv.n; i++)
 		index_kv(&L->dotenv_ix, &L->dotenv, i);
-	free(msg);
-	free(p);
 }
 
 /* Index the params as the variables PARAM_<NAME> (name upper-cased). */

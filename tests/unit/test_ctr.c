@@ -510,3 +510,28 @@ Test(ctr_merge, override_file_merged_by_compose_rules, .init = tctr_setup, .fini
 	lab_free(lab);
 	lab_strv_free(&ov);
 }
+
+/* --env-file: instead of .env; a later file's value wins, as in Compose. */
+Test(ctr_merge, env_files_instead_of_dotenv, .init = tctr_setup, .fini = tctr_teardown)
+{
+	tctr_write(".env", "TAG=dotenv\nONLY=dotenv\n");
+	tctr_write("a.env", "TAG=a\nA=1\n");
+	tctr_write("b.env", "TAG=b\n");
+	tctr_write("compose.yaml", "services:\n  s:\n    image: \"x:${TAG}-${A:-none}-${ONLY:-none}\"\n");
+	struct lab_strv ef = LAB_STRV_INIT;
+	lab_strv_push(&ef, "a.env");
+	lab_strv_push(&ef, "b.env");
+	struct lab_load_opts o = {.env_files = &ef};
+	struct lab *lab = NULL;
+	struct lab_err err = {0};
+	unsetenv("TAG");
+	unsetenv("A");
+	unsetenv("ONLY");
+	cr_assert_eq(lab_load(&lab, "compose.yaml", &o, &err), 0, "%s", err.msg);
+	cr_expect_str_eq(lab->services[0].image, "x:b-1-none");
+	lab_free(lab);
+	cr_assert_eq(lab_load(&lab, "compose.yaml", NULL, &err), 0, "%s", err.msg);
+	cr_expect_str_eq(lab->services[0].image, "x:dotenv-none-dotenv");
+	lab_free(lab);
+	lab_strv_free(&ef);
+}
