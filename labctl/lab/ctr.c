@@ -466,6 +466,27 @@ static void ld_caps(struct lab_ld *L, const struct lab_node *n, const char *key,
 		out->v[keep] = NULL;
 }
 
+/* volumes_from: "SERVICE[:ro|rw]" or "container:NAME[:ro|rw]". */
+static void ld_volumes_from(struct lab_ld *L, const struct lab_node *n, struct lab_service *s)
+{
+	if (lab_ld_want(L, n, LAB_NODE_SEQ, "volumes_from") < 0)
+		return;
+	for (size_t i = 0; i < n->n; i++) {
+		const char *t = lab_ld_str(L, n->kids[i], "volumes_from");
+		if (!t)
+			continue;
+		int ctr = !strncmp(t, "container:", 10);
+		const char *name = ctr ? t + 10 : t;
+		const char *mode = strchr(name, ':');
+		if (!*name || name[0] == ':' || (mode && strcmp(mode, ":ro") && strcmp(mode, ":rw"))) {
+			lab_ld_diag(L, &n->kids[i]->mark,
+				    "invalid volumes_from '%s' (SERVICE[:ro|rw] or container:NAME[:ro|rw])", t);
+			continue;
+		}
+		lab_strv_push(&s->ctr.volumes_from, t);
+	}
+}
+
 int lab_ld_ctr_key(struct lab_ld *L, const char *absdir, const struct lab_node *k, const struct lab_node *v,
 		   struct lab_service *s)
 {
@@ -542,6 +563,8 @@ int lab_ld_ctr_key(struct lab_ld *L, const char *absdir, const struct lab_node *
 		ld_pull_policy(L, v, o);
 	else if (!strcmp(key, "profiles"))
 		ld_profiles(L, v, &s->profiles);
+	else if (!strcmp(key, "volumes_from"))
+		ld_volumes_from(L, v, s);
 	else
 		return 0;
 	return 1;
@@ -681,4 +704,5 @@ void lab_ctr_opts_clear(struct lab_ctr_opts *o)
 	lab_strv_free(&o->build_labels);
 	free(o->platform);
 	free(o->pull_policy);
+	lab_strv_free(&o->volumes_from);
 }

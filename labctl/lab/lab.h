@@ -158,6 +158,10 @@ struct lab_ctr_opts {
 	char *platform;               /* "os/arch[/variant]": ?platform= on create, pull, build */
 	char *pull_policy;            /* always, never, missing, build (if_not_present is
 	                                 missing); NULL = missing */
+	struct lab_strv volumes_from; /* "SERVICE[:ro|rw]" or "container:NAME[:ro|rw]" as
+	                                 written -> HostConfig.VolumesFrom (a service's
+	                                 first container by name); a service named here is
+	                                 depended on (service_started), as in compose-go */
 };
 
 struct lab_service {

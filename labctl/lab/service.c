@@ -23,7 +23,7 @@ static const char *const service_keys[] = {
 	"privileged", "cap_add", "cap_drop", "extra_hosts", "dns", "dns_search", "ulimits",
 	"shm_size", "tmpfs", "expose", "profiles", "logging", "security_opt", "sysctls",
 	"ipc", "pid", "devices", "read_only", "mem_limit", "mem_reservation", "cpus",
-	"pull_policy", "domainname", "group_add", NULL,
+	"pull_policy", "domainname", "group_add", "volumes_from", NULL,
 };
 
 static const char *const build_keys[] = {
@@ -933,6 +933,24 @@ void lab_ld_service(struct lab_ld *L, const char *absdir, const struct lab_node 
 		ld_env_file(L, absdir, x, s);
 	if ((x = lab_node_get(val, "environment")) && !lab_node_is_null(x))
 		lab_ld_kv_list(L, x, "environment", &s->environment, 1);
+	/* volumes_from a service: it is depended on (compose-go normalize) */
+	for (size_t i = 0; i < s->ctr.volumes_from.n; i++) {
+		const char *t = s->ctr.volumes_from.v[i];
+		if (!strncmp(t, "container:", 10))
+			continue;
+		size_t len = strcspn(t, ":");
+		size_t j;
+		for (j = 0; j < s->n_deps && !(strlen(s->deps[j].service) == len && !strncmp(s->deps[j].service, t, len)); j++)
+			;
+		if (j < s->n_deps)
+			continue;
+		s->deps = lab_xrealloc(s->deps, (s->n_deps + 1) * sizeof(*s->deps));
+		struct lab_dep *d = &s->deps[s->n_deps++];
+		memset(d, 0, sizeof(*d));
+		d->service = lab_xstrndup(t, len);
+		d->condition = LAB_DEP_STARTED;
+		d->mark = lab_node_get(val, "volumes_from")->mark;
+	}
 	if (!lab_node_get(val, "image") && !lab_node_get(val, "build"))
 		lab_ld_diag(L, &key->mark, "service '%s' has neither image nor build", key->text);
 	if (s->container_name && s->replicas > 1)

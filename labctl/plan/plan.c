@@ -200,7 +200,7 @@ void lab_plan_add_aliases(cJSON *aliases, const struct lab_service *svc, const c
  * service that sets none has the body (and the hash) it had before they
  * were applied. Field names and shapes: Engine API 1.41 ContainerConfig
  * and HostConfig. */
-static void add_ctr_opts(cJSON *b, cJSON *host, const struct lab_service *svc)
+static void add_ctr_opts(cJSON *b, cJSON *host, const struct lab *lab, const struct lab_service *svc)
 {
 	const struct lab_ctr_opts *o = &svc->ctr;
 	if (o->domainname)
@@ -287,6 +287,25 @@ static void add_ctr_opts(cJSON *b, cJSON *host, const struct lab_service *svc)
 	if (o->pid)
 		cJSON_AddStringToObject(host, "PidMode", o->pid);
 	add_strv(host, "GroupAdd", &o->group_add);
+	if (o->volumes_from.n) {
+		cJSON *vf = cJSON_AddArrayToObject(host, "VolumesFrom");
+		for (size_t i = 0; i < o->volumes_from.n; i++) {
+			const char *t = o->volumes_from.v[i];
+			if (!strncmp(t, "container:", 10)) {
+				cJSON_AddItemToArray(vf, cJSON_CreateString(t + 10));
+				continue;
+			}
+			size_t len = strcspn(t, ":");
+			char *name = lab_xstrndup(t, len);
+			const struct lab_service *src = lab_find_service(lab, name);
+			char *cname = src ? lab_plan_container_name(lab, src, 1) : lab_xasprintf("%s-%s-1", lab->project, name);
+			char *v = lab_xasprintf("%s%s", cname, t + len);
+			cJSON_AddItemToArray(vf, cJSON_CreateString(v));
+			free(v);
+			free(cname);
+			free(name);
+		}
+	}
 }
 
 /* Everything but the replica number and the hash label. */
@@ -372,7 +391,7 @@ static cJSON *body_base(const struct lab *lab, const struct lab_service *svc, co
 			cJSON_AddBoolToObject(o, "ReadOnly", 1);
 		cJSON_AddItemToArray(mounts, o);
 	}
-	add_ctr_opts(b, host, svc);
+	add_ctr_opts(b, host, lab, svc);
 	cJSON *rp = cJSON_AddObjectToObject(host, "RestartPolicy");
 	const char *restart = svc->restart ? svc->restart : "no";
 	if (strncmp(restart, "on-failure", 10) == 0) {

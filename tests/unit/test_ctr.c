@@ -535,3 +535,24 @@ Test(ctr_merge, env_files_instead_of_dotenv, .init = tctr_setup, .fini = tctr_te
 	lab_free(lab);
 	lab_strv_free(&ef);
 }
+
+Test(ctr_keys, volumes_from, .init = tctr_setup, .fini = tctr_teardown)
+{
+	struct lab *lab;
+	struct lab_err err;
+	cr_assert_eq(tctr_load(&lab,
+			       "name: vf\nservices:\n  a:\n    image: x\n    volumes_from: [\"b:ro\", \"container:other\"]\n"
+			       "  b:\n    image: x\n    volumes: [/data]\n",
+			       &err),
+		     0, "%s", err.msg);
+	char *vf = tctr_field(lab, "a", "HostConfig.VolumesFrom");
+	cr_expect(vf && !strcmp(vf, "[\"vf-b-1:ro\",\"other\"]"), "%s", vf ? vf : "(absent)");
+	free(vf);
+	const struct lab_service *a = lab_find_service(lab, "a");
+	cr_assert_eq(a->n_deps, 1);
+	cr_expect_str_eq(a->deps[0].service, "b");
+	lab_free(lab);
+	cr_expect_eq(tctr_load(&lab, "services:\n  a:\n    image: x\n    volumes_from: [\"b:rx\"]\n", &err), LAB_EINPUT);
+	cr_expect_str_eq(err.msg, "compose.yaml:4:20: invalid volumes_from 'b:rx' (SERVICE[:ro|rw] or container:NAME[:ro|rw])");
+	lab_free(lab);
+}
