@@ -1012,6 +1012,8 @@ static int ld_load(struct lab **out, const char *path, const struct lab_load_opt
 	for (size_t i = 0; opts && opts->overrides && i < opts->overrides->n; i++)
 		ld_merge_file(&L, opts->overrides->v[i]);
 	lab_ld_drop_resets(L.srcs[0].root);
+	for (size_t i = 0; i < L.n_srcs; i++)
+		lab_ld_extends(&L, L.srcs[i].root, L.srcs[i].absdir);
 	ld_dotenv(&L);
 	ld_project(&L, &L.srcs[0]);
 	{

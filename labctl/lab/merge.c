@@ -294,6 +294,14 @@ void lab_ld_merge(struct lab_ld *L, struct lab_node *base, const struct lab_node
 		merge_maps(base, over, "");
 }
 
+void lab_ld_merge_service(struct lab_node *base, const struct lab_node *over, const char *name)
+{
+	char *path = lab_xasprintf("services.%s", name);
+	if (base->kind == LAB_NODE_MAP && over->kind == LAB_NODE_MAP)
+		merge_maps(base, over, path);
+	free(path);
+}
+
 void lab_ld_drop_resets(struct lab_node *n)
 {
 	if (n->kind == LAB_NODE_SEQ) {

@@ -556,3 +556,43 @@ Test(ctr_keys, volumes_from, .init = tctr_setup, .fini = tctr_teardown)
 	cr_expect_str_eq(err.msg, "compose.yaml:4:20: invalid volumes_from 'b:rx' (SERVICE[:ro|rw] or container:NAME[:ro|rw])");
 	lab_free(lab);
 }
+
+/* extends, with file: (paths from the extended file are its own) and
+ * without; expected: `docker compose config` (v5.6.0) of the same files. */
+Test(ctr_merge, extends_with_and_without_file, .init = tctr_setup, .fini = tctr_teardown)
+{
+	mkdir("common", 0755);
+	mkdir("common/ctx", 0755);
+	tctr_write("common/ctx/Dockerfile", "FROM scratch\n");
+	tctr_write("common/base.yaml", "services:\n  basesvc:\n    image: debian:bookworm-slim\n    build: ./ctx\n"
+				       "    environment: {A: \"1\", B: \"2\"}\n    volumes: [\"./data:/data\"]\n"
+				       "    mem_limit: 64m\n");
+	struct lab *lab;
+	struct lab_err err;
+	cr_assert_eq(tctr_load(&lab,
+			       "services:\n  web:\n    extends: {file: common/base.yaml, service: basesvc}\n"
+			       "    environment: {B: \"3\"}\n"
+			       "  worker:\n    extends: web\n    command: [sleep, \"1\"]\n",
+			       &err),
+		     0, "%s", err.msg);
+	for (int i = 0; i < 2; i++) {
+		const struct lab_service *s = lab_find_service(lab, i ? "worker" : "web");
+		cr_assert(s);
+		cr_expect_eq(s->environment.n, 2, "%s", s->name);
+		cr_expect_str_eq(s->environment.v[1], "B=3", "%s", s->name);
+		cr_expect_eq(s->ctr.memory, 67108864, "%s", s->name);
+		cr_assert_eq(s->n_mounts, 1, "%s", s->name);
+		char want[PATH_MAX + 32];
+		snprintf(want, sizeof(want), "%s/common/data", tctr_dir);
+		cr_expect_str_eq(s->mounts[0].source, want, "%s", s->name);
+		snprintf(want, sizeof(want), "%s/common/ctx", tctr_dir);
+		cr_expect_str_eq(s->build_context, want, "%s", s->name);
+	}
+	cr_expect_eq(lab_find_service(lab, "worker")->command.n, 2);
+	lab_free(lab);
+	cr_expect_eq(tctr_load(&lab, "services:\n  a:\n    extends: b\n    image: x\n  b:\n    extends: a\n    image: x\n",
+			       &err),
+		     LAB_EINPUT);
+	cr_expect(strstr(err.msg, "extends: more than 16 levels") != NULL, "%s", err.msg);
+	lab_free(lab);
+}
