@@ -25,7 +25,7 @@ struct cmd_opt {
 
 /* Rows most option tables share, and the end of a table. */
 #define CMD_OPT_FILE                                                                               \
-	{"file", 'f', "FILE", "use this lab or compose file instead of a lab name; again: merged over it, as Compose"}
+	{"file", 'f', "FILE", "use this lab or compose file instead of a lab name (again: merged over it)"}
 #define CMD_OPT_PROJECT                                                                            \
 	{"project-name", 'p', "NAME", "project name (default: the lab's name, or the file's directory)"}
 #define CMD_OPT_STUDENT                                                                            \

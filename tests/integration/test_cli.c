@@ -77,7 +77,7 @@ Test(cli, command_help_from_its_entry_three_ways)
 				"Exit codes: the command's; 1 when its container is not running; 2 for a\n"
 				"service the lab does not have; 3 for engine errors.\n\n"
 				"options:\n"
-				"  -f, --file FILE            use this lab or docker-compose file instead of a lab name\n"
+				"  -f, --file FILE            use this lab or compose file instead of a lab name (again: merged over it)\n"
 				"  -p, --project-name NAME    project name (default: the lab's name, or the file's directory)\n"
 				"      --student ID           the student's own instance: project <lab>-ID (default: $LAB_STUDENT)\n"
 				"  -r, --replica N            which replica to run in (default 1)\n"
