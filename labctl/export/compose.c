@@ -485,8 +485,89 @@ static void top_level_entry(struct em *m, const char *name, const char *external
 	map_end(m);
 }
 
+/* The first Compose key of s that the export does not write yet (the
+ * container settings of struct lab_ctr_opts and the like), or NULL:
+ * refused rather than dropped. */
+static const char *unexported_key(const struct lab_service *s)
+{
+	const struct lab_ctr_opts *o = &s->ctr;
+	if (o->memory)
+		return "mem_limit";
+	if (o->memory_reservation)
+		return "mem_reservation";
+	if (o->nano_cpus)
+		return "cpus";
+	if (o->pids_limit)
+		return "deploy.resources.limits.pids";
+	if (o->shm_size)
+		return "shm_size";
+	if (o->tmpfs.n)
+		return "tmpfs";
+	if (o->extra_hosts.n)
+		return "extra_hosts";
+	if (o->cap_add.n || o->cap_drop.n)
+		return o->cap_add.n ? "cap_add" : "cap_drop";
+	if (o->privileged)
+		return "privileged";
+	if (o->read_only)
+		return "read_only";
+	if (o->has_init)
+		return "init";
+	if (o->n_ulimits)
+		return "ulimits";
+	if (o->sysctls.n)
+		return "sysctls";
+	if (o->security_opt.n || o->systempaths_unconfined)
+		return "security_opt";
+	if (o->devices.n)
+		return "devices";
+	if (o->dns.n || o->dns_search.n)
+		return o->dns.n ? "dns" : "dns_search";
+	if (o->stop_signal)
+		return "stop_signal";
+	if (o->has_stop_grace)
+		return "stop_grace_period";
+	if (o->tty || o->stdin_open)
+		return o->tty ? "tty" : "stdin_open";
+	if (o->has_logging)
+		return "logging";
+	if (o->ipc || o->pid)
+		return o->ipc ? "ipc" : "pid";
+	if (o->group_add.n)
+		return "group_add";
+	if (o->domainname)
+		return "domainname";
+	if (o->expose.n)
+		return "expose";
+	if (o->net_aliases.n)
+		return "networks.*.aliases";
+	if (o->build_labels.n)
+		return "build.labels";
+	if (o->platform)
+		return "platform";
+	if (o->pull_policy)
+		return "pull_policy";
+	if (o->volumes_from.n)
+		return "volumes_from";
+	if (s->profiles.n)
+		return "profiles";
+	for (size_t i = 0; i < s->n_deps; i++)
+		if (s->deps[i].restart || s->deps[i].optional)
+			return s->deps[i].restart ? "depends_on.restart" : "depends_on.required";
+	return NULL;
+}
+
 int lab_export_compose(const struct lab *lab, const char *base_dir, struct lab_buf *out, struct lab_err *err)
 {
+	for (size_t i = 0; i < lab->n_services; i++) {
+		const char *k = unexported_key(&lab->services[i]);
+		if (k)
+			return lab_err_set(err, LAB_EINPUT,
+					   "%s:%d:%d: service '%s' sets '%s', which labctl export compose does not write "
+					   "yet: the export would run differently",
+					   lab->services[i].mark.file, lab->services[i].mark.line, lab->services[i].mark.col,
+					   lab->services[i].name, k);
+	}
 	header(out, lab, base_dir);
 	struct em m = {.out = out};
 	yaml_emitter_initialize(&m.e);

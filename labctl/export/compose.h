@@ -46,7 +46,11 @@ const char *lab_export_credential_ref(const char *project, const char *name, voi
  * more than the root directory with it, else as absolute paths. The output
  * depends only on the lab and base_dir (no time stamps), so exporting an
  * unchanged lab gives the same bytes.
- * Errors: LAB_ERR when the YAML emitter fails (message from libyaml). */
+ * Errors: LAB_ERR when the YAML emitter fails (message from libyaml);
+ * LAB_EINPUT "file:line:col: service 'S' sets 'KEY', which labctl export
+ * compose does not write yet: ..." for the container settings of struct
+ * lab_ctr_opts, profiles and depends_on restart/required (refused, never
+ * dropped). */
 int lab_export_compose(const struct lab *lab, const char *base_dir, struct lab_buf *out, struct lab_err *err);
 
 /* path relative to the absolute directory dir ("../../images/kafka"), or

@@ -596,3 +596,21 @@ Test(ctr_merge, extends_with_and_without_file, .init = tctr_setup, .fini = tctr_
 	cr_expect(strstr(err.msg, "extends: more than 16 levels") != NULL, "%s", err.msg);
 	lab_free(lab);
 }
+
+#include "../../labctl/export/compose.h"
+
+/* export compose does not write the container settings yet: it refuses a
+ * lab that sets one rather than dropping it. */
+Test(ctr_keys, export_refuses_what_it_cannot_write, .init = tctr_setup, .fini = tctr_teardown)
+{
+	struct lab *lab;
+	struct lab_err err;
+	cr_assert_eq(tctr_load(&lab, "services:\n  a:\n    image: x\n    shm_size: 1g\n", &err), 0, "%s", err.msg);
+	struct lab_buf out = LAB_BUF_INIT;
+	memset(&err, 0, sizeof(err));
+	cr_expect_eq(lab_export_compose(lab, tctr_dir, &out, &err), LAB_EINPUT);
+	cr_expect_str_eq(err.msg, "compose.yaml:2:3: service 'a' sets 'shm_size', which labctl export compose does not "
+				  "write yet: the export would run differently");
+	lab_buf_release(&out);
+	lab_free(lab);
+}
