@@ -30,6 +30,10 @@ struct cmd_opt {
 	{"project-name", 'p', "NAME", "project name (default: the lab's name, or the file's directory)"}
 #define CMD_OPT_STUDENT                                                                            \
 	{"student", 0, "ID", "the student's own instance: project <lab>-ID (default: $LAB_STUDENT)"}
+#define CMD_OPT_PROFILE                                                                            \
+	{"profile", 0, "NAME", "activate a profile: its services are in the lab too (repeatable; default: $COMPOSE_PROFILES)"}
+#define CMD_OPT_ENV_FILE                                                                           \
+	{"env-file", 0, "PATH", "read variables from PATH instead of the .env beside the file (repeatable)"}
 #define CMD_OPT_END {NULL, 0, NULL, NULL}
 
 /* -f and -p only: the table of commands that just name a lab. */

@@ -290,6 +290,77 @@ char *cmd_lab_path(const char *name, const char *file)
 	return lab_path_lookup(name, file, 0);
 }
 
+static int cmd_opt_has(const struct cmd_entry *cmd, const char *name)
+{
+	for (size_t k = 0; k < n_opts(cmd); k++)
+		if (strcmp(cmd->opts[k].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The compose files of a command, as Compose finds them: every -f; else,
+ * with no lab named, $COMPOSE_FILE (split at $COMPOSE_PATH_SEPARATOR,
+ * default ':'), else compose.yaml, compose.yml, docker-compose.yml or
+ * docker-compose.yaml in the current directory, with the first of
+ * compose.override.yml, compose.override.yaml, docker-compose.override.yml,
+ * docker-compose.override.yaml there (compose-go cli DefaultFileNames and
+ * DefaultOverrideFileNames). Returns 1 when files did not come from -f
+ * or a lab name (COMPOSE_PROJECT_NAME then names the project), else 0. */
+static int compose_files(const struct cmd_entry *cmd, const struct cmd_args *args, struct lab_strv *files)
+{
+	const struct lab_strv *f = cmd_opt_all(cmd, args, "file");
+	if (f->n) {
+		lab_strv_copy(files, f);
+		return 0;
+	}
+	if (args->pos.n || !cmd_opt_has(cmd, "file"))
+		return 0;
+	const char *env = getenv("COMPOSE_FILE");
+	if (env && *env) {
+		const char *sep = getenv("COMPOSE_PATH_SEPARATOR");
+		char sepc = sep && *sep ? sep[0] : ':';
+		const char *p = env;
+		for (;;) {
+			size_t l = strcspn(p, (char[]){sepc, '\0'});
+			if (l)
+				lab_strv_pushf(files, "%.*s", (int)l, p);
+			if (!p[l])
+				break;
+			p += l + 1;
+		}
+		return 1;
+	}
+	static const char *const names[] = {"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"};
+	static const char *const overrides[] = {"compose.override.yml", "compose.override.yaml",
+						"docker-compose.override.yml", "docker-compose.override.yaml"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (is_file(names[i])) {
+			lab_strv_push(files, names[i]);
+			break;
+		}
+	if (!files->n)
+		return 0;
+	for (size_t i = 0; i < sizeof(overrides) / sizeof(overrides[0]); i++)
+		if (is_file(overrides[i])) {
+			lab_strv_push(files, overrides[i]);
+			break;
+		}
+	return 1;
+}
+
+/* -p, else $COMPOSE_PROJECT_NAME when the files are Compose's own
+ * (from_env: compose_files returned 1), else NULL (the file says). */
+static const char *project_of(const struct cmd_entry *cmd, const struct cmd_args *args, int from_env)
+{
+	const char *p = cmd_opt(cmd, args, "project-name");
+	if (!p && from_env) {
+		p = getenv("COMPOSE_PROJECT_NAME");
+		if (p && !*p)
+			p = NULL;
+	}
+	return p;
+}
+
 struct cred_ctx {
 	int generate;
 	struct lab_strv values; /* kept until the lab is freed: leaked on purpose at exit */
@@ -316,12 +387,21 @@ static struct cred_ctx cred_ctx;
 
 /* quiet: no diagnostics, and only names are needed (cmd_project).
  * student: for params, NULL for $LAB_STUDENT. */
+/* Options of the command line that reach lab_load (set by cmd_lab_arg
+ * around its load): --profile, the files after the first -f, --env-file. */
+static struct {
+	const struct lab_strv *profiles, *overrides, *env_files;
+} load_extra;
+
 static int load_lab_vars(struct lab **out, const char *path, const char *project, const char *student,
 			 const struct lab_strv *vars, int generate, int quiet)
 {
 	struct lab_err err = {0};
 	struct lab_load_opts opts = {0};
 	opts.vars = vars;
+	opts.profiles = load_extra.profiles && load_extra.profiles->n ? load_extra.profiles : NULL;
+	opts.overrides = load_extra.overrides && load_extra.overrides->n ? load_extra.overrides : NULL;
+	opts.env_files = load_extra.env_files && load_extra.env_files->n ? load_extra.env_files : NULL;
 	opts.project = project;
 	opts.student = student;
 	opts.names_only = quiet;
@@ -467,13 +547,18 @@ char *cmd_project(const struct cmd_entry *cmd, const struct cmd_args *args)
 	const char *student = NULL;
 	if (cmd_student(cmd, args, &student))
 		return NULL;
-	const char *p = cmd_opt(cmd, args, "project-name");
-	if (p)
+	struct lab_strv files = LAB_STRV_INIT;
+	int from_env = compose_files(cmd, args, &files);
+	const char *p = project_of(cmd, args, from_env);
+	if (p) {
+		lab_strv_free(&files);
 		return lab_xstrdup(p);
+	}
 	const char *name = args->pos.n ? args->pos.v[0] : NULL;
-	const char *file = cmd_opt(cmd, args, "file");
+	const char *file = files.n ? files.v[0] : NULL;
 	if (!name && !file) {
-		cmd_usage_error(cmd, "name a lab or give -f FILE");
+		lab_strv_free(&files);
+		cmd_usage_error(cmd, "name a lab or give -f FILE (or have a compose.yaml here)");
 		return NULL;
 	}
 	/* quiet lookup: a lab that no longer has a file is addressed by name */
@@ -494,6 +579,7 @@ char *cmd_project(const struct cmd_entry *cmd, const struct cmd_args *args)
 		free(project);
 		project = inst;
 	}
+	lab_strv_free(&files);
 	return project;
 }
 
@@ -557,14 +643,26 @@ int cmd_lab_arg(const struct cmd_entry *cmd, const struct cmd_args *args, int ge
 	int code = cmd_student(cmd, args, &student);
 	if (code)
 		return code;
-	char *path = cmd_lab_path(args->pos.n ? args->pos.v[0] : NULL, cmd_opt(cmd, args, "file"));
-	if (!path)
+	struct lab_strv files = LAB_STRV_INIT, overrides = LAB_STRV_INIT;
+	int from_env = compose_files(cmd, args, &files);
+	char *path = cmd_lab_path(args->pos.n ? args->pos.v[0] : NULL, files.n ? files.v[0] : NULL);
+	if (!path) {
+		lab_strv_free(&files);
 		return LAB_EXIT_USAGE;
+	}
+	for (size_t i = 1; i < files.n; i++)
+		lab_strv_push(&overrides, files.v[i]);
+	load_extra.profiles = cmd_opt_all(cmd, args, "profile");
+	load_extra.overrides = &overrides;
+	load_extra.env_files = cmd_opt_all(cmd, args, "env-file");
 	if (student)
-		code = cmd_load_instance(lab, path, cmd_opt(cmd, args, "project-name"), student, generate);
+		code = cmd_load_instance(lab, path, project_of(cmd, args, from_env), student, generate);
 	else
-		code = load_lab(lab, path, cmd_opt(cmd, args, "project-name"), NULL, generate, 0);
+		code = load_lab(lab, path, project_of(cmd, args, from_env), NULL, generate, 0);
+	memset(&load_extra, 0, sizeof(load_extra));
 	free(path);
+	lab_strv_free(&files);
+	lab_strv_free(&overrides);
 	return code;
 }
 

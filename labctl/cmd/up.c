@@ -18,6 +18,8 @@ static const struct cmd_opt up_opts[] = {
 	CMD_OPT_FILE,
 	CMD_OPT_PROJECT,
 	CMD_OPT_STUDENT,
+	CMD_OPT_PROFILE,
+	CMD_OPT_ENV_FILE,
 	{"build", 0, NULL, "build images of services with build: even when the image exists"},
 	{"remove-orphans", 0, NULL, "remove containers of services no longer in the lab file"},
 	{"json", 0, NULL, "print the result as JSON on stdout (progress stays on stderr)"},

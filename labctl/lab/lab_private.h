@@ -22,6 +22,7 @@
 #define LAB_FILE_MAX (4 << 20)
 
 enum lab_node_kind { LAB_NODE_SCALAR, LAB_NODE_MAP, LAB_NODE_SEQ };
+enum { LAB_TAG_RESET = 1, LAB_TAG_OVERRIDE = 2 };
 
 /* One YAML node. Maps keep their pairs in file order as kids[2i] (key,
  * always a scalar) and kids[2i+1] (value). */
@@ -34,6 +35,8 @@ struct lab_node {
 	char *var;              /* the one variable interpolation looked up for
 	                           text (a port spec's ${LAB_PG_PORT:-15432}),
 	                           NULL when none or several */
+	int tag;                /* LAB_TAG_RESET (!reset) or LAB_TAG_OVERRIDE (!override):
+	                           Compose's merge tags (lab_ld_merge); else 0 */
 	struct lab_node **kids;
 	size_t n;               /* seq: items; map: pairs */
 	size_t cap;             /* allocated kids */
@@ -55,6 +58,28 @@ int lab_node_parse_file(struct lab_node **out, const char *path, const char *mar
 int lab_node_parse_string(struct lab_node **out, const char *yaml, size_t len,
 			  const char *mark_file, struct lab_err *err);
 void lab_node_free(struct lab_node *n);
+/* A deep copy of n. */
+struct lab_node *lab_node_copy(const struct lab_node *n);
+/* merge.c: merge the tree over (an override file's root: -f A -f B,
+ * compose.override.yaml) into base (the first file's root) by the Compose
+ * specification's merge rules (compose-go v2.16 override.MergeYaml): maps
+ * merge key by key, the later value winning; sequences append without
+ * duplicates; command, entrypoint, healthcheck.test, profiles and ulimits
+ * are replaced; environment, labels, build args/labels, sysctls, depends_on
+ * and networks merge as mappings whatever their form; volumes merge by
+ * target; logging options only under the same driver; a value tagged
+ * !override replaces, one tagged !reset removes. over is not changed. */
+struct lab_ld;
+void lab_ld_merge(struct lab_ld *L, struct lab_node *base, const struct lab_node *over);
+/* The same for one service's mapping (extends: over is the extending
+ * service, base what it extends). */
+void lab_ld_merge_service(struct lab_node *base, const struct lab_node *over, const char *name);
+/* extends.c: resolve every service's extends: in the file root (whose
+ * directory is absdir), in place. */
+void lab_ld_extends(struct lab_ld *L, struct lab_node *root, const char *absdir);
+/* Remove, in the tree at n, every mapping entry whose value is tagged
+ * !reset (what is left of them after the merges). */
+void lab_ld_drop_resets(struct lab_node *n);
 
 /* A mapping's value for key (NULL when absent or n is not a mapping). */
 struct lab_node *lab_node_get(const struct lab_node *map, const char *key);
