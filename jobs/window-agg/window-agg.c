@@ -20,15 +20,18 @@
  *
  * Lake: table lake_hours keeps per hour a version, bumped by every
  * transaction that finalizes rows of the hour or changes a final row, and
- * the version last written. After each commit (and at start, and before
- * exit) every hour with version > written_version is written: under a
- * PostgreSQL advisory lock for the hour, read the version, then the hour's
- * rows, PUT the object, set written_version. A failed PUT leaves the hour
- * pending, so writes converge on restart.
+ * the version last written. At most every LAKE_EVERY_S after a commit (and
+ * at start, and before exit) the hours with version > written_version are
+ * written, up to LAKE_ROUND per round: under a PostgreSQL advisory lock per
+ * hour (taken in hour order), read the versions and the hours' rows in one
+ * query, PUT the objects LAKE_PUTS at a time, set written_version in one
+ * statement. A failed PUT leaves the hour pending, so writes converge on
+ * restart.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +41,7 @@
 #include <unistd.h>
 
 #include <cJSON.h>
+#include <curl/curl.h>
 #include <libpq-fe.h>
 #include <librdkafka/rdkafka.h>
 
@@ -48,6 +52,8 @@
 #define WM_INF INT64_MAX
 /* advisory locks use class 1464419143 ('WAGG'): 0 for the schema, hour index for a lake hour */
 #define BODY_CAP (64 << 20)
+#define JOB_STR_(x) #x
+#define JOB_STR(x) JOB_STR_(x)
 
 struct opts {
 	const char *topic, *group, *airports, *bucket, *prefix;
@@ -100,7 +106,10 @@ struct app {
 	double unassigned_at; /* when the last revoke (or the start) left nothing assigned */
 	int64_t b_events, b_late, b_bad; /* in the current batch */
 	int64_t events, late, bad, lake_objects;
-	double batch_t0, lake_retry_at;
+	/* where the wall time went (printed at the end): commits, lake's PostgreSQL side, S3 PUTs */
+	double t_commit, t_lake, t_put;
+	int64_t n_commit;
+	double batch_t0, lake_retry_at, lake_written_at;
 	char err[1024];
 };
 
@@ -538,7 +547,10 @@ out:
 /* flush, and on a moved offset resync instead of failing */
 static int commit_batch(struct app *a, int final_all)
 {
+	double t = job_now_s();
 	int rc = flush(a, final_all);
+	a->t_commit += job_now_s() - t;
+	a->n_commit++;
 	if (rc == -2) {
 		fprintf(stderr, "window-agg: %s\n", a->err);
 		return resync(a);
@@ -563,81 +575,179 @@ static void json_str(struct buf *b, const char *s)
 	buf_add(b, "\"");
 }
 
-/* Write the object of one hour (epoch seconds) if it is still pending.
- * Returns 0, or -1 (a->err); *pg_failed tells a PostgreSQL error from S3's. */
-static int lake_write_hour(struct app *a, int64_t hour_s, int *pg_failed)
+/* One object to PUT: an hour (epoch seconds), the version its rows were read at. */
+struct lake_obj {
+	int64_t hour_s;
+	char version[24];
+	char key[256];
+	struct buf body;
+	int failed;
+	char err[600];
+};
+
+struct lake_put {
+	struct lake_obj *v;
+	size_t n;
+	size_t next; /* next object to PUT, taken with __atomic_fetch_add */
+	const char *bucket;
+};
+
+static void *lake_put_worker(void *arg)
 {
-	char hs[24], lk[24], iso[32], day[16], key[256], num[64];
-	struct buf body = {0};
+	struct lake_put *lp = arg;
+	for (;;) {
+		size_t i = __atomic_fetch_add(&lp->next, 1, __ATOMIC_RELAXED);
+		if (i >= lp->n)
+			return NULL;
+		struct lake_obj *o = &lp->v[i];
+		o->failed = job_s3_put(lp->bucket, o->key, o->body.p ? o->body.p : "", o->body.len,
+				       "application/x-ndjson", o->err, sizeof(o->err)) < 0;
+	}
+}
+
+/* Append "v" or ",v" to a PostgreSQL array literal being built. */
+static void arr_add(struct buf *b, int64_t v)
+{
+	buf_add(b, "%s%" PRId64, b->len > 1 ? "," : "", v);
+}
+
+/* Write up to LAKE_ROUND pending hours. Holds pg_advisory_lock(1464419143,
+ * hour) for each of them (taken in hour order, so members never deadlock),
+ * reads their versions and rows in one query, PUTs the objects LAKE_PUTS at
+ * a time, sets written_version of those PUT, unlocks. Returns the number of
+ * hours handled (0: none pending), -1 on a PostgreSQL error (a->err), -2 when
+ * a PUT failed (a->err; the hour stays pending). */
+#define LAKE_ROUND 512
+#define LAKE_EVERY_S 5
+#define LAKE_PUTS 4
+static int lake_write_round(struct app *a)
+{
+	struct buf hours = {0}, done_h = {0}, done_v = {0};
+	struct lake_obj *objs = NULL;
+	size_t nobj = 0;
 	PGresult *r = NULL;
 	int rc = -1, locked = 0;
-	*pg_failed = 1;
-	snprintf(hs, sizeof(hs), "%" PRId64, hour_s);
-	snprintf(lk, sizeof(lk), "%" PRId64, hour_s / 3600);
-	const char *pv[1] = {hs}, *pl[1] = {lk};
-	if (!(r = pg_exec(a, PGRES_TUPLES_OK, "lock lake hour", "SELECT pg_advisory_lock(1464419143, $1::int)", 1,
-			  pl)))
+	/* lock the oldest pending hours, in order (the nested loop runs the
+	   lateral call per row of the ordered subquery) */
+	if (!(r = pg_exec(a, PGRES_TUPLES_OK, "lock lake hours",
+			  "SELECT h.e FROM (SELECT extract(epoch FROM window_start)::bigint AS e FROM lake_hours"
+			  " WHERE version > written_version ORDER BY window_start LIMIT " JOB_STR(LAKE_ROUND) ") h,"
+			  " LATERAL (SELECT pg_advisory_lock(1464419143, (h.e / 3600)::int)) l ORDER BY h.e",
+			  0, NULL)))
 		goto out;
-	locked = 1;
-	PQclear(r);
-	if (!(r = pg_exec(a, PGRES_TUPLES_OK, "read lake_hours",
-			  "SELECT version FROM lake_hours WHERE window_start = to_timestamp($1::bigint)"
-			  " AND version > written_version",
-			  1, pv)))
-		goto out;
-	if (PQntuples(r) == 0) { /* someone else wrote it */
+	if (PQntuples(r) == 0) {
 		rc = 0;
 		goto out;
 	}
-	char version[24];
-	snprintf(version, sizeof(version), "%s", PQgetvalue(r, 0, 0));
+	locked = 1;
+	buf_add(&hours, "{");
+	for (int i = 0; i < PQntuples(r); i++)
+		arr_add(&hours, strtoll(PQgetvalue(r, i, 0), NULL, 10));
+	buf_add(&hours, "}");
 	PQclear(r);
-	if (!(r = pg_exec(a, PGRES_TUPLES_OK, "read flight_windows",
-			  "SELECT origin_state, flights, avg_delay_min, late_events FROM flight_windows"
-			  " WHERE window_start = to_timestamp($1::bigint) ORDER BY origin_state",
-			  1, pv)))
+	if (hours.overflow) {
+		snprintf(a->err, sizeof(a->err), "lake: too many hours");
+		r = NULL;
 		goto out;
-	job_format_time(hour_s * 1000, iso, day);
-	for (int i = 0; i < PQntuples(r); i++) {
-		buf_add(&body, "{\"window_start\":\"%s\",\"origin_state\":", iso);
-		json_str(&body, PQgetvalue(r, i, 0));
-		snprintf(num, sizeof(num), "%.3f", atof(PQgetvalue(r, i, 2)));
+	}
+	/* the versions read under the locks, and the committed rows of those hours */
+	const char *ph[1] = {hours.p};
+	if (!(r = pg_exec(a, PGRES_TUPLES_OK, "read lake hours",
+			  "SELECT extract(epoch FROM h.window_start)::bigint, h.version, w.origin_state, w.flights,"
+			  " w.avg_delay_min, w.late_events FROM lake_hours h"
+			  " LEFT JOIN flight_windows w ON w.window_start = h.window_start"
+			  " WHERE h.window_start = ANY (SELECT to_timestamp(unnest($1::bigint[])))"
+			  " AND h.version > h.written_version ORDER BY h.window_start, w.origin_state",
+			  1, ph)))
+		goto out;
+	int nt = PQntuples(r);
+	objs = calloc((size_t)nt + 1, sizeof(*objs));
+	for (int i = 0; i < nt; i++) {
+		int64_t hs = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		struct lake_obj *o = nobj ? &objs[nobj - 1] : NULL;
+		char iso[32], day[16], num[64];
+		job_format_time(hs * 1000, iso, day);
+		if (!o || o->hour_s != hs) {
+			o = &objs[nobj++];
+			o->hour_s = hs;
+			snprintf(o->version, sizeof(o->version), "%s", PQgetvalue(r, i, 1));
+			snprintf(o->key, sizeof(o->key), "%s/dt=%s/hour=%.2s.jsonl", a->o.prefix, day, iso + 11);
+		}
+		if (PQgetisnull(r, i, 2))
+			continue; /* an hour without rows: an empty object */
+		buf_add(&o->body, "{\"window_start\":\"%s\",\"origin_state\":", iso);
+		json_str(&o->body, PQgetvalue(r, i, 2));
+		snprintf(num, sizeof(num), "%.3f", atof(PQgetvalue(r, i, 4)));
 		char *e = num + strlen(num) - 1;
 		while (*e == '0')
 			*e-- = '\0';
 		if (*e == '.')
 			*e = '\0';
-		buf_add(&body, ",\"flights\":%s,\"avg_delay_min\":%s,\"late_events\":%s}\n", PQgetvalue(r, i, 1),
-			num, PQgetvalue(r, i, 3));
+		buf_add(&o->body, ",\"flights\":%s,\"avg_delay_min\":%s,\"late_events\":%s}\n", PQgetvalue(r, i, 3),
+			num, PQgetvalue(r, i, 5));
 	}
 	PQclear(r);
 	r = NULL;
-	if (body.overflow) {
-		snprintf(a->err, sizeof(a->err), "lake object of hour '%s' too large", iso);
+	for (size_t i = 0; i < nobj; i++)
+		if (objs[i].body.overflow) {
+			snprintf(a->err, sizeof(a->err), "lake object '%s' too large", objs[i].key);
+			goto out;
+		}
+	/* PUT, LAKE_PUTS at a time (S3 round trips dominate a lake write) */
+	double tp = job_now_s();
+	struct lake_put lp = {objs, nobj, 0, a->o.bucket};
+	pthread_t th[LAKE_PUTS];
+	int nth = 0;
+	for (; nth < LAKE_PUTS && (size_t)nth < nobj; nth++)
+		if (pthread_create(&th[nth], NULL, lake_put_worker, &lp) != 0)
+			break;
+	if (nth == 0)
+		lake_put_worker(&lp);
+	for (int i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	a->t_put += job_now_s() - tp;
+	int put_failed = 0;
+	buf_add(&done_h, "{");
+	buf_add(&done_v, "{");
+	for (size_t i = 0; i < nobj; i++) {
+		if (objs[i].failed) {
+			if (!put_failed)
+				snprintf(a->err, sizeof(a->err), "s3: %s", objs[i].err);
+			put_failed = 1;
+			continue;
+		}
+		a->lake_objects++;
+		arr_add(&done_h, objs[i].hour_s);
+		buf_add(&done_v, "%s%s", done_v.len > 1 ? "," : "", objs[i].version);
+	}
+	buf_add(&done_h, "}");
+	buf_add(&done_v, "}");
+	const char *pw[2] = {done_h.p, done_v.p};
+	if (done_h.overflow || done_v.overflow) {
+		snprintf(a->err, sizeof(a->err), "lake: too many hours");
 		goto out;
 	}
-	snprintf(key, sizeof(key), "%s/dt=%s/hour=%.2s.jsonl", a->o.prefix, day, iso + 11);
-	char err[600];
-	if (job_s3_put(a->o.bucket, key, body.p ? body.p : "", body.len, "application/x-ndjson", err, sizeof(err)) <
-	    0) {
-		*pg_failed = 0;
-		snprintf(a->err, sizeof(a->err), "s3: %s", err);
-		goto out;
-	}
-	a->lake_objects++;
-	const char *pw[2] = {hs, version};
 	if (pg_cmd(a, "update lake_hours",
-		   "UPDATE lake_hours SET written_version = $2::bigint, written_at = now()"
-		   " WHERE window_start = to_timestamp($1::bigint) AND written_version < $2::bigint",
+		   "UPDATE lake_hours h SET written_version = t.v, written_at = now()"
+		   " FROM unnest($1::bigint[], $2::bigint[]) AS t(s, v)"
+		   " WHERE h.window_start = to_timestamp(t.s) AND h.written_version < t.v",
 		   2, pw) < 0)
 		goto out;
-	rc = 0;
+	rc = put_failed ? -2 : (int)nobj + (nobj == 0);
 out:
 	PQclear(r);
-	if (locked)
-		PQclear(PQexecParams(a->pg, "SELECT pg_advisory_unlock(1464419143, $1::int)", 1, NULL, pl, NULL,
-				     NULL, 0));
-	buf_release(&body);
+	if (locked) {
+		const char *pl[1] = {hours.p};
+		PQclear(PQexecParams(a->pg,
+				     "SELECT pg_advisory_unlock(1464419143, (e / 3600)::int) FROM unnest($1::bigint[]) e",
+				     1, NULL, pl, NULL, NULL, 0));
+	}
+	for (size_t i = 0; i < nobj; i++)
+		buf_release(&objs[i].body);
+	free(objs);
+	buf_release(&hours);
+	buf_release(&done_h);
+	buf_release(&done_v);
 	return rc;
 }
 
@@ -645,22 +755,17 @@ out:
  * -2 when an S3 write failed (the hour stays pending; retried later). */
 static int lake_write_pending(struct app *a)
 {
-	PGresult *r = pg_exec(a, PGRES_TUPLES_OK, "read lake_hours",
-			      "SELECT extract(epoch FROM window_start)::bigint FROM lake_hours"
-			      " WHERE version > written_version ORDER BY window_start",
-			      0, NULL);
-	if (!r)
-		return -1;
-	int rc = 0;
-	for (int i = 0; i < PQntuples(r); i++) {
-		int pgf;
-		if (lake_write_hour(a, strtoll(PQgetvalue(r, i, 0), NULL, 10), &pgf) < 0) {
-			rc = pgf ? -1 : -2;
-			break;
-		}
-	}
-	PQclear(r);
+	double t0 = job_now_s(), put0 = a->t_put;
+	int rc;
+	/* a round handles what was pending when it started; hours another member
+	   holds are waited for, then found written (or still pending: next round) */
+	for (int rounds = 0; (rc = lake_write_round(a)) > 0 && rounds < 1000; rounds++)
+		;
+	if (rc > 0)
+		rc = 0;
 	a->lake_pending = rc == -2;
+	a->lake_written_at = job_now_s();
+	a->t_lake += job_now_s() - t0 - (a->t_put - put0);
 	if (rc == -2) {
 		fprintf(stderr, "window-agg: %s (will retry)\n", a->err);
 		a->lake_retry_at = job_now_s() + 5;
@@ -894,8 +999,8 @@ static const char USAGE[] =
 	"  --lateness DUR      allowed lateness: 3600, 90s, 30m, 1h (default 1h)\n"
 	"  --bucket NAME       lake bucket (default 'lake')\n"
 	"  --prefix KEY        object key prefix (default 'flights')\n"
-	"  --batch N           commit after at most N events (default 20000)\n"
-	"  --linger-ms MS      or after MS milliseconds (default 500)\n"
+	"  --batch N           commit after at most N events (default 200000)\n"
+	"  --linger-ms MS      or after MS milliseconds (default 1000)\n"
 	"  --until-end         stop once every assigned partition is read to its end,\n"
 	"                      finalize all windows and exit\n"
 	"  --wait SECONDS      with --until-end: fail when no partition is assigned\n"
@@ -917,7 +1022,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},           {0, 0, 0, 0},
 	};
 	*o = (struct opts){"flights", "window-agg", job_env("LAB_DATASET_AIRPORTS", NULL), "lake", "flights",
-			   HOUR_MS, 20000, 500, 120, 0};
+			   HOUR_MS, 200000, 1000, 120, 0};
 	int c;
 	char *end;
 	opterr = 0;
@@ -1003,6 +1108,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	states_build(&a);
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* before the lake's PUT threads: not thread-safe */
 	if (pg_open(&a) < 0)
 		goto out;
 	/* hours left pending by an earlier run (a failed or interrupted PUT) */
@@ -1065,7 +1171,9 @@ int main(int argc, char **argv)
 				goto out;
 			a.batch_t0 = t;
 		}
-		if (a.lake_pending && t >= a.lake_retry_at && lake_write_pending(&a) == -1)
+		/* at most every LAKE_EVERY_S: an hour rewritten by late events is PUT once per round */
+		if (a.lake_pending && t >= a.lake_retry_at && t - a.lake_written_at >= LAKE_EVERY_S &&
+		    lake_write_pending(&a) == -1)
 			goto out;
 		if (t >= next_prog) {
 			progress(&a, t0, &last_ev, &last_t);
@@ -1104,6 +1212,11 @@ int main(int argc, char **argv)
 	printf("events %" PRId64 " (late %" PRId64 "), windows %s (final %s), lake objects %" PRId64 ", in %.2f s\n",
 	       a.events, a.late, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), a.lake_objects, job_now_s() - t0);
 	PQclear(r);
+	fprintf(stderr,
+		"window-agg: time in commits %.2f s (%" PRId64 "), lake PostgreSQL %.2f s, S3 PUT %.2f s (%" PRId64
+		" objects), the rest (Kafka, parsing) %.2f s\n",
+		a.t_commit, a.n_commit, a.t_lake, a.t_put, a.lake_objects,
+		job_now_s() - t0 - a.t_commit - a.t_lake - a.t_put);
 	if (fflush(stdout) || ferror(stdout)) {
 		snprintf(a.err, sizeof(a.err), "cannot write to stdout");
 		goto out;
