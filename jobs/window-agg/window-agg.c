@@ -111,6 +111,7 @@ struct app {
 	int64_t n_commit;
 	double batch_t0, lake_retry_at, lake_written_at;
 	char err[1024];
+	char sqlstate[6]; /* of the last failed statement, "" when none */
 };
 
 static volatile sig_atomic_t stop_sig;
@@ -225,6 +226,23 @@ static void agg_add(struct agg *g, int64_t hour, int state, int delay, int late)
 	g->idx[j] = (int32_t)g->n++;
 }
 
+static int delta_cmp(const void *x, const void *y)
+{
+	const struct delta *a = x, *b = y;
+	if (a->hour != b->hour)
+		return a->hour < b->hour ? -1 : 1;
+	return (a->state > b->state) - (a->state < b->state);
+}
+
+/* Sort the deltas by (hour, state), the order of flight_windows' primary key
+ * (state ids follow the names' order): members lock rows in the same order. */
+static void agg_sort(struct agg *g)
+{
+	qsort(g->v, g->n, sizeof(*g->v), delta_cmp);
+	if (g->icap)
+		agg_rehash(g, g->icap);
+}
+
 static void agg_clear(struct agg *g)
 {
 	g->n = 0;
@@ -241,6 +259,8 @@ static PGresult *pg_exec(struct app *a, ExecStatusType want, const char *what, c
 	PGresult *r = n ? PQexecParams(a->pg, sql, n, NULL, params, NULL, NULL, 0) : PQexec(a->pg, sql);
 	if (PQresultStatus(r) != want) {
 		const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(a->pg);
+		const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+		snprintf(a->sqlstate, sizeof(a->sqlstate), "%s", st ? st : "");
 		snprintf(a->err, sizeof(a->err), "postgresql: %s: %.*s", what,
 			 (int)(strlen(m) && m[strlen(m) - 1] == '\n' ? strlen(m) - 1 : strlen(m)), m);
 		PQclear(r);
@@ -395,6 +415,7 @@ static int flush(struct app *a, int final_all)
 	if (pg_cmd(a, "begin", "BEGIN", 0, NULL) < 0)
 		goto out;
 	if (a->agg.n) {
+		agg_sort(&a->agg);
 		for (int k = 0; k < 6; k++)
 			buf_add(&s[k], "{");
 		for (size_t i = 0; i < a->agg.n; i++) {
@@ -519,6 +540,25 @@ out:
 	return rc;
 }
 
+/* flush, run again when PostgreSQL aborted it for a deadlock: members
+ * upserting the same rows can deadlock, and the batch is still in memory */
+static int flush_retry(struct app *a, int final_all)
+{
+	double t = job_now_s();
+	int rc;
+	for (int tries = 0;; tries++) {
+		a->sqlstate[0] = '\0';
+		rc = flush(a, final_all);
+		if (rc != -1 || tries == 5 || strcmp(a->sqlstate, "40P01"))
+			break;
+		fprintf(stderr, "window-agg: %s (running the batch again)\n", a->err);
+		usleep(20000 * (tries + 1));
+	}
+	a->t_commit += job_now_s() - t;
+	a->n_commit++;
+	return rc;
+}
+
 /* Forget the uncommitted batch and resume every owned partition from
  * PostgreSQL's offsets. */
 static int resync(struct app *a)
@@ -547,10 +587,7 @@ out:
 /* flush, and on a moved offset resync instead of failing */
 static int commit_batch(struct app *a, int final_all)
 {
-	double t = job_now_s();
-	int rc = flush(a, final_all);
-	a->t_commit += job_now_s() - t;
-	a->n_commit++;
+	int rc = flush_retry(a, final_all);
 	if (rc == -2) {
 		fprintf(stderr, "window-agg: %s\n", a->err);
 		return resync(a);
@@ -792,7 +829,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
 	}
 	/* revoked: commit what we read while we still own it */
 	if (!a->fatal) {
-		int rc = flush(a, 0);
+		int rc = flush_retry(a, 0);
 		if (rc == -2) {
 			fprintf(stderr, "window-agg: %s\n", a->err);
 			agg_clear(&a->agg);
@@ -873,6 +910,162 @@ static int kafka_open(struct app *a)
 	return 0;
 }
 
+/* ---- event parsing ---- */
+
+/* One top-level field of an event as the fast path saw it. */
+struct fval {
+	int type; /* 0 absent, 1 integer, 2 string, 3 anything else */
+	int64_t num;
+	const char *s;
+	size_t slen;
+};
+
+static const char *skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* The fields event_ms, event_time, delay and origin of a flat JSON object
+ * whose strings have no escapes and whose numbers are integers (what
+ * flights-produce writes), without allocating. Returns 0, or -1 for
+ * anything else (nested values, escapes, fractions, malformed): the caller
+ * then parses with cJSON, so both paths agree on every input. The first
+ * occurrence of a key wins, as with cJSON_GetObjectItemCaseSensitive. */
+static int fast_fields(const char *p, size_t len, struct fval f[4])
+{
+	static const char *const names[4] = {"event_ms", "event_time", "delay", "origin"};
+	const char *end = p + len;
+	memset(f, 0, 4 * sizeof(*f));
+	p = skip_ws(p, end);
+	if (p == end || *p++ != '{')
+		return -1;
+	p = skip_ws(p, end);
+	if (p < end && *p == '}')
+		return 0;
+	for (;;) {
+		if (p == end || *p++ != '"')
+			return -1;
+		const char *k = p;
+		while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+			p++;
+		if (p == end || *p != '"')
+			return -1;
+		size_t klen = (size_t)(p++ - k);
+		p = skip_ws(p, end);
+		if (p == end || *p++ != ':')
+			return -1;
+		p = skip_ws(p, end);
+		if (p == end)
+			return -1;
+		struct fval v = {0};
+		if (*p == '"') {
+			v.s = ++p;
+			while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+				p++;
+			if (p == end || *p != '"')
+				return -1;
+			v.slen = (size_t)(p++ - v.s);
+			v.type = 2;
+		} else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			int neg = *p == '-', nd = 0;
+			p += neg;
+			while (p < end && *p >= '0' && *p <= '9' && nd < 18) {
+				v.num = v.num * 10 + (*p++ - '0');
+				nd++;
+			}
+			if (nd == 0 || (p < end && (*p == '.' || *p == 'e' || *p == 'E' || (*p >= '0' && *p <= '9'))))
+				return -1;
+			v.num = neg ? -v.num : v.num;
+			v.type = 1;
+		} else if (end - p >= 4 && (!memcmp(p, "true", 4) || !memcmp(p, "null", 4))) {
+			p += 4;
+			v.type = 3;
+		} else if (end - p >= 5 && !memcmp(p, "false", 5)) {
+			p += 5;
+			v.type = 3;
+		} else
+			return -1;
+		for (int i = 0; i < 4; i++)
+			if (!f[i].type && klen == strlen(names[i]) && !memcmp(k, names[i], klen))
+				f[i] = v;
+		p = skip_ws(p, end);
+		if (p == end)
+			return -1;
+		if (*p == '}')
+			return 0;
+		if (*p++ != ',')
+			return -1;
+		p = skip_ws(p, end);
+	}
+}
+
+/* Event time (ms), delay and origin of a message; 0 when it has a time
+ * and a delay, -1 when it is malformed. */
+static int parse_event(const rd_kafka_message_t *m, int64_t *ev, int *delay, char origin[16])
+{
+	int have_ev = 0;
+	struct fval f[4];
+	origin[0] = '\0';
+	if (!m->payload)
+		return -1;
+	if (fast_fields(m->payload, m->len, f) == 0) {
+		if (f[0].type == 1) {
+			*ev = f[0].num;
+			have_ev = 1;
+		} else if (f[1].type == 2) {
+			char t[64];
+			if (f[1].slen >= sizeof(t))
+				goto slow; /* job_parse_time_ms decides */
+			memcpy(t, f[1].s, f[1].slen);
+			t[f[1].slen] = '\0';
+			*ev = job_parse_time_ms(t);
+			have_ev = *ev >= 0;
+		} else {
+			rd_kafka_timestamp_type_t tt;
+			*ev = rd_kafka_message_timestamp(m, &tt);
+			have_ev = tt != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+		}
+		if (f[3].type == 2) {
+			size_t n = f[3].slen < 15 ? f[3].slen : 15;
+			memcpy(origin, f[3].s, n);
+			origin[n] = '\0';
+		}
+		if (f[2].type != 1 || !have_ev)
+			return -1;
+		*delay = (int)f[2].num;
+		return 0;
+	}
+slow:;
+	int ok = 0;
+	cJSON *j = cJSON_ParseWithLength(m->payload, m->len);
+	if (!j)
+		return -1;
+	cJSON *x = cJSON_GetObjectItemCaseSensitive(j, "event_ms");
+	if (cJSON_IsNumber(x)) {
+		*ev = (int64_t)x->valuedouble;
+		have_ev = 1;
+	} else if (cJSON_IsString(x = cJSON_GetObjectItemCaseSensitive(j, "event_time"))) {
+		*ev = job_parse_time_ms(x->valuestring);
+		have_ev = *ev >= 0;
+	} else { /* the Kafka timestamp is the event time too */
+		rd_kafka_timestamp_type_t tt;
+		*ev = rd_kafka_message_timestamp(m, &tt);
+		have_ev = tt != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+	}
+	x = cJSON_GetObjectItemCaseSensitive(j, "delay");
+	if (cJSON_IsNumber(x)) {
+		*delay = (int)x->valuedouble;
+		ok = have_ev;
+	}
+	x = cJSON_GetObjectItemCaseSensitive(j, "origin");
+	if (cJSON_IsString(x))
+		snprintf(origin, 16, "%s", x->valuestring);
+	cJSON_Delete(j);
+	return ok ? 0 : -1;
+}
+
 static void on_message(struct app *a, rd_kafka_message_t *m)
 {
 	struct part *p = part_get(a, m->partition);
@@ -880,32 +1073,9 @@ static void on_message(struct app *a, rd_kafka_message_t *m)
 		return; /* stale message of a revoked partition */
 	p->next = m->offset + 1;
 	int64_t ev = 0;
-	int delay = 0, have_ev = 0, ok = 0;
-	char origin[16] = "";
-	cJSON *j = m->payload ? cJSON_ParseWithLength(m->payload, m->len) : NULL;
-	if (j) {
-		cJSON *f = cJSON_GetObjectItemCaseSensitive(j, "event_ms");
-		if (cJSON_IsNumber(f)) {
-			ev = (int64_t)f->valuedouble;
-			have_ev = 1;
-		} else if (cJSON_IsString(f = cJSON_GetObjectItemCaseSensitive(j, "event_time"))) {
-			ev = job_parse_time_ms(f->valuestring);
-			have_ev = ev >= 0;
-		} else { /* the Kafka timestamp is the event time too */
-			rd_kafka_timestamp_type_t tt;
-			ev = rd_kafka_message_timestamp(m, &tt);
-			have_ev = tt != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
-		}
-		f = cJSON_GetObjectItemCaseSensitive(j, "delay");
-		if (cJSON_IsNumber(f)) {
-			delay = (int)f->valuedouble;
-			ok = have_ev;
-		}
-		f = cJSON_GetObjectItemCaseSensitive(j, "origin");
-		if (cJSON_IsString(f))
-			snprintf(origin, sizeof(origin), "%s", f->valuestring);
-		cJSON_Delete(j);
-	}
+	int delay = 0;
+	char origin[16];
+	int ok = parse_event(m, &ev, &delay, origin) == 0;
 	if (!ok) {
 		if (a->bad + a->b_bad < 5)
 			fprintf(stderr, "window-agg: skipping malformed event at '%s' [%d] offset %" PRId64 "\n",
