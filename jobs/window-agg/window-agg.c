@@ -20,8 +20,8 @@
  *
  * Lake: table lake_hours keeps per hour a version, bumped by every
  * transaction that finalizes rows of the hour or changes a final row, and
- * the version last written. At most every LAKE_EVERY_S after a commit (and
- * at start, and before exit) the hours with version > written_version are
+ * the version last written. At most every LAKE_EVERY_S after a commit (by a
+ * writer thread with its own connection), at start and before exit (by main) the hours with version > written_version are
  * written, up to LAKE_ROUND per round: under a PostgreSQL advisory lock per
  * hour (taken in hour order), read the versions and the hours' rows in one
  * query, PUT the objects LAKE_PUTS at a time, set written_version in one
@@ -107,7 +107,7 @@ struct app {
 	int64_t b_events, b_late, b_bad; /* in the current batch */
 	int64_t events, late, bad, lake_objects;
 	/* where the wall time went (printed at the end): commits, lake's PostgreSQL side, S3 PUTs */
-	double t_commit, t_lake, t_put;
+	double t_commit, t_lake, t_put, t_bg_lake, t_bg_put; /* t_bg_*: the background writer's */
 	int64_t n_commit;
 	double batch_t0, lake_retry_at, lake_written_at;
 	char err[1024];
@@ -810,6 +810,108 @@ static int lake_write_pending(struct app *a)
 	return rc;
 }
 
+/* The lake writer in the background: its own PostgreSQL connection (the
+ * advisory locks are per session), woken after commits that made hours
+ * pending, at most every LAKE_EVERY_S; S3 round trips then overlap with
+ * consuming. main joins it before the final, synchronous lake write. */
+struct lake_bg {
+	struct app w; /* a copy of the app with its own pg, err and counters */
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int started, wake, stop, failed; /* failed: a PostgreSQL error, w.err */
+};
+
+static void *lake_bg_main(void *arg)
+{
+	struct lake_bg *b = arg;
+	pthread_mutex_lock(&b->mu);
+	for (;;) {
+		while (!b->wake && !b->stop)
+			pthread_cond_wait(&b->cv, &b->mu);
+		if (b->stop)
+			break;
+		b->wake = 0;
+		pthread_mutex_unlock(&b->mu);
+		int rc = lake_write_pending(&b->w);
+		pthread_mutex_lock(&b->mu);
+		if (rc == -1) {
+			b->failed = 1;
+			break;
+		}
+		/* at most every LAKE_EVERY_S (longer after a failed PUT) */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += rc == -2 ? 5 : LAKE_EVERY_S;
+		while (!b->stop && pthread_cond_timedwait(&b->cv, &b->mu, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+static int lake_bg_start(struct lake_bg *b, struct app *a)
+{
+	memset(b, 0, sizeof(*b));
+	b->w = *a;
+	b->w.pg = PQconnectdb("application_name=window-agg-lake");
+	if (PQstatus(b->w.pg) != CONNECTION_OK ||
+	    pg_cmd(&b->w, "set session", "SET TimeZone = 'UTC'; SET client_min_messages = warning", 0, NULL) < 0) {
+		const char *m = PQerrorMessage(b->w.pg);
+		snprintf(a->err, sizeof(a->err), "postgresql: cannot connect: %.*s",
+			 (int)(strlen(m) && m[strlen(m) - 1] == '\n' ? strlen(m) - 1 : strlen(m)), m);
+		PQfinish(b->w.pg);
+		b->w.pg = NULL;
+		return -1;
+	}
+	b->w.lake_objects = 0;
+	b->w.t_put = b->w.t_lake = 0;
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
+	if (pthread_create(&b->th, NULL, lake_bg_main, b) != 0) {
+		snprintf(a->err, sizeof(a->err), "cannot start the lake writer thread");
+		PQfinish(b->w.pg);
+		b->w.pg = NULL;
+		return -1;
+	}
+	b->started = 1;
+	return 0;
+}
+
+/* Wake the writer; 0, or -1 when it stopped on a PostgreSQL error (a->err). */
+static int lake_bg_wake(struct lake_bg *b, struct app *a)
+{
+	pthread_mutex_lock(&b->mu);
+	int failed = b->failed;
+	b->wake = 1;
+	pthread_cond_signal(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	if (failed)
+		snprintf(a->err, sizeof(a->err), "%s", b->w.err);
+	return failed ? -1 : 0;
+}
+
+/* Stop and join the writer; adds its counters to a. Returns as lake_bg_wake. */
+static int lake_bg_stop(struct lake_bg *b, struct app *a)
+{
+	if (!b->started)
+		return 0;
+	pthread_mutex_lock(&b->mu);
+	b->stop = 1;
+	pthread_cond_signal(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	pthread_join(b->th, NULL);
+	b->started = 0;
+	a->lake_objects += b->w.lake_objects;
+	a->t_bg_put += b->w.t_put;
+	a->t_bg_lake += b->w.t_lake;
+	PQfinish(b->w.pg);
+	b->w.pg = NULL;
+	if (b->failed)
+		snprintf(a->err, sizeof(a->err), "%s", b->w.err);
+	return b->failed ? -1 : 0;
+}
+
 /* ---- Kafka ---- */
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *l,
@@ -1264,6 +1366,7 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc == 0 && (fflush(stdout) || ferror(stdout)) ? 1 : rc;
 	rc = 1;
+	struct lake_bg lake = {0};
 	double t0 = job_now_s();
 	a.unassigned_at = t0;
 
@@ -1284,7 +1387,7 @@ int main(int argc, char **argv)
 	/* hours left pending by an earlier run (a failed or interrupted PUT) */
 	if (lake_write_pending(&a) == -1)
 		goto out;
-	if (kafka_open(&a) < 0)
+	if (lake_bg_start(&lake, &a) < 0 || kafka_open(&a) < 0)
 		goto out;
 
 	int64_t last_ev = 0;
@@ -1341,10 +1444,13 @@ int main(int argc, char **argv)
 				goto out;
 			a.batch_t0 = t;
 		}
-		/* at most every LAKE_EVERY_S: an hour rewritten by late events is PUT once per round */
-		if (a.lake_pending && t >= a.lake_retry_at && t - a.lake_written_at >= LAKE_EVERY_S &&
-		    lake_write_pending(&a) == -1)
-			goto out;
+		/* the writer runs at most every LAKE_EVERY_S: an hour rewritten by late
+		   events is PUT once per round */
+		if (a.lake_pending) {
+			a.lake_pending = 0;
+			if (lake_bg_wake(&lake, &a) < 0)
+				goto out;
+		}
 		if (t >= next_prog) {
 			progress(&a, t0, &last_ev, &last_t);
 			next_prog = t + 5;
@@ -1356,7 +1462,7 @@ int main(int argc, char **argv)
 	int owned_any = 0;
 	for (int i = 0; i < a.nparts; i++)
 		owned_any |= a.parts[i].owned;
-	if (commit_batch(&a, done && owned_any) < 0)
+	if (commit_batch(&a, done && owned_any) < 0 || lake_bg_stop(&lake, &a) < 0)
 		goto out;
 	for (int tries = 0; tries < 3; tries++) {
 		int lr = lake_write_pending(&a);
@@ -1383,16 +1489,24 @@ int main(int argc, char **argv)
 	       a.events, a.late, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), a.lake_objects, job_now_s() - t0);
 	PQclear(r);
 	fprintf(stderr,
-		"window-agg: time in commits %.2f s (%" PRId64 "), lake PostgreSQL %.2f s, S3 PUT %.2f s (%" PRId64
-		" objects), the rest (Kafka, parsing) %.2f s\n",
-		a.t_commit, a.n_commit, a.t_lake, a.t_put, a.lake_objects,
-		job_now_s() - t0 - a.t_commit - a.t_lake - a.t_put);
+		"window-agg: time in commits %.2f s (%" PRId64 "), lake PostgreSQL %.2f s, S3 PUT %.2f s, the rest"
+		" (Kafka, parsing) %.2f s; in the background: lake PostgreSQL %.2f s, S3 PUT %.2f s; %" PRId64
+		" objects\n",
+		a.t_commit, a.n_commit, a.t_lake, a.t_put, job_now_s() - t0 - a.t_commit - a.t_lake - a.t_put,
+		a.t_bg_lake, a.t_bg_put, a.lake_objects);
 	if (fflush(stdout) || ferror(stdout)) {
 		snprintf(a.err, sizeof(a.err), "cannot write to stdout");
 		goto out;
 	}
 	rc = 0;
 out:
+	if (lake.started) { /* keep the error that got us here */
+		char keep[sizeof(a.err)];
+		memcpy(keep, a.err, sizeof(keep));
+		lake_bg_stop(&lake, &a);
+		if (keep[0])
+			memcpy(a.err, keep, sizeof(keep));
+	}
 	if (rc && a.err[0])
 		fprintf(stderr, "window-agg: %s\n", a.err);
 	if (a.rk) {
