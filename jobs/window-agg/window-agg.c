@@ -95,6 +95,7 @@ struct app {
 	rd_kafka_t *rk;
 	struct job_airports ap;
 	int *ap_state; /* state id per airport row */
+	int16_t iata_state[26 * 26 * 26]; /* state id + 1 per three-letter code, 0 not looked up yet */
 	char **states;
 	int nstates, unknown;
 	struct part *parts;
@@ -1168,6 +1169,25 @@ slow:;
 	return ok ? 0 : -1;
 }
 
+/* State id of an origin airport code; three-letter codes A-Z (IATA) are
+ * looked up once and cached (job_airport_find formats and bisects: ~1000
+ * instructions an event otherwise). */
+static int origin_state(struct app *a, const char *origin)
+{
+	int idx = -1;
+	if (origin[0] >= 'A' && origin[0] <= 'Z' && origin[1] >= 'A' && origin[1] <= 'Z' && origin[2] >= 'A' &&
+	    origin[2] <= 'Z' && !origin[3]) {
+		idx = ((origin[0] - 'A') * 26 + origin[1] - 'A') * 26 + origin[2] - 'A';
+		if (a->iata_state[idx])
+			return a->iata_state[idx] - 1;
+	}
+	const struct job_airport *ap = origin[0] ? job_airport_find(&a->ap, origin) : NULL;
+	int state = ap ? a->ap_state[ap - a->ap.v] : a->unknown;
+	if (idx >= 0)
+		a->iata_state[idx] = (int16_t)(state + 1);
+	return state;
+}
+
 static void on_message(struct app *a, rd_kafka_message_t *m)
 {
 	struct part *p = part_get(a, m->partition);
@@ -1185,8 +1205,7 @@ static void on_message(struct app *a, rd_kafka_message_t *m)
 		a->b_bad++;
 		return;
 	}
-	const struct job_airport *ap = origin[0] ? job_airport_find(&a->ap, origin) : NULL;
-	int state = ap ? a->ap_state[ap - a->ap.v] : a->unknown;
+	int state = origin_state(a, origin);
 	if (ev > p->maxev) {
 		p->maxev = ev;
 		wm_update(a);
