@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# window-agg against the raw consume rate of the same topic, in one run
+# (issue 13): module3 as a student instance of its own (own host ports),
+# 3,000,000 flights produced once, then REPS rounds, alternated:
+#   raw   kcat -C -e of the whole topic to /dev/null inside compute-1 (the limit)
+#   agg1  job aggregate, 1 replica (its own "in X s": process start to exit,
+#         group join, lake and final commit included)
+#   agg2  the same with 2 replicas (a copy of lab.yml with replicas: 2; the
+#         slower replica's time)
+# Before each aggregate the job's three tables are dropped, so every run
+# starts from nothing with a consumer group of its own.
+#
+#   bench/streaming.sh                    # REPS=5, student instance 'bench', removed after
+#   REPS=3 STUDENT=me KEEP=1 UP=0 bench/streaming.sh   # an instance already up, kept
+set -euo pipefail
+# an instance already up (UP=0) keeps its credentials in the user's state
+# directory; lib.sh would point labctl at a fresh one
+[ "${UP:-1}" = 1 ] || export LABCTL_STATE_DIR=${LABCTL_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/labctl}
+# shellcheck source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+
+STUDENT=${STUDENT:-bench}
+KEEP=${KEEP:-}
+LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/bench-streaming.XXXXXX")
+bench_prereqs
+LAB2=$BENCH_ROOT/labs/module3/.bench-2r.yml
+sed 's/^    replicas: 1$/    replicas: 2/' "$BENCH_ROOT/labs/module3/lab.yml" >"$LAB2"
+grep -q 'replicas: 2$' "$LAB2" || die "cannot make the 2-replica lab file"
+cleanup() {
+	rm -f "$LAB2"
+	[ -n "$KEEP" ] || flock /tmp/labctl-integration.lock "$LABCTL" down module3 --student "$STUDENT" --volumes >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+L() { "$LABCTL" "$@" --student "$STUDENT"; }
+psql_lab() { "$LABCTL" exec module3 postgres --student "$STUDENT" -- psql -U lab -d lab -X -qtA -c "$1"; }
+
+if [ "${UP:-1}" = 1 ]; then
+	log "up module3 --student $STUDENT"
+	flock /tmp/labctl-integration.lock "$LABCTL" up module3 --student "$STUDENT" >"$LOGDIR/up.log" 2>&1 ||
+		die "up failed: $(tail -3 "$LOGDIR/up.log")"
+fi
+N=$("$LABCTL" exec module3 compute --student "$STUDENT" -- sh -c \
+	'kcat -C -b "$KAFKA_BOOTSTRAP_SERVERS" -t flights -o beginning -e -q -f "x\n" 2>/dev/null | wc -l' || echo 0)
+if [ "$N" -lt 3000000 ]; then
+	log "produce 3,000,000 flights"
+	L run module3 produce >"$LOGDIR/produce.log" 2>&1 || die "produce failed: $(tail -3 "$LOGDIR/produce.log")"
+	N=$("$LABCTL" exec module3 compute --student "$STUDENT" -- sh -c \
+		'kcat -C -b "$KAFKA_BOOTSTRAP_SERVERS" -t flights -o beginning -e -q -f "x\n" | wc -l')
+fi
+PARTS=$("$LABCTL" exec module3 kafka --student "$STUDENT" -- kafka-topics.sh --bootstrap-server kafka:9092 \
+	--describe --topic flights | grep -c 'Partition: ')
+log "topic flights: $N events in $PARTS partitions"
+
+raw() {
+	"$LABCTL" exec module3 compute --student "$STUDENT" -- sh -c \
+		's=$(date +%s.%N); kcat -C -b "$KAFKA_BOOTSTRAP_SERVERS" -t flights -o beginning -e -q >/dev/null; e=$(date +%s.%N); echo "$s $e"' |
+		awk '{ printf "%.2f", $2 - $1 }'
+}
+# agg FILE-ARGS...: runs aggregate, prints the slowest replica's own time
+agg() {
+	psql_lab 'drop table if exists flight_windows, window_offsets, lake_hours' >/dev/null
+	local g=bench-$RANDOM$RANDOM out=$LOGDIR/agg-$(date +%s%N).log
+	"$LABCTL" run "$@" --student "$STUDENT" aggregate -- --group "$g" >"$out" 2>&1 || die "aggregate failed: $(tail -5 "$out")"
+	local total
+	total=$(psql_lab 'select sum(flights) from flight_windows')
+	[ "$total" = "$N" ] || die "aggregate counted $total of $N events ($out)"
+	grep -o 'in [0-9.]* s$' "$out" | awk '{ if ($2 > m) m = $2 } END { printf "%.2f", m }'
+	grep -h 'time in commits' "$out" >>"$LOGDIR/breakdown.txt"
+}
+
+raws= a1s= a2s= loads=
+for r in $(seq 1 "$REPS"); do
+	t=$(raw); raws="$raws $t"; log "rep $r raw consume $t s"
+	t=$(agg module3); a1s="$a1s $t"; log "rep $r window-agg x1 $t s"
+	if [ "$PARTS" -ge 2 ]; then
+		t=$(agg -f "$LAB2"); a2s="$a2s $t"; log "rep $r window-agg x2 $t s"
+	fi
+	loads="$loads $(cut -d' ' -f1 /proc/loadavg)"
+done
+
+raw_m=$(median "$raws") a1_m=$(median "$a1s")
+echo
+machine_summary
+echo "load (1-min average after each round): $loads"
+echo "versions: $("$LABCTL" exec module3 kafka --student "$STUDENT" -- sh -c 'ls /opt/kafka/libs 2>/dev/null | grep -o "kafka-clients-[0-9.]*[0-9]" | head -1' || true)," \
+	"$("$LABCTL" exec module3 postgres --student "$STUDENT" -- postgres --version 2>/dev/null || true)," \
+	"kcat $("$LABCTL" exec module3 compute --student "$STUDENT" -- sh -c 'kcat -V 2>&1 | grep -o "Version [0-9.]* .*librdkafka [0-9.]*" | sed "s/ (.*librdkafka/, librdkafka/"' || true)"
+echo "topic: $N events, $PARTS partitions; $REPS rounds, alternated"
+echo
+echo "| run | seconds (median, min, max) | events/s (median) | ratio to raw consume (rate) | paired ratios |"
+echo "|---|---|---|---|---|"
+row() { # name times
+	local m
+	m=$(median "$2")
+	echo "| $1 | $(stats "$2" | tr ' ' ',' | sed 's/,/ (/; s/,/–/; s/$/)/') | $(rate "$N" "$m") | $(ratio "$raw_m" "$m") | $(paired_ratios "$raws" "$2") |"
+}
+row "raw consume (kcat -C -e, compute-1)" "$raws"
+row "window-agg, 1 replica" "$a1s"
+[ -z "$a2s" ] || row "window-agg, 2 replicas" "$a2s"
+echo
+echo "window-agg's own breakdown (stderr at exit), per replica and run:"
+sed 's/^/    /' "$LOGDIR/breakdown.txt"
+echo "logs: $LOGDIR"
