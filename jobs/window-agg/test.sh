@@ -216,6 +216,30 @@ check "4 events produced before and after the restart" [ $prod_rc = 0 ]
 check "4 job survived the Kafka restart and caught up ($c of $TOTAL_MSGS)" [ "$alive" = y -a "$c" -ge "$TOTAL_MSGS" ]
 check "4 SIGTERM: clean exit 0 ($(cat "$WORK/r4.out"))" [ $rc4 = 0 ]
 check "4 totals after the Kafka restart equal the independent count" same_totals
+# --- 5: events the allocation-free parser hands to cJSON (escapes, nested
+# values, fractions, exponents) or reads itself (whitespace, duplicate keys:
+# the first wins, as in cJSON); not JSON, a trailing comma, no delay: skipped ---
+reset_tables
+T5=t5-$$
+topic $T5 || die "cannot create topic"
+cat >"$WORK/odd" <<'EOF'
+k:{"event_ms":978307260000,"delay":10,"origin":"ATL"}
+k:{"origin":"A\u0054L","delay":2.5e1,"event_time":"2001-01-01T00:30:00Z"}
+k:{ "event_ms" : 978307260000 , "delay" : -5 , "origin" : "LAX" , "x" : {"a":[1,2]} }
+k:{"event_ms":978307260000,"delay":7,"origin":"ORD","origin":"LAX"}
+k:{"event_ms":978307260000,"delay":1.9,"origin":"ATL"}
+k:{"event_ms":978307260000,"delay":3,"origin":"ATL",}
+k:{"event_ms":978307260000,"origin":"ATL"}
+k:not json
+EOF
+produce $T5 "$WORK/odd" 2>"$WORK/kcat5.err"
+"${AGG[@]}" --topic $T5 --group g5 --until-end >"$WORK/r5.out" 2>"$WORK/r5.err"
+rc5=$?
+got5=$(q "SELECT origin_state || ':' || flights || ':' || sum_delay_min FROM flight_windows ORDER BY 1" | tr '\n' ' ')
+skipped5() { [ $rc5 = 0 ] && grep -q 'skipped 3 malformed' "$WORK/r5.err"; }
+check "5 odd events: exit 0, 3 skipped ($(grep -o 'skipped [0-9]* malformed' "$WORK/r5.err"))" skipped5
+check "5 odd events read as cJSON reads them: $got5" [ "$got5" = "CA:1:-5 GA:3:36 IL:1:7 " ]
+
 [ $fail = 0 ] || { echo "# logs of the last runs:"; tail -n 5 "$WORK"/r*.err; }
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
