@@ -232,6 +232,12 @@ int cmd_finish(int code);
 struct cmd_image_view {
 	int dirty; /* a transient line is on screen */
 };
+/* Whether a build or pull output line is worth a line of its own when
+ * not on a terminal: a build's "Step N/M" and "Successfully ..." lines, a
+ * pull's finished layers, and lines that say error (the word, any case;
+ * apt's "E: "), but not words that contain it ("mirror"). */
+int cmd_image_milestone(const char *line);
+
 void cmd_image_render(struct cmd_image_view *view, const char *who, const struct lab_image_event *ev);
 
 /* Waiting rows: what a command is waiting for, shown while it lasts

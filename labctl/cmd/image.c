@@ -1,14 +1,28 @@
 /* Image progress (labctl/image events) on stderr, for up and run. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
 
-/* A build's "Step N/M" lines and its outcome; a pull's finished layers. */
-static int milestone(const char *line)
+/* The word "error" (any case, "errors" too) in line: not "mirror",
+ * "terror", "errorless". */
+static int says_error(const char *line)
+{
+	for (const char *p = line; (p = strcasestr(p, "error")); p += 5) {
+		int before = p == line || !isalpha((unsigned char)p[-1]);
+		char after = p[5];
+		if (before && (!isalpha((unsigned char)after) || ((after == 's' || after == 'S') && !isalpha((unsigned char)p[6]))))
+			return 1;
+	}
+	return 0;
+}
+
+int cmd_image_milestone(const char *line)
 {
 	return strncmp(line, "Step ", 5) == 0 || strncmp(line, "Successfully", 12) == 0 ||
-	       strstr(line, "Pull complete") || strstr(line, "Downloaded newer") || strstr(line, "rror");
+	       strstr(line, "Pull complete") || strstr(line, "Downloaded newer") || strncmp(line, "E: ", 3) == 0 ||
+	       says_error(line);
 }
 
 static const char *why_text(enum lab_image_why why)
@@ -38,7 +52,7 @@ void cmd_image_render(struct cmd_image_view *v, const char *who, const struct la
 		fprintf(stderr, "%s | pulling image '%s'\n", who, ev->name);
 		break;
 	case LAB_IMAGE_PROGRESS: {
-		int keep = ev->final && milestone(ev->line);
+		int keep = ev->final && cmd_image_milestone(ev->line);
 		if (tty) {
 			fprintf(stderr, keep ? "\r\033[K%s | %s\n" : "\r\033[K%s | %.100s", who, ev->line);
 			v->dirty = !keep;

@@ -111,3 +111,28 @@ Test(cmd_parse, repeated_values_are_unbounded)
 	free(a);
 	free(b);
 }
+
+/* Build output worth its own line off a terminal: Maven's "mirror" lines
+ * were shown as errors when any "rror" counted. */
+Test(cmd_image, milestones_and_errors_but_not_mirrors)
+{
+	static const struct {
+		const char *line;
+		int want;
+	} cases[] = {
+		{"Step 3/12 : RUN apt-get update", 1},
+		{"Successfully tagged labctl/jre:17", 1},
+		{"a1b2c3: Pull complete", 1},
+		{"ERROR: could not resolve org.apache.spark:spark-sql-kafka", 1},
+		{"npm error code E404", 1},
+		{"[ERROR] Failed to execute goal", 1},
+		{"There were errors: 2", 1},
+		{"E: Unable to locate package nosuch", 1},
+		{"<settings><mirrors><mirror><id>labctl</id><mirrorOf>*</mirrorOf></mirror></mirrors></settings>", 0},
+		{"Downloading from labctl mirror: https://repo1.maven.org/maven2/x.pom", 0},
+		{"errorprone-annotations-2.36.0.jar", 0},
+		{"Get:1 http://deb.debian.org/debian bookworm InRelease", 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_expect_eq(cmd_image_milestone(cases[i].line), cases[i].want, "%s", cases[i].line);
+}
