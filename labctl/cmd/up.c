@@ -99,6 +99,10 @@ static void render(const struct lab_converge_event *ev, void *ud)
 		cmd_wait_view_done(v->wait, ev->service);
 		say("%s | %s in %.2fs", ev->service, ev->state, (double)ev->elapsed_ms / 1000.0);
 		break;
+	case LAB_CONVERGE_IMAGES_BUILT:
+		say("%zu image%s built in %.1fs (%zu at a time)", ev->count, ev->count == 1 ? "" : "s",
+		    (double)ev->took_ms / 1000.0, ev->jobs);
+		break;
 	case LAB_CONVERGE_BUCKETS_READY:
 		say("%s | buckets ready: %zu", ev->service, ev->count);
 		break;

@@ -98,6 +98,9 @@ enum lab_converge_kind {
 	                                     because another failed (see the result's
 	                                     outcome) */
 	LAB_CONVERGE_BUCKETS_READY,       /* service, count: its x-buckets exist */
+	LAB_CONVERGE_IMAGES_BUILT,        /* count: images built (bases included) when at least
+	                                     one was; jobs: at most that many at a time;
+	                                     took_ms: the builds' wall time */
 };
 
 struct lab_converge_event {
@@ -107,8 +110,10 @@ struct lab_converge_event {
 	const char *name;                     /* network, volume or container name, or NULL */
 	const char *reason;                   /* see the kinds, or NULL */
 	const char *state;                    /* SERVICE_READY */
-	size_t count;                         /* BUCKETS_READY */
+	size_t count;                         /* BUCKETS_READY, IMAGES_BUILT */
 	int dependency;                       /* SERVICE_WAITING: for a dependency, not readiness */
+	size_t jobs;                          /* IMAGES_BUILT */
+	long took_ms;                         /* IMAGES_BUILT */
 	const struct lab_image_event *image;  /* IMAGE */
 };
 

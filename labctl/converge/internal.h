@@ -67,6 +67,7 @@ struct cv {
 	pthread_mutex_t mu;      /* svc_run.state and abort_by while the workers run */
 	pthread_cond_t cond;     /* a state changed */
 	pthread_mutex_t emit_mu; /* one progress call at a time */
+	atomic_int images_built; /* READY events of builds (converge_images) */
 };
 
 /* Report ev (elapsed_ms is filled in) through opts->progress, one call at

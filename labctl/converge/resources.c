@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../plan/plan.h"
+#include "../util/parallel.h"
 #include "internal.h"
 
 /* ---- images ---- */
@@ -20,31 +21,44 @@ static void on_image(const struct lab_image_event *iev, void *ud)
 	struct image_ctx *ic = ud;
 	if (iev->phase == LAB_IMAGE_FAILED)
 		ic->failed = 1;
+	if (iev->phase == LAB_IMAGE_READY && iev->context)
+		atomic_fetch_add(&ic->cv->images_built, 1);
 	struct lab_converge_event ev = {.kind = LAB_CONVERGE_IMAGE, .service = ic->service, .image = iev};
 	converge_emit(ic->cv, &ev);
 }
 
-/* r's image id into r->image_id: one another service resolved already,
- * else lab_image_ensure. *tried (may be NULL) is 1 when a build or pull
- * was tried and failed (not when the engine could not be asked). */
-static int ensure_image(struct cv *c, struct svc_run *r, int *tried, struct lab_err *err)
+/* The lab's builds, for the images its Dockerfiles are FROM: one per
+ * service with build: (names point into c; free the array only). */
+static struct lab_image_source *lab_sources(struct cv *c, struct lab_strv *names, size_t *n)
+{
+	struct lab_image_source *src = calloc(c->n ? c->n : 1, sizeof(*src));
+	if (!src)
+		abort();
+	*n = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		struct lab_service *s = c->runs[i].svc;
+		if (!s->has_build)
+			continue;
+		lab_strv_take(names, lab_plan_image_name(c->lab, s));
+		src[(*n)++] = (struct lab_image_source){.name = names->v[names->n - 1],
+							.context = s->build_context,
+							.dockerfile = s->build_dockerfile,
+							.args = &s->build_args,
+							.target = s->build_target};
+	}
+	return src;
+}
+
+/* r's image into r->image_id through lab_image_ensure on engine e. *tried
+ * (may be NULL) is 1 when a build or pull was tried and failed (not when
+ * the engine could not be asked). */
+static int ensure_one(struct cv *c, struct lab_engine *e, struct svc_run *r, int *tried, struct lab_err *err)
 {
 	struct lab_service *s = r->svc;
 	char *name = lab_plan_image_name(c->lab, s);
-	int rc = 0;
-	/* the same image may be shared by several services: resolved once
-	   (services that build come first) */
-	for (struct svc_run *o = c->runs; o < c->runs + c->n; o++) {
-		if (o == r || !o->image_id)
-			continue;
-		char *oname = lab_plan_image_name(c->lab, o->svc);
-		int same = strcmp(oname, name) == 0;
-		free(oname);
-		if (same && (o->svc->has_build || !s->has_build)) {
-			r->image_id = lab_xstrdup(o->image_id);
-			goto out;
-		}
-	}
+	struct lab_strv names = LAB_STRV_INIT;
+	size_t n_src = 0;
+	struct lab_image_source *src = lab_sources(c, &names, &n_src);
 	struct image_ctx ic = {c, s->name, 0};
 	struct lab_image_req req = {
 		.name = name,
@@ -61,15 +75,42 @@ static int ensure_image(struct cv *c, struct svc_run *r, int *tried, struct lab_
 								  : LAB_IMAGE_PULL_MISSING,
 		.progress = on_image,
 		.progress_ud = &ic,
+		.sources = src,
+		.n_sources = n_src,
 	};
-	rc = lab_image_ensure(&r->image_id, c->engine, &req, err);
+	int rc = lab_image_ensure(&r->image_id, e, &req, err);
 	if (tried)
 		*tried = ic.failed && rc != LAB_EUNREACHABLE;
-out:
 	if (rc < 0)
 		lab_err_prefix(err, "service '%s'", s->name);
+	free(src);
+	lab_strv_free(&names);
 	free(name);
 	return rc;
+}
+
+/* r's image id into r->image_id: one another service resolved already,
+ * else ensure_one. */
+static int ensure_image(struct cv *c, struct svc_run *r, int *tried, struct lab_err *err)
+{
+	struct lab_service *s = r->svc;
+	char *name = lab_plan_image_name(c->lab, s);
+	/* the same image may be shared by several services: resolved once
+	   (services that build come first) */
+	for (struct svc_run *o = c->runs; o < c->runs + c->n; o++) {
+		if (o == r || !o->image_id)
+			continue;
+		char *oname = lab_plan_image_name(c->lab, o->svc);
+		int same = strcmp(oname, name) == 0;
+		free(oname);
+		if (same && (o->svc->has_build || !s->has_build)) {
+			r->image_id = lab_xstrdup(o->image_id);
+			free(name);
+			return 0;
+		}
+	}
+	free(name);
+	return ensure_one(c, c->engine, r, tried, err);
 }
 
 /* Some service of the lab builds the image r runs. */
@@ -140,17 +181,86 @@ out:
 	return rc;
 }
 
+/* The builds, on up to jobs threads. */
+struct builds {
+	struct cv *c;
+	struct svc_run **runs;   /* one per distinct image name */
+	struct lab_err *errs;    /* per run, meaningful where rcs[i] < 0 */
+	int *rcs;                /* per run */
+	atomic_int failed;       /* a build failed: the ones not started are not */
+};
+
+static void build_one(size_t i, void *ud)
+{
+	struct builds *b = ud;
+	if (atomic_load(&b->failed))
+		return;
+	struct lab_engine *e = lab_engine_dup(b->c->engine);
+	b->rcs[i] = ensure_one(b->c, e, b->runs[i], NULL, &b->errs[i]);
+	if (b->rcs[i] < 0)
+		atomic_store(&b->failed, 1);
+	lab_engine_free(e);
+}
+
+/* How many builds at once: $LABCTL_BUILD_JOBS (1..16), default 2. */
+static size_t build_jobs(void)
+{
+	const char *s = getenv("LABCTL_BUILD_JOBS");
+	char *end;
+	long n = s ? strtol(s, &end, 10) : 0;
+	return s && *s && !*end && n >= 1 && n <= 16 ? (size_t)n : 2;
+}
+
 int converge_images(struct cv *c, struct lab_err *err)
 {
 	/* first what is pulled, all of it, so that every image that cannot
-	   be had is known before a long build; then the builds; then the
-	   services that run an image built here */
+	   be had is known before a long build; then the builds, each image
+	   once, several at a time (an image's bases built here come first,
+	   lab_image_ensure); then the services that run an image built here */
 	int rc = pull_images(c, err);
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < c->n; i++)
-		if (c->runs[i].svc->has_build && ensure_image(c, &c->runs[i], NULL, err) < 0)
-			return err->code;
+	struct builds b = {.c = c, .runs = calloc(c->n ? c->n : 1, sizeof(*b.runs)),
+			   .errs = calloc(c->n ? c->n : 1, sizeof(*b.errs)),
+			   .rcs = calloc(c->n ? c->n : 1, sizeof(*b.rcs))};
+	if (!b.runs || !b.errs || !b.rcs)
+		abort();
+	struct lab_strv seen = LAB_STRV_INIT;
+	size_t n = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		if (!c->runs[i].svc->has_build)
+			continue;
+		char *name = lab_plan_image_name(c->lab, c->runs[i].svc);
+		if (lab_strv_find(&seen, name) < 0) {
+			b.runs[n++] = &c->runs[i];
+			lab_strv_take(&seen, name);
+		} else {
+			free(name);
+		}
+	}
+	lab_strv_free(&seen);
+	size_t jobs = build_jobs();
+	double t = lab_now();
+	atomic_store(&c->images_built, 0);
+	lab_parallel(n, jobs, build_one, &b);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (b.rcs[i] < 0) {
+			*err = b.errs[i];
+			rc = b.rcs[i];
+		}
+	int built = atomic_load(&c->images_built);
+	if (built > 0) {
+		struct lab_converge_event ev = {.kind = LAB_CONVERGE_IMAGES_BUILT,
+						.count = (size_t)built,
+						.jobs = jobs,
+						.took_ms = (long)((lab_now() - t) * 1000.0)};
+		converge_emit(c, &ev);
+	}
+	free(b.runs);
+	free(b.errs);
+	free(b.rcs);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < c->n; i++)
 		if (!c->runs[i].image_id && ensure_image(c, &c->runs[i], NULL, err) < 0)
 			return err->code;

@@ -1,6 +1,7 @@
 /* lab_image_ensure: a current image, else a build (context hashed into
  * io.labctl.build-hash) or a pull, reported through req->progress. */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,9 @@
 
 #include "../engine/context.h"
 #include "../plan/plan.h"
+#include "../util/file.h"
 #include "../util/parallel.h"
+#include "dockerfile.h"
 #include "image.h"
 
 /* Extra CA certificates for builds that download over HTTPS through a
@@ -61,7 +64,8 @@ static char *build_ca_certs(void)
 /* What an image built for req depends on: the context's content hash, the
  * Dockerfile's name, the target and the build arguments (but not
  * EXTRA_CA_CERTS, which only opens the way to the network). */
-static int build_hash(char out[65], const struct lab_image_req *req, struct lab_err *err)
+static int build_hash(char out[65], const struct lab_image_req *req, const struct lab_strv *bases,
+		      struct lab_err *err)
 {
 	char ctx[65];
 	int rc = lab_context_hash(ctx, req->context, req->dockerfile, err);
@@ -77,6 +81,10 @@ static int build_hash(char out[65], const struct lab_image_req *req, struct lab_
 	   applied stays current */
 	for (size_t i = 0; req->labels && i < req->labels->n; i++)
 		lab_buf_printf(&key, "label %s\n", req->labels->v[i]);
+	/* "base NAME=HASH" of each base built here; none for other images, so
+	   their hash is what it was before bases were known */
+	for (size_t i = 0; i < bases->n; i++)
+		lab_buf_printf(&key, "base %s\n", bases->v[i]);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	EVP_Digest(key.data, key.len, md, &mdlen, EVP_sha256(), NULL);
@@ -85,6 +93,149 @@ static int build_hash(char out[65], const struct lab_image_req *req, struct lab_
 	out[64] = '\0';
 	lab_buf_release(&key);
 	return 0;
+}
+
+/* ---- one build of a name at a time, in this process ---- */
+
+struct claim {
+	char *name;
+	int busy;            /* a thread is checking or building it */
+	char built_hash[65]; /* built by this process with this hash ("" = not) */
+	struct claim *next;
+};
+
+/* Reachable for the process's life (so not a leak); a handful of names. */
+static struct claim *claims;
+static pthread_mutex_t claims_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t claims_cond = PTHREAD_COND_INITIALIZER;
+
+static struct claim *claim_take(const char *name)
+{
+	pthread_mutex_lock(&claims_mu);
+	struct claim *c = claims;
+	while (c && strcmp(c->name, name) != 0)
+		c = c->next;
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			abort();
+		c->name = lab_xstrdup(name);
+		c->next = claims;
+		claims = c;
+	}
+	while (c->busy)
+		pthread_cond_wait(&claims_cond, &claims_mu);
+	c->busy = 1;
+	pthread_mutex_unlock(&claims_mu);
+	return c;
+}
+
+static void claim_release(struct claim *c, const char *built_hash)
+{
+	pthread_mutex_lock(&claims_mu);
+	if (built_hash)
+		snprintf(c->built_hash, sizeof(c->built_hash), "%s", built_hash);
+	c->busy = 0;
+	pthread_cond_broadcast(&claims_cond);
+	pthread_mutex_unlock(&claims_mu);
+}
+
+/* ---- bases built here ---- */
+
+/* "labctl/jre" of "labctl/jre:17", "labctl/jre@sha256:..." */
+static char *repository(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	const char *from = slash ? slash : name;
+	size_t n = strcspn(from, ":@");
+	return lab_xstrndup(name, (size_t)(from - name) + n);
+}
+
+/* Where base is built: a source of req's of that name, else for
+ * labctl/NAME the directory NAME beside req's context. 0 when neither. */
+static int base_source(struct lab_image_source *out, char **owned_ctx, const struct lab_image_req *req,
+		       const char *base)
+{
+	*owned_ctx = NULL;
+	for (size_t i = 0; i < req->n_sources; i++)
+		if (strcmp(req->sources[i].name, base) == 0) {
+			*out = req->sources[i];
+			return 1;
+		}
+	char *repo = repository(base);
+	int ok = 0;
+	if (strncmp(repo, "labctl/", 7) == 0 && !strchr(repo + 7, '/') && repo[7]) {
+		char *dir = lab_xasprintf("%s/../%s", req->context, repo + 7);
+		char *df = lab_xasprintf("%s/Dockerfile", dir);
+		struct stat st;
+		if (stat(df, &st) == 0 && S_ISREG(st.st_mode)) {
+			*out = (struct lab_image_source){.name = base, .context = dir};
+			*owned_ctx = dir;
+			dir = NULL;
+			ok = 1;
+		}
+		free(dir);
+		free(df);
+	}
+	free(repo);
+	return ok;
+}
+
+/* The image names of the chain being resolved on this thread, innermost
+ * last (for cycles). */
+struct chain {
+	const char *name;
+	const struct chain *up;
+};
+
+static int ensure(char **id_out, char hash_out[65], struct lab_engine *e, const struct lab_image_req *req,
+		  const struct chain *up, struct lab_err *err);
+
+/* The bases of req's Dockerfile that are built here, each ensured, as
+ * "NAME=HASH" in *bases. A Dockerfile that cannot be read or parsed has
+ * none here: the build itself then says what is wrong. */
+static int ensure_bases(struct lab_strv *bases, struct lab_engine *e, const struct lab_image_req *req,
+			const struct chain *chain, struct lab_err *err)
+{
+	char *path = lab_xasprintf("%s/%s", req->context, req->dockerfile ? req->dockerfile : "Dockerfile");
+	struct lab_buf text = LAB_BUF_INIT;
+	struct lab_strv from = LAB_STRV_INIT;
+	char *msg = NULL;
+	struct lab_err ignored = {0};
+	int rc = 0;
+	if (lab_read_file(&text, path, 1 << 20, &msg) == 0)
+		lab_dockerfile_bases(&from, lab_buf_cstr(&text), req->args, &ignored);
+	free(msg);
+	for (size_t i = 0; rc == 0 && i < from.n; i++) {
+		struct lab_image_source src;
+		char *owned = NULL;
+		if (strcmp(from.v[i], req->name) == 0 || !base_source(&src, &owned, req, from.v[i]))
+			continue;
+		for (const struct chain *c = chain; c && rc == 0; c = c->up)
+			if (strcmp(c->name, from.v[i]) == 0)
+				rc = lab_err_set(err, LAB_EINPUT, "image '%s': its Dockerfile %s is FROM '%s', which is "
+						 "built FROM it in turn (a cycle)", req->name, path, from.v[i]);
+		if (rc == 0) {
+			struct lab_image_req sub = *req;
+			sub.name = src.name;
+			sub.context = src.context;
+			sub.dockerfile = src.dockerfile;
+			sub.args = src.args;
+			sub.target = src.target;
+			char *id = NULL, h[65] = "";
+			rc = ensure(&id, h, e, &sub, chain, err);
+			if (rc < 0)
+				lab_err_prefix(err, "image '%s' is FROM '%s'", req->name, src.name);
+			else
+				lab_strv_pushf(bases, "%s=%s", src.name, h);
+			free(id);
+		}
+		free(owned);
+	}
+	lab_strv_free(&from);
+	lab_buf_release(&text);
+	free(path);
+	return rc;
 }
 
 /* The image's id when it carries build hash want (and !force); NULL with
@@ -132,22 +283,44 @@ static void on_progress(const char *line, int final, void *ud)
 int lab_image_ensure(char **id_out, struct lab_engine *e, const struct lab_image_req *req, struct lab_err *err)
 {
 	char hash[65] = "";
+	return ensure(id_out, hash, e, req, NULL, err);
+}
+
+static int ensure(char **id_out, char hash[65], struct lab_engine *e, const struct lab_image_req *req,
+		  const struct chain *up, struct lab_err *err)
+{
 	enum lab_image_why why = LAB_IMAGE_ABSENT;
 	int rc = 0;
 	*id_out = NULL;
+	struct lab_strv bases = LAB_STRV_INIT;
+	struct chain here = {req->name, up};
+	if (req->context && (rc = ensure_bases(&bases, e, req, &here, err)) < 0) {
+		lab_strv_free(&bases);
+		return rc;
+	}
+	struct claim *cl = claim_take(req->name);
 	if (req->context) {
-		rc = build_hash(hash, req, err);
+		rc = build_hash(hash, req, &bases, err);
+		struct lab_image_req once = *req;
+		/* up --build: built once by this process, not again for the
+		   next image FROM it */
+		pthread_mutex_lock(&claims_mu);
+		if (rc == 0 && strcmp(cl->built_hash, hash) == 0)
+			once.force = 0;
+		pthread_mutex_unlock(&claims_mu);
 		if (rc == 0)
-			rc = current_image(e, req, hash, id_out, &why, err);
+			rc = current_image(e, &once, hash, id_out, &why, err);
 		if (rc < 0 || *id_out)
-			return rc;
+			goto done;
 	} else if (req->pull != LAB_IMAGE_PULL_ALWAYS) {
 		rc = lab_engine_image_id(e, req->name, id_out, err);
 		if (rc != LAB_ENOTFOUND)
-			return rc;
-		if (req->pull == LAB_IMAGE_PULL_NEVER)
-			return lab_err_set(err, LAB_EINPUT, "image '%s' is not on the engine and its pull_policy is never",
-					   req->name);
+			goto done;
+		if (req->pull == LAB_IMAGE_PULL_NEVER) {
+			rc = lab_err_set(err, LAB_EINPUT, "image '%s' is not on the engine and its pull_policy is never",
+					 req->name);
+			goto done;
+		}
 	}
 	double t = lab_now();
 	struct lab_image_event ev = {.name = req->name, .context = req->context, .why = why};
@@ -179,6 +352,12 @@ int lab_image_ensure(char **id_out, struct lab_engine *e, const struct lab_image
 	ev.phase = rc == 0 ? LAB_IMAGE_READY : LAB_IMAGE_FAILED;
 	ev.elapsed_ms = (long)((lab_now() - t) * 1000.0);
 	report(req, &ev);
+	claim_release(cl, rc == 0 && req->context ? hash : NULL);
+	lab_strv_free(&bases);
+	return rc;
+done:
+	claim_release(cl, NULL);
+	lab_strv_free(&bases);
 	return rc;
 }
 

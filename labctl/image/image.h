@@ -41,6 +41,16 @@ struct lab_image_event {
 
 typedef void (*lab_image_progress_fn)(const struct lab_image_event *ev, void *ud);
 
+/* How an image is built here: for an image a Dockerfile is FROM (see
+ * lab_image_ensure). */
+struct lab_image_source {
+	const char *name;            /* tag, e.g. "labctl/spark:4.2.0" */
+	const char *context;         /* build context directory */
+	const char *dockerfile;      /* relative to context; NULL = "Dockerfile" */
+	const struct lab_strv *args; /* may be NULL */
+	const char *target;          /* may be NULL */
+};
+
 /* An image a service or the job builder needs. */
 struct lab_image_req {
 	const char *name;             /* tag, e.g. "labctl/postgres:15" */
@@ -58,16 +68,29 @@ struct lab_image_req {
 	enum { LAB_IMAGE_PULL_MISSING = 0, LAB_IMAGE_PULL_ALWAYS, LAB_IMAGE_PULL_NEVER } pull;
 	lab_image_progress_fn progress; /* may be NULL; called on the calling thread */
 	void *progress_ud;
+	const struct lab_image_source *sources; /* the builds the lab knows (its services'), for
+	                                           the images its Dockerfiles are FROM; may be NULL */
+	size_t n_sources;
 };
 
-/* Ensure req's image. With a context, the image is current when its
- * io.labctl.build-hash label equals the hash of the context's content, the
- * Dockerfile's name, the target and the build args (EXTRA_CA_CERTS aside);
- * else it is built, with the build argument EXTRA_CA_CERTS added from the
+/* Ensure req's image. With a context, the images its Dockerfile is FROM
+ * (lab_dockerfile_bases) that are built here come first, each ensured the
+ * same way: one of req->sources of that name, else, for an image named
+ * labctl/NAME:TAG, the directory NAME beside the context when it has a
+ * Dockerfile (images/kafka is FROM labctl/jre:17: images/jre). Other bases
+ * are left to the engine (present, or pulled by the build). A cycle of
+ * such bases is LAB_EINPUT.
+ * The image is current when its io.labctl.build-hash label equals the
+ * hash of the context's content, the Dockerfile's name, the target, the
+ * build args (EXTRA_CA_CERTS aside) and the build hashes of its bases built
+ * here (a rebuilt base rebuilds what is FROM it); else it is built, with the build argument EXTRA_CA_CERTS added from the
  * host's extra CA certificates ($LABCTL_BUILD_CA_CERTS, a file or a
  * directory of .crt/.pem, else /usr/local/share/ca-certificates, Debian's
  * place for them) so builds behind a TLS-intercepting proxy download.
  * Without a context, an existing image is used, else pulled.
+ * Thread-safe with one engine handle per thread: calls for the same image
+ * name take turns (a second finds it current, and with force it is not
+ * built twice by one process).
  * *id_out gets the image id ("sha256:...", caller frees).
  * Errors: as lab_engine_image_build / _pull / _image_id and lab_context_hash. */
 int lab_image_ensure(char **id_out, struct lab_engine *e, const struct lab_image_req *req, struct lab_err *err);
