@@ -10,6 +10,8 @@
 
 #include <yaml.h>
 
+#include "../image/image.h"
+#include "../plan/plan.h"
 #include "../probe/probe.h"
 
 /* A credential's value during export: MARK_OPEN NAME MARK_CLOSE. Control
@@ -435,6 +437,73 @@ static void service(struct em *m, const struct lab_service *s, const char *base_
 	map_end(m);
 }
 
+/* Images the lab's builds are FROM that are built here but by no service
+ * of the lab (labctl/jre:17): names and contexts, bases first. */
+static void build_only(struct lab_strv *names, struct lab_strv *contexts, const struct lab *lab)
+{
+	struct lab_image_source *known = calloc(lab->n_services ? lab->n_services : 1, sizeof(*known));
+	struct lab_strv own = LAB_STRV_INIT, all = LAB_STRV_INIT, ctxs = LAB_STRV_INIT;
+	if (!known)
+		abort();
+	size_t n = 0;
+	for (size_t i = 0; i < lab->n_services; i++) {
+		const struct lab_service *s = &lab->services[i];
+		if (!s->has_build)
+			continue;
+		lab_strv_take(&own, lab_plan_image_name(lab, s));
+		known[n++] = (struct lab_image_source){own.v[own.n - 1], s->build_context, s->build_dockerfile,
+						       &s->build_args, s->build_target};
+	}
+	for (size_t i = 0; i < n; i++)
+		lab_image_local_bases(&all, &ctxs, &known[i], known, n);
+	for (size_t i = 0; i < all.n; i++)
+		if (lab_strv_find(&own, all.v[i]) < 0) {
+			lab_strv_push(names, all.v[i]);
+			lab_strv_push(contexts, ctxs.v[i]);
+		}
+	lab_strv_free(&own);
+	lab_strv_free(&all);
+	lab_strv_free(&ctxs);
+	free(known);
+}
+
+/* The service name of build-only image name: "jre" for labctl/jre:17,
+ * "jre-base" when the lab has a service jre. */
+static char *build_only_name(const struct lab *lab, const char *image)
+{
+	const char *slash = strrchr(image, '/');
+	const char *b = slash ? slash + 1 : image;
+	char *name = lab_xstrndup(b, strcspn(b, ":@"));
+	for (size_t i = 0; i < lab->n_services; i++)
+		if (strcmp(lab->services[i].name, name) == 0) {
+			char *other = lab_xasprintf("%s-base", name);
+			free(name);
+			return other;
+		}
+	return name;
+}
+
+static void build_only_service(struct em *m, const struct lab *lab, const char *image, const char *context,
+			       const char *base_dir)
+{
+	char *name = build_only_name(lab, image);
+	plain(m, name);
+	map_start(m, 0);
+	kv(m, "image", image);
+	plain(m, "build");
+	map_start(m, 0);
+	char *ctx = file_path(base_dir, context);
+	kv(m, "context", ctx);
+	free(ctx);
+	map_end(m);
+	plain(m, "deploy");
+	map_start(m, 1);
+	kv_int(m, "replicas", 0);
+	map_end(m);
+	map_end(m);
+	free(name);
+}
+
 static void header(struct lab_buf *out, const struct lab *lab, const char *base_dir)
 {
 	char *src = file_path(base_dir, lab->path);
@@ -455,6 +524,17 @@ static void header(struct lab_buf *out, const struct lab *lab, const char *base_
 		any_bucket |= lab->services[i].buckets.n > 0;
 	if (any_bucket)
 		lab_buf_puts(out, "# The lab's buckets are S3_BUCKETS of the object store, which creates them at start.\n");
+	struct lab_strv bases = LAB_STRV_INIT, ctxs = LAB_STRV_INIT;
+	build_only(&bases, &ctxs, lab);
+	if (bases.n) {
+		lab_buf_puts(out, "# Built only, never run (replicas: 0), and first: Compose builds in file order:");
+		for (size_t i = 0; i < bases.n; i++)
+			lab_buf_printf(out, "%s %s", i ? "," : "", bases.v[i]);
+		lab_buf_puts(out, ",\n# the base image");
+		lab_buf_puts(out, bases.n == 1 ? " that other images here are FROM.\n" : "s that other images here are FROM.\n");
+	}
+	lab_strv_free(&bases);
+	lab_strv_free(&ctxs);
 	if (lab->n_jobs || lab->n_checks || lab->n_datasets) {
 		lab_buf_puts(out, "# Not in Compose, so not here:");
 		if (lab->n_jobs) {
@@ -584,6 +664,12 @@ int lab_export_compose(const struct lab *lab, const char *base_dir, struct lab_b
 
 	plain(&m, "services");
 	map_start(&m, 0);
+	struct lab_strv bases = LAB_STRV_INIT, ctxs = LAB_STRV_INIT;
+	build_only(&bases, &ctxs, lab);
+	for (size_t i = 0; i < bases.n; i++)
+		build_only_service(&m, lab, bases.v[i], ctxs.v[i], base_dir);
+	lab_strv_free(&bases);
+	lab_strv_free(&ctxs);
 	for (size_t i = 0; i < lab->n_services; i++)
 		service(&m, &lab->services[i], base_dir);
 	map_end(&m);

@@ -181,6 +181,22 @@ static int base_source(struct lab_image_source *out, char **owned_ctx, const str
 	return ok;
 }
 
+/* The FROM images of the Dockerfile of a build (none when it cannot be
+ * read or parsed: the build itself then says what is wrong). */
+static void dockerfile_from(struct lab_strv *from, const char *context, const char *dockerfile,
+			    const struct lab_strv *args)
+{
+	char *path = lab_xasprintf("%s/%s", context, dockerfile ? dockerfile : "Dockerfile");
+	struct lab_buf text = LAB_BUF_INIT;
+	char *msg = NULL;
+	struct lab_err ignored = {0};
+	if (lab_read_file(&text, path, 1 << 20, &msg) == 0)
+		lab_dockerfile_bases(from, lab_buf_cstr(&text), args, &ignored);
+	free(msg);
+	lab_buf_release(&text);
+	free(path);
+}
+
 /* The image names of the chain being resolved on this thread, innermost
  * last (for cycles). */
 struct chain {
@@ -198,14 +214,9 @@ static int ensure_bases(struct lab_strv *bases, struct lab_engine *e, const stru
 			const struct chain *chain, struct lab_err *err)
 {
 	char *path = lab_xasprintf("%s/%s", req->context, req->dockerfile ? req->dockerfile : "Dockerfile");
-	struct lab_buf text = LAB_BUF_INIT;
 	struct lab_strv from = LAB_STRV_INIT;
-	char *msg = NULL;
-	struct lab_err ignored = {0};
 	int rc = 0;
-	if (lab_read_file(&text, path, 1 << 20, &msg) == 0)
-		lab_dockerfile_bases(&from, lab_buf_cstr(&text), req->args, &ignored);
-	free(msg);
+	dockerfile_from(&from, req->context, req->dockerfile, req->args);
 	for (size_t i = 0; rc == 0 && i < from.n; i++) {
 		struct lab_image_source src;
 		char *owned = NULL;
@@ -233,9 +244,38 @@ static int ensure_bases(struct lab_strv *bases, struct lab_engine *e, const stru
 		free(owned);
 	}
 	lab_strv_free(&from);
-	lab_buf_release(&text);
 	free(path);
 	return rc;
+}
+
+static void local_bases(struct lab_strv *names, struct lab_strv *contexts, const struct lab_image_source *src,
+			const struct lab_image_source *known, size_t n_known, int depth)
+{
+	struct lab_strv from = LAB_STRV_INIT;
+	if (depth > 8)
+		return;
+	dockerfile_from(&from, src->context, src->dockerfile, src->args);
+	struct lab_image_req req = {.name = src->name, .context = src->context, .sources = known, .n_sources = n_known};
+	for (size_t i = 0; i < from.n; i++) {
+		struct lab_image_source b;
+		char *owned = NULL;
+		if (strcmp(from.v[i], src->name) == 0 || lab_strv_find(names, from.v[i]) >= 0 ||
+		    !base_source(&b, &owned, &req, from.v[i]))
+			continue;
+		local_bases(names, contexts, &b, known, n_known, depth + 1);
+		if (lab_strv_find(names, b.name) < 0) {
+			lab_strv_push(names, b.name);
+			lab_strv_push(contexts, b.context);
+		}
+		free(owned);
+	}
+	lab_strv_free(&from);
+}
+
+void lab_image_local_bases(struct lab_strv *names, struct lab_strv *contexts, const struct lab_image_source *src,
+			   const struct lab_image_source *known, size_t n_known)
+{
+	local_bases(names, contexts, src, known, n_known, 0);
 }
 
 /* The image's id when it carries build hash want (and !force); NULL with

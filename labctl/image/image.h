@@ -95,6 +95,17 @@ struct lab_image_req {
  * Errors: as lab_engine_image_build / _pull / _image_id and lab_context_hash. */
 int lab_image_ensure(char **id_out, struct lab_engine *e, const struct lab_image_req *req, struct lab_err *err);
 
+/* The images built here that src's Dockerfile is FROM, and theirs in
+ * turn, by lab_image_ensure's rule (one of known of that name, else
+ * labctl/NAME beside the context), each once, a base before an image FROM
+ * it; those already in names are skipped. Appended to names and contexts
+ * (the build context of each; a base found in known has its dockerfile,
+ * args and target there). No engine is asked; a Dockerfile that cannot be
+ * read has no bases. For labctl export compose, whose file must build
+ * them first. */
+void lab_image_local_bases(struct lab_strv *names, struct lab_strv *contexts, const struct lab_image_source *src,
+			   const struct lab_image_source *known, size_t n_known);
+
 /* Why a pull failed, told from the engine's message (its own, or the
  * registry's it passes on: Docker Engine 20.10 and later, registries of
  * the OCI Distribution API). Checked in this order, first match wins. */

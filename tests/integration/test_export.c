@@ -149,3 +149,49 @@ Test(export, exported_lab_runs_under_docker_compose, .timeout = 600, .fini = rem
 	it_run_free(&r);
 	it_lab_cleanup(&lab);
 }
+
+/* A lab whose image is FROM a base built here (labctl/NAME:1 from the
+ * directory NAME beside its context, as images/kafka is FROM labctl/jre:17):
+ * on a machine that has neither image, the export alone builds the base
+ * first (a build-only service, replicas 0, first in the file) and runs the
+ * service on it; the base never runs. */
+Test(export, exported_lab_builds_its_base_first_where_neither_image_is, .timeout = 300,
+     .fini = remove_compose_project)
+{
+	struct it_lab lab;
+	struct it_run r;
+	it_lab_make(&lab, "exbase",
+		    "services:\n"
+		    "  app:\n"
+		    "    build: ./imgs/app\n"
+		    "    image: \"@NAME@-app:1\"\n"
+		    "    command: [\"sh\", \"-c\", \"trap 'exit 0' TERM; sleep infinity & wait\"]\n");
+	it_run(&r,
+	       "cd '%s' && mkdir -p imgs/app imgs/%s && printf 'FROM labctl/%s:1\\nRUN cp /base.txt /app.txt\\n' "
+	       "> imgs/app/Dockerfile && printf 'FROM debian:bookworm-slim\\nCOPY base.txt /base.txt\\n' > "
+	       "imgs/%s/Dockerfile && echo one > imgs/%s/base.txt",
+	       lab.dir, lab.project, lab.project, lab.project, lab.project);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	it_run_free(&r);
+	it_labctl_run(&r, &lab, "export compose '%s' -o '%s/dc'", lab.dir, lab.dir);
+	cr_assert_eq(r.status, 0, "export: %s", r.err);
+	it_run_free(&r);
+	free(it_sh("docker rmi -f %s-app:1 labctl/%s:1 >/dev/null 2>&1", lab.project, lab.project));
+
+	snprintf(dc, sizeof(dc), "%s-dc", lab.project);
+	it_run(&r, "cd '%s/dc' && docker-compose -p '%s' up -d", lab.dir, dc);
+	cr_expect_eq(r.status, 0, "docker-compose up:\n%s", r.err);
+	it_run_free(&r);
+	char *states = it_sh("docker ps -a --filter label=com.docker.compose.project=%s "
+			     "--format '{{.Label \"com.docker.compose.service\"}} {{.State}}' | sort",
+			     dc);
+	cr_expect_str_eq(states, "app running", "only app runs, the base is built only");
+	free(states);
+	char *content = it_sh("docker exec %s_app_1 cat /app.txt", dc);
+	cr_expect_str_eq(content, "one");
+	free(content);
+	it_run(&r, "cd '%s/dc' && docker-compose -p '%s' down -v", lab.dir, dc);
+	it_run_free(&r);
+	free(it_sh("docker rmi -f %s-app:1 labctl/%s:1 >/dev/null 2>&1", lab.project, lab.project));
+	it_lab_cleanup(&lab);
+}
