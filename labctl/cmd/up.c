@@ -31,7 +31,9 @@ const struct cmd_entry cmd_up_entry = {
 	.opts = up_opts,
 	.usage = "LAB | -f FILE",
 	.summary = "create or converge a lab and wait until every service is ready",
-	.description = "Builds or pulls missing images, creates the lab's networks and volumes,\n"
+	.description = "Builds or pulls missing images (builds 2 at a time, LABCTL_BUILD_JOBS;\n"
+		       "a base image a Dockerfile is FROM, labctl/NAME:TAG, built first from the\n"
+		       "directory NAME beside its context), creates the lab's networks and volumes,\n"
 		       "then starts services in dependency order, each when what it depends on\n"
 		       "meets its condition (started, healthy, completed). Returns when every\n"
 		       "service is ready: its x-ready probes pass, else its healthcheck reports\n"

@@ -16,11 +16,21 @@ static void write_file(const char *dir, const char *path, const char *text)
 	it_run_free(&r);
 }
 
+/* The images the test below builds, removed even when it fails. */
+static char project[64];
+
+static void remove_images(void)
+{
+	if (project[0])
+		free(it_sh("docker rmi -f %s-app:1 %s-top:1 %s-mid:1 labctl/%s:1 >/dev/null 2>&1; true", project, project,
+			   project, project));
+}
+
 /* A base named labctl/NAME:1 built from the directory NAME beside the
  * context of the image FROM it, and a base that another service of the lab
  * builds (listed after the service whose image is FROM it, so that the
  * parallel builds must wait for it). */
-Test(images, bases_built_here_come_first_and_a_changed_base_rebuilds, .timeout = 300)
+Test(images, bases_built_here_come_first_and_a_changed_base_rebuilds, .timeout = 300, .fini = remove_images)
 {
 	struct it_lab lab;
 	struct it_run r;
@@ -38,6 +48,7 @@ Test(images, bases_built_here_come_first_and_a_changed_base_rebuilds, .timeout =
 		    "    build: ./imgs/mid\n"
 		    "    image: \"@NAME@-mid:1\"\n"
 		    "    command: [\"sh\", \"-c\", \"trap 'exit 0' TERM; sleep infinity & wait\"]\n");
+	snprintf(project, sizeof(project), "%s", lab.project);
 	char df[512];
 	snprintf(df, sizeof(df), "ARG BASE=labctl/%s:1\\nFROM ${BASE} AS b\\nFROM b\\nRUN cat /base.txt > /app.txt\\n",
 		 lab.project);
@@ -87,7 +98,4 @@ Test(images, bases_built_here_come_first_and_a_changed_base_rebuilds, .timeout =
 	free(content);
 	free(app), free(app2), free(top), free(top2);
 	it_lab_cleanup(&lab);
-	it_run(&r, "docker rmi -f %s-app:1 %s-top:1 %s-mid:1 labctl/%s:1 >/dev/null 2>&1", lab.project, lab.project,
-	       lab.project, lab.project);
-	it_run_free(&r);
 }
