@@ -67,6 +67,12 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
 build() { # TAG DIR
 	local t0 args=(--label "$LABEL" -t "$1")
+	# the objectstore is FROM labctl/jre:17 (images/jre); labctl up builds
+	# it first by itself, docker build does not
+	if [[ $2 == */objectstore ]] && ! docker image inspect labctl/jre:17 >/dev/null 2>&1; then
+		docker build -t labctl/jre:17 "$HERE/../jre" >"$tmp/build-jre.log" 2>&1 ||
+			{ tail -n 30 "$tmp/build-jre.log"; no "build labctl/jre:17"; exit 1; }
+	fi
 	[[ -n ${BASE_IMAGE:-} ]] && args+=(--build-arg "BASE_IMAGE=$BASE_IMAGE")
 	[[ -n ${EXTRA_CA_CERTS:-} ]] && args+=(--build-arg "EXTRA_CA_CERTS=$EXTRA_CA_CERTS")
 	t0=$(date +%s%N)
