@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../converge/converge.h"
+#include "../jobs/jobs.h"
 #include "../util/state.h"
 #include "cmd.h"
 
@@ -217,6 +218,7 @@ static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args)
 	struct lab_err err = {0};
 	struct up_view view = {0};
 	struct lab_state_lock *lock = NULL;
+	char *builder = NULL; /* the job builder's build context */
 	code = cmd_lab_arg(cmd, args, 1, &lab);
 	if (code)
 		goto out;
@@ -227,11 +229,18 @@ static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args)
 	if (code)
 		goto out;
 
+	/* a lab with C jobs: the job builder is built with the services'
+	   images, not later by the first `labctl run` */
+	for (size_t i = 0; i < lab->n_jobs && !builder; i++)
+		builder = lab_jobs_builder_context(&lab->jobs[i]);
+	struct lab_image_source builder_image = {.name = LAB_JOBS_BUILDER_IMAGE, .context = builder};
 	struct lab_converge_opts opts = {
 		.force_build = cmd_opt(cmd, args, "build") != NULL,
 		.remove_orphans = cmd_opt(cmd, args, "remove-orphans") != NULL,
 		.progress = render,
 		.progress_ud = &view,
+		.extra_images = builder ? &builder_image : NULL,
+		.n_extra_images = builder ? 1 : 0,
 	};
 	view.wait = cmd_wait_view_new(cmd_global.tty_err);
 	int rc = lab_converge(&res, lab, engine, &opts, &err);
@@ -257,6 +266,7 @@ static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args)
 			res->n_services == 1 ? "" : "s", res->seconds);
 	}
 out:
+	free(builder);
 	lab_converge_result_free(res);
 	lab_engine_free(engine);
 	lab_state_unlock(lock);

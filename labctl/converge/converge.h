@@ -128,6 +128,10 @@ struct lab_converge_opts {
 	int remove_orphans;                /* remove containers of services not in the lab (up --remove-orphans) */
 	lab_converge_progress_fn progress; /* may be NULL */
 	void *progress_ud;
+	const struct lab_image_source *extra_images; /* built with the services' images, in the
+	                                                same parallel builds, though no service
+	                                                runs them (up: the job builder); may be NULL */
+	size_t n_extra_images;
 };
 
 /* How one service ended. */

@@ -181,14 +181,45 @@ out:
 	return rc;
 }
 
-/* The builds, on up to jobs threads. */
+/* The builds, on up to jobs threads: first the services' (one per
+ * distinct image name), then opts->extra_images. */
 struct builds {
 	struct cv *c;
+	size_t n_runs;
 	struct svc_run **runs;   /* one per distinct image name */
 	struct lab_err *errs;    /* per run, meaningful where rcs[i] < 0 */
 	int *rcs;                /* per run */
 	atomic_int failed;       /* a build failed: the ones not started are not */
 };
+
+/* An image no service runs (converge_opts.extra_images), reported as
+ * the image's own. */
+static int ensure_extra(struct cv *c, struct lab_engine *e, const struct lab_image_source *x, struct lab_err *err)
+{
+	struct lab_strv names = LAB_STRV_INIT;
+	size_t n_src = 0;
+	struct lab_image_source *src = lab_sources(c, &names, &n_src);
+	struct image_ctx ic = {c, x->name, 0};
+	struct lab_image_req req = {
+		.name = x->name,
+		.context = x->context,
+		.dockerfile = x->dockerfile,
+		.args = x->args,
+		.target = x->target,
+		.project = c->lab->project,
+		.force = c->opts->force_build,
+		.progress = on_image,
+		.progress_ud = &ic,
+		.sources = src,
+		.n_sources = n_src,
+	};
+	char *id = NULL;
+	int rc = lab_image_ensure(&id, e, &req, err);
+	free(id);
+	free(src);
+	lab_strv_free(&names);
+	return rc;
+}
 
 static void build_one(size_t i, void *ud)
 {
@@ -196,7 +227,10 @@ static void build_one(size_t i, void *ud)
 	if (atomic_load(&b->failed))
 		return;
 	struct lab_engine *e = lab_engine_dup(b->c->engine);
-	b->rcs[i] = ensure_one(b->c, e, b->runs[i], NULL, &b->errs[i]);
+	if (i < b->n_runs)
+		b->rcs[i] = ensure_one(b->c, e, b->runs[i], NULL, &b->errs[i]);
+	else
+		b->rcs[i] = ensure_extra(b->c, e, &b->c->opts->extra_images[i - b->n_runs], &b->errs[i]);
 	if (b->rcs[i] < 0)
 		atomic_store(&b->failed, 1);
 	lab_engine_free(e);
@@ -220,9 +254,10 @@ int converge_images(struct cv *c, struct lab_err *err)
 	int rc = pull_images(c, err);
 	if (rc < 0)
 		return rc;
-	struct builds b = {.c = c, .runs = calloc(c->n ? c->n : 1, sizeof(*b.runs)),
-			   .errs = calloc(c->n ? c->n : 1, sizeof(*b.errs)),
-			   .rcs = calloc(c->n ? c->n : 1, sizeof(*b.rcs))};
+	size_t cap = c->n + c->opts->n_extra_images + 1;
+	struct builds b = {.c = c, .runs = calloc(cap, sizeof(*b.runs)),
+			   .errs = calloc(cap, sizeof(*b.errs)),
+			   .rcs = calloc(cap, sizeof(*b.rcs))};
 	if (!b.runs || !b.errs || !b.rcs)
 		abort();
 	struct lab_strv seen = LAB_STRV_INIT;
@@ -238,6 +273,8 @@ int converge_images(struct cv *c, struct lab_err *err)
 			free(name);
 		}
 	}
+	b.n_runs = n;
+	n += c->opts->n_extra_images; /* one a service builds too is found current */
 	lab_strv_free(&seen);
 	size_t jobs = build_jobs();
 	double t = lab_now();

@@ -52,6 +52,11 @@ static int build_output(int stream, const char *data, size_t len, void *ud)
 	return 0;
 }
 
+char *lab_jobs_builder_context(const struct lab_job *j)
+{
+	return j->binary && j->source ? lab_xasprintf("%s/../images/builder", j->source) : NULL;
+}
+
 /* Compile the job in a builder container: sources in with PUT archive,
  * make, binary out with GET archive. Cached by the sources' hash. */
 int jobs_build_binary(struct run *r, struct lab_err *err)
@@ -64,7 +69,7 @@ int jobs_build_binary(struct run *r, struct lab_err *err)
 	char *cdir = cache_dir();
 	char *dir = lab_xasprintf("%s/jobs/%.16s", cdir, hash);
 	char *cached = lab_xasprintf("%s/%s", dir, j->binary);
-	char *builder_ctx = lab_xasprintf("%s/../images/builder", j->source);
+	char *builder_ctx = lab_jobs_builder_context(j);
 	char *image = NULL, *cid = NULL;
 	struct lab_buf src = LAB_BUF_INIT, tar = LAB_BUF_INIT;
 	cJSON *body = NULL;

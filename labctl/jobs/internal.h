@@ -7,7 +7,7 @@
 #include "../engine/stream.h"
 #include "jobs.h"
 
-#define JOBS_BUILDER_IMAGE "labctl/builder:1"
+#define JOBS_BUILDER_IMAGE LAB_JOBS_BUILDER_IMAGE
 #define JOBS_BIN_DIR "/usr/local/bin"
 #define JOBS_DATA_DIR "/lab/data"
 

@@ -32,6 +32,12 @@
 #include "../util/buf.h"
 #include "../util/err.h"
 
+/* The image C jobs compile in, built from images/builder beside the
+ * job's sources (lab_jobs_builder_context: "<source>/../images/builder",
+ * caller frees; NULL for a job with no binary). */
+#define LAB_JOBS_BUILDER_IMAGE "labctl/builder:1"
+char *lab_jobs_builder_context(const struct lab_job *j);
+
 enum lab_jobs_kind {
 	LAB_JOBS_IMAGE,           /* image: an event of the builder image (built when absent) */
 	LAB_JOBS_BUILD_CACHED,    /* binary, hash: the cache has the binary for these sources */
