@@ -49,7 +49,8 @@ cleanup() {
 	iptables -D FORWARD -o $BRIDGE -j ACCEPT 2>/dev/null || true
 	ip link del $BRIDGE 2>/dev/null || true
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # the private engine's bridge, NATed by hand (its dockerd runs with
 # --iptables=false so that it leaves the host's docker chains alone)
