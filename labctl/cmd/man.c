@@ -72,6 +72,7 @@ static const char *const environment[][2] = {
 	{"LABCTL_VERIFY_KEY", "the key of equals_hash answers (default: the lab's seed)"},
 	{"LAB_PG_PORT, LAB_KAFKA_PORT, LAB_S3_PORT", "host ports of the shared fragments' services"},
 	{"LABCTL_BUILD_CA_CERTS", "a directory of CA certificates given to image builds (default /usr/local/share/ca-certificates)"},
+	{"LABCTL_BUILD_JOBS", "how many images up builds at a time, 1 to 16 (default 2)"},
 	{"LABCTL_WAIT_PERIOD", "seconds between the lines up and run print per waiting service when stderr is not a terminal (default 10)"},
 	{"LABCTL_LAZY_CURL, LABCTL_LAZY_PQ, LABCTL_LAZY_RDKAFKA, LABCTL_LAZY_ARCHIVE",
 	 "the file to load instead of libcurl.so.4, libpq.so.5, librdkafka.so.1, libarchive.so.13"},
