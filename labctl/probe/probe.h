@@ -88,7 +88,7 @@ struct lab_probe_kind {
 };
 
 /* The registry: every kind, NULL-terminated, in the order the probes of
- * a service run (cheap ones first: tcp, http, postgres, kafka, s3, log). */
+ * a service run (cheap ones first: tcp, http, schema_registry, connect, postgres, kafka, s3, log). */
 extern const struct lab_probe_kind *const lab_probe_kinds[];
 
 /* The kind named name, or NULL. */

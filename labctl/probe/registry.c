@@ -7,6 +7,8 @@
 #define KINDS(X)                                                                                   \
 	X(tcp)                                                                                     \
 	X(http)                                                                                    \
+	X(schema_registry)                                                                         \
+	X(connect)                                                                                 \
 	X(postgres)                                                                                \
 	X(kafka)                                                                                   \
 	X(s3)                                                                                      \
