@@ -109,6 +109,9 @@ static void render(const struct lab_converge_event *ev, void *ud)
 	case LAB_CONVERGE_BUCKETS_READY:
 		say("%s | buckets ready: %zu", ev->service, ev->count);
 		break;
+	case LAB_CONVERGE_CONNECTOR:
+		say("%s | connector '%s' %s", ev->service, ev->name, ev->state);
+		break;
 	case LAB_CONVERGE_SERVICE_WAITING: {
 		char *detail = lab_xasprintf("%s%s", ev->dependency ? "for " : "", ev->reason ? ev->reason : "");
 		cmd_wait_view_set(v->wait, ev->service, "waiting", detail);
@@ -146,6 +149,19 @@ static void print_json(const struct lab_converge_result *res, const char *projec
 			cJSON_AddStringToObject(s, "error", r->err.msg);
 		cJSON_AddItemToArray(arr, s);
 	}
+	cJSON *ks = cJSON_AddArrayToObject(o, "connectors");
+	for (size_t j = 0; j < res->n_connectors; j++) {
+		const struct lab_converge_connector *k = &res->connectors[j];
+		cJSON *ko = cJSON_CreateObject();
+		cJSON_AddStringToObject(ko, "name", k->name);
+		cJSON_AddStringToObject(ko, "service", k->service);
+		cJSON_AddStringToObject(ko, "state", k->state);
+		if (k->message)
+			cJSON_AddStringToObject(ko, "message", k->message);
+		if (k->trace)
+			cJSON_AddStringToObject(ko, "trace", k->trace);
+		cJSON_AddItemToArray(ks, ko);
+	}
 	char *text = cJSON_Print(o);
 	printf("%s\n", text);
 	free(text);
@@ -165,6 +181,13 @@ static void print_table(const struct lab_converge_result *res)
 			snprintf(ready, sizeof(ready), "%.2fs", r->seconds_to_ready);
 		printf("%-20s %-9s %-11s %-22s %s\n", r->name, reps, r->state, r->endpoint ? r->endpoint : "-", ready);
 	}
+	/* the lab's connectors: a second table; why one failed is said under it */
+	for (size_t j = 0; j < res->n_connectors; j++) {
+		const struct lab_converge_connector *k = &res->connectors[j];
+		if (!j)
+			printf("\n%-20s %-20s %s\n", "CONNECTOR", "SERVICE", "STATE");
+		printf("%-20s %-20s %s\n", k->name, k->service, k->state);
+	}
 }
 
 /* What failed, each failure once; then the services not started and
@@ -173,6 +196,9 @@ static void print_table(const struct lab_converge_result *res)
  *   labctl: stopped waiting for: kafka2 (service 'kafka1' failed); ... */
 static void report_failures(const struct lab_converge_result *res)
 {
+	for (size_t j = 0; j < res->n_connectors; j++)
+		if (res->connectors[j].message)
+			fprintf(stderr, "labctl: %s\n", res->connectors[j].message);
 	for (size_t i = 0; i < res->n_services; i++)
 		if (res->services[i].outcome == LAB_CONVERGE_FAILED)
 			fprintf(stderr, "labctl: %s\n", res->services[i].err.msg);
@@ -262,8 +288,8 @@ static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args)
 		fprintf(stderr, "lab '%s' is up to date: nothing changed (%zu service%s)\n", lab->project,
 			res->n_services, res->n_services == 1 ? "" : "s");
 	} else {
-		fprintf(stderr, "lab '%s' is up: %zu service%s ready in %.2fs\n", lab->project, res->n_services,
-			res->n_services == 1 ? "" : "s", res->seconds);
+		fprintf(stderr, "lab '%s' is up: %zu service%s ready%s in %.2fs\n", lab->project, res->n_services,
+			res->n_services == 1 ? "" : "s", res->n_connectors ? ", connectors running" : "", res->seconds);
 	}
 out:
 	free(builder);

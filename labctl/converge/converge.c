@@ -289,6 +289,7 @@ void lab_converge_result_free(struct lab_converge_result *res)
 		free(res->services[i].endpoint);
 	}
 	free(res->services);
+	converge_connectors_free(res->connectors, res->n_connectors);
 	free(res);
 }
 
@@ -325,6 +326,9 @@ int lab_converge(struct lab_converge_result **out, struct lab *lab, struct lab_e
 		*err = *failed;
 		rc = failed->code == LAB_EENGINE || failed->code == LAB_EUNREACHABLE ? failed->code : LAB_ERR;
 		err->code = rc;
+	} else if (lab->n_connectors) {
+		rc = converge_connectors(&c, *out, e, err);
+		(*out)->seconds = lab_now() - c.t0;
 	}
 out:
 	for (size_t i = 0; i < c.n; i++) {

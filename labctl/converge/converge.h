@@ -31,6 +31,13 @@
  *    (re)create each replica by config hash (replicas in parallel), then
  *    poll readiness every 50 ms until ready or its x-ready timeout (default
  *    120 s), then create its x-buckets
+ * 4b. when every service is ready: the lab's connectors:, one after
+ *    another, created or updated through their worker's Kafka Connect REST
+ *    API (PUT /connectors/{name}/config, idempotent) and waited for (60 s
+ *    at most each) until the connector and its tasks are RUNNING; one
+ *    FAILED (its validation refused the config, or the connector or a task
+ *    failed) makes lab_converge return LAB_ERR with the trace's summary;
+ *    the others are still tried (connectors.c)
  * 5. fail fast: the first service that fails (its start, its container
  *    exited, not ready in time, an engine error) stops the others: a
  *    service not started yet is not started, one waiting for readiness
@@ -101,6 +108,10 @@ enum lab_converge_kind {
 	LAB_CONVERGE_IMAGES_BUILT,        /* count: images built (bases included) when at least
 	                                     one was; jobs: at most that many at a time;
 	                                     took_ms: the builds' wall time */
+	LAB_CONVERGE_CONNECTOR,           /* service (the Connect worker), name: a connector
+	                                     of the lab's connectors:, state: "RUNNING" or
+	                                     "FAILED", reason: why it failed (NULL when
+	                                     running) */
 };
 
 struct lab_converge_event {
@@ -109,7 +120,7 @@ struct lab_converge_event {
 	const char *service;                  /* the service concerned, or NULL */
 	const char *name;                     /* network, volume or container name, or NULL */
 	const char *reason;                   /* see the kinds, or NULL */
-	const char *state;                    /* SERVICE_READY */
+	const char *state;                    /* SERVICE_READY, CONNECTOR */
 	size_t count;                         /* BUCKETS_READY, IMAGES_BUILT */
 	int dependency;                       /* SERVICE_WAITING: for a dependency, not readiness */
 	size_t jobs;                          /* IMAGES_BUILT */
@@ -146,6 +157,15 @@ enum lab_converge_outcome {
 	                             are left to run */
 };
 
+/* How one connector of the lab's connectors: went. */
+struct lab_converge_connector {
+	char *name;
+	char *service;  /* the Connect worker */
+	char *state;    /* "RUNNING" or "FAILED" */
+	char *message;  /* FAILED: why, with the trace's first and "Caused by:" lines; else NULL */
+	char *trace;    /* FAILED: the whole trace (or the REST answer) when there is one, else NULL */
+};
+
 /* How one service went. */
 struct lab_converge_service {
 	char *name;
@@ -174,7 +194,11 @@ struct lab_converge_result {
 	                                          order (by wave, then file order) */
 	size_t n_services;
 	int changes;               /* containers created, recreated or started: 0 = nothing changed */
-	double seconds;            /* from lab_converge's start until the last service ended */
+	double seconds;            /* from lab_converge's start until the last service ended
+	                              (and the connectors ran) */
+	struct lab_converge_connector *connectors; /* the lab's connectors:, in file order,
+	                                              when every service got ready; else none */
+	size_t n_connectors;
 };
 
 /* Converge lab on e (see the top of this file) and wait for readiness.

@@ -98,6 +98,11 @@ int converge_replicas(struct cv *c, struct svc_run *r, struct lab_engine *e, str
 enum svc_state converge_wait_ready(struct cv *c, struct svc_run *r, struct lab_engine *e);
 /* ready.c: r's x-buckets, through its first replica's S3 endpoint. */
 int converge_buckets(struct cv *c, struct svc_run *r, struct lab_engine *e, struct lab_err *err);
+/* connectors.c: the lab's connectors:, once every service is ready, on the
+ * caller's engine; res->connectors gets each one's outcome. Returns 0 when
+ * all run, else the first failure's code and error. */
+int converge_connectors(struct cv *c, struct lab_converge_result *res, struct lab_engine *e, struct lab_err *err);
+void converge_connectors_free(struct lab_converge_connector *k, size_t n);
 /* ready.c: r->endpoint from its first replica's first published port. */
 void converge_endpoint(struct svc_run *r, struct lab_engine *e);
 

@@ -290,6 +290,17 @@ struct lab_check {
 	struct lab_mark mark;
 };
 
+/* connectors: a Kafka Connect connector up creates or updates through a
+ * service's REST API (PUT /connectors/{name}/config) once every service is
+ * ready (labctl/converge/connectors.c). */
+struct lab_connector {
+	char *name;              /* [A-Za-z0-9._-]+ */
+	char *service;           /* the Connect worker: `service:`, else the first
+	                            service with an x-ready connect probe */
+	struct lab_strv config;  /* "key=value", in file order; connector.class among them */
+	struct lab_mark mark;    /* of its name */
+};
+
 struct lab {
 	char *project;           /* lab name: lab.name, else the directory's name
 	                            normalised like Compose ([a-z0-9_-], lowercase) */
@@ -319,6 +330,8 @@ struct lab {
 	                                  project. Not set by lab_load. */
 	struct lab_check *checks;      /* checks:, in file order */
 	size_t n_checks;
+	struct lab_connector *connectors; /* connectors:, in file order */
+	size_t n_connectors;
 	struct lab_strv files;         /* every file read (lab file, includes, .env);
 	                                  marks point into these strings */
 	struct lab_strv disabled;      /* services left out because none of their profiles

@@ -158,6 +158,9 @@ void lab_jobs_free(struct lab *lab);
 void lab_ld_params(struct lab_ld *L, const struct lab_node *n, const struct lab_node *seed, int evaluate);
 void lab_ld_checks(struct lab_ld *L, const struct lab_node *n);
 void lab_checks_free(struct lab *lab);
+/* connectors: section (connectors.c); after services. */
+void lab_ld_connectors(struct lab_ld *L, const struct lab_node *n);
+void lab_connectors_free(struct lab *lab);
 
 /* For a check kind's parse (verify/registry.h): m is the kind's mapping,
  * c the check being read (id, kind and mark set). Problems are recorded

@@ -81,7 +81,7 @@ struct lab_ld {
 
 static const char *const top_keys[] = {
 	"version", "name", "lab", "include", "services", "volumes", "networks",
-	"credentials", "buckets", "jobs", "checks", "datasets", "params", NULL,
+	"credentials", "buckets", "jobs", "checks", "datasets", "params", "connectors", NULL,
 };
 static const char *const include_top_keys[] = {
 	"version", "name", "include", "services", "volumes", "networks", "credentials", NULL,
@@ -1051,6 +1051,8 @@ static int ld_load(struct lab **out, const char *path, const struct lab_load_opt
 			lab_ld_jobs(&L, b, L.srcs[0].absdir);
 		if ((b = lab_node_get(L.srcs[0].root, "checks")))
 			lab_ld_checks(&L, b);
+		if ((b = lab_node_get(L.srcs[0].root, "connectors")))
+			lab_ld_connectors(&L, b);
 	}
 	lab_ld_validate(&L, lab);
 report:
@@ -1142,6 +1144,7 @@ void lab_free(struct lab *lab)
 	lab_strv_free(&lab->disabled);
 	lab_jobs_free(lab);
 	lab_checks_free(lab);
+	lab_connectors_free(lab);
 	free(lab);
 }
 
