@@ -535,7 +535,7 @@ static void header(struct lab_buf *out, const struct lab *lab, const char *base_
 	}
 	lab_strv_free(&bases);
 	lab_strv_free(&ctxs);
-	if (lab->n_jobs || lab->n_checks || lab->n_datasets) {
+	if (lab->n_jobs || lab->n_checks || lab->n_datasets || lab->n_connectors) {
 		lab_buf_puts(out, "# Not in Compose, so not here:");
 		if (lab->n_jobs) {
 			lab_buf_puts(out, " jobs (");
@@ -547,6 +547,12 @@ static void header(struct lab_buf *out, const struct lab *lab, const char *base_
 			lab_buf_printf(out, "%s datasets", lab->n_jobs ? "," : "");
 		if (lab->n_checks)
 			lab_buf_printf(out, "%s checks (labctl verify)", lab->n_jobs || lab->n_datasets ? "," : "");
+		if (lab->n_connectors) {
+			lab_buf_printf(out, "%s connectors (", lab->n_jobs || lab->n_datasets || lab->n_checks ? "," : "");
+			for (size_t i = 0; i < lab->n_connectors; i++)
+				lab_buf_printf(out, "%s%s", i ? ", " : "", lab->connectors[i].name);
+			lab_buf_puts(out, ": labctl up creates them; by hand, PUT each config to /connectors/NAME/config)");
+		}
 		lab_buf_puts(out, ".\n");
 	}
 }
