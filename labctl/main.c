@@ -37,7 +37,10 @@ static void print_main_help(FILE *f)
 		   "  LAB_STUDENT        a student's id: up, status, logs, exec, run, env, verify\n"
 		   "                     and down then work on that student's instance (--student)\n"
 		   "  LABCTL_PORT_RANGE  host ports for student instances (default 20000-29999)\n\n"
-		   "exit codes: 0 ok, 1 failed, 2 bad input, 3 engine unreachable or engine error\n");
+		   "exit codes: 0 ok; 1 the lab ran and is not as wanted (not ready, a check or job\n"
+		   "failed, not running); 2 bad input (usage, lab file, unknown lab, service,\n"
+		   "replica, job or check, a host port taken, an image that cannot be had);\n"
+		   "3 engine unreachable or engine error. exec exits with its command's code.\n");
 }
 
 /* Parse the command's options once, answer --help from its entry, else

@@ -150,9 +150,12 @@ int cmd_service_arg(const struct cmd_entry *cmd, const struct cmd_args *args, co
 /* The project name for commands that act on what runs (down, status,
  * logs, exec): -p wins; else, with a student (cmd_student), the
  * instance's "<lab>-<id>" of what follows; else the lab file's (loaded without generating
- * credentials); when no lab file is found or it does not load, the lab
+ * credentials); when no lab file is found, the lab
  * argument itself, so a lab whose file is gone can still be taken down.
- * Returns NULL (usage error printed) when there is nothing to go on. */
+ * A lab file that is found and does not load is bad input: its
+ * file:line:col diagnostics are printed and NULL returned (-p NAME acts
+ * anyway). Returns NULL (usage error printed) when there is nothing to
+ * go on; the exit code is then 2. */
 char *cmd_project(const struct cmd_entry *cmd, const struct cmd_args *args);
 
 /* For commands on what runs: the project name (cmd_project), an open
@@ -210,6 +213,20 @@ int cmd_check_lab_known(const struct cmd_entry *cmd, const struct cmd_args *args
  * service 'Y'; did you mean 'Z'?" and returns exit code 2. */
 int cmd_check_service(const struct cmd_entry *cmd, const struct cmd_args *args, const char *project,
 		      const cJSON *containers, const char *service);
+
+/* For exec, after cmd_check_service: replica (1-based) is one of
+ * service's (the highest replica label of its containers, else the lab
+ * file's deploy.replicas); else prints "labctl: service 'app' of lab 'X'
+ * has 1 replica: no replica 5" and returns exit code 2. 0 also when
+ * neither says how many there are. */
+int cmd_check_replica(const struct cmd_entry *cmd, const struct cmd_args *args, const char *project,
+		      const cJSON *containers, const char *service, long replica);
+
+/* Option name as a whole number >= min (dflt when absent) into *out.
+ * Returns 0, or prints a usage error ("option '--tail' wants a whole
+ * number from 0, not 'x'") and returns its exit code. */
+int cmd_opt_long(const struct cmd_entry *cmd, const struct cmd_args *args, const char *name, long min, long dflt,
+		 long *out);
 
 /* lab_suggest (lab/lab.h): the name of names closest to name, or NULL. */
 const char *cmd_suggest(const char *name, const char *const *names, size_t n);

@@ -566,6 +566,17 @@ char *cmd_project(const struct cmd_entry *cmd, const struct cmd_args *args)
 	struct lab *lab = NULL;
 	int rc = path ? load_lab(&lab, path, NULL, NULL, 0, 1) : -1;
 	char *project = NULL;
+	if (rc != 0 && path && exists(path)) {
+		/* a lab file that is there and does not load is bad input: its
+		   file:line:col diagnostics, not its name taken as the project */
+		lab_free(lab);
+		lab = NULL;
+		load_lab(&lab, path, NULL, NULL, 0, 0);
+		fprintf(stderr, "labctl: (to act on what runs of a lab whose file does not load, name it: -p NAME)\n");
+		lab_free(lab);
+		free(path);
+		return NULL;
+	}
 	if (rc == 0)
 		project = lab_xstrdup(lab->project);
 	else if (name && !file)
@@ -741,4 +752,56 @@ int cmd_check_service(const struct cmd_entry *cmd, const struct cmd_args *args, 
 const char *cmd_suggest(const char *name, const char *const *names, size_t n)
 {
 	return lab_suggest(name, names, n);
+}
+
+int cmd_check_replica(const struct cmd_entry *cmd, const struct cmd_args *args, const char *project,
+		      const cJSON *containers, const char *service, long replica)
+{
+	long replicas = 0;
+	const cJSON *c;
+	cJSON_ArrayForEach(c, containers)
+	{
+		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
+		const char *svc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_SERVICE));
+		const char *rep = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_REPLICA));
+		if (svc && rep && strcmp(svc, service) == 0 && atol(rep) > replicas)
+			replicas = atol(rep);
+	}
+	if (replicas == 0) {
+		/* no container of it: the lab file's deploy.replicas */
+		const char *name = args->pos.n ? args->pos.v[0] : NULL;
+		const char *file = cmd_opt(cmd, args, "file");
+		char *path = lab_path_lookup(file ? NULL : name, file, 1);
+		struct lab *lab = NULL;
+		if (path && load_lab(&lab, path, NULL, NULL, 0, 1) == 0)
+			for (size_t i = 0; i < lab->n_services; i++)
+				if (strcmp(lab->services[i].name, service) == 0)
+					replicas = lab->services[i].replicas;
+		lab_free(lab);
+		free(path);
+		if (replicas == 0)
+			return 0; /* nothing to go on: what runs decides */
+	}
+	if (replica <= replicas)
+		return 0;
+	fprintf(stderr, "labctl: service '%s' of lab '%s' has %ld replica%s: no replica %ld\n", service, project, replicas,
+		replicas == 1 ? "" : "s", replica);
+	return LAB_EXIT_USAGE;
+}
+
+int cmd_opt_long(const struct cmd_entry *cmd, const struct cmd_args *args, const char *name, long min, long dflt,
+		 long *out)
+{
+	const char *v = cmd_opt(cmd, args, name);
+	*out = dflt;
+	if (!v)
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (!*v || *end || errno || n < min)
+		return cmd_usage_error(cmd, "option '--%s' wants a whole number%s, not '%s'", name,
+				       min > 0 ? " from 1" : min == 0 ? " from 0" : "", v);
+	*out = n;
+	return 0;
 }

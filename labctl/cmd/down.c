@@ -53,20 +53,30 @@ static int cmd_down(const struct cmd_entry *cmd, struct cmd_args *args)
 	struct lab_err err = {0};
 	struct lab_state_lock *lock = NULL;
 	struct lab_teardown_result res;
-	const char *t = cmd_opt(cmd, args, "timeout");
-	int timeout_s = t ? atoi(t) : LAB_STOP_TIMEOUT_CONTAINER;
+	long timeout_s = LAB_STOP_TIMEOUT_CONTAINER;
+	if ((code = cmd_opt_long(cmd, args, "timeout", 0, LAB_STOP_TIMEOUT_CONTAINER, &timeout_s)))
+		return code;
+	if (timeout_s > 3600)
+		timeout_s = 3600;
 	char *project = cmd_project(cmd, args);
 	if (!project)
 		return LAB_EXIT_USAGE;
 	if ((code = cmd_lock_lab(project, &lock)) || (code = cmd_open_engine(&engine)))
 		goto out;
-	if (lab_teardown(&res, engine, project, cmd_opt(cmd, args, "volumes") != NULL, timeout_s, render, NULL, &err) <
-	    0) {
+	if (lab_teardown(&res, engine, project, cmd_opt(cmd, args, "volumes") != NULL, (int)timeout_s, render, NULL,
+			 &err) < 0) {
 		code = cmd_fail(&err);
 		goto out;
 	}
-	if (!res.containers && !res.networks && !res.volumes && !res.volumes_kept)
-		fprintf(stderr, "lab '%s': nothing to remove\n", project);
+	if (!res.containers && !res.networks && !res.volumes && !res.volumes_kept) {
+		/* a lab named with no lab file and nothing of it on the engine:
+		   a typo, not a lab that is down */
+		cJSON *none = cJSON_CreateArray();
+		code = cmd_check_lab_known(cmd, args, none);
+		cJSON_Delete(none);
+		if (!code)
+			fprintf(stderr, "lab '%s': nothing to remove\n", project);
+	}
 	else if (res.volumes_kept)
 		fprintf(stderr, "lab '%s' is down; %zu named volume%s kept (--volumes removes them)\n", project,
 			res.volumes_kept, res.volumes_kept == 1 ? "" : "s");

@@ -55,7 +55,7 @@ const struct cmd_entry cmd_exec_entry = {
 		"processes by it.\n"
 		"\n"
 		"Exit codes: the command's; 1 when its container is not running; 2 for a\n"
-		"service the lab does not have; 3 for engine errors.",
+		"service or replica the lab does not have; 3 for engine errors.",
 	.fn = cmd_exec,
 };
 
@@ -219,12 +219,12 @@ static int on_wake(struct lab_exec *x, void *ud)
 	return 0;
 }
 
-/* The container of service/replica (a service of the lab: see
- * cmd_check_service), or an exit code with the reason printed. */
+/* The container of service/replica (a service of the lab and one of its
+ * replicas: see cmd_check_service, cmd_check_replica), or an exit code
+ * with the reason printed. */
 static int find_container(const cJSON *list, const char *project, const char *service, int replica, char **id)
 {
 	const cJSON *c;
-	int replicas = 0;
 	*id = NULL;
 	cJSON_ArrayForEach(c, list)
 	{
@@ -232,27 +232,18 @@ static int find_container(const cJSON *list, const char *project, const char *se
 		const char *svc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_SERVICE));
 		const char *rep = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_REPLICA));
 		const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "State"));
-		if (!svc || strcmp(svc, service) != 0)
-			continue;
-		replicas++;
-		if (!rep || atoi(rep) != replica)
+		if (!svc || strcmp(svc, service) != 0 || !rep || atoi(rep) != replica)
 			continue;
 		if (!state || strcmp(state, "running") != 0) {
-			fprintf(stderr, "labctl: %s-%d of lab '%s' is not running (%s)\n", service, replica, project,
-				state ? state : "?");
+			fprintf(stderr, "labctl: %s-%d of lab '%s' is not running (%s; labctl up %s)\n", service, replica,
+				project, state ? state : "?", project);
 			return LAB_EXIT_FAIL;
 		}
 		*id = lab_xstrdup(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "Id")));
 		return 0;
 	}
-	if (replicas) {
-		fprintf(stderr, "labctl: service '%s' of lab '%s' has no replica %d (it has %d)\n", service, project,
-			replica, replicas);
-		return LAB_EXIT_USAGE;
-	}
-	/* cmd_check_service found it in the lab file */
-	fprintf(stderr, "labctl: service '%s' of lab '%s' is not running (start it with 'labctl up')\n", service,
-		project);
+	/* a service and replica of the lab file with no container */
+	fprintf(stderr, "labctl: service '%s' of lab '%s' is not running (labctl up %s)\n", service, project, project);
 	return LAB_EXIT_FAIL;
 }
 
@@ -286,16 +277,13 @@ static int cmd_exec(const struct cmd_entry *cmd, struct cmd_args *args)
 		code = cmd_usage_error(cmd, "name a service");
 		goto out;
 	}
-	const char *r = cmd_opt(cmd, args, "replica");
-	char *end = NULL;
-	long replica = r ? strtol(r, &end, 10) : 1;
-	if (r && (!*r || *end || replica < 1 || replica > 100000)) {
-		code = cmd_usage_error(cmd, "--replica wants a number from 1, not '%s'", r);
+	long replica = 1;
+	if ((code = cmd_opt_long(cmd, args, "replica", 1, 1, &replica)))
 		goto out;
-	}
 	code = cmd_open_lab(cmd, args, &project, &engine, &list);
 	if (code || (code = cmd_check_lab_known(cmd, args, list)) ||
-	    (code = cmd_check_service(cmd, args, project, list, service)))
+	    (code = cmd_check_service(cmd, args, project, list, service)) ||
+	    (code = cmd_check_replica(cmd, args, project, list, service, replica)))
 		goto out;
 	if ((code = find_container(list, project, service, (int)replica, &id)))
 		goto out;

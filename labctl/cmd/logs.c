@@ -96,8 +96,8 @@ static int cmd_logs(const struct cmd_entry *cmd, struct cmd_args *args)
 	size_t n = 0;
 	char *project = NULL;
 	const char *service = NULL;
-	const char *tail = cmd_opt(cmd, args, "tail");
-	if ((code = cmd_service_arg(cmd, args, &service)))
+	long tail = -1;
+	if ((code = cmd_service_arg(cmd, args, &service)) || (code = cmd_opt_long(cmd, args, "tail", 0, -1, &tail)))
 		goto out;
 	code = cmd_open_lab(cmd, args, &project, &engine, &list);
 	if (code || (code = cmd_check_lab_known(cmd, args, list)) ||
@@ -115,12 +115,12 @@ static int cmd_logs(const struct cmd_entry *cmd, struct cmd_args *args)
 		struct log_src *s = &srcs[n++];
 		s->id = lab_xstrdup(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "Id")));
 		s->prefix = lab_xasprintf("%s-%s", svc ? svc : "?", rep ? rep : "1");
-		s->tail = tail ? atol(tail) : -1;
+		s->tail = tail;
 		s->follow = cmd_opt(cmd, args, "follow") != NULL;
 	}
 	if (n == 0) {
-		fprintf(stderr, "labctl: lab '%s' has no %s%s%scontainers\n", project, service ? "'" : "",
-			service ? service : "", service ? "' " : "");
+		fprintf(stderr, "labctl: lab '%s' has no %s%s%scontainers (labctl up %s)\n", project, service ? "'" : "",
+			service ? service : "", service ? "' " : "", project);
 		code = LAB_EXIT_FAIL;
 		goto out;
 	}

@@ -173,13 +173,10 @@ static int cmd_run(const struct cmd_entry *cmd, struct cmd_args *args)
 		goto out;
 	}
 	if (rc < 0) {
-		/* a replica the engine could not run it on is exit 3, one where
-		   it exited non-zero 1 */
-		int engine_error = 0;
-		for (size_t i = 0; i < res->n; i++)
-			engine_error |= res->replicas[i].exit_code != 0 && res->replicas[i].err.code != 0;
+		/* a replica the engine could not run it on is exit 3 (err's
+		   code is the engine's), one where it exited non-zero 1 */
 		fprintf(stderr, "labctl: %s\n", err.msg);
-		code = engine_error ? LAB_EXIT_ENGINE : LAB_EXIT_FAIL;
+		code = lab_err_exit_code(rc);
 	} else {
 		fprintf(stderr, "job '%s' finished on %zu replica%s in %.2fs\n", job->name, res->n, res->n == 1 ? "" : "s",
 			res->seconds);

@@ -29,8 +29,11 @@ enum {
  * live outside this repository). */
 enum {
 	LAB_EXIT_OK = 0,     /* success */
-	LAB_EXIT_FAIL = 1,   /* the operation ran and failed */
-	LAB_EXIT_USAGE = 2,  /* bad input: usage or lab file; nothing changed */
+	LAB_EXIT_FAIL = 1,   /* the lab ran and is not as wanted (not ready, a check
+	                        or job failed, a container not running) */
+	LAB_EXIT_USAGE = 2,  /* bad input: usage, lab file, unknown lab/service/
+	                        replica/job/check, a host port taken, an image
+	                        that cannot be had; nothing changed */
 	LAB_EXIT_ENGINE = 3, /* engine unreachable or engine error */
 };
 
