@@ -90,6 +90,75 @@ int lab_s3_request(const struct lab_s3 *s3, const char *method, const char *path
 	return rc;
 }
 
+/* Replace XML's five predefined entities and numeric character
+ * references (XML 1.0, sections 4.1 and 4.6) in s[0..len) with the
+ * characters they stand for; an unknown or malformed reference is kept as
+ * is. New string. */
+static char *xml_unescape(const char *s, size_t len)
+{
+	static const struct {
+		const char *ref;
+		char c;
+	} named[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+	struct lab_buf b = LAB_BUF_INIT;
+	for (size_t i = 0; i < len;) {
+		size_t k = 0;
+		if (s[i] == '&') {
+			for (size_t n = 0; n < sizeof(named) / sizeof(named[0]) && !k; n++) {
+				size_t rl = strlen(named[n].ref);
+				if (i + rl <= len && strncmp(s + i, named[n].ref, rl) == 0) {
+					lab_buf_append(&b, &named[n].c, 1);
+					k = rl;
+				}
+			}
+			if (!k && i + 3 < len && s[i + 1] == '#') {
+				int hex = s[i + 2] == 'x';
+				size_t j = i + 2 + (size_t)hex;
+				unsigned long cp = 0;
+				size_t digits = 0;
+				for (; j < len && digits < 8; j++, digits++) {
+					char ch = s[j];
+					int d = ch >= '0' && ch <= '9'                ? ch - '0'
+						: hex && ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+						: hex && ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+										: -1;
+					if (d < 0)
+						break;
+					cp = cp * (hex ? 16 : 10) + (unsigned long)d;
+				}
+				if (digits && j < len && s[j] == ';' && cp > 0 && cp <= 0x10FFFF) {
+					/* UTF-8 */
+					char u[4];
+					size_t n = 0;
+					if (cp < 0x80) {
+						u[n++] = (char)cp;
+					} else if (cp < 0x800) {
+						u[n++] = (char)(0xC0 | (cp >> 6));
+						u[n++] = (char)(0x80 | (cp & 0x3F));
+					} else if (cp < 0x10000) {
+						u[n++] = (char)(0xE0 | (cp >> 12));
+						u[n++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+						u[n++] = (char)(0x80 | (cp & 0x3F));
+					} else {
+						u[n++] = (char)(0xF0 | (cp >> 18));
+						u[n++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+						u[n++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+						u[n++] = (char)(0x80 | (cp & 0x3F));
+					}
+					lab_buf_append(&b, u, n);
+					k = j + 1 - i;
+				}
+			}
+		}
+		if (!k) {
+			lab_buf_append(&b, s + i, 1);
+			k = 1;
+		}
+		i += k;
+	}
+	return lab_buf_detach(&b);
+}
+
 char *lab_s3_xml_field(const char *xml, const char *field)
 {
 	if (!xml)
@@ -102,7 +171,7 @@ char *lab_s3_xml_field(const char *xml, const char *field)
 		return NULL;
 	a += strlen(open);
 	const char *z = strstr(a, close);
-	return z ? lab_xstrndup(a, (size_t)(z - a)) : NULL;
+	return z ? xml_unescape(a, (size_t)(z - a)) : NULL;
 }
 
 int lab_s3_create_bucket(const struct lab_s3 *s3, const char *bucket, struct lab_err *err)

@@ -35,7 +35,12 @@ int lab_s3_request(const struct lab_s3 *s3, const char *method, const char *path
  * and <Message> otherwise. */
 int lab_s3_create_bucket(const struct lab_s3 *s3, const char *bucket, struct lab_err *err);
 
-/* "<Code>...</Code>" of an S3 XML error body (caller frees), or NULL. */
+/* The text of the first <field>...</field> of an S3 XML body (caller
+ * frees), or NULL when there is none: "<Code>" of an error, a listing's
+ * "<NextContinuationToken>". Entities are decoded (XML 1.0 4.1, 4.6:
+ * &amp; &lt; &gt; &quot; &apos; &#N; &#xN;): S3 escapes them in keys and
+ * tokens ("r&amp;d/x" is the key "r&d/x"), and a token sent back escaped
+ * names another place in the listing. */
 char *lab_s3_xml_field(const char *xml, const char *field);
 
 #endif
