@@ -8,6 +8,10 @@
 #   4. Docker Compose v2 for the conformance test, built once from the Go
 #      module proxy into build/compose-v5/docker-compose (needs go >= 1.21,
 #      which fetches the Go release compose asks for)
+#   5. as root on Debian: a second engine, Podman's Docker-compatible service
+#      on unix:///run/podman/podman.sock (Debian's podman; the integration
+#      tests run the module0 lifecycle against it), with the base image
+#      copied into its store
 # Idempotent; silent when there is nothing to do; one line per action taken.
 # Changes nothing where an engine already answers and the packages are there.
 #
@@ -19,6 +23,9 @@
 #                        (default /var/log/labctl-setup.log as root, else $TMPDIR)
 #   LABCTL_SKIP_DOCKER=1 only the packages (for build-only machines)
 #   LABCTL_SKIP_COMPOSE_V2=1  do not build Docker Compose v2
+#   LABCTL_SKIP_PODMAN=1 no Podman (step 5)
+#   LABCTL_PODMAN_LOG    the Podman service's log when setup starts it
+#                        (default /var/log/labctl-podman.log)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -313,6 +320,57 @@ setup_compose_v2() {
 	say "Docker Compose $COMPOSE_V2_VERSION built in $((SECONDS - start)) s"
 }
 
+# --- 5. Podman (a second engine) ---------------------------------------------------
+PODMAN_SOCK=/run/podman/podman.sock
+PODMAN_LOG=${LABCTL_PODMAN_LOG:-/var/log/labctl-podman.log}
+
+# Podman gives each container RLIMIT_NOFILE and RLIMIT_NPROC of 1048576
+# unless containers.conf says otherwise; without CAP_SYS_RESOURCE (Podman in
+# a container) runc cannot raise them and every start fails with "error
+# setting rlimit type 7: operation not permitted". The service itself runs
+# with RLIMIT_NPROC 32768. Written only when there is no containers.conf.
+podman_ulimits() {
+	local conf=/etc/containers/containers.conf capeff nproc
+	[[ -e $conf ]] && return 0
+	capeff=$(awk '/^CapEff:/ { print $2 }' /proc/self/status)
+	(((16#$capeff >> 24) & 1)) && return 0 # CAP_SYS_RESOURCE
+	nproc=$(ulimit -Hu)
+	[[ $nproc == unlimited || $nproc -gt 32768 ]] && nproc=32768
+	say "writing $conf (container ulimits this machine allows: nofile $(ulimit -Hn), nproc $nproc)"
+	mkdir -p /etc/containers
+	printf '# labctl scripts/setup.sh: ulimits runc may set here (no CAP_SYS_RESOURCE)\n[containers]\ndefault_ulimits = [\n  "nofile=%s:%s",\n  "nproc=%s:%s",\n]\n' \
+		"$(ulimit -Hn)" "$(ulimit -Hn)" "$nproc" "$nproc" >"$conf"
+}
+
+setup_podman() {
+	local pid deadline
+	((IS_ROOT)) && have_apt || return 0
+	[[ ${LABCTL_SKIP_PODMAN:-} == 1 ]] && return 0
+	command -v podman >/dev/null 2>&1 || apt_install podman
+	podman_ulimits
+	if ! ping_unix "$PODMAN_SOCK" 2; then
+		mkdir -p "$(dirname "$PODMAN_SOCK")" "$(dirname "$PODMAN_LOG")"
+		say "starting the Podman service on $PODMAN_SOCK (log: $PODMAN_LOG)"
+		printf '\n=== %s: labctl setup starts podman system service\n' "$(date -u +%FT%TZ)" >>"$PODMAN_LOG"
+		setsid podman system service --time=0 "unix://$PODMAN_SOCK" >>"$PODMAN_LOG" 2>&1 </dev/null 9>&- &
+		pid=$!
+		disown "$pid" 2>/dev/null || true
+		deadline=$((SECONDS + 30))
+		until ping_unix "$PODMAN_SOCK" 1; do
+			kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)) && { sleep 0.2; continue; }
+			warn "the Podman service did not answer on $PODMAN_SOCK; its podman tests are skipped (see $PODMAN_LOG)"
+			return 0
+		done
+	fi
+	# No registry here: the base image comes from the Docker engine's store.
+	if ! podman image exists "$BASE_IMAGE" 2>/dev/null; then
+		say "copying $BASE_IMAGE into Podman's store"
+		log_header "docker save $BASE_IMAGE | podman load"
+		docker save "$BASE_IMAGE" 2>>"$LOG" | podman load >>"$LOG" 2>&1 ||
+			warn "could not copy $BASE_IMAGE into Podman's store (see $LOG)"
+	fi
+}
+
 # --- main ----------------------------------------------------------------------
 # One setup at a time (two `make test` at once, say): only root installs
 # packages or starts daemons. The lock lives on /run's tmpfs.
@@ -328,3 +386,4 @@ command -v curl >/dev/null 2>&1 || die "curl is needed to talk to the Docker eng
 setup_engine
 setup_base_image
 setup_compose_v2
+setup_podman

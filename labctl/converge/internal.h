@@ -46,6 +46,7 @@ struct svc_run {
 	                            what readiness waited on: "healthy", as status says */
 	struct lab_err err;
 	int completion_wanted;   /* something depends on it with service_completed_successfully */
+	double hc_next;          /* Podman: when its healthcheck may be run again (lab_now) */
 	enum lab_converge_outcome outcome; /* set with state SVC_FAILED (and read after the join) */
 };
 

@@ -73,6 +73,12 @@ static int replica_ready(struct svc_run *r, struct lab_engine *e, const char *id
 	const cJSON *status = cJSON_GetObjectItemCaseSensitive(st, "Status");
 	const cJSON *health = cJSON_GetObjectItemCaseSensitive(st, "Health");
 	const cJSON *hstatus = cJSON_GetObjectItemCaseSensitive(health, "Status");
+	if (!cJSON_IsString(hstatus) || !*hstatus->valuestring) {
+		/* Podman reports "Health": {"Status": ""} for a container
+		   without a healthcheck, where Docker has no "Health" */
+		health = NULL;
+		hstatus = NULL;
+	}
 	const char *s = cJSON_IsString(status) ? status->valuestring : "";
 	int probes = lab_ready_has_probes(rd);
 	int result = 0;
@@ -100,10 +106,26 @@ static int replica_ready(struct svc_run *r, struct lab_engine *e, const char *id
 	if (cJSON_IsString(hstatus)) {
 		/* the lab's healthcheck or the image's HEALTHCHECK */
 		r->health_gated = 1;
-		if (strcmp(hstatus->valuestring, "healthy") == 0)
+		const char *hs = hstatus->valuestring;
+		char *ran = NULL;
+		if (strcmp(hs, "healthy") != 0 && lab_engine_podman(e) && lab_now() >= r->hc_next) {
+			/* Podman runs healthchecks from systemd timers, which a
+			   machine without systemd does not have: run it here, at
+			   its interval (at most every second, at least every 0.25 s) */
+			double every = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
+					       cJSON_GetObjectItemCaseSensitive(
+						       cJSON_GetObjectItemCaseSensitive(in, "Config"), "Healthcheck"),
+					       "Interval")) / 1e9;
+			r->hc_next = lab_now() + (every >= 0.25 && every <= 1.0 ? every : every < 0.25 ? 0.25 : 1.0);
+			struct lab_err herr = {0};
+			if (lab_engine_podman_healthcheck(e, id, &ran, &herr) == 0)
+				hs = ran;
+		}
+		if (strcmp(hs, "healthy") == 0)
 			result = 1;
 		else
-			lab_err_set(why, LAB_ERR, "healthcheck says %s", hstatus->valuestring);
+			lab_err_set(why, LAB_ERR, "healthcheck says %s", hs);
+		free(ran);
 		goto out;
 	}
 	result = 1;

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -217,6 +218,7 @@ struct engine_xfer {
 	long status;                /* from the last status line */
 	char reason[64];
 	char api_version[32];       /* Api-Version header */
+	char libpod_version[32];    /* Libpod-Api-Version header (Podman) */
 	struct lab_buf *resp;       /* 2xx body (NULL: discard unless streaming) */
 	struct lab_buf errbody;     /* non-2xx body, truncated at ENGINE_ERRBODY_MAX */
 	int resp_over;              /* resp hit its cap */
@@ -224,6 +226,10 @@ struct engine_xfer {
 	void *ud;
 	int stopped;                /* on_data asked to stop */
 };
+
+_Static_assert(sizeof(((struct engine_xfer *)0)->api_version) == 32 &&
+		       sizeof(((struct engine_xfer *)0)->libpod_version) == 32,
+	       "engine_header_cb copies header values into 32-byte fields");
 
 static int engine_ok_status(long s)
 {
@@ -257,18 +263,28 @@ static size_t engine_header_cb(char *data, size_t size, size_t nitems, void *ud)
 		}
 		return n;
 	}
-	static const char key[] = "api-version:";
-	if (n > sizeof(key) - 1 && strncasecmp(data, key, sizeof(key) - 1) == 0) {
-		const char *p = data + sizeof(key) - 1, *end = data + n;
+	static const struct {
+		const char *key;
+		size_t off; /* of the field in struct engine_xfer, 32 bytes */
+	} keys[] = {
+		{"api-version:", offsetof(struct engine_xfer, api_version)},
+		{"libpod-api-version:", offsetof(struct engine_xfer, libpod_version)},
+	};
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		size_t kl = strlen(keys[k].key);
+		if (n <= kl || strncasecmp(data, keys[k].key, kl) != 0)
+			continue;
+		char *field = (char *)x + keys[k].off;
+		const char *p = data + kl, *end = data + n;
 		while (p < end && (*p == ' ' || *p == '\t'))
 			p++;
 		size_t vl = (size_t)(end - p);
 		while (vl > 0 && isspace((unsigned char)p[vl - 1]))
 			vl--;
-		if (vl >= sizeof(x->api_version))
-			vl = sizeof(x->api_version) - 1;
-		memcpy(x->api_version, p, vl);
-		x->api_version[vl] = '\0';
+		if (vl >= 32)
+			vl = 31;
+		memcpy(field, p, vl);
+		field[vl] = '\0';
 	}
 	return n;
 }
@@ -525,6 +541,7 @@ int lab_engine_open(struct lab_engine **out, const char *docker_host, struct lab
 		snprintf(e->version, sizeof(e->version), "%s", LAB_ENGINE_API_MAX);
 	else
 		snprintf(e->version, sizeof(e->version), "%d.%d", (int)(theirs / 1000), (int)(theirs % 1000));
+	snprintf(e->podman, sizeof(e->podman), "%s", x.libpod_version);
 	*out = e;
 	e = NULL;
 out:
@@ -547,6 +564,7 @@ struct lab_engine *lab_engine_dup(const struct lab_engine *e)
 	d->cert = lab_xstrdup(e->cert);
 	d->key = lab_xstrdup(e->key);
 	memcpy(d->version, e->version, sizeof(d->version));
+	memcpy(d->podman, e->podman, sizeof(d->podman));
 	d->curl = curl_easy_init();
 	if (!d->curl) {
 		lab_engine_free(d);
@@ -1020,6 +1038,31 @@ int lab_engine_container_inspect(struct lab_engine *e, const char *id, cJSON **o
 	char *esc = lab_engine_escape(id);
 	char *path = lab_xasprintf("/containers/%s/json", esc);
 	int rc = lab_engine_json(e, "GET", path, NULL, out, err);
+	free(path);
+	free(esc);
+	return rc;
+}
+
+const char *lab_engine_podman(const struct lab_engine *e)
+{
+	return e && e->podman[0] ? e->podman : NULL;
+}
+
+int lab_engine_podman_healthcheck(struct lab_engine *e, const char *id, char **status, struct lab_err *err)
+{
+	*status = NULL;
+	cJSON *out = NULL;
+	char *esc = lab_engine_escape(id);
+	char *path = lab_xasprintf("/libpod/containers/%s/healthcheck", esc);
+	int rc = lab_engine_json(e, "GET", path, NULL, &out, err);
+	if (rc == 0) {
+		const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(out, "Status"));
+		if (st)
+			*status = lab_xstrdup(st);
+		else
+			rc = lab_err_set(err, LAB_EENGINE, "engine: GET %s: no Status in the answer", path);
+	}
+	cJSON_Delete(out);
 	free(path);
 	free(esc);
 	return rc;

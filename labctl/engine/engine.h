@@ -143,6 +143,20 @@ int lab_engine_container_stop(struct lab_engine *e, const char *id, int timeout_
 /* DELETE /containers/{id}?force=1&v=anon_volumes. LAB_ENOTFOUND when gone. */
 int lab_engine_container_remove(struct lab_engine *e, const char *id, int anon_volumes,
 				struct lab_err *err);
+/* Podman's Libpod-Api-Version ("4.3.1") when the engine is Podman's
+ * Docker-compatible service (its GET /_ping answers with that header),
+ * else NULL. */
+const char *lab_engine_podman(const struct lab_engine *e);
+
+/* Podman only: run the container's healthcheck once now and put its
+ * status ("healthy", "unhealthy", "starting") in *status (caller frees).
+ * GET /libpod/containers/{id}/healthcheck, Podman's own API ("podman
+ * healthcheck run"): Podman runs healthchecks from systemd timers, so where
+ * there is no systemd (a container, WSL) a healthcheck never runs by itself
+ * and the status stays "starting". LAB_ENOTFOUND for no container; the
+ * engine's error otherwise. */
+int lab_engine_podman_healthcheck(struct lab_engine *e, const char *id, char **status, struct lab_err *err);
+
 /* GET /containers/{id}/json. */
 int lab_engine_container_inspect(struct lab_engine *e, const char *id, cJSON **out,
 				 struct lab_err *err);

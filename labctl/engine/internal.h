@@ -17,6 +17,7 @@ struct lab_engine {
 	int verify;    /* verify the daemon's certificate */
 	char *ca, *cert, *key; /* TLS files (NULL when absent) */
 	char version[32];      /* negotiated, e.g. "1.41" */
+	char podman[32];       /* Podman's Libpod-Api-Version ("4.3.1"), "" for Docker */
 	CURL *curl;
 };
 
