@@ -566,9 +566,10 @@ char *cmd_project(const struct cmd_entry *cmd, const struct cmd_args *args)
 	struct lab *lab = NULL;
 	int rc = path ? load_lab(&lab, path, NULL, NULL, 0, 1) : -1;
 	char *project = NULL;
-	if (rc != 0 && path && exists(path)) {
-		/* a lab file that is there and does not load is bad input: its
-		   file:line:col diagnostics, not its name taken as the project */
+	if (rc != 0 && path && (file || exists(path))) {
+		/* a lab file given, or one that is there, that does not load is
+		   bad input: its file:line:col diagnostics (or that it is not
+		   found), not its name taken as the project */
 		lab_free(lab);
 		lab = NULL;
 		load_lab(&lab, path, NULL, NULL, 0, 0);
@@ -579,10 +580,8 @@ char *cmd_project(const struct cmd_entry *cmd, const struct cmd_args *args)
 	}
 	if (rc == 0)
 		project = lab_xstrdup(lab->project);
-	else if (name && !file)
-		project = lab_xstrdup(name);
 	else
-		fprintf(stderr, "labctl: cannot load '%s' to find its project name; use -p NAME\n", file);
+		project = lab_xstrdup(name); /* no -f: name is set */
 	lab_free(lab);
 	free(path);
 	if (project && student) {

@@ -55,7 +55,7 @@ const struct cmd_entry cmd_exec_entry = {
 		"processes by it.\n"
 		"\n"
 		"Exit codes: the command's; 1 when its container is not running; 2 for a\n"
-		"service or replica the lab does not have; 3 for engine errors.",
+		"service the lab does not have; 3 for engine errors.",
 	.fn = cmd_exec,
 };
 
