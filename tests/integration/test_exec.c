@@ -230,7 +230,8 @@ Test(exec, unknown_service_or_replica_is_bad_input)
 	it_run_free(&r);
 	it_labctl_run(&r, &lab, "exec '%s' box --replica 2 -- true", lab.dir);
 	cr_expect_eq(r.status, 2, "%s", r.err);
-	cr_expect(strstr(r.err, "has no replica 2 (it has 1)"), "%s", r.err);
+	snprintf(want, sizeof(want), "labctl: service 'box' of lab '%s' has 1 replica: no replica 2\n", lab.project);
+	cr_expect_str_eq(r.err, want);
 	it_run_free(&r);
 	it_labctl_run(&r, &lab, "exec '%s' box --replica x -- true", lab.dir);
 	cr_expect_eq(r.status, 2, "%s", r.err);

@@ -141,7 +141,7 @@ Test(podman, module0_lifecycle, .timeout = 900)
 	const char *services[] = {"compute", "init", "kafka", "objectstore", "postgres"};
 	for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++)
 		cr_expect(strstr(r.out, services[i]), "status lists %s:\n%s", services[i], r.out);
-	cr_expect(strstr(r.out, "exited"), "the init job ran and exited:\n%s", r.out);
+	cr_expect(strstr(r.out, "completed"), "the init job ran and completed:\n%s", r.out);
 	it_run_free(&r);
 
 	it_run(&r, "%s env -p %s module0", env, lab.project);
