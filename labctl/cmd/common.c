@@ -576,6 +576,7 @@ char *cmd_project(const struct cmd_entry *cmd, const struct cmd_args *args)
 		fprintf(stderr, "labctl: (to act on what runs of a lab whose file does not load, name it: -p NAME)\n");
 		lab_free(lab);
 		free(path);
+		lab_strv_free(&files);
 		return NULL;
 	}
 	if (rc == 0)
