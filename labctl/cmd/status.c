@@ -22,11 +22,13 @@ const struct cmd_entry cmd_status_entry = {
 	.opts = status_opts,
 	.usage = "LAB | -f FILE [--json]",
 	.summary = "show the lab's containers, state, health and endpoints",
-	.description = "One row per container. STATE uses up's words: healthy, starting or\n"
-		       "unhealthy for a container with a healthcheck, running for one without,\n"
-		       "completed for one that exited 0, exited (N) otherwise. up alone says\n"
-		       "ready (its x-ready probes passed); status runs no probes. --json keeps\n"
-		       "the engine's state, health and status text.",
+	.description = "One row per container. REPLICA is its number / the service's number\n"
+		       "of containers (what up and up --scale made). STATE uses up's words:\n"
+		       "healthy, starting or unhealthy for a container with a healthcheck,\n"
+		       "running for one without, completed for one that exited 0, exited (N)\n"
+		       "otherwise. up alone says ready (its x-ready probes passed); status runs\n"
+		       "no probes. --json keeps the engine's state, health and status text and\n"
+		       "adds \"replicas\".",
 	.fn = cmd_status,
 };
 
@@ -79,6 +81,16 @@ static int by_service(const void *a, const void *b)
 	return c ? c : atoi(label(x, LAB_LABEL_REPLICA)) - atoi(label(y, LAB_LABEL_REPLICA));
 }
 
+/* How many of rows[0..n) (sorted by service) belong to rows[i]'s service. */
+static int service_count(const cJSON **rows, size_t n, size_t i)
+{
+	const char *svc = label(rows[i], LAB_LABEL_SERVICE);
+	int k = 0;
+	for (size_t j = 0; j < n; j++)
+		k += strcmp(label(rows[j], LAB_LABEL_SERVICE), svc) == 0;
+	return k;
+}
+
 static void endpoints(const cJSON *c, struct lab_buf *out)
 {
 	const cJSON *p;
@@ -129,6 +141,7 @@ static int cmd_status(const struct cmd_entry *cmd, struct cmd_args *args)
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "service", label(rows[i], LAB_LABEL_SERVICE));
 			cJSON_AddNumberToObject(o, "replica", atoi(label(rows[i], LAB_LABEL_REPLICA)));
+			cJSON_AddNumberToObject(o, "replicas", service_count(rows, n, i));
 			cJSON_AddStringToObject(o, "container", name ? name + (name[0] == '/') : "");
 			cJSON_AddStringToObject(o, "id", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rows[i], "Id")));
 			cJSON_AddStringToObject(o, "state", state ? state : "");
@@ -137,9 +150,10 @@ static int cmd_status(const struct cmd_entry *cmd, struct cmd_args *args)
 			cJSON_AddStringToObject(o, "endpoint", lab_buf_cstr(&ep));
 			cJSON_AddItemToArray(out, o);
 		} else {
-			char word[64];
+			char word[64], rep[32];
 			state_word(word, sizeof(word), state ? state : "", status ? status : "", health);
-			printf("%-20s %-8s %-11s %s\n", label(rows[i], LAB_LABEL_SERVICE), label(rows[i], LAB_LABEL_REPLICA),
+			snprintf(rep, sizeof(rep), "%s/%d", label(rows[i], LAB_LABEL_REPLICA), service_count(rows, n, i));
+			printf("%-20s %-8s %-11s %s\n", label(rows[i], LAB_LABEL_SERVICE), rep,
 			       word, ep.len ? lab_buf_cstr(&ep) : "-");
 		}
 		lab_buf_release(&ep);

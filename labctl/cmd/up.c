@@ -23,6 +23,7 @@ static const struct cmd_opt up_opts[] = {
 	CMD_OPT_ENV_FILE,
 	{"build", 0, NULL, "build images of services with build: even when the image exists"},
 	{"remove-orphans", 0, NULL, "remove containers of services no longer in the lab file"},
+	{"scale", 0, "SERVICE=N", "run N replicas of SERVICE this time, instead of its deploy.replicas (repeatable; 0 stops it)"},
 	{"json", 0, NULL, "print the result as JSON on stdout (progress stays on stderr)"},
 	CMD_OPT_END,
 };
@@ -40,15 +41,17 @@ const struct cmd_entry cmd_up_entry = {
 		       "service is ready: its x-ready probes pass, else its healthcheck reports\n"
 		       "healthy, else it runs. Unchanged containers are kept; a service whose\n"
 		       "configuration or image changed is recreated; one that exited is started\n"
-		       "again. Then the lab's connectors: are created or updated through Kafka\n"
-		       "Connect's REST API and waited for until RUNNING (FAILED: the reason from\n"
-		       "the task's trace). Host ports and images are checked before anything is made. The\n"
-		       "first service that fails stops the waiting on the others. Another\n"
-		       "labctl working on the same lab is waited for. --student ID (or\n"
-		       "$LAB_STUDENT) brings up that student's own instance: project\n"
-		       "<lab>-ID, its own credentials, networks, volumes and params, and host\n"
-		       "ports of its own from $LABCTL_PORT_RANGE (default 20000-29999),\n"
-		       "allocated once and kept. Exit 0 when all are ready,\n"
+		       "again. --scale SERVICE=N runs N replicas of a service for this run, as\n"
+		       "Compose does: replicas are added, or removed from the highest number\n"
+		       "down; the others are kept. Then the lab's connectors: are created or\n"
+		       "updated through Kafka Connect's REST API and waited for until RUNNING\n"
+		       "(FAILED: the reason from the task's trace). Host ports and images are\n"
+		       "checked before anything is made. The first service that fails stops\n"
+		       "the waiting on the others. Another labctl working on the same lab is\n"
+		       "waited for. --student ID (or $LAB_STUDENT) brings up that student's\n"
+		       "own instance: project <lab>-ID, its own credentials, networks, volumes\n"
+		       "and params, and host ports of its own from $LABCTL_PORT_RANGE (default\n"
+		       "20000-29999), allocated once and kept. Exit 0 when all are ready,\n"
 		       "1 when one fails or times out, 2 for a bad lab file, a host port already\n"
 		       "taken or an image that cannot be had, 3 for engine errors.",
 	.fn = cmd_up,
@@ -250,6 +253,12 @@ static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args)
 	code = cmd_lab_arg(cmd, args, 1, &lab);
 	if (code)
 		goto out;
+	const struct lab_strv *scales = cmd_opt_all(cmd, args, "scale");
+	for (size_t i = 0; i < scales->n; i++)
+		if (lab_scale(lab, scales->v[i], &err) < 0) {
+			code = cmd_fail(&err);
+			goto out;
+		}
 	code = cmd_lock_lab(lab->project, &lock);
 	if (code)
 		goto out;

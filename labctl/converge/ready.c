@@ -181,6 +181,7 @@ enum svc_state converge_wait_ready(struct cv *c, struct svc_run *r, struct lab_e
 		if ((size_t)ready == r->ids.n) {
 			final = completed == ready && ready > 0 ? SVC_COMPLETED : SVC_READY;
 			r->health = final == SVC_COMPLETED ? "completed"
+				    : r->ids.n == 0 ? "scaled to 0"
 				    : lab_ready_has_probes(&r->svc->ready) ? "ready"
 				    : r->health_gated ? "healthy"
 										      : "running";
@@ -218,7 +219,7 @@ enum svc_state converge_wait_ready(struct cv *c, struct svc_run *r, struct lab_e
 
 int converge_buckets(struct cv *c, struct svc_run *r, struct lab_engine *e, struct lab_err *err)
 {
-	if (!r->svc->buckets.n)
+	if (!r->svc->buckets.n || r->svc->replicas == 0)
 		return 0;
 	if (!r->ids.n)
 		return lab_err_set(err, LAB_EINPUT, "service '%s' has x-buckets but no x-ready s3 probe to reach it",

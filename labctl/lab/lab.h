@@ -417,6 +417,18 @@ char *lab_param_value(const struct lab_param *p, const char *seed, const char *s
 /* The service named name, or NULL. */
 struct lab_service *lab_find_service(const struct lab *lab, const char *name);
 
+/* `up --scale SERVICE=N` (Docker Compose v2's `up --scale`): set the
+ * service's replicas to N (0 to LAB_SCALE_MAX, the bound deploy.replicas
+ * has) for this run, overriding deploy.replicas. The config hash does not
+ * cover replicas, so scaling creates or removes replicas only (the
+ * highest-numbered go first, as in Compose) and recreates nothing.
+ * Errors (LAB_EINPUT, lab unchanged): "--scale 'x': expected SERVICE=N",
+ * "... is not a number of replicas (0 to 1000)", "--scale: no such
+ * service 'x' (did you mean 'y'?)", more than 1 for a service with
+ * container_name. */
+#define LAB_SCALE_MAX 1000
+int lab_scale(struct lab *lab, const char *spec, struct lab_err *err);
+
 /* The first service (in file order) with an x-ready probe of kind probe
  * (a name in the probe registry, labctl/probe/: "postgres", "kafka",
  * "s3", ...); NULL when none has one (or probe is not a probe kind). */
