@@ -146,6 +146,10 @@ static void print_json(const struct lab_converge_result *res, const char *projec
 			cJSON_AddStringToObject(s, "endpoint", r->endpoint);
 		else
 			cJSON_AddNullToObject(s, "endpoint");
+		if (r->ui)
+			cJSON_AddStringToObject(s, "ui", r->ui);
+		else
+			cJSON_AddNullToObject(s, "ui");
 		cJSON_AddNumberToObject(s, "seconds_to_start", r->seconds_to_start);
 		cJSON_AddNumberToObject(s, "seconds_to_ready", r->seconds_to_ready);
 		cJSON_AddNumberToObject(s, "created", r->created);
@@ -185,6 +189,15 @@ static void print_table(const struct lab_converge_result *res)
 		else
 			snprintf(ready, sizeof(ready), "%.2fs", r->seconds_to_ready);
 		printf("%-20s %-9s %-11s %-22s %s\n", r->name, reps, r->state, r->endpoint ? r->endpoint : "-", ready);
+	}
+	int uis = 0;
+	for (size_t i = 0; i < res->n_services; i++) {
+		const struct lab_converge_service *r = &res->services[i];
+		if (!r->ui || r->err.code)
+			continue;
+		if (!uis++)
+			printf("\nweb UIs:\n");
+		printf("  %-20s %s\n", r->name, r->ui);
 	}
 	/* the lab's connectors: a second table; why one failed is said under it */
 	for (size_t j = 0; j < res->n_connectors; j++) {

@@ -245,6 +245,8 @@ static struct lab_converge_result *make_result(struct cv *c)
 		s->state = r->state == SVC_FAILED ? failed[r->outcome] : r->health ? r->health : "?";
 		s->endpoint = r->endpoint;
 		r->endpoint = NULL;
+		s->ui = r->ui;
+		r->ui = NULL;
 		s->seconds_to_start = r->t_started;
 		s->seconds_to_ready = r->state == SVC_FAILED ? -1 : r->t_ready;
 		s->created = r->created;
@@ -287,6 +289,7 @@ void lab_converge_result_free(struct lab_converge_result *res)
 	for (size_t i = 0; i < res->n_services; i++) {
 		free(res->services[i].name);
 		free(res->services[i].endpoint);
+		free(res->services[i].ui);
 	}
 	free(res->services);
 	converge_connectors_free(res->connectors, res->n_connectors);
@@ -334,6 +337,7 @@ out:
 	for (size_t i = 0; i < c.n; i++) {
 		free(c.runs[i].image_id);
 		free(c.runs[i].endpoint);
+		free(c.runs[i].ui);
 		lab_strv_free(&c.runs[i].ids);
 	}
 	free(c.runs);

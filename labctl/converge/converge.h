@@ -177,6 +177,9 @@ struct lab_converge_service {
 	                              "starting" (abandoned) by outcome; static string */
 	char *endpoint;            /* host address of its first published port, "127.0.0.1:PORT"
 	                              or "[::1]:PORT", or NULL */
+	char *ui;                  /* its web UI for a browser on the host (x-ui, or a probe
+	                              kind's: the Spark master UI, Jupyter's URL with its
+	                              token), or NULL */
 	double seconds_to_start;   /* from lab_converge's start until every replica was started;
 	                              0 when it never got that far */
 	double seconds_to_ready;   /* from lab_converge's start; -1 when it failed */

@@ -41,6 +41,7 @@ struct svc_run {
 	double t_started;        /* seconds from converge's start to every replica started */
 	double t_ready;          /* seconds from converge's start */
 	char *endpoint;          /* "127.0.0.1:PORT" of the first published port, or NULL */
+	char *ui;                /* its web UI's URL for a browser on the host, or NULL */
 	const char *health;      /* "ready", "healthy", "running", "completed" */
 	int health_gated;        /* a Docker healthcheck (the lab's or the image's) was
 	                            what readiness waited on: "healthy", as status says */
@@ -104,7 +105,8 @@ int converge_buckets(struct cv *c, struct svc_run *r, struct lab_engine *e, stru
  * all run, else the first failure's code and error. */
 int converge_connectors(struct cv *c, struct lab_converge_result *res, struct lab_engine *e, struct lab_err *err);
 void converge_connectors_free(struct lab_converge_connector *k, size_t n);
-/* ready.c: r->endpoint from its first replica's first published port. */
+/* ready.c: r->endpoint from its first replica's first published port;
+ * r->ui from its x-ui, else the first of its probes with a UI. */
 void converge_endpoint(struct svc_run *r, struct lab_engine *e);
 
 #endif

@@ -23,10 +23,10 @@
  * what it answered), negative a probe that can never pass (a regex that
  * does not compile: LAB_EINPUT; a library it needs that cannot be loaded:
  * LAB_ENOLIB). */
-static int run_probes(struct lab_engine *e, const struct lab_ready *rd, const cJSON *in, const char *id,
-		      struct lab_err *why)
+static int run_probes(struct lab_engine *e, const struct lab *lab, const struct lab_ready *rd, const cJSON *in,
+		      const char *id, struct lab_err *why)
 {
-	struct lab_probe_target t = {e, id, in};
+	struct lab_probe_target t = {e, id, in, lab};
 	int rc = lab_probe_run_all(rd, &t, why);
 	return rc == 0 ? 1 : rc == LAB_EINPUT || rc == LAB_ENOLIB ? rc : 0;
 }
@@ -48,7 +48,7 @@ static int buckets_s3(struct lab_s3 *s3, struct lab_strv *env, const struct lab_
 	if (!p)
 		return lab_err_set(err, LAB_EINPUT, "service '%s' has x-buckets but no x-ready s3 probe to reach it",
 				   svc->name);
-	struct lab_probe_target t = {NULL, NULL, in};
+	struct lab_probe_target t = {NULL, NULL, in, NULL};
 	struct lab_probe_where host = {0, inspect_addr, &t};
 	if (p->kind->client_env(p->cfg, &host, env) < 0)
 		return lab_err_set(err, LAB_ERR, "service '%s': no address for port %d", svc->name, p->kind->port(p->cfg));
@@ -100,7 +100,7 @@ static int replica_ready(struct svc_run *r, struct lab_engine *e, const char *id
 		goto out;
 	}
 	if (probes) {
-		result = run_probes(e, rd, in, id, why);
+		result = run_probes(e, r->cv->lab, rd, in, id, why);
 		goto out;
 	}
 	if (cJSON_IsString(hstatus)) {
@@ -247,17 +247,33 @@ int converge_buckets(struct cv *c, struct svc_run *r, struct lab_engine *e, stru
 
 void converge_endpoint(struct svc_run *r, struct lab_engine *e)
 {
-	if (!r->svc->n_ports || !r->ids.n)
+	if (!r->ids.n)
 		return;
 	cJSON *in = NULL;
 	struct lab_err ignore = {0};
 	if (lab_engine_container_inspect(e, r->ids.v[0], &in, &ignore) < 0)
 		return;
-	struct lab_probe_target t = {e, r->ids.v[0], in};
+	struct lab_probe_target t = {e, r->ids.v[0], in, NULL};
 	int port = 0;
 	char *host = NULL;
-	if (lab_probe_address(&host, &port, &t, r->svc->ports[0].container_port, &ignore) == 0 && port)
+	if (r->svc->n_ports &&
+	    lab_probe_address(&host, &port, &t, r->svc->ports[0].container_port, &ignore) == 0 && port)
 		r->endpoint = lab_probe_hostport(host, port);
 	free(host);
+	host = NULL;
+	if (r->svc->ui_port) {
+		if (lab_probe_address(&host, &port, &t, r->svc->ui_port, &ignore) == 0 && port) {
+			char *hp = lab_probe_hostport(host, port);
+			r->ui = lab_xasprintf("http://%s%s", hp, r->svc->ui_path ? r->svc->ui_path : "/");
+			free(hp);
+		}
+		free(host);
+	} else {
+		struct lab_probe_where where = {0, inspect_addr, &t};
+		struct lab_strv urls = LAB_STRV_INIT;
+		if (lab_probe_ui_urls(&urls, &r->svc->ready, &where) > 0)
+			r->ui = lab_xstrdup(urls.v[0]);
+		lab_strv_free(&urls);
+	}
 	cJSON_Delete(in);
 }

@@ -195,6 +195,12 @@ struct lab_service {
 	char *hostname, *user, *working_dir, *container_name;
 	struct lab_ctr_opts ctr;      /* the rest of the container's settings */
 	struct lab_strv profiles;     /* profiles: the service starts only when one is active */
+	/* x-ui: {port, path}: a web UI on container port `port` (published
+	   or not) at path (default "/"); up shows its URL for a browser on
+	   the host. 0 = none (a probe kind with a UI, spark or jupyter, gives
+	   one too). */
+	int ui_port;
+	char *ui_path;
 };
 
 struct lab_volume {

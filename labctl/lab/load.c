@@ -403,7 +403,7 @@ const char *lab_ld_lookup(const char *name, void *ud)
 	return indexed_value(&L->dotenv_ix, &L->dotenv, name);
 }
 
-/* Interpolate every scalar value below n, skipping x-* keys but x-ready and x-buckets. */
+/* Interpolate every scalar value below n, skipping x-* keys but x-ready, x-buckets and x-ui. */
 static void ld_interp_tree(struct lab_ld *L, struct lab_node *n)
 {
 	if (n->kind == LAB_NODE_SCALAR) {
@@ -447,7 +447,8 @@ static void ld_interp_tree(struct lab_ld *L, struct lab_node *n)
 	}
 	for (size_t i = 0; i < n->n; i++) {
 		const char *k = n->kids[2 * i]->text;
-		if (strncmp(k, "x-", 2) == 0 && strcmp(k, "x-ready") != 0 && strcmp(k, "x-buckets") != 0)
+		if (strncmp(k, "x-", 2) == 0 && strcmp(k, "x-ready") != 0 && strcmp(k, "x-buckets") != 0 &&
+		    strcmp(k, "x-ui") != 0)
 			continue;
 		ld_interp_tree(L, n->kids[2 * i + 1]);
 	}

@@ -846,6 +846,28 @@ static void ld_buckets(struct lab_ld *L, const struct lab_node *n, struct lab_se
 	}
 }
 
+/* x-ui: {port, path} */
+static void ld_ui(struct lab_ld *L, const struct lab_node *n, struct lab_service *s)
+{
+	static const char *const ui_keys[] = {"port", "path", NULL};
+	if (lab_ld_want(L, n, LAB_NODE_MAP, "x-ui") < 0 || lab_ld_check_keys(L, n, ui_keys, 0))
+		return;
+	const struct lab_node *p = lab_node_get(n, "port"), *pa = lab_node_get(n, "path");
+	if (!p) {
+		lab_ld_diag(L, &n->mark, "missing 'port' for 'x-ui'");
+		return;
+	}
+	const char *path = pa ? lab_ld_str(L, pa, "path") : "/";
+	if (pa && path && path[0] != '/') {
+		lab_ld_diag(L, &pa->mark, "invalid path '%s' for 'x-ui': must begin with '/'", path);
+		return;
+	}
+	if (lab_ld_port(L, p, "port", &s->ui_port) < 0 || !path)
+		return;
+	free(s->ui_path);
+	s->ui_path = lab_xstrdup(path);
+}
+
 static void set_str(struct lab_ld *L, const struct lab_node *v, const char *key, char **dst)
 {
 	const char *t = lab_ld_str(L, v, key);
@@ -881,6 +903,8 @@ void lab_ld_service(struct lab_ld *L, const char *absdir, const struct lab_node 
 			ld_ready(L, k, v, &s->ready);
 		else if (!strcmp(kt, "x-buckets"))
 			ld_buckets(L, v, s);
+		else if (!strcmp(kt, "x-ui"))
+			ld_ui(L, v, s);
 		else if (!strcmp(kt, "image"))
 			set_str(L, v, kt, &s->image);
 		else if (!strcmp(kt, "build"))
@@ -995,6 +1019,7 @@ void lab_service_clear(struct lab_service *s)
 	free(s->hostname);
 	free(s->user);
 	free(s->working_dir);
+	free(s->ui_path);
 	free(s->container_name);
 	lab_ctr_opts_clear(&s->ctr);
 	lab_strv_free(&s->profiles);

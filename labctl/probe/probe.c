@@ -5,6 +5,9 @@
 #include "probe.h"
 
 #include "../endpoints/endpoints.h"
+#include "../lazy/lazy.h"
+
+#include <curl/curl.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +95,71 @@ int lab_probe_client_env(struct lab_strv *env, const struct lab_ready *rd, const
 			missing++;
 	}
 	return missing;
+}
+
+int lab_probe_ui_urls(struct lab_strv *urls, const struct lab_ready *rd, const struct lab_probe_where *where)
+{
+	int n = 0;
+	for (size_t i = 0; i < rd->n_probes; i++) {
+		const struct lab_probe *p = &rd->probes[i];
+		if (!p->kind->ui_env || !p->kind->client_env)
+			continue;
+		struct lab_strv env = LAB_STRV_INIT;
+		const char *url = NULL;
+		if (p->kind->client_env(p->cfg, where, &env) == 0 && (url = lab_strv_value(&env, p->kind->ui_env))) {
+			lab_strv_push(urls, url);
+			n++;
+		}
+		lab_strv_free(&env);
+	}
+	return n;
+}
+
+#define HTTP_BODY_MAX (1u << 20)
+
+struct get_body {
+	struct lab_buf *buf;
+	int over;
+};
+
+static size_t on_get_body(char *p, size_t s, size_t n, void *ud)
+{
+	struct get_body *b = ud;
+	if (b->buf && !b->over && (b->buf->len + s * n > HTTP_BODY_MAX || lab_buf_append(b->buf, p, s * n) < 0))
+		b->over = 1;
+	return s * n;
+}
+
+int lab_probe_http_get(const char *url, const char *header, int timeout_ms, long *status, struct lab_buf *body,
+		       struct lab_err *err)
+{
+	int rc = lab_lazy_load(LAB_LAZY_CURL, err);
+	if (rc < 0)
+		return rc;
+	CURL *h = curl_easy_init();
+	if (!h)
+		return lab_err_set(err, LAB_ERR, "curl_easy_init failed");
+	struct curl_slist *hdrs = header ? curl_slist_append(NULL, header) : NULL;
+	struct get_body b = {body, 0};
+	*status = 0;
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_get_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+	if (hdrs)
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	CURLcode cc = curl_easy_perform(h);
+	if (cc != CURLE_OK)
+		rc = lab_err_set(err, LAB_ERR, "GET %s: %s", url, curl_easy_strerror(cc));
+	else if (b.over)
+		rc = lab_err_set(err, LAB_ERR, "GET %s: body larger than %u bytes", url, HTTP_BODY_MAX);
+	else
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(h);
+	return rc;
 }
 
 char *lab_probe_hostport(const char *host, int port)

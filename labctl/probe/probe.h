@@ -28,6 +28,9 @@ struct lab_probe_target {
 	struct lab_engine *engine;  /* for probes that ask the engine (log) */
 	const char *container_id;
 	const cJSON *inspect;       /* GET /containers/{id}/json of it (Engine API >= 1.41) */
+	const struct lab *lab;      /* the lab as up runs it (replicas after --scale), for
+	                               probes whose expectation depends on another service
+	                               (spark: its workers); may be NULL */
 };
 
 /* How a client reaches a service's container ports, for client_env. */
@@ -85,6 +88,9 @@ struct lab_probe_kind {
 	 * LAB_ENOTFOUND when where has no address for its port (env
 	 * unchanged). NULL: clients need nothing from it. */
 	int (*client_env)(const void *cfg, const struct lab_probe_where *where, struct lab_strv *env);
+	/* The client_env variable that holds the service's web UI URL for a
+	 * browser on the host (up shows it under its table); NULL: none. */
+	const char *ui_env;
 };
 
 /* The registry: every kind, NULL-terminated, in the order the probes of
@@ -130,6 +136,19 @@ int lab_probe_compose_test(struct lab_strv *test, const struct lab_ready *rd);
  * to env. Returns the number of probes whose address where did not have
  * (0 when every one was reachable). */
 int lab_probe_client_env(struct lab_strv *env, const struct lab_ready *rd, const struct lab_probe_where *where);
+
+/* The web UI URLs of rd's probes (each kind's ui_env from its
+ * client_env for where), appended to urls. Returns how many. */
+int lab_probe_ui_urls(struct lab_strv *urls, const struct lab_ready *rd, const struct lab_probe_where *where);
+
+/* For kinds' run: GET url with libcurl (lazily loaded; no proxy; within
+ * timeout_ms), with the request header `header` ("Name: value") unless
+ * NULL. *status gets the HTTP status; the body is appended to body (when
+ * not NULL) up to 1 MiB. Returns 0 whatever the status; LAB_ENOLIB when
+ * libcurl cannot be loaded; LAB_ERR "GET url: <curl's error>" or "GET url:
+ * body larger than 1048576 bytes". */
+int lab_probe_http_get(const char *url, const char *header, int timeout_ms, long *status, struct lab_buf *body,
+		       struct lab_err *err);
 
 /* For kinds' client_env. "host:port" with an IPv6 host in brackets (a
  * new string). */

@@ -12,6 +12,8 @@
 	X(postgres)                                                                                \
 	X(kafka)                                                                                   \
 	X(s3)                                                                                      \
+	X(spark)                                                                                   \
+	X(jupyter)                                                                                 \
 	X(log)
 
 #define DECLARE(k) extern const struct lab_probe_kind lab_probe_##k;

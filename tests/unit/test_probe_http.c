@@ -319,7 +319,7 @@ Test(probe_http, json_run_table, .init = tp_server_start, .fini = tp_server_stop
 		 tp_srv.port);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/health", tp_srv.port);
 	cJSON *in = cJSON_Parse(inspect);
-	struct lab_probe_target t = {NULL, "none", in};
+	struct lab_probe_target t = {NULL, "none", in, NULL};
 	for (size_t i = 0; i < sizeof(tp_runs) / sizeof(tp_runs[0]); i++) {
 		char lines[512];
 		struct lab *lab;
