@@ -117,6 +117,18 @@ static void render(const struct lab_converge_event *ev, void *ud)
 	case LAB_CONVERGE_CONNECTOR:
 		say("%s | connector '%s' %s", ev->service, ev->name, ev->state);
 		break;
+	case LAB_CONVERGE_DATASET_PRESENT:
+		say("dataset '%s' | %s already there (%s, %.1f MiB, sha256 checked)", ev->dataset, ev->name, ev->reason,
+		    (double)ev->bytes / 1048576.0);
+		break;
+	case LAB_CONVERGE_DATASET_PROGRESS:
+		say("dataset '%s' | uploading to %s: %.1f of %.1f MiB, %.1f MiB/s", ev->dataset, ev->name,
+		    (double)ev->bytes / 1048576.0, (double)ev->total / 1048576.0, ev->rate / 1048576.0);
+		break;
+	case LAB_CONVERGE_DATASET_UPLOADED:
+		say("dataset '%s' | uploaded the %s to %s (%.1f MiB, %.1f MiB/s)", ev->dataset, ev->reason, ev->name,
+		    (double)ev->bytes / 1048576.0, ev->rate / 1048576.0);
+		break;
 	case LAB_CONVERGE_SERVICE_WAITING: {
 		char *detail = lab_xasprintf("%s%s", ev->dependency ? "for " : "", ev->reason ? ev->reason : "");
 		cmd_wait_view_set(v->wait, ev->service, "waiting", detail);
@@ -306,6 +318,11 @@ static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args)
 		print_table(res);
 	if (rc < 0) {
 		report_failures(res);
+		int service_failed = 0;
+		for (size_t i = 0; i < res->n_services; i++)
+			service_failed |= res->services[i].err.code != 0;
+		if (!service_failed) /* every service ready, then the datasets failed */
+			fprintf(stderr, "labctl: %s\n", err.msg);
 		/* an engine error is exit 3, else the operation failed: 1 */
 		code = lab_err_exit_code(rc);
 	} else if (!res->changes) {

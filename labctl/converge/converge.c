@@ -329,8 +329,11 @@ int lab_converge(struct lab_converge_result **out, struct lab *lab, struct lab_e
 		*err = *failed;
 		rc = failed->code == LAB_EENGINE || failed->code == LAB_EUNREACHABLE ? failed->code : LAB_ERR;
 		err->code = rc;
-	} else if (lab->n_connectors) {
-		rc = converge_connectors(&c, *out, e, err);
+	} else {
+		/* the connectors first (when the lab has some), then the datasets */
+		rc = lab->n_connectors ? converge_connectors(&c, *out, e, err) : 0;
+		if (rc == 0)
+			rc = converge_datasets(&c, err);
 		(*out)->seconds = lab_now() - c.t0;
 	}
 out:

@@ -38,6 +38,15 @@
  *    FAILED (its validation refused the config, or the connector or a task
  *    failed) makes lab_converge return LAB_ERR with the trace's summary;
  *    the others are still tried (connectors.c)
+ * 4c. datasets with a bucket (datasets: {x: {bucket: b}}), after the
+ *    connectors: the full file from $LABCTL_DATA_DIR (its sha256
+ *    checked against the lab's; a mismatch is an error), else the lab's
+ *    sample, goes to s3://<bucket>/<file> in the first service with an
+ *    x-ready s3 probe (bucket made when missing), with its sha256 as
+ *    x-amz-meta-sha256; skipped when the object is there with that
+ *    checksum (or, without it, an ETag equal to the content's MD5). A
+ *    failure here is the result's error (err, LAB_ERR) with every service
+ *    ready.
  * 5. fail fast: the first service that fails (its start, its container
  *    exited, not ready in time, an engine error) stops the others: a
  *    service not started yet is not started, one waiting for readiness
@@ -112,6 +121,12 @@ enum lab_converge_kind {
 	                                     of the lab's connectors:, state: "RUNNING" or
 	                                     "FAILED", reason: why it failed (NULL when
 	                                     running) */
+	LAB_CONVERGE_DATASET_PRESENT,     /* dataset, name ("s3://bucket/key"), reason ("full
+	                                     file" or "sample"), bytes: the object is there
+	                                     with this content; nothing sent */
+	LAB_CONVERGE_DATASET_PROGRESS,    /* dataset, name, bytes sent, total, rate (bytes/s):
+	                                     at most every 500 ms while uploading */
+	LAB_CONVERGE_DATASET_UPLOADED,    /* dataset, name, reason, bytes, rate: uploaded */
 };
 
 struct lab_converge_event {
@@ -125,6 +140,9 @@ struct lab_converge_event {
 	int dependency;                       /* SERVICE_WAITING: for a dependency, not readiness */
 	size_t jobs;                          /* IMAGES_BUILT */
 	long took_ms;                         /* IMAGES_BUILT */
+	const char *dataset;                  /* DATASET_*: the dataset's name */
+	size_t bytes, total;                  /* DATASET_*: bytes (sent), of total */
+	double rate;                          /* DATASET_PROGRESS, _UPLOADED: bytes per second */
 	const struct lab_image_event *image;  /* IMAGE */
 };
 

@@ -105,6 +105,17 @@ int converge_buckets(struct cv *c, struct svc_run *r, struct lab_engine *e, stru
  * all run, else the first failure's code and error. */
 int converge_connectors(struct cv *c, struct lab_converge_result *res, struct lab_engine *e, struct lab_err *err);
 void converge_connectors_free(struct lab_converge_connector *k, size_t n);
+/* ready.c: the S3 client for svc (its x-ready s3 probe's AWS_* for a
+ * client on the host), on its container inspected (in). *env holds the
+ * strings s3 points to (caller frees). */
+struct lab_s3;
+int converge_s3_client(struct lab_s3 *s3, struct lab_strv *env, const struct lab_service *svc, const cJSON *in,
+		       struct lab_err *err);
+
+/* datasets.c: every dataset with a bucket in the lab's object store, once
+ * per content (see converge.h). */
+int converge_datasets(struct cv *c, struct lab_err *err);
+
 /* ready.c: r->endpoint from its first replica's first published port;
  * r->ui from its x-ui, else the first of its probes with a UI. */
 void converge_endpoint(struct svc_run *r, struct lab_engine *e);

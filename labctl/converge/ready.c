@@ -41,7 +41,7 @@ static int inspect_addr(char **host, int *hport, void *ud, int port)
 /* The S3 client for svc's x-buckets: what its x-ready s3 probe gives a
  * client on the host (AWS_*), on the container inspected. *env holds the
  * strings s3 points to (caller frees). */
-static int buckets_s3(struct lab_s3 *s3, struct lab_strv *env, const struct lab_service *svc, const cJSON *in,
+int converge_s3_client(struct lab_s3 *s3, struct lab_strv *env, const struct lab_service *svc, const cJSON *in,
 		      struct lab_err *err)
 {
 	const struct lab_probe *p = lab_ready_find(&svc->ready, "s3");
@@ -229,7 +229,7 @@ int converge_buckets(struct cv *c, struct svc_run *r, struct lab_engine *e, stru
 	struct lab_s3 s3;
 	int rc = lab_engine_container_inspect(e, r->ids.v[0], &in, err);
 	if (rc == 0)
-		rc = buckets_s3(&s3, &env, r->svc, in, err);
+		rc = converge_s3_client(&s3, &env, r->svc, in, err);
 	for (size_t i = 0; i < r->svc->buckets.n && rc == 0; i++) {
 		rc = lab_s3_create_bucket(&s3, r->svc->buckets.v[i], err);
 		if (rc < 0)

@@ -6,7 +6,7 @@
 
 #include "lab_private.h"
 
-static const char *const dataset_keys[] = {"file", "sample", "sha256", "description", NULL};
+static const char *const dataset_keys[] = {"file", "sample", "sha256", "description", "bucket", NULL};
 static const char *const job_keys[] = {"binary", "on", "args", "env", "datasets", "replicas",
 				       "source", "description", NULL};
 
@@ -59,6 +59,11 @@ void lab_ld_datasets(struct lab_ld *L, const struct lab_node *n, const char *abs
 		d->mark = k->mark;
 		d->file = opt_str(L, v, "file");
 		d->sha256 = opt_str(L, v, "sha256");
+		d->bucket = opt_str(L, v, "bucket");
+		if (d->bucket && !lab_ld_bucket_name_ok(d->bucket)) {
+			lab_ld_diag(L, &lab_node_get(v, "bucket")->mark,
+				    "invalid bucket name '%s': 3-63 characters of a-z, 0-9, '.' and '-'", d->bucket);
+		}
 		char *sample = opt_str(L, v, "sample");
 		if (!d->file || !*d->file || strchr(d->file, '/'))
 			lab_ld_diag(L, &k->mark, "dataset '%s' needs 'file': the full file's name (no directory)",
@@ -145,6 +150,7 @@ void lab_jobs_free(struct lab *lab)
 		free(lab->datasets[i].file);
 		free(lab->datasets[i].sample);
 		free(lab->datasets[i].sha256);
+		free(lab->datasets[i].bucket);
 	}
 	free(lab->datasets);
 	for (size_t i = 0; i < lab->n_jobs; i++) {

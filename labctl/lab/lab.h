@@ -222,6 +222,10 @@ struct lab_dataset {
 	char *file;       /* file name of the full dataset, e.g. "flights-3m.csv.gz" */
 	char *sample;     /* absolute path of the lab's sample (must exist), or NULL */
 	char *sha256;     /* lowercase hex SHA-256 of the full file, or NULL */
+	char *bucket;     /* bucket: up uploads the dataset (the full file, else the
+	                     sample) to s3://<bucket>/<file> in the lab's object store
+	                     (the first service with an x-ready s3 probe), once per
+	                     content; or NULL */
 	struct lab_mark mark;
 };
 

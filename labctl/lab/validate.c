@@ -234,8 +234,19 @@ static void check_volumes_networks(struct lab_ld *L, struct lab *lab)
 	w->mark.col = 0;
 }
 
+/* A dataset with a bucket needs an object store to go to. */
+static void check_dataset_buckets(struct lab_ld *L, struct lab *lab)
+{
+	for (size_t i = 0; i < lab->n_datasets; i++)
+		if (lab->datasets[i].bucket && !lab_find_service_with_probe(lab, "s3"))
+			lab_ld_diag(L, &lab->datasets[i].mark,
+				    "dataset '%s' has a bucket but no service has an x-ready s3 probe to upload it to",
+				    lab->datasets[i].name);
+}
+
 void lab_ld_validate(struct lab_ld *L, struct lab *lab)
 {
+	check_dataset_buckets(L, lab);
 	check_deps_known(L, lab);
 	/* a dependency through a service left out is no cycle */
 	lab_ld_apply_profiles(L, lab);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -33,8 +34,54 @@ static size_t s3_write(char *p, size_t size, size_t n, void *ud)
 	return lab_buf_append(b, p, size * n) < 0 ? 0 : size * n;
 }
 
-int lab_s3_request(const struct lab_s3 *s3, const char *method, const char *path, const void *body,
-		   size_t body_len, long *status, struct lab_buf *resp, struct lab_err *err)
+/* Response headers wanted: x-amz-meta-sha256 and ETag. */
+struct s3_heads {
+	char *meta_sha256;
+	char *etag;
+};
+
+static char *header_value(const char *line, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	if (len <= n + 1 || strncasecmp(line, name, n) != 0 || line[n] != ':')
+		return NULL;
+	const char *v = line + n + 1, *end = line + len;
+	while (v < end && (*v == ' ' || *v == '\t' || *v == '"'))
+		v++;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '"'))
+		end--;
+	return lab_xstrndup(v, (size_t)(end - v));
+}
+
+static size_t s3_header(char *p, size_t size, size_t n, void *ud)
+{
+	struct s3_heads *h = ud;
+	char *v;
+	if (!h->meta_sha256 && (v = header_value(p, size * n, "x-amz-meta-sha256")))
+		h->meta_sha256 = v;
+	else if (!h->etag && (v = header_value(p, size * n, "ETag")))
+		h->etag = v;
+	return size * n;
+}
+
+struct s3_progress {
+	lab_s3_progress_fn fn;
+	void *ud;
+};
+
+static int s3_xfer(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow;
+	struct s3_progress *p = ud;
+	p->fn((size_t)ulnow, (size_t)ultotal, p->ud);
+	return 0;
+}
+
+/* One signed request with extra headers (may be NULL), the response
+ * headers wanted (may be NULL) and upload progress (may be NULL). */
+static int s3_perform(const struct lab_s3 *s3, const char *method, const char *path, const void *body,
+		      size_t body_len, struct curl_slist *extra, struct s3_heads *heads, struct s3_progress *prog,
+		      long *status, struct lab_buf *resp, struct lab_err *err)
 {
 	int rc = lab_lazy_load(LAB_LAZY_CURL, err);
 	if (rc < 0)
@@ -56,6 +103,8 @@ int lab_s3_request(const struct lab_s3 *s3, const char *method, const char *path
 		snprintf(hash_hdr + 22 + 2 * i, 3, "%02x", md[i]);
 	struct curl_slist *hdrs = curl_slist_append(NULL, "Expect:");
 	hdrs = curl_slist_append(hdrs, hash_hdr);
+	for (struct curl_slist *x = extra; x; x = x->next)
+		hdrs = curl_slist_append(hdrs, x->data);
 	if (resp && !resp->max)
 		resp->max = 64u << 20;
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -67,6 +116,15 @@ int lab_s3_request(const struct lab_s3 *s3, const char *method, const char *path
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s3_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+	if (heads) {
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, s3_header);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, heads);
+	}
+	if (prog && prog->fn) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, s3_xfer);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, prog);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (strcmp(method, "PUT") == 0) {
 		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(c, CURLOPT_READFUNCTION, s3_read);
@@ -157,6 +215,56 @@ static char *xml_unescape(const char *s, size_t len)
 		i += k;
 	}
 	return lab_buf_detach(&b);
+}
+
+int lab_s3_request(const struct lab_s3 *s3, const char *method, const char *path, const void *body,
+		   size_t body_len, long *status, struct lab_buf *resp, struct lab_err *err)
+{
+	return s3_perform(s3, method, path, body, body_len, NULL, NULL, NULL, status, resp, err);
+}
+
+int lab_s3_object_same(int *same, const struct lab_s3 *s3, const char *bucket, const char *key, const char *sha256,
+		       const char *md5, struct lab_err *err)
+{
+	struct s3_heads h = {0};
+	long status = 0;
+	char *path = lab_xasprintf("/%s/%s", bucket, key);
+	int rc = s3_perform(s3, "HEAD", path, NULL, 0, NULL, &h, NULL, &status, NULL, err);
+	*same = 0;
+	if (rc == 0 && status == 200)
+		*same = (h.meta_sha256 && strcasecmp(h.meta_sha256, sha256) == 0) ||
+			(!h.meta_sha256 && md5 && h.etag && strcasecmp(h.etag, md5) == 0);
+	else if (rc == 0 && status != 404)
+		rc = lab_err_set(err, LAB_ERR, "HEAD %s%s: status %ld", s3->endpoint, path, status);
+	free(h.meta_sha256);
+	free(h.etag);
+	free(path);
+	return rc;
+}
+
+int lab_s3_put_object(const struct lab_s3 *s3, const char *bucket, const char *key, const void *data, size_t len,
+		      const char *sha256, lab_s3_progress_fn progress, void *ud, struct lab_err *err)
+{
+	struct lab_buf resp = LAB_BUF_INIT;
+	long status = 0;
+	char *path = lab_xasprintf("/%s/%s", bucket, key);
+	char *meta = lab_xasprintf("x-amz-meta-sha256: %s", sha256);
+	struct curl_slist *extra = curl_slist_append(NULL, meta);
+	struct s3_progress prog = {progress, ud};
+	int rc = s3_perform(s3, "PUT", path, data, len, extra, NULL, &prog, &status, &resp, err);
+	if (rc == 0 && status != 200) {
+		char *code = lab_s3_xml_field(lab_buf_cstr(&resp), "Code");
+		char *msg = lab_s3_xml_field(lab_buf_cstr(&resp), "Message");
+		rc = lab_err_set(err, LAB_ERR, "PUT %s%s: %ld %s%s%s", s3->endpoint, path, status, code ? code : "",
+				 msg ? ": " : "", msg ? msg : "");
+		free(code);
+		free(msg);
+	}
+	curl_slist_free_all(extra);
+	free(meta);
+	free(path);
+	lab_buf_release(&resp);
+	return rc;
 }
 
 char *lab_s3_xml_field(const char *xml, const char *field)

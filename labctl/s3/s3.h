@@ -35,6 +35,26 @@ int lab_s3_request(const struct lab_s3 *s3, const char *method, const char *path
  * and <Message> otherwise. */
 int lab_s3_create_bucket(const struct lab_s3 *s3, const char *bucket, struct lab_err *err);
 
+/* Upload progress: bytes sent of total so far (called often; total 0
+ * until known). */
+typedef void (*lab_s3_progress_fn)(size_t sent, size_t total, void *ud);
+
+/* HEAD /bucket/key: *same = 1 when the object exists with this content:
+ * its user metadata x-amz-meta-sha256 (as lab_s3_put_object sets it)
+ * equals sha256 (hex), or, for an object without it, its ETag equals md5
+ * (hex; a single-part PUT's ETag is the MD5 of the body; md5 may be
+ * NULL). *same = 0 when absent (404) or different. Returns 0, or LAB_ERR
+ * for another status or no answer. */
+int lab_s3_object_same(int *same, const struct lab_s3 *s3, const char *bucket, const char *key, const char *sha256,
+		       const char *md5, struct lab_err *err);
+
+/* PUT /bucket/key with data, its sha256 (hex) as user metadata
+ * x-amz-meta-sha256 (S3 "PutObject": x-amz-meta-*), progress reported to
+ * progress (may be NULL). s3->timeout_ms bounds the whole upload.
+ * Returns 0 on 200; LAB_ERR with the status and S3's Code and Message. */
+int lab_s3_put_object(const struct lab_s3 *s3, const char *bucket, const char *key, const void *data, size_t len,
+		      const char *sha256, lab_s3_progress_fn progress, void *ud, struct lab_err *err);
+
 /* The text of the first <field>...</field> of an S3 XML body (caller
  * frees), or NULL when there is none: "<Code>" of an error, a listing's
  * "<NextContinuationToken>". Entities are decoded (XML 1.0 4.1, 4.6:
