@@ -1,5 +1,6 @@
 /* labctl jobs LAB: list the lab's jobs. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cmd.h"
 
@@ -23,7 +24,7 @@ static int cmd_jobs(const struct cmd_entry *cmd, struct cmd_args *args)
 		fprintf(stderr, "lab '%s' has no jobs\n", lab->project);
 		goto out;
 	}
-	printf("%-12s %-18s %-10s %-9s %-18s %s\n", "JOB", "BINARY", "ON", "REPLICAS", "DATASETS", "DESCRIPTION");
+	printf("%-12s %-18s %-10s %-9s %-18s %s\n", "JOB", "BINARY/SCRIPT", "ON", "REPLICAS", "DATASETS", "DESCRIPTION");
 	for (size_t i = 0; i < lab->n_jobs; i++) {
 		const struct lab_job *j = &lab->jobs[i];
 		const struct lab_service *s = lab_find_service(lab, j->service);
@@ -32,7 +33,9 @@ static int cmd_jobs(const struct cmd_entry *cmd, struct cmd_args *args)
 		struct lab_buf ds = LAB_BUF_INIT;
 		for (size_t d = 0; d < j->datasets.n; d++)
 			lab_buf_printf(&ds, "%s%s", d ? "," : "", j->datasets.v[d]);
-		printf("%-12s %-18s %-10s %-9s %-18s %s\n", j->name, j->binary, j->service, reps,
+		const char *script = j->script ? strrchr(j->script, '/') : NULL;
+		printf("%-12s %-18s %-10s %-9s %-18s %s\n", j->name, j->binary ? j->binary : script ? script + 1 : "?",
+		       j->service, reps,
 		       ds.len ? lab_buf_cstr(&ds) : "-", j->description ? j->description : "");
 		lab_buf_release(&ds);
 	}

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../jobs/jobs.h"
 #include "../util/state.h"
@@ -18,7 +19,11 @@ const struct cmd_entry cmd_run_entry = {
 	.opts = cmd_lab_student_opts,
 	.usage = "LAB JOB [-- ARGS...]",
 	.summary = "build a job, copy it into its service's replicas and run it there",
-	.description = "Compiles jobs/<binary>/ in the builder image (sources in and the binary\n"
+	.description = "A PySpark job (script: NAME.py, jobs/spark/NAME.py) is spark-submitted in\n"
+		       "client mode from the first replica of its service to the lab's master;\n"
+		       "its output streamed, its exit code passed on, then the application id\n"
+		       "and the workers that ran its executors. A C job:\n"
+		       "Compiles jobs/<binary>/ in the builder image (sources in and the binary\n"
 		       "out through the Engine API, cached by a hash of the sources), copies it\n"
 		       "and the datasets the job needs into every replica of its service, and\n"
 		       "runs it in all of them at once with LAB_RANK (0-based), LAB_WORLD_SIZE,\n"
@@ -172,11 +177,32 @@ static int cmd_run(const struct cmd_entry *cmd, struct cmd_args *args)
 		code = cmd_fail(&err);
 		goto out;
 	}
+	if (job->script) {
+		/* what the cluster says about the application */
+		if (res->app_id) {
+			fprintf(stderr, "job '%s': application %s", job->name, res->app_id);
+			if (res->app_state)
+				fprintf(stderr, " %s in %.1fs", res->app_state, res->app_seconds);
+			fprintf(stderr, "; executors on ");
+			for (size_t i = 0; i < res->executors.n; i++) {
+				const char *eq = strchr(res->executors.v[i], '=');
+				fprintf(stderr, "%s%.*s (%s)", i ? ", " : "", (int)(eq - res->executors.v[i]),
+					res->executors.v[i], eq + 1);
+			}
+			fprintf(stderr, "%s\n", res->executors.n ? "" : "no worker (it never got executors)");
+		} else {
+			fprintf(stderr, "job '%s': the master lists no application of it\n", job->name);
+		}
+	}
 	if (rc < 0) {
 		/* a replica the engine could not run it on is exit 3 (err's
 		   code is the engine's), one where it exited non-zero 1 */
 		fprintf(stderr, "labctl: %s\n", err.msg);
 		code = lab_err_exit_code(rc);
+		/* a PySpark job's driver exit code is passed on */
+		int driver = res->n ? res->replicas[0].exit_code : -1;
+		if (job->script && code == LAB_EXIT_FAIL && driver > 0 && driver < 126)
+			code = driver;
 	} else {
 		fprintf(stderr, "job '%s' finished on %zu replica%s in %.2fs\n", job->name, res->n, res->n == 1 ? "" : "s",
 			res->seconds);

@@ -35,6 +35,7 @@ struct run {
 	struct lab_buf binary;     /* the built program */
 	double t0;
 	pthread_mutex_t emit_mu;   /* one progress call at a time */
+	char *app_id;              /* a Spark job's application id, from its driver's log */
 };
 
 /* A dataset resolved on the host, to copy into the replicas. */
@@ -82,5 +83,21 @@ int jobs_dataset_copy(struct run *r, struct lab_engine *e, struct replica *rep, 
  * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION of the first with an
  * s3 probe. Appended to env. */
 void jobs_endpoints_env(const struct lab *lab, struct lab_strv *env);
+
+/* spark.c: a PySpark job (job->script): the script into /tmp/labctl-jobs/
+ * of the driver replica, its environment (LAB_JOB, LAB_NAME,
+ * LAB_REPLICA, LAB_DATASET_<NAME>=s3a://bucket/file, the lab's internal
+ * endpoints with SPARK_MASTER_URL, the job's env) and r->argv
+ * (spark-submit --master URL --deploy-mode client --name JOB script
+ * ARGS). A lab without a spark probe, or a dataset without a bucket, is
+ * LAB_EINPUT. */
+int jobs_spark_prepare(struct run *r, struct lab_err *err);
+/* One output line of the driver: r->app_id from "... with app ID app-...". */
+void jobs_spark_scan_line(struct run *r, const char *text, size_t len);
+/* After the run: res's app_id, app_state, app_seconds from the master's
+ * JSON (the app with r->app_id, else the latest of the job's name started
+ * since since_ms, epoch ms), and executors from each worker's JSON. What
+ * cannot be read is left out. */
+void jobs_spark_report(struct run *r, double since_ms, struct lab_jobs_result *res);
 
 #endif

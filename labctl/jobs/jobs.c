@@ -2,6 +2,7 @@
  * once. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../plan/plan.h"
 #include "../util/parallel.h"
@@ -156,6 +157,8 @@ struct out_dest {
 static int emit_line(const char *text, size_t len, int cont, void *ud)
 {
 	const struct out_dest *d = ud;
+	if (d->rep->run->job->script && !cont)
+		jobs_spark_scan_line(d->rep->run, text, len);
 	struct lab_jobs_event ev = {.kind = LAB_JOBS_OUTPUT,
 				    .replica = d->rep->prefix,
 				    .stream = d->stream,
@@ -243,16 +246,28 @@ int lab_jobs_run(struct lab_jobs_result **out, struct lab *lab, const struct lab
 	int rc;
 	*out = NULL;
 	pthread_mutex_init(&r.emit_mu, NULL);
-	if ((rc = find_replicas(&r, err)) < 0 || (rc = jobs_build_binary(&r, err)) < 0 || (rc = deploy(&r, err)) < 0)
+	struct timespec since;
+	clock_gettime(CLOCK_REALTIME, &since);
+	if ((rc = find_replicas(&r, err)) < 0)
 		goto out;
-	lab_strv_pushf(&r.argv, "%s/%s", JOBS_BIN_DIR, job->binary);
-	lab_strv_copy(&r.argv, &job->args);
-	if (r.opts->args)
-		lab_strv_copy(&r.argv, r.opts->args);
-	struct lab_jobs_event ev = {.kind = LAB_JOBS_RUNNING, .binary = job->binary, .count = r.n};
+	if (job->script) {
+		if ((rc = jobs_spark_prepare(&r, err)) < 0)
+			goto out;
+	} else {
+		if ((rc = jobs_build_binary(&r, err)) < 0 || (rc = deploy(&r, err)) < 0)
+			goto out;
+		lab_strv_pushf(&r.argv, "%s/%s", JOBS_BIN_DIR, job->binary);
+		lab_strv_copy(&r.argv, &job->args);
+		if (r.opts->args)
+			lab_strv_copy(&r.argv, r.opts->args);
+	}
+	const char *what = job->binary ? job->binary : "spark-submit";
+	struct lab_jobs_event ev = {.kind = LAB_JOBS_RUNNING, .binary = what, .count = r.n};
 	jobs_emit(&r, &ev);
 	lab_parallel(r.n, r.n, run_replica, &r);
 	*out = make_result(&r);
+	if (job->script)
+		jobs_spark_report(&r, (double)since.tv_sec * 1000.0 - 1000.0, *out);
 	rc = failures(*out, job, err);
 out:
 	for (size_t i = 0; i < r.n; i++) {
@@ -265,6 +280,7 @@ out:
 	free(r.reps);
 	lab_strv_free(&r.argv);
 	lab_buf_release(&r.binary);
+	free(r.app_id);
 	pthread_mutex_destroy(&r.emit_mu);
 	return rc;
 }
@@ -276,5 +292,8 @@ void lab_jobs_result_free(struct lab_jobs_result *res)
 	for (size_t i = 0; i < res->n; i++)
 		free(res->replicas[i].name);
 	free(res->replicas);
+	free(res->app_id);
+	free(res->app_state);
+	lab_strv_free(&res->executors);
 	free(res);
 }

@@ -18,6 +18,13 @@
  *    LAB_WORLD_SIZE, LAB_JOB, LAB_NAME, LAB_REPLICA, LAB_DATASET_<NAME>,
  *    the lab's internal endpoints (PG*, KAFKA_BOOTSTRAP_SERVERS, AWS_*) and
  *    the job's env, and reports each output line with its replica.
+ * A PySpark job (job->script, jobs/spark/NAME.py) instead: the script is
+ * copied into the first replica of its service (the driver: a jupyter or
+ * spark image container), spark-submit'ted there in client mode to the
+ * master of the lab's x-ready spark probe (SPARK_MASTER_URL), its
+ * datasets given as s3a:// URLs of their bucket; its output reported as a
+ * C job's; afterwards the application's id, state and executors (which
+ * workers) from the master's and the workers' JSON (jobs/spark.c).
  * Nothing is bind-mounted: it works with a remote engine too. Nothing here
  * prints.
  */
@@ -109,6 +116,12 @@ struct lab_jobs_result {
 	struct lab_jobs_replica *replicas; /* in rank order */
 	size_t n;
 	double seconds;   /* from lab_jobs_run's start until every replica ended */
+	/* a PySpark job (script): what the cluster says, or NULL/empty when it
+	   could not be read */
+	char *app_id;     /* "app-20261202101500-0003" */
+	char *app_state;  /* the master's: "FINISHED", "KILLED", ... */
+	double app_seconds; /* the master's duration */
+	struct lab_strv executors; /* "<service>-<n>=<executors>" per worker that ran any */
 };
 
 /* Run job (one of lab's jobs) as above, on e.

@@ -7,7 +7,7 @@
 #include "lab_private.h"
 
 static const char *const dataset_keys[] = {"file", "sample", "sha256", "description", "bucket", NULL};
-static const char *const job_keys[] = {"binary", "on", "args", "env", "datasets", "replicas",
+static const char *const job_keys[] = {"binary", "script", "on", "args", "env", "datasets", "replicas",
 				       "source", "description", NULL};
 
 static int is_dir(const char *p)
@@ -109,7 +109,19 @@ void lab_ld_jobs(struct lab_ld *L, const struct lab_node *n, const char *absdir)
 		char *source = opt_str(L, v, "source");
 		j->source = lab_path_join(absdir, source ? source : "../../jobs");
 		free(source);
-		if (!j->binary || !name_ok(j->binary))
+		char *script = opt_str(L, v, "script");
+		if (script && j->binary) {
+			lab_ld_diag(L, &lab_node_get(v, "script")->mark,
+				    "job '%s' has both 'binary' and 'script': a C program or a PySpark script", k->text);
+		} else if (script) {
+			size_t sl = strlen(script);
+			j->script = lab_xasprintf("%s/spark/%s", j->source, script);
+			if (strchr(script, '/') || sl < 4 || strcmp(script + sl - 3, ".py") != 0)
+				lab_ld_diag(L, &lab_node_get(v, "script")->mark,
+					    "invalid script '%s': the name of a .py file under '%s/spark'", script, j->source);
+			else if (!is_file(j->script))
+				lab_ld_diag(L, &lab_node_get(v, "script")->mark, "job script '%s' not found", j->script);
+		} else if (!j->binary || !name_ok(j->binary))
 			lab_ld_diag(L, &k->mark, "job '%s' needs 'binary': the name of a directory under '%s'", k->text,
 				    j->source);
 		else {
@@ -140,6 +152,9 @@ void lab_ld_jobs(struct lab_ld *L, const struct lab_node *n, const char *absdir)
 			else
 				j->replicas = (int)reps;
 		}
+		if (j->script) /* one driver; the cluster runs the executors */
+			j->replicas = 1;
+		free(script);
 	}
 }
 
@@ -157,6 +172,7 @@ void lab_jobs_free(struct lab *lab)
 		struct lab_job *j = &lab->jobs[i];
 		free(j->name);
 		free(j->binary);
+		free(j->script);
 		free(j->source);
 		free(j->service);
 		free(j->description);

@@ -230,10 +230,16 @@ struct lab_dataset {
 };
 
 /* jobs: entry. A C program under <source>/<binary>/ built in the builder
- * image and run with exec in every replica of service `on`. */
+ * image and run with exec in every replica of service `on`; or a PySpark
+ * script under <source>/spark/ submitted to the lab's Spark master from
+ * the first replica of `on` (labctl/jobs/spark.c). */
 struct lab_job {
 	char *name;
-	char *binary;            /* directory under source, and the binary's name */
+	char *binary;            /* directory under source, and the binary's name; NULL
+	                            for a script job */
+	char *script;            /* script: NAME.py -> absolute <source>/spark/NAME.py, a
+	                            PySpark job spark-submitted from the first replica of
+	                            `on` (replicas is then 1); NULL for a C job */
 	char *source;            /* absolute path of the jobs directory (with its
 	                            Makefile); default <lab dir>/../../jobs */
 	char *service;           /* `on:` */

@@ -97,15 +97,17 @@ out:
 	return rc;
 }
 
-/* The token is in the container's environment under whatever name the
- * lab gives it; the probe's value is written into the test as it is
- * (export compose keeps credentials as ${VAR} references, which Compose
- * interpolates). */
+/* The image's python3 (the jupyter image, on the spark image, has no
+ * curl). The probe's token is written into the test as it is: export
+ * compose keeps credentials as ${VAR} references, which Compose
+ * interpolates. */
 static void jupyter_compose_test(const void *cfg, struct lab_buf *out)
 {
 	const struct jupyter_cfg *c = cfg;
-	lab_buf_printf(out, "curl -sf -o /dev/null -H 'Authorization: token %s' http://127.0.0.1:%d%sapi/status",
-		       c->token ? c->token : "", c->port, c->base_url);
+	lab_buf_printf(out,
+		       "python3 -c \"import urllib.request as u; "
+		       "u.urlopen(u.Request('http://127.0.0.1:%d%sapi/status', headers={'Authorization': 'token %s'}), timeout=2)\"",
+		       c->port, c->base_url, c->token ? c->token : "");
 }
 
 static int jupyter_client_env(const void *cfg, const struct lab_probe_where *where, struct lab_strv *env)

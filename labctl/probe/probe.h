@@ -150,6 +150,11 @@ int lab_probe_ui_urls(struct lab_strv *urls, const struct lab_ready *rd, const s
 int lab_probe_http_get(const char *url, const char *header, int timeout_ms, long *status, struct lab_buf *body,
 		       struct lab_err *err);
 
+/* For a spark probe p (kind "spark"): the service whose replicas are its
+ * workers (its `workers:` service, else "spark-worker"), or NULL when it
+ * counts a fixed number. labctl run reads their executors (jobs/spark.c). */
+const char *lab_probe_spark_workers(const struct lab_probe *p);
+
 /* For kinds' client_env. "host:port" with an IPv6 host in brackets (a
  * new string). */
 char *lab_probe_hostport(const char *host, int port);

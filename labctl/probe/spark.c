@@ -150,17 +150,19 @@ out:
 	return rc;
 }
 
-/* The master's JSON with curl, ALIVE states counted by grep: the master
- * itself ("status") is not a "state", applications are RUNNING or
- * FINISHED. The number is deploy.replicas as the file has it (a compose
- * file has no --scale of its own to know about). */
+/* The master's JSON read by the image's python3 (the spark image has no
+ * curl): ALIVE and at least N ALIVE workers. N is deploy.replicas as the
+ * file has it when the workers are named by service; export compose
+ * writes the file that way (a compose file has no --scale of its own to
+ * know about), so it is 1 there unless the probe gives a number. */
 static void spark_compose_test(const void *cfg, struct lab_buf *out)
 {
 	const struct spark_cfg *c = cfg;
 	int want = c->workers >= 0 ? c->workers : 1;
 	lab_buf_printf(out,
-		       "test \"$(curl -s http://127.0.0.1:%d/json/ | grep -Eo '\"state\"[[:space:]]*:[[:space:]]*\"ALIVE\"' "
-		       "| wc -l)\" -ge %d",
+		       "python3 -c \"import json, urllib.request as u; "
+		       "d = json.load(u.urlopen('http://127.0.0.1:%d/json/', timeout=2)); "
+		       "exit(0 if d['status'] == 'ALIVE' and sum(w['state'] == 'ALIVE' for w in d['workers']) >= %d else 1)\"",
 		       c->port, want);
 }
 
@@ -185,6 +187,14 @@ static int spark_client_env(const void *cfg, const struct lab_probe_where *where
 		free(host);
 	}
 	return 0;
+}
+
+const char *lab_probe_spark_workers(const struct lab_probe *p)
+{
+	const struct spark_cfg *c = p->cfg;
+	if (c->workers >= 0 && !c->service)
+		return NULL;
+	return c->service ? c->service : DEFAULT_WORKER_SERVICE;
 }
 
 const struct lab_probe_kind lab_probe_spark = {
