@@ -45,15 +45,18 @@ const struct cmd_entry cmd_up_entry = {
 		       "Compose does: replicas are added, or removed from the highest number\n"
 		       "down; the others are kept. Then the lab's connectors: are created or\n"
 		       "updated through Kafka Connect's REST API and waited for until RUNNING\n"
-		       "(FAILED: the reason from the task's trace). Host ports and images are\n"
+		       "(FAILED: the reason from the task's trace), and datasets that name a\n"
+		       "bucket are uploaded to the object store (once per content); the\n"
+		       "services' web UIs are listed under the table. Host ports and images are\n"
 		       "checked before anything is made. The first service that fails stops\n"
 		       "the waiting on the others. Another labctl working on the same lab is\n"
 		       "waited for. --student ID (or $LAB_STUDENT) brings up that student's\n"
 		       "own instance: project <lab>-ID, its own credentials, networks, volumes\n"
 		       "and params, and host ports of its own from $LABCTL_PORT_RANGE (default\n"
-		       "20000-29999), allocated once and kept. Exit 0 when all are ready,\n"
-		       "1 when one fails or times out, 2 for a bad lab file, a host port already\n"
-		       "taken or an image that cannot be had, 3 for engine errors.",
+		       "20000-29999), allocated once and kept. Exit 0 when all are ready, 1\n"
+		       "when one fails or times out (or a dataset upload fails), 2 for a bad\n"
+		       "lab file, a bad --scale, a host port already taken or an image that\n"
+		       "cannot be had, 3 for engine errors.",
 	.fn = cmd_up,
 };
 
