@@ -364,6 +364,18 @@ static void service(struct em *m, const struct lab_service *s, const char *base_
 	}
 	if (s->container_name)
 		kv(m, "container_name", s->container_name);
+	if (s->ctr.memory) {
+		/* Compose spec "Specifying byte values": b, k, m, g are powers of 1024 */
+		char size[32];
+		long long b = s->ctr.memory;
+		if (b % (1LL << 30) == 0)
+			snprintf(size, sizeof(size), "%lldg", b >> 30);
+		else if (b % (1LL << 20) == 0)
+			snprintf(size, sizeof(size), "%lldm", b >> 20);
+		else
+			snprintf(size, sizeof(size), "%lldb", b);
+		kv(m, "mem_limit", size);
+	}
 	if (s->hostname)
 		kv(m, "hostname", s->hostname);
 	if (s->user)
@@ -577,8 +589,6 @@ static void top_level_entry(struct em *m, const char *name, const char *external
 static const char *unexported_key(const struct lab_service *s)
 {
 	const struct lab_ctr_opts *o = &s->ctr;
-	if (o->memory)
-		return "mem_limit";
 	if (o->memory_reservation)
 		return "mem_reservation";
 	if (o->nano_cpus)
