@@ -373,8 +373,9 @@ static void service(struct em *m, const struct lab_service *s, const char *base_
 		else if (b % (1LL << 20) == 0)
 			snprintf(size, sizeof(size), "%lldm", b >> 20);
 		else
-			snprintf(size, sizeof(size), "%lldb", b);
-		kv(m, "mem_limit", size);
+			snprintf(size, sizeof(size), "%lld", b); /* bytes, an integer */
+		plain(m, "mem_limit");
+		plain(m, size);
 	}
 	if (s->hostname)
 		kv(m, "hostname", s->hostname);

@@ -185,3 +185,24 @@ Test(export, same_lab_same_bytes)
 	remove_dir(d1);
 	remove_dir(d2);
 }
+
+/* mem_limit is written (as the Compose byte value it equals), not refused:
+ * labctl applies it, so an export without it would run differently. */
+Test(export, mem_limit_is_written)
+{
+	char dir[64];
+	char *y = export_yaml("lab: { name: mem, title: Memory }\n"
+			      "services:\n"
+			      "  a: { image: debian:bookworm-slim, mem_limit: 2g }\n"
+			      "  b: { image: debian:bookworm-slim, mem_limit: 1536m }\n"
+			      "  c: { image: debian:bookworm-slim, mem_limit: 1000000 }\n",
+			      dir);
+	const char *a = strstr(y, "\n  a:\n"), *b = strstr(y, "\n  b:\n"), *c = strstr(y, "\n  c:\n");
+	cr_assert(a && b && c, "%s", y);
+	const char *ma = strstr(a, "mem_limit: 2g\n"), *mb = strstr(b, "mem_limit: 1536m\n");
+	cr_expect(ma && ma < b, "%s", y);
+	cr_expect(mb && mb < c, "%s", y);
+	cr_expect(strstr(c, "mem_limit: 1000000\n"), "%s", y);
+	free(y);
+	remove_dir(dir);
+}
