@@ -253,7 +253,7 @@ static char *worker_url(struct cv *c, const char *service, struct lab_engine *e,
 	char *url = NULL;
 	if (lab_engine_container_inspect(e, r->ids.v[0], &in, err) < 0)
 		return NULL;
-	struct lab_probe_target t = {NULL, NULL, in};
+	struct lab_probe_target t = {NULL, NULL, in, NULL};
 	struct lab_probe_where host = {0, inspect_addr, &t};
 	if (p->kind->client_env(p->cfg, &host, &env) < 0 || !lab_strv_value(&env, "KAFKA_CONNECT_URL"))
 		lab_err_set(err, LAB_ERR, "service '%s': no address for port %d", service, p->kind->port(p->cfg));
