@@ -38,11 +38,13 @@ static void side_by_side(const char *fixture)
 	char *dir = it_sh("echo '%s/tests/fixtures/conformance/%s'", it_repo(), fixture);
 	struct it_run r;
 
-	it_run(&r, "cd '%s' && '%s' -p '%s' create 2>&1", dir, dc, dcproj);
-	cr_expect_eq(r.status, 0, "docker compose create (%s):\n%s", fixture, r.out);
-	it_run_free(&r);
+	/* labctl first: it builds the images and the local bases they are FROM
+	   (labctl/jre:17), which Compose would try to pull on a fresh machine */
 	it_labctl_run(&r, &lab, "up -f '%s/compose.yaml' -p '%s'", dir, lab.project);
 	cr_expect_eq(r.status, 0, "labctl up (%s):\n%s\n%s", fixture, r.out, r.err);
+	it_run_free(&r);
+	it_run(&r, "cd '%s' && '%s' -p '%s' create 2>&1", dir, dc, dcproj);
+	cr_expect_eq(r.status, 0, "docker compose create (%s):\n%s", fixture, r.out);
 	it_run_free(&r);
 
 	it_run(&r, "python3 '%s/tests/conformance/compare.py' '%s' '%s' '%s/README.md'", it_repo(), dcproj,

@@ -102,7 +102,7 @@ Test(kafka, module1_replicated_topic_survives_a_broker_down, .timeout = 900)
 	it_run_free(&r);
 
 	/* metadata from the host lists three brokers, each at its own host port */
-	it_run(&r, "kcat -L -b localhost:%s -m 5 | grep -c 'broker [123] at localhost:'", p[0]);
+	it_run(&r, "kcat -L -b localhost:%s -m 5 | grep -c 'broker [123] at 127.0.0.1:'", p[0]);
 	cr_expect_str_eq(r.out, "3\n", "3 brokers listed: %s", r.err);
 	it_run_free(&r);
 
