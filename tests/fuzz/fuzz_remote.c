@@ -4,7 +4,7 @@
  *
  * Input: first byte picks the parser (mod 2). XML: the text, searched for
  * Code, Message, Key, IsTruncated and NextContinuationToken; a field found
- * must be a substring of the text. .dockerignore: lines of patterns, the
+ * is XML-entity-decoded (&amp; -> &), so it is no longer than the text. .dockerignore: lines of patterns, the
  * last line is the path asked about; matching must be deterministic. */
 #include "../../labctl/engine/context.h"
 #include "../../labctl/s3/s3.h"
@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static const char *const fields[] = {"Code", "Message", "Key", "IsTruncated", "NextContinuationToken"};
 		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 			char *v = lab_s3_xml_field(s, fields[i]);
-			FUZZ_CHECK(!v || strstr(s, v));
+			FUZZ_CHECK(!v || strlen(v) <= strlen(s));
 			free(v);
 		}
 	} else {
