@@ -141,17 +141,7 @@ static void connect_compose_test(const void *cfg, struct lab_buf *out)
 
 static int connect_client_env(const void *cfg, const struct lab_probe_where *w, struct lab_strv *env)
 {
-	char *host = NULL;
-	int port = 0;
-	if (w->addr(&host, &port, w->ud, ((const struct connect_cfg *)cfg)->port) < 0)
-		return LAB_ENOTFOUND;
-	char *hp = lab_probe_hostport(host, port);
-	char *url = lab_xasprintf("http://%s", hp);
-	lab_probe_env_put(env, "KAFKA_CONNECT_URL", url);
-	free(url);
-	free(hp);
-	free(host);
-	return 0;
+	return lab_probe_env_put_url(env, "KAFKA_CONNECT_URL", w, ((const struct connect_cfg *)cfg)->port);
 }
 
 const struct lab_probe_kind lab_probe_connect = {

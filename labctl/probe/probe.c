@@ -173,6 +173,21 @@ void lab_probe_env_put(struct lab_strv *env, const char *key, const char *value)
 		lab_strv_pushf(env, "%s=%s", key, value);
 }
 
+int lab_probe_env_put_url(struct lab_strv *env, const char *key, const struct lab_probe_where *w, int port)
+{
+	char *host = NULL;
+	int hport = 0;
+	if (w->addr(&host, &hport, w->ud, port) < 0)
+		return LAB_ENOTFOUND;
+	char *hp = lab_probe_hostport(host, hport);
+	char *url = lab_xasprintf("http://%s", hp);
+	lab_probe_env_put(env, key, url);
+	free(url);
+	free(hp);
+	free(host);
+	return 0;
+}
+
 void lab_probe_env_append(struct lab_strv *env, const char *key, const char *value)
 {
 	long i = lab_strv_find_key(env, key);

@@ -160,6 +160,10 @@ const char *lab_probe_spark_workers(const struct lab_probe *p);
 char *lab_probe_hostport(const char *host, int port);
 /* Add key=value to env unless key is already there (the first wins). */
 void lab_probe_env_put(struct lab_strv *env, const char *key, const char *value);
+/* Add key=http://HOST:PORT for the service's port (w->addr: the host or
+ * the internal address). Returns 0, or LAB_ENOTFOUND when w has no address
+ * for port. */
+int lab_probe_env_put_url(struct lab_strv *env, const char *key, const struct lab_probe_where *w, int port);
 /* Add value to the comma-separated list in key (made when absent; a value
  * already in the list is not added again). */
 void lab_probe_env_append(struct lab_strv *env, const char *key, const char *value);

@@ -77,17 +77,7 @@ static void sr_compose_test(const void *cfg, struct lab_buf *out)
 
 static int sr_client_env(const void *cfg, const struct lab_probe_where *w, struct lab_strv *env)
 {
-	char *host = NULL;
-	int port = 0;
-	if (w->addr(&host, &port, w->ud, ((const struct sr_cfg *)cfg)->port) < 0)
-		return LAB_ENOTFOUND;
-	char *hp = lab_probe_hostport(host, port);
-	char *url = lab_xasprintf("http://%s", hp);
-	lab_probe_env_put(env, "SCHEMA_REGISTRY_URL", url);
-	free(url);
-	free(hp);
-	free(host);
-	return 0;
+	return lab_probe_env_put_url(env, "SCHEMA_REGISTRY_URL", w, ((const struct sr_cfg *)cfg)->port);
 }
 
 const struct lab_probe_kind lab_probe_schema_registry = {
