@@ -74,7 +74,7 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry cmd_labs_entry, cmd_validate_entry, cmd_up_entry, cmd_down_entry,
-	cmd_status_entry, cmd_logs_entry, cmd_exec_entry, cmd_jobs_entry, cmd_run_entry, cmd_env_entry,
+	cmd_status_entry, cmd_logs_entry, cmd_exec_entry, cmd_jobs_entry, cmd_run_entry, cmd_env_entry, cmd_open_entry,
 	cmd_export_entry, cmd_verify_entry, cmd_class_entry, cmd_schema_entry, cmd_version_entry;
 
 /* Every command, in the order help lists them (cmd/commands.c). */

@@ -14,6 +14,7 @@ const struct cmd_entry *const cmd_entries[] = {
 	&cmd_jobs_entry,
 	&cmd_run_entry,
 	&cmd_env_entry,
+	&cmd_open_entry,
 	&cmd_export_entry,
 	&cmd_verify_entry,
 	&cmd_class_entry,

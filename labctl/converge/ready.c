@@ -260,20 +260,7 @@ void converge_endpoint(struct svc_run *r, struct lab_engine *e)
 	    lab_probe_address(&host, &port, &t, r->svc->ports[0].container_port, &ignore) == 0 && port)
 		r->endpoint = lab_probe_hostport(host, port);
 	free(host);
-	host = NULL;
-	if (r->svc->ui_port) {
-		if (lab_probe_address(&host, &port, &t, r->svc->ui_port, &ignore) == 0 && port) {
-			char *hp = lab_probe_hostport(host, port);
-			r->ui = lab_xasprintf("http://%s%s", hp, r->svc->ui_path ? r->svc->ui_path : "/");
-			free(hp);
-		}
-		free(host);
-	} else {
-		struct lab_probe_where where = {0, inspect_addr, &t};
-		struct lab_strv urls = LAB_STRV_INIT;
-		if (lab_probe_ui_urls(&urls, &r->svc->ready, &where) > 0)
-			r->ui = lab_xstrdup(urls.v[0]);
-		lab_strv_free(&urls);
-	}
+	struct lab_probe_where where = {0, inspect_addr, &t};
+	lab_probe_service_ui(&r->ui, r->svc, &where);
 	cJSON_Delete(in);
 }

@@ -179,3 +179,10 @@ int lab_endpoints_env(struct lab_strv *env, const struct lab_endpoints *ep, enum
 	}
 	return missing;
 }
+
+int lab_endpoints_ui(char **url, const struct lab_endpoints *ep, const struct lab_service *s, int replica)
+{
+	struct where w = {ep, s, replica, LAB_ENDPOINTS_HOST};
+	struct lab_probe_where pw = {0, where_addr, &w};
+	return lab_probe_service_ui(url, s, &pw);
+}

@@ -100,4 +100,11 @@ int lab_endpoints_addr(char **host, int *hport, const struct lab_endpoints *ep, 
 int lab_endpoints_env(struct lab_strv *env, const struct lab_endpoints *ep, enum lab_endpoints_for who,
 		      const struct lab_service *service, const char *probe);
 
+/* The web UI of replica `replica` (1-based) of s for a browser on the
+ * host (lab_probe_service_ui with host addresses): x-ui, else its
+ * probes' UI (Jupyter with its token, Spark's master UI). *url is a new
+ * string. Returns 0, or LAB_ENOTFOUND when s has no UI or the replica no
+ * address for it (not running and no fixed host port). */
+int lab_endpoints_ui(char **url, const struct lab_endpoints *ep, const struct lab_service *s, int replica);
+
 #endif

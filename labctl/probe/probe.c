@@ -115,6 +115,29 @@ int lab_probe_ui_urls(struct lab_strv *urls, const struct lab_ready *rd, const s
 	return n;
 }
 
+int lab_probe_service_ui(char **url, const struct lab_service *s, const struct lab_probe_where *where)
+{
+	*url = NULL;
+	if (s->ui_port) {
+		char *host = NULL;
+		int port = 0;
+		if (where->addr(&host, &port, where->ud, s->ui_port) < 0 || !port) {
+			free(host);
+			return LAB_ENOTFOUND;
+		}
+		char *hp = lab_probe_hostport(host, port);
+		*url = lab_xasprintf("http://%s%s", hp, s->ui_path ? s->ui_path : "/");
+		free(hp);
+		free(host);
+		return 0;
+	}
+	struct lab_strv urls = LAB_STRV_INIT;
+	if (lab_probe_ui_urls(&urls, &s->ready, where) > 0)
+		*url = lab_xstrdup(urls.v[0]);
+	lab_strv_free(&urls);
+	return *url ? 0 : LAB_ENOTFOUND;
+}
+
 #define HTTP_BODY_MAX (1u << 20)
 
 struct get_body {

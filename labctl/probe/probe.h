@@ -141,6 +141,14 @@ int lab_probe_client_env(struct lab_strv *env, const struct lab_ready *rd, const
  * client_env for where), appended to urls. Returns how many. */
 int lab_probe_ui_urls(struct lab_strv *urls, const struct lab_ready *rd, const struct lab_probe_where *where);
 
+/* The web UI of service s for a browser: its x-ui (port through where's
+ * addr, then its path, "/" by default: "http://127.0.0.1:18888/lab"),
+ * else the first of its probes' UI URLs (lab_probe_ui_urls: the Jupyter
+ * URL with its token, the Spark master's UI, ...). *url is a new string.
+ * Returns 0, or LAB_ENOTFOUND when s has no UI or where has no address
+ * for it (not running, not published). */
+int lab_probe_service_ui(char **url, const struct lab_service *s, const struct lab_probe_where *where);
+
 /* For kinds' run: GET url with libcurl (lazily loaded; no proxy; within
  * timeout_ms), with the request header `header` ("Name: value") unless
  * NULL. *status gets the HTTP status; the body is appended to body (when
