@@ -42,9 +42,9 @@ fi
 PACKAGES=(build-essential pkg-config libcurl4-openssl-dev libyaml-dev libcjson-dev
 	libpq-dev libarchive-dev libssl-dev libcriterion-dev librdkafka-dev
 	postgresql-client debootstrap debian-archive-keyring ca-certificates curl
-	socat openssl kcat python3 docker-compose time clang libclang-rt-14-dev)
+	socat openssl kcat jq python3 docker-compose time clang libclang-rt-14-dev)
 # (socat and openssl: the integration tests front the engine with TCP/TLS;
-# kcat: Kafka clients on the host; python3: JSON and JUnit XML parsed in tests;
+# kcat: Kafka clients on the host; jq: module6's README pipes CDC events through it; python3: JSON and JUnit XML parsed in tests;
 # docker-compose: the tests check `labctl export compose` with Debian's 1.29;
 # time: GNU time, peak RSS in bench/; clang and libclang-rt-14-dev: `make
 # fuzz`'s libFuzzer harnesses (bookworm's clang 14 finds -fsanitize=fuzzer's

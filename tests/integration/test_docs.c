@@ -19,8 +19,10 @@
 /* md: the markdown file, relative to the repository. example: when set,
  * the files md writes with <!-- file: PATH --> go to a directory of their
  * own, beside links to the repository's labs/common, images and jobs, and
- * labs are looked up there. */
-static void run_md(const char *lab, const char *md, int example, int min_blocks, int timeout_s)
+ * labs are looked up there. in_checkout: the steps run from the
+ * repository's root (READMEs whose steps name labs/<lab>/ scripts), else
+ * from an empty directory of their own. */
+static void run_md_in(const char *lab, const char *md, int example, int min_blocks, int timeout_s, int in_checkout)
 {
 	char *busy = it_sh("docker ps -aq --filter label=io.labctl.lab=%s | head -1", lab);
 	cr_assert_str_empty(busy, "lab '%s' already has containers (someone's run?): not touching it", lab);
@@ -53,7 +55,10 @@ static void run_md(const char *lab, const char *md, int example, int min_blocks,
 			   "env -u LABCTL_DATA_DIR -u LAB_STUDENT PATH='%s/bin':\"$PATH\" LABCTL_STATE_DIR='%s/state' "
 			   "LABCTL_LABS_DIR='%s'",
 			   dir, dir, labs) > 0);
-	it_run(&r, "cd '%s/work' && %s timeout %d bash -euo pipefail -x '%s/steps.sh'", dir, env, timeout_s, dir);
+	char work[600];
+	snprintf(work, sizeof(work), "%s/work", dir);
+	it_run(&r, "cd '%s' && %s timeout %d bash -euo pipefail -x '%s/steps.sh'", in_checkout ? it_repo() : work, env,
+	       timeout_s, dir);
 	cr_expect_eq(r.status, 0, "%s: %s steps failed (exit %d)\n--- stdout\n%s\n--- stderr\n%s", lab, md, r.status,
 		     r.out, r.err);
 	it_run_free(&r);
@@ -64,6 +69,11 @@ static void run_md(const char *lab, const char *md, int example, int min_blocks,
 	it_run_free(&r);
 	free(env);
 	free(dir);
+}
+
+static void run_md(const char *lab, const char *md, int example, int min_blocks, int timeout_s)
+{
+	run_md_in(lab, md, example, min_blocks, timeout_s, 0);
 }
 
 Test(docs, module0_readme, .timeout = 600)
@@ -84,6 +94,16 @@ Test(docs, module3_readme, .timeout = 600)
 Test(docs, module4_readme, .timeout = 600)
 {
 	run_md("module4", "labs/module4/README.md", 0, 3, 420);
+}
+
+Test(docs, module2_readme, .timeout = 600)
+{
+	run_md_in("module2", "labs/module2/README.md", 0, 7, 420, 1);
+}
+
+Test(docs, module6_readme, .timeout = 900)
+{
+	run_md_in("module6", "labs/module6/README.md", 0, 6, 600, 1);
 }
 
 /* docs/AUTHORING.md's complete example lab validates, comes up, and its
