@@ -67,6 +67,10 @@ struct cmd_entry {
 	const char *usage;           /* after "labctl NAME ", e.g. "LAB [--volumes]" */
 	const char *summary;         /* one line for "labctl --help" */
 	const char *description;     /* paragraph(s) for "labctl NAME --help", or NULL */
+	/* 1: cmd_lab_arg loads the lab with every profile active unless
+	 * --profile says otherwise (a command on what runs, like open, finds
+	 * a service of a profile that was started with --profile). */
+	int all_profiles;
 	/* When set, makes the help's description (a new string) at run time,
 	 * e.g. to name what a registry holds; may use description. */
 	char *(*describe)(const struct cmd_entry *self);

@@ -664,6 +664,10 @@ int cmd_lab_arg(const struct cmd_entry *cmd, const struct cmd_args *args, int ge
 	for (size_t i = 1; i < files.n; i++)
 		lab_strv_push(&overrides, files.v[i]);
 	load_extra.profiles = cmd_opt_all(cmd, args, "profile");
+	static char *every[] = {"*", NULL};
+	static const struct lab_strv every_profile = {every, 1, 2};
+	if (cmd->all_profiles && (!load_extra.profiles || !load_extra.profiles->n))
+		load_extra.profiles = &every_profile;
 	load_extra.overrides = &overrides;
 	load_extra.env_files = cmd_opt_all(cmd, args, "env-file");
 	if (student)

@@ -37,8 +37,10 @@ const struct cmd_entry cmd_open_entry = {
 		       "the first command of its colon-separated list, with %s replaced by the\n"
 		       "URL, or the URL added as its last argument (the BROWSER convention of\n"
 		       "xdg-utils and Python's webbrowser). --print starts no browser.\n"
+		       "Services of every profile count (what runs is what was started).\n"
 		       "A service without a UI, or not running, is exit 1; an unknown one exit 2.",
 	.fn = cmd_open,
+	.all_profiles = 1, /* jupyter under profile notebook, started with --profile */
 };
 
 struct ui {

@@ -11,7 +11,9 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 registry = SchemaRegistryClient({"url": os.environ["SCHEMA_REGISTRY_URL"]})
 deserialize = AvroDeserializer(registry)
 consumer = Consumer({"bootstrap.servers": os.environ["KAFKA_BOOTSTRAP_SERVERS"],
-                     "group.id": "module2-consume", "auto.offset.reset": "earliest"})
+                     "group.id": "module2-consume", "auto.offset.reset": "earliest",
+                     # commits nothing: every run reads the topic from the beginning
+                     "enable.auto.commit": False})
 consumer.subscribe(["user_events"])
 n = 0
 while True:

@@ -98,7 +98,7 @@ Test(docs, module4_readme, .timeout = 600)
 
 Test(docs, module2_readme, .timeout = 600)
 {
-	run_md_in("module2", "labs/module2/README.md", 0, 7, 420, 1);
+	run_md_in("module2", "labs/module2/README.md", 0, 8, 540, 1);
 }
 
 Test(docs, module6_readme, .timeout = 900)
