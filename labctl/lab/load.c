@@ -900,6 +900,8 @@ static void ld_merge_file(struct lab_ld *L, const char *path)
 		lab_ld_diag(L, &root->mark, "expected a mapping at the top of '%s'", file);
 	} else {
 		lab_ld_check_keys(L, root, top_keys, 1);
+		/* its relative paths are the first file's directory's (Compose) */
+		lab_ld_extends(L, root, L->srcs[0].absdir);
 		lab_ld_merge(L, L->srcs[0].root, root);
 	}
 	lab_node_free(root);
@@ -1010,10 +1012,14 @@ static int ld_load(struct lab **out, const char *path, const struct lab_load_opt
 	ld_read(&L, file, NULL);
 	if (L.n_srcs == 0)
 		goto report;
+	/* each file's extends are resolved before the files are merged, as
+	   compose-go's loader does (an override's `user: !reset null` removes
+	   what the first file's service got from the service it extends) */
+	lab_ld_extends(&L, L.srcs[0].root, L.srcs[0].absdir);
 	for (size_t i = 0; opts && opts->overrides && i < opts->overrides->n; i++)
 		ld_merge_file(&L, opts->overrides->v[i]);
 	lab_ld_drop_resets(L.srcs[0].root);
-	for (size_t i = 0; i < L.n_srcs; i++)
+	for (size_t i = 1; i < L.n_srcs; i++)
 		lab_ld_extends(&L, L.srcs[i].root, L.srcs[i].absdir);
 	ld_dotenv(&L);
 	ld_project(&L, &L.srcs[0]);

@@ -597,6 +597,32 @@ Test(ctr_merge, extends_with_and_without_file, .init = tctr_setup, .fini = tctr_
 	lab_free(lab);
 }
 
+/* Each file's extends are resolved before -f merges it (compose-go's
+ * loader): an override's !reset removes what the first file's service got
+ * from the one it extends. Expected: `docker compose -f compose.yaml -f
+ * override.yaml config` (v5.6.0) has no user for web and user 7 for job,
+ * whose extends is in the override. */
+Test(ctr_merge, extends_before_merge, .init = tctr_setup, .fini = tctr_teardown)
+{
+	tctr_write("compose.yaml", "services:\n  base:\n    image: x\n    user: \"33\"\n"
+				   "  web:\n    extends: base\n");
+	tctr_write("override.yaml", "services:\n  web:\n    user: !reset null\n"
+				    "  jobbase:\n    image: y\n    user: \"7\"\n  job:\n    extends: jobbase\n");
+	struct lab_strv ov = LAB_STRV_INIT;
+	lab_strv_push(&ov, "override.yaml");
+	struct lab_load_opts o = {.overrides = &ov};
+	struct lab *lab = NULL;
+	struct lab_err err = {0};
+	cr_assert_eq(lab_load(&lab, "compose.yaml", &o, &err), 0, "%s", err.msg);
+	const struct lab_service *web = lab_find_service(lab, "web"), *job = lab_find_service(lab, "job");
+	cr_assert(web && job);
+	cr_expect_null(web->user, "user: %s", web->user);
+	cr_expect_str_eq(web->image, "x");
+	cr_expect_str_eq(job->user, "7");
+	lab_free(lab);
+	lab_strv_free(&ov);
+}
+
 #include "../../labctl/export/compose.h"
 
 /* export compose does not write the container settings yet: it refuses a
