@@ -79,7 +79,11 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_labs_entry, cmd_validate_entry, cmd_up_entry, cmd_down_entry,
 	cmd_status_entry, cmd_logs_entry, cmd_exec_entry, cmd_jobs_entry, cmd_run_entry, cmd_env_entry, cmd_open_entry,
-	cmd_export_entry, cmd_verify_entry, cmd_class_entry, cmd_schema_entry, cmd_version_entry;
+	cmd_export_entry, cmd_config_entry, cmd_verify_entry, cmd_class_entry, cmd_schema_entry, cmd_version_entry;
+
+/* labctl config's output for lab (cmd/config.c): format "yaml" or "json"
+ * (labctl/export/config.h). Prints to stdout; returns the exit code. */
+int cmd_config_print(const struct lab *lab, const char *format);
 
 /* Every command, in the order help lists them (cmd/commands.c). */
 extern const struct cmd_entry *const cmd_entries[];

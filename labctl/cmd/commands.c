@@ -6,6 +6,7 @@
 const struct cmd_entry *const cmd_entries[] = {
 	&cmd_labs_entry,
 	&cmd_validate_entry,
+	&cmd_config_entry,
 	&cmd_up_entry,
 	&cmd_down_entry,
 	&cmd_status_entry,

@@ -247,6 +247,8 @@ void cmd_complete(FILE *f, int n, char **words)
 			/* the word completed is this option's value */
 			if (strcmp(o->name, "file") == 0 || strcmp(o->name, "output") == 0)
 				fprintf(f, "__files__\n");
+			else if (strcmp(o->name, "format") == 0 && strcmp(c->name, "config") == 0)
+				fprintf(f, "yaml\njson\n");
 			else if (strcmp(o->name, "format") == 0)
 				fprintf(f, "human\njson\ntap\njunit\n");
 			else if (strcmp(o->name, "only") == 0)

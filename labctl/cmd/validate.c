@@ -11,17 +11,19 @@ static const struct cmd_opt validate_opts[] = {
 	CMD_OPT_PROJECT,
 	CMD_OPT_PROFILE,
 	CMD_OPT_ENV_FILE,
+	{"print", 0, NULL, "print the resolved model instead of the summary (labctl config)"},
 	CMD_OPT_END,
 };
 
 const struct cmd_entry cmd_validate_entry = {
 	.name = "validate",
 	.opts = validate_opts,
-	.usage = "LAB | -f FILE",
+	.usage = "LAB | -f FILE [--print]",
 	.summary = "check a lab or compose file without touching the engine",
 	.description = "Loads the file, its includes and .env, interpolates variables and checks\n"
 		       "everything up would need. Every problem is printed as path:line:col:\n"
-		       "message. Exit 0 when valid, 2 when not.",
+		       "message. Exit 0 when valid, 2 when not. --print prints the resolved\n"
+		       "model instead, as YAML (the same as labctl config).",
 	.fn = cmd_validate,
 };
 
@@ -32,6 +34,10 @@ static int cmd_validate(const struct cmd_entry *cmd, struct cmd_args *args)
 	code = cmd_lab_arg(cmd, args, 0, &lab);
 	if (code)
 		goto out;
+	if (cmd_opt(cmd, args, "print")) {
+		code = cmd_config_print(lab, "yaml");
+		goto out;
+	}
 	size_t containers = 0;
 	for (size_t i = 0; i < lab->n_services; i++)
 		containers += (size_t)lab->services[i].replicas;

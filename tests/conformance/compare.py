@@ -4,7 +4,18 @@ labctl made from the same file (project B), field by field of
 `docker inspect`. Prints one line per difference; exits 1 when a difference
 is not listed as intended in the README (between the markers
 <!-- conformance:intended --> and <!-- /conformance:intended -->, first
-column `Field`), 2 on a usage or setup problem, else 0.
+column `Field`), 2 on a usage or setup problem, 3 when the two containers
+of a pair run different images under the same name (nothing else is
+compared then), else 0.
+
+The image comes first: both containers name the same image (Config.Image,
+with the project replaced) or that is a difference like any other; when
+they name the same image but their image ids differ, the image was rebuilt
+(by another test on the same engine) between the two creates, and every
+field the image supplies (Env, Cmd, Healthcheck, ...) may differ for that
+reason alone. That is no verdict on the tools: exit 3 says "make the pair
+again", and the caller does (tests/integration/test_conformance.c, a
+bounded number of times).
 
 usage: compare.py COMPOSE_PROJECT LABCTL_PROJECT README
 
@@ -119,10 +130,20 @@ def main():
         return 2
     allowed = intended(readme)
     failed = 0
+    rebuilt = []
     for key in sorted(set(a) | set(b)):
         if key not in a or key not in b:
             print("%s-%s: only %s made it" % (key[0], key[1], "compose" if key in a else "labctl"))
             failed += 1
+            continue
+        ia, ib = norm(a[key], "Config.Image", pa), norm(b[key], "Config.Image", pb)
+        if ia != ib:
+            failed += 1
+            print("%s-%s Config.Image\n  compose: %s\n  labctl:  %s" % (key[0], key[1], json.dumps(ia), json.dumps(ib)))
+            continue
+        if a[key]["Image"] != b[key]["Image"]:
+            rebuilt.append("%s-%s: image %s: compose's container runs %s, labctl's %s" % (
+                key[0], key[1], ia, a[key]["Image"][:19], b[key]["Image"][:19]))
             continue
         for f in FIELDS:
             x, y = norm(a[key], f, pa), norm(b[key], f, pb)
@@ -133,6 +154,11 @@ def main():
             print("%s-%s %s%s\n  compose: %s\n  labctl:  %s" % (
                 key[0], key[1], f, " (intended, README)" if ok else "",
                 json.dumps(x, sort_keys=True), json.dumps(y, sort_keys=True)))
+    if rebuilt:
+        print("\n".join(rebuilt))
+    if rebuilt and not failed:
+        print("image rebuilt between the two creates: make the pair again")
+        return 3
     print("%d container(s) compared, %d unintended difference(s)" % (len(a), failed))
     return 1 if failed else 0
 

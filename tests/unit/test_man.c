@@ -112,4 +112,8 @@ Test(man, completion_offers_commands_and_each_commands_options)
 	out = complete(4, fmt);
 	cr_expect_str_eq(out, "human\njson\ntap\njunit\n");
 	free(out);
+	const char *cfmt[] = {"config", "-f", "compose.yaml", "--format", ""};
+	out = complete(5, cfmt);
+	cr_expect_str_eq(out, "yaml\njson\n");
+	free(out);
 }
