@@ -400,6 +400,12 @@ struct lab_load_opts {
 };
 
 /* Load, interpolate, merge includes and validate the lab file at path.
+ * Includes follow the Compose Specification's "include" (compose-go v2.16
+ * loader.ApplyInclude): a path or {path: one or a list, the later merged
+ * over the first; project_directory: what the included file's relative
+ * paths are relative to, default its directory; env_file: variables for
+ * what the lab's own leave unset, default <project_directory>/.env}.
+ * Each file's extends are resolved before it is merged with another.
  * On success *out is a complete, valid lab (free with lab_free).
  * Errors: LAB_EINPUT with one "path:line:col: message" line per problem
  * found (all of them, not just the first); LAB_ENOTFOUND when path does not

@@ -39,7 +39,21 @@ struct src {
 	struct lab_node *root;
 	const char *path; /* as displayed, owned by lab->files */
 	char *real;       /* realpath */
-	char *absdir;     /* realpath's directory */
+	char *absdir;     /* what its relative paths are relative to: the
+	                     realpath's directory, or the project_directory
+	                     of the include entry that named it */
+	struct lab_strv env;      /* an include's variables ("K=V", the first
+	                             wins): the including file's, then its
+	                             env_file's (Compose spec "include") */
+	struct lab_index env_ix;
+};
+
+/* What an include entry says about the file(s) it names (Compose spec
+ * "include", compose-go v2.16 loader.ApplyInclude). */
+struct inc {
+	const char *projdir;        /* absolute, or NULL: the first path's directory */
+	const struct lab_strv *env; /* variables looked up after the lab's own */
+	const struct lab_strv *overs; /* further paths merged over the first */
 };
 
 struct netuse {
@@ -77,6 +91,7 @@ struct lab_ld {
 	char *looked;              /* the first name, */
 	int looked_several;        /* and whether another name came after it */
 	const struct lab_mark *cur;
+	const struct src *cur_src; /* whose include variables lab_ld_lookup sees last */
 };
 
 static const char *const top_keys[] = {
@@ -400,7 +415,12 @@ const char *lab_ld_lookup(const char *name, void *ud)
 	}
 	if ((v = getenv(name)))
 		return v;
-	return indexed_value(&L->dotenv_ix, &L->dotenv, name);
+	if ((v = indexed_value(&L->dotenv_ix, &L->dotenv, name)))
+		return v;
+	/* an included file's env_file (or the .env of its project directory)
+	   gives only what the lab's own variables leave unset, as Compose's
+	   Mapping.Merge */
+	return L->cur_src ? indexed_value(&L->cur_src->env_ix, &L->cur_src->env, name) : NULL;
 }
 
 /* Interpolate every scalar value below n, skipping x-* keys but x-ready, x-buckets and x-ui. */
@@ -538,9 +558,49 @@ static void ld_lab_buckets(struct lab_ld *L, const struct lab_node *n)
 	lab_strv_free(&names);
 }
 
+static void ld_merge_file(struct lab_ld *L, const char *path, size_t into, const struct lab_mark *from);
+
+/* Variables of an include's env_file(s) (or, when none is given, of the
+ * .env in its project directory if there is one) appended to env: the
+ * files last first, so a later file's value wins (compose-go's
+ * dotenv.GetEnvFromFile); "/dev/null" is skipped. dir: what relative
+ * env_file paths are relative to (the including file's directory). */
+static void ld_include_env(struct lab_ld *L, const struct lab_node *ef, const char *dir, const char *projdir,
+			   struct lab_strv *env)
+{
+	struct lab_strv files = LAB_STRV_INIT;
+	struct lab_strv given = LAB_STRV_INIT;
+	if (ef && lab_ld_strlist(L, ef, "env_file", 1, &given) < 0)
+		given.n = 0;
+	for (size_t i = 0; i < given.n; i++)
+		if (strcmp(given.v[i], "/dev/null") != 0)
+			lab_strv_take(&files, lab_path_join(dir, given.v[i]));
+	if (!ef)
+		lab_strv_take(&files, lab_path_join(projdir, ".env"));
+	for (size_t i = files.n; i-- > 0;) {
+		char *msg = NULL;
+		int line = 0;
+		int rc = lab_dotenv_parse(env, files.v[i], &line, &msg);
+		const struct lab_node *at = ef && ef->kind == LAB_NODE_SEQ && i < ef->n ? ef->kids[i] : ef;
+		if (rc == LAB_ENOTFOUND && ef) {
+			lab_ld_diag(L, &at->mark, "include env_file '%s' not found", files.v[i]);
+		} else if (rc && rc != LAB_ENOTFOUND) {
+			struct lab_mark m = {ld_file(L, files.v[i]), line ? line : 1, 1};
+			if (line)
+				lab_ld_diag(L, &m, "%s", msg);
+			else
+				lab_ld_diag(L, ef ? &at->mark : &m, "include env_file '%s' %s", files.v[i], msg);
+		}
+		free(msg);
+	}
+	lab_strv_free(&files);
+	lab_strv_free(&given);
+}
+
 /* Read path (display name) and, recursively, its includes. from: the
- * include entry naming it, NULL for the lab file. */
-static void ld_read(struct lab_ld *L, const char *path, const struct lab_mark *from)
+ * include entry naming it, NULL for the lab file; ic: what that entry
+ * says (NULL: nothing, as for the short form). */
+static void ld_read(struct lab_ld *L, const char *path, const struct lab_mark *from, const struct inc *ic)
 {
 	char *real = realpath(path, NULL);
 	struct lab_err e = {0};
@@ -600,12 +660,24 @@ static void ld_read(struct lab_ld *L, const char *path, const struct lab_mark *f
 		L->cap_srcs = L->cap_srcs ? L->cap_srcs * 2 : 4;
 		L->srcs = lab_xrealloc(L->srcs, L->cap_srcs * sizeof(*L->srcs));
 	}
-	struct src *s = &L->srcs[L->n_srcs++];
+	size_t self = L->n_srcs++;
+	struct src *s = &L->srcs[self];
+	memset(s, 0, sizeof(*s));
 	s->root = root;
 	s->path = file;
 	s->real = real;
-	s->absdir = lab_path_dir(real);
+	s->absdir = ic && ic->projdir ? lab_xstrdup(ic->projdir) : lab_path_dir(real);
+	if (ic && ic->env) {
+		lab_strv_copy(&s->env, ic->env);
+		for (size_t i = 0; i < s->env.n; i++)
+			index_kv(&s->env_ix, &s->env, i);
+	}
 	lab_ld_check_keys(L, root, from ? include_top_keys : top_keys, 1);
+	/* each file's extends before the merges (compose-go's loader) */
+	lab_ld_extends(L, root, s->absdir);
+	for (size_t i = 0; ic && ic->overs && i < ic->overs->n; i++)
+		ld_merge_file(L, ic->overs->v[i], self, from);
+	s = &L->srcs[self];
 	const struct lab_node *c = lab_node_get(root, "credentials");
 	if (c)
 		ld_credentials(L, c);
@@ -614,13 +686,20 @@ static void ld_read(struct lab_ld *L, const char *path, const struct lab_mark *f
 		return;
 	if (lab_ld_want(L, inc, LAB_NODE_SEQ, "include") < 0)
 		return;
-	char *dir = lab_path_dir(file);
+	/* an include's paths, project_directory and env_file are relative to
+	   this file's project directory: its own directory unless the entry
+	   naming it gave one */
+	char *dir = ic && ic->projdir ? lab_xstrdup(ic->projdir) : lab_path_dir(file);
+	struct lab_strv my_env = LAB_STRV_INIT;
+	lab_strv_copy(&my_env, &s->env); /* s moves when srcs grows */
 	struct lab_index listed = LAB_INDEX_INIT; /* include paths of this file, joined */
 	struct lab_strv listed_paths = LAB_STRV_INIT;
 	lab_strv_push(&L->stack, real);
 	lab_strv_push(&L->stack_disp, file);
 	for (size_t i = 0; i < inc->n; i++) {
 		const struct lab_node *e = inc->kids[i];
+		struct lab_strv paths = LAB_STRV_INIT;
+		const struct lab_node *pd = NULL, *ef = NULL;
 		if (e->kind == LAB_NODE_MAP) {
 			static const char *const inc_keys[] = {"path", "project_directory", "env_file", NULL};
 			if (lab_ld_check_keys(L, e, inc_keys, 1))
@@ -630,32 +709,73 @@ static void ld_read(struct lab_ld *L, const char *path, const struct lab_mark *f
 				lab_ld_diag(L, &e->mark, "missing 'path' for 'include'");
 				continue;
 			}
-			/* read before, dropped: refused rather than ignored */
-			static const char *const later[] = {"project_directory", "env_file"};
-			for (size_t j = 0; j < 2; j++) {
-				const struct lab_node *x = lab_node_get(e, later[j]);
-				if (x)
-					lab_ld_diag(L, &x->mark,
-						    "'include.%s' is not supported by labctl (an included file's paths and "
-						    "variables are the including lab's)",
-						    later[j]);
+			if (lab_ld_strlist(L, p, "path", 1, &paths) < 0 || !paths.n) {
+				if (!paths.n && p->kind == LAB_NODE_SEQ)
+					lab_ld_diag(L, &p->mark, "'include.path' is an empty list");
+				lab_strv_free(&paths);
+				continue;
 			}
-			e = p;
+			pd = lab_node_get(e, "project_directory");
+			ef = lab_node_get(e, "env_file");
+			e = p->kind == LAB_NODE_SEQ ? p->kids[0] : p;
+		} else {
+			const char *rel = lab_ld_str(L, e, "include");
+			if (!rel)
+				continue;
+			lab_strv_push(&paths, rel);
 		}
-		const char *rel = lab_ld_str(L, e, "include");
-		if (!rel)
-			continue;
-		char *full = lab_path_join(dir, rel);
+		char *full = lab_path_join(dir, paths.v[0]);
 		if (lab_index_get(&listed, full, strlen(full)) >= 0) {
 			free(full); /* listed twice: read (and reported) once */
+			lab_strv_free(&paths);
 			continue;
 		}
 		lab_strv_take(&listed_paths, full);
 		lab_index_put(&listed, full, strlen(full), i);
-		ld_read(L, full, &e->mark);
+		/* project_directory: relative to this file's; default the first
+		   path's directory */
+		char *projdir = NULL;
+		const char *pds = pd ? lab_ld_str(L, pd, "project_directory") : NULL;
+		if (pds) {
+			struct stat st;
+			projdir = lab_path_join(dir, pds);
+			if (projdir[0] != '/') { /* dir was relative (a relative -f): make it absolute */
+				char *abs = realpath(projdir, NULL);
+				if (abs) {
+					free(projdir);
+					projdir = abs;
+				}
+			}
+			if (stat(projdir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+				lab_ld_diag(L, &pd->mark, "include project_directory '%s' is not a directory", pds);
+				free(projdir);
+				lab_strv_free(&paths);
+				continue;
+			}
+		}
+		/* the included file's variables: this file's, then its env_file's */
+		struct lab_strv env = LAB_STRV_INIT;
+		lab_strv_copy(&env, &my_env);
+		{
+			char *real_first = realpath(full, NULL);
+			char *pdir = projdir ? lab_xstrdup(projdir) : lab_path_dir(real_first ? real_first : full);
+			ld_include_env(L, ef, dir, pdir, &env);
+			free(pdir);
+			free(real_first);
+		}
+		struct lab_strv overs = LAB_STRV_INIT;
+		for (size_t j = 1; j < paths.n; j++)
+			lab_strv_take(&overs, lab_path_join(dir, paths.v[j]));
+		struct inc child = {.projdir = projdir, .env = &env, .overs = &overs};
+		ld_read(L, full, &e->mark, &child);
+		lab_strv_free(&overs);
+		lab_strv_free(&env);
+		lab_strv_free(&paths);
+		free(projdir);
 	}
 	lab_index_free(&listed);
 	lab_strv_free(&listed_paths);
+	lab_strv_free(&my_env);
 	free(L->stack.v[--L->stack.n]);
 	L->stack.v[L->stack.n] = NULL;
 	free(L->stack_disp.v[--L->stack_disp.n]);
@@ -879,8 +999,11 @@ static int diag_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* An override file (lab_load_opts.overrides) merged over the first. */
-static void ld_merge_file(struct lab_ld *L, const char *path)
+/* An override file merged over srcs[into]: lab_load_opts.overrides over
+ * the lab file (into 0), or an include's further paths over its first.
+ * from: the include entry naming it, NULL for -f. Its extends are resolved
+ * first, its relative paths are srcs[into]'s (Compose). */
+static void ld_merge_file(struct lab_ld *L, const char *path, size_t into, const struct lab_mark *from)
 {
 	struct lab_buf text = LAB_BUF_INIT;
 	struct lab_node *root = NULL;
@@ -890,7 +1013,8 @@ static void ld_merge_file(struct lab_ld *L, const char *path)
 	struct lab_mark m = {file, 1, 1};
 	int rc = lab_read_file(&text, path, LAB_FILE_MAX, &why);
 	if (rc) {
-		lab_ld_diag(L, &m, "compose file '%s' %s", path, rc == LAB_ENOTFOUND ? "not found" : why);
+		lab_ld_diag(L, from ? from : &m, "%s file '%s' %s", from ? "include" : "compose", path,
+			    rc == LAB_ENOTFOUND ? "not found" : why);
 		free(why);
 		return;
 	}
@@ -899,10 +1023,9 @@ static void ld_merge_file(struct lab_ld *L, const char *path)
 	} else if (root->kind != LAB_NODE_MAP) {
 		lab_ld_diag(L, &root->mark, "expected a mapping at the top of '%s'", file);
 	} else {
-		lab_ld_check_keys(L, root, top_keys, 1);
-		/* its relative paths are the first file's directory's (Compose) */
-		lab_ld_extends(L, root, L->srcs[0].absdir);
-		lab_ld_merge(L, L->srcs[0].root, root);
+		lab_ld_check_keys(L, root, from ? include_top_keys : top_keys, 1);
+		lab_ld_extends(L, root, L->srcs[into].absdir);
+		lab_ld_merge(L, L->srcs[into].root, root);
 	}
 	lab_node_free(root);
 	lab_buf_release(&text);
@@ -1009,18 +1132,17 @@ static int ld_load(struct lab **out, const char *path, const struct lab_load_opt
 		goto out;
 	}
 	lab->dir = lab_path_dir(lab->path);
-	ld_read(&L, file, NULL);
+	ld_read(&L, file, NULL, NULL);
 	if (L.n_srcs == 0)
 		goto report;
-	/* each file's extends are resolved before the files are merged, as
-	   compose-go's loader does (an override's `user: !reset null` removes
-	   what the first file's service got from the service it extends) */
-	lab_ld_extends(&L, L.srcs[0].root, L.srcs[0].absdir);
+	/* each file's extends were resolved as it was read (ld_read), before
+	   the files are merged, as compose-go's loader does (an override's
+	   `user: !reset null` removes what the first file's service got from
+	   the service it extends) */
 	for (size_t i = 0; opts && opts->overrides && i < opts->overrides->n; i++)
-		ld_merge_file(&L, opts->overrides->v[i]);
-	lab_ld_drop_resets(L.srcs[0].root);
-	for (size_t i = 1; i < L.n_srcs; i++)
-		lab_ld_extends(&L, L.srcs[i].root, L.srcs[i].absdir);
+		ld_merge_file(&L, opts->overrides->v[i], 0, NULL);
+	for (size_t i = 0; i < L.n_srcs; i++)
+		lab_ld_drop_resets(L.srcs[i].root);
 	ld_dotenv(&L);
 	ld_project(&L, &L.srcs[0]);
 	{
@@ -1031,8 +1153,11 @@ static int ld_load(struct lab **out, const char *path, const struct lab_load_opt
 	}
 	L.use_creds = 1;
 	L.call_creds = creds;
-	for (size_t i = 0; i < L.n_srcs; i++)
+	for (size_t i = 0; i < L.n_srcs; i++) {
+		L.cur_src = &L.srcs[i];
 		ld_interp_root(&L, L.srcs[i].root);
+	}
+	L.cur_src = NULL;
 	{
 		const struct lab_node *labn = lab_node_get(L.srcs[0].root, "lab");
 		if (labn)
@@ -1040,7 +1165,9 @@ static int ld_load(struct lab **out, const char *path, const struct lab_load_opt
 	}
 	for (size_t i = 0; i < L.n_srcs; i++) {
 		const struct lab_node *x;
+		L.cur_src = &L.srcs[i]; /* a bare environment entry's value */
 		ld_services(&L, &L.srcs[i]);
+		L.cur_src = NULL;
 		if ((x = lab_node_get(L.srcs[i].root, "volumes")))
 			ld_resources(&L, x, "volumes", volume_keys, 0);
 		if ((x = lab_node_get(L.srcs[i].root, "networks")))
@@ -1080,6 +1207,8 @@ out:
 		lab_node_free(L.srcs[i].root);
 		free(L.srcs[i].real);
 		free(L.srcs[i].absdir);
+		lab_strv_free(&L.srcs[i].env);
+		lab_index_free(&L.srcs[i].env_ix);
 	}
 	free(L.srcs);
 	for (size_t i = 0; i < L.n_netuses; i++) {

@@ -137,6 +137,7 @@ Test(conformance, config_matches_compose, .timeout = 120)
 	config_side_by_side("course", "", "");
 	config_side_by_side("model", "-f compose.yaml -f compose.override.yaml", "");
 	config_side_by_side("model", "-f compose.yaml", "--profile debug");
+	config_side_by_side("include", "", "");
 }
 
 /* compare.py and an image rebuilt between the two creates: the pair runs

@@ -623,6 +623,31 @@ Test(ctr_merge, extends_before_merge, .init = tctr_setup, .fini = tctr_teardown)
 	lab_strv_free(&ov);
 }
 
+/* include in its long form: bad entries are file:line:col errors. */
+Test(ctr_merge, include_long_form_errors, .init = tctr_setup, .fini = tctr_teardown)
+{
+	mkdir("sub", 0755);
+	tctr_write("sub/a.yaml", "services:\n  a:\n    image: \"x:${TAG}\"\n");
+	tctr_write("a.env", "TAG=from-env-file\n");
+	struct lab *lab;
+	struct lab_err err;
+	cr_assert_eq(tctr_load(&lab, "include:\n  - path: sub/a.yaml\n    env_file: a.env\n", &err), 0, "%s", err.msg);
+	cr_expect_str_eq(lab->services[0].image, "x:from-env-file");
+	lab_free(lab);
+	cr_expect_eq(tctr_load(&lab, "include:\n  - path: sub/a.yaml\n    env_file: [a.env, missing.env]\n", &err),
+		     LAB_EINPUT);
+	cr_expect_str_eq(err.msg, "compose.yaml:3:23: include env_file 'missing.env' not found");
+	lab_free(lab);
+	cr_expect_eq(tctr_load(&lab, "include:\n  - path: sub/a.yaml\n    project_directory: nowhere\n", &err),
+		     LAB_EINPUT);
+	cr_expect(strstr(err.msg, "compose.yaml:3:24: include project_directory 'nowhere' is not a directory"), "%s",
+		  err.msg);
+	lab_free(lab);
+	cr_expect_eq(tctr_load(&lab, "include:\n  - path: []\n", &err), LAB_EINPUT);
+	cr_expect(strstr(err.msg, "compose.yaml:2:11: 'include.path' is an empty list"), "%s", err.msg);
+	lab_free(lab);
+}
+
 #include "../../labctl/export/compose.h"
 
 /* export compose does not write the container settings yet: it refuses a
