@@ -903,17 +903,40 @@ static void ld_resources(struct lab_ld *L, const struct lab_node *n, const char 
 				continue;
 			if (external || nms)
 				ext = lab_xstrdup(nms ? nms : k->text);
+			/* what labctl's create does not send is refused, never
+			   dropped: a volume on another driver, an internal network
+			   are other resources */
+			const char *what = is_net ? "networks" : "volumes";
+			const char *why = is_net ? "its networks are bridge networks with the engine's addresses"
+						 : "its volumes are local volumes without options";
 			static const char *const map_keys[] = {"driver_opts", "labels", "ipam"};
-			for (size_t j = 0; j < 3; j++)
-				if ((x = lab_node_get(v, map_keys[j])) && x->kind == LAB_NODE_SCALAR)
+			for (size_t j = 0; j < 3; j++) {
+				if (!(x = lab_node_get(v, map_keys[j])) || lab_node_is_null(x))
+					continue;
+				if (x->kind == LAB_NODE_SCALAR)
 					lab_ld_diag(L, &x->mark, "expected a mapping for '%s'", map_keys[j]);
+				else if (x->n)
+					lab_ld_diag(L, &x->mark, "'%s.%s' is not supported by labctl (%s)", what,
+						    map_keys[j], why);
+			}
 			static const char *const bools[] = {"internal", "attachable", "enable_ipv6"};
 			int b;
-			for (size_t j = 0; j < 3; j++)
-				if ((x = lab_node_get(v, bools[j])))
-					lab_ld_bool(L, x, bools[j], &b);
-			if ((x = lab_node_get(v, "driver")))
-				lab_ld_str(L, x, "driver");
+			for (size_t j = 0; j < 3; j++) {
+				if (!(x = lab_node_get(v, bools[j])) || lab_ld_bool(L, x, bools[j], &b) < 0 || !b)
+					continue;
+				if (j == 1) /* the engine honours it for overlay networks only */
+					lab_ld_warn(L, &x->mark,
+						    "'networks.attachable' is ignored (Swarm overlay networks only; "
+						    "a bridge network ignores it, with Docker Compose too)");
+				else
+					lab_ld_diag(L, &x->mark, "'%s.%s' is not supported by labctl (%s)", what,
+						    bools[j], why);
+			}
+			const char *ds;
+			if ((x = lab_node_get(v, "driver")) && (ds = lab_ld_str(L, x, "driver")) &&
+			    strcmp(ds, is_net ? "bridge" : "local") != 0)
+				lab_ld_diag(L, &x->mark, "'%s.driver: %s' is not supported by labctl (%s)", what, ds,
+					    why);
 		}
 		if (lab_index_get(&have, k->text, strlen(k->text)) >= 0) {
 			/* the same volume/network declared in two files: first wins */

@@ -23,7 +23,55 @@ static const char *const service_keys[] = {
 	"privileged", "cap_add", "cap_drop", "extra_hosts", "dns", "dns_search", "ulimits",
 	"shm_size", "tmpfs", "expose", "profiles", "logging", "security_opt", "sysctls",
 	"ipc", "pid", "devices", "read_only", "mem_limit", "mem_reservation", "cpus",
-	"pull_policy", "domainname", "group_add", "volumes_from", NULL,
+	"pull_policy", "domainname", "group_add", "volumes_from",
+	"develop", /* warned: docker compose watch's */
+	NULL,
+};
+
+/* Keys of the Compose Specification's service definition (05-services.md,
+ * compose-go v2.16 types.ServiceConfig) that labctl does not apply: each is
+ * an error naming it and why, never "unknown key" and never dropped. */
+static const struct {
+	const char *key, *why;
+} unsupported_keys[] = {
+	{"network_mode", "a lab's services share its networks"},
+	{"secrets", "mount the file with volumes instead"},
+	{"configs", "mount the file with volumes instead"},
+	{"links", "a legacy link; services reach each other by name on the lab's network"},
+	{"external_links", "a legacy link; services reach each other by name on the lab's network"},
+	{"pids_limit", "write deploy.resources.limits.pids"},
+	{"cgroup", "not applied to the container yet"},
+	{"cgroup_parent", "not applied to the container yet"},
+	{"cpu_count", "not applied to the container yet"},
+	{"cpu_percent", "not applied to the container yet"},
+	{"cpu_shares", "not applied to the container yet"},
+	{"cpu_period", "not applied to the container yet"},
+	{"cpu_quota", "not applied to the container yet"},
+	{"cpu_rt_runtime", "not applied to the container yet"},
+	{"cpu_rt_period", "not applied to the container yet"},
+	{"cpuset", "not applied to the container yet"},
+	{"blkio_config", "not applied to the container yet"},
+	{"mem_swappiness", "not applied to the container yet"},
+	{"memswap_limit", "not applied to the container yet"},
+	{"oom_kill_disable", "not applied to the container yet"},
+	{"oom_score_adj", "not applied to the container yet"},
+	{"storage_opt", "not applied to the container yet"},
+	{"device_cgroup_rules", "not applied to the container yet"},
+	{"userns_mode", "not applied to the container yet"},
+	{"uts", "not applied to the container yet"},
+	{"runtime", "not applied to the container yet"},
+	{"isolation", "not applied to the container yet"},
+	{"mac_address", "not applied to the container yet"},
+	{"annotations", "not applied to the container yet"},
+	{"credential_spec", "Windows containers only"},
+	{"gpus", "device requests, e.g. GPUs"},
+	{"attach", "labctl logs shows a service's output"},
+	{"label_file", "write labels"},
+	{"use_api_socket", "not applied to the container yet"},
+	{"post_start", "lifecycle hooks"},
+	{"pre_stop", "lifecycle hooks"},
+	{"provider", "services run by a provider plugin"},
+	{"models", "Docker Model Runner"},
 };
 
 static const char *const build_keys[] = {
@@ -292,6 +340,15 @@ static void ld_ports(struct lab_ld *L, const struct lab_node *n, struct lab_serv
 				if (ms && strcmp(ms, "host") != 0 && strcmp(ms, "ingress") != 0)
 					lab_ld_diag(L, &mode->mark, "invalid mode '%s' for 'mode'", ms);
 			}
+			static const char *const info[] = {"name", "app_protocol"};
+			for (size_t j = 0; j < NELEM(info); j++) {
+				const struct lab_node *x = lab_node_get(e, info[j]);
+				if (x)
+					lab_ld_warn(L, &x->mark,
+						    "'ports.%s' is ignored (a port's description; Docker Compose does "
+						    "not send it to the engine either)",
+						    info[j]);
+			}
 			p.host_ip = lab_xstrdup(ips);
 			p.protocol = lab_xstrdup(prs);
 		} else {
@@ -413,6 +470,29 @@ static void ld_mounts(struct lab_ld *L, const char *absdir, const struct lab_nod
 				continue;
 			if (ro && lab_ld_bool(L, ro, "read_only", &m.read_only) < 0)
 				continue;
+			const struct lab_node *cons = lab_node_get(e, "consistency");
+			if (cons)
+				lab_ld_warn(L, &cons->mark,
+					    "'volumes.consistency' is ignored (Docker Desktop's; Docker Compose and "
+					    "the engine on Linux ignore it too)");
+			/* bind: / volume: / tmpfs: options: none is applied; an empty
+			   mapping (docker compose config prints `bind: {}`) is fine */
+			static const char *const opts[] = {"bind", "volume", "tmpfs"};
+			int bad = 0;
+			for (size_t j = 0; j < NELEM(opts); j++) {
+				const struct lab_node *x = lab_node_get(e, opts[j]);
+				if (!x || lab_node_is_null(x) || (x->kind == LAB_NODE_MAP && x->n == 0))
+					continue;
+				const struct lab_node *at = x->kind == LAB_NODE_MAP ? x->kids[0] : x;
+				lab_ld_diag(L, &at->mark,
+					    "'volumes.%s%s%s' is not supported by labctl (mounts are made with "
+					    "type, source, target and read_only only)",
+					    opts[j], x->kind == LAB_NODE_MAP ? "." : "",
+					    x->kind == LAB_NODE_MAP ? x->kids[0]->text : "");
+				bad = 1;
+			}
+			if (bad)
+				continue;
 			if (!sos && m.type == LAB_MOUNT_BIND) {
 				lab_ld_diag(L, &e->mark, "missing 'source' for a bind mount");
 				continue;
@@ -476,6 +556,18 @@ static void ld_build(struct lab_ld *L, const char *absdir, const struct lab_node
 		}
 		if (lb)
 			lab_ld_kv_list(L, lb, "labels", &s->ctr.build_labels, 0);
+		/* accepted by the schema, not sent by labctl's builds: refused,
+		   never dropped (a build without them is another build) */
+		for (size_t i = 0; i < n->n; i++) {
+			const char *k = n->kids[2 * i]->text;
+			if (strncmp(k, "x-", 2) == 0 || !strcmp(k, "context") || !strcmp(k, "dockerfile") ||
+			    !strcmp(k, "args") || !strcmp(k, "target") || !strcmp(k, "labels"))
+				continue;
+			lab_ld_diag(L, &n->kids[2 * i]->mark,
+				    "'build.%s' is not supported by labctl (its builds send the context, "
+				    "dockerfile, args, target and labels only)",
+				    k);
+		}
 	} else if (!(ctx = lab_ld_str(L, n, "build"))) {
 		return;
 	}
@@ -537,6 +629,17 @@ static void ld_env_file(struct lab_ld *L, const char *absdir, const struct lab_n
 			}
 			if (rq && lab_ld_bool(L, rq, "required", &required) < 0)
 				continue;
+			const struct lab_node *fm = lab_node_get(one, "format");
+			const char *fms = fm ? lab_ld_str(L, fm, "format") : NULL;
+			if (fm && !fms)
+				continue;
+			if (fms && *fms) { /* "raw": values as written, no quotes undone */
+				lab_ld_diag(L, &fm->mark,
+					    "'env_file.format: %s' is not supported by labctl (env files are read "
+					    "in the .env format)",
+					    fms);
+				continue;
+			}
 		}
 		const char *path = lab_ld_str(L, pn, "env_file");
 		if (!path)
@@ -711,8 +814,13 @@ static void ld_healthcheck(struct lab_ld *L, const struct lab_node *n, struct la
 		h->timeout_ms = ms;
 	if ((x = lab_node_get(n, "start_period")) && lab_ld_duration(L, x, "start_period", &ms) == 0)
 		h->start_period_ms = ms;
-	if ((x = lab_node_get(n, "start_interval")))
-		lab_ld_duration(L, x, "start_interval", &ms);
+	if ((x = lab_node_get(n, "start_interval")) && lab_ld_duration(L, x, "start_interval", &ms) == 0)
+		/* HealthConfig.StartInterval is Engine API 1.44; labctl speaks
+		   1.41, and an engine of that API (Debian's 20.10) ignores the
+		   field Docker Compose sends */
+		lab_ld_warn(L, &x->mark,
+			    "'healthcheck.start_interval' is ignored (Engine API 1.44; labctl uses 1.41, "
+			    "where the engine ignores it too)");
 	if ((x = lab_node_get(n, "retries")) && lab_ld_int(L, x, "retries", &r) == 0) {
 		if (r < 0 || r > 1000000)
 			lab_ld_diag(L, &x->mark, "invalid retries '%s' for 'retries'", x->text);
@@ -895,7 +1003,24 @@ void lab_ld_service(struct lab_ld *L, const char *absdir, const struct lab_node 
 	}
 	if (lab_ld_want(L, val, LAB_NODE_MAP, key->text) < 0)
 		return;
-	lab_ld_check_keys(L, val, service_keys, 1);
+	{
+		const char *all[NELEM(service_keys) + NELEM(unsupported_keys)];
+		size_t na = 0;
+		for (size_t i = 0; service_keys[i]; i++)
+			all[na++] = service_keys[i];
+		for (size_t i = 0; i < NELEM(unsupported_keys); i++)
+			all[na++] = unsupported_keys[i].key;
+		all[na] = NULL;
+		lab_ld_check_keys(L, val, all, 1);
+		for (size_t i = 0; i < val->n; i++)
+			for (size_t j = 0; j < NELEM(unsupported_keys); j++)
+				if (!strcmp(val->kids[2 * i]->text, unsupported_keys[j].key))
+					lab_ld_diag(L, &val->kids[2 * i]->mark, "'%s' is not supported by labctl (%s)",
+						    unsupported_keys[j].key, unsupported_keys[j].why);
+		const struct lab_node *dev = lab_node_get(val, "develop");
+		if (dev)
+			lab_ld_warn(L, &dev->mark, "'develop' is ignored (docker compose watch's; up ignores it too)");
+	}
 	for (size_t i = 0; i < val->n; i++) {
 		const struct lab_node *k = val->kids[2 * i], *v = val->kids[2 * i + 1];
 		const char *kt = k->text;

@@ -648,6 +648,82 @@ Test(ctr_merge, include_long_form_errors, .init = tctr_setup, .fini = tctr_teard
 	lab_free(lab);
 }
 
+/* No key is accepted and dropped: each Compose key labctl does not apply
+ * is refused with its reason, or warned about where Docker Compose
+ * ignores it too. */
+Test(ctr_keys, not_applied_is_refused_or_warned, .init = tctr_setup, .fini = tctr_teardown)
+{
+	tctr_write("Dockerfile", "FROM scratch\n");
+	tctr_write("e.env", "A=1\n");
+	struct lab *lab;
+	struct lab_err err;
+	cr_expect_eq(tctr_load(&lab,
+			       "services:\n"
+			       "  a:\n"
+			       "    image: x\n"
+			       "    network_mode: host\n"
+			       "    pids_limit: 5\n"
+			       "    build: {context: ., no_cache: true}\n"
+			       "    volumes:\n"
+			       "      - {type: bind, source: ., target: /x, bind: {propagation: rshared}}\n"
+			       "    env_file: [{path: e.env, format: raw}]\n"
+			       "volumes:\n"
+			       "  v: {driver: nfs, driver_opts: {o: x}}\n"
+			       "networks:\n"
+			       "  n: {internal: true, ipam: {config: [{subnet: 10.9.0.0/16}]}}\n",
+			       &err),
+		     LAB_EINPUT);
+	static const char *const want[] = {
+		"compose.yaml:4:5: 'network_mode' is not supported by labctl (a lab's services share its networks)",
+		"compose.yaml:5:5: 'pids_limit' is not supported by labctl (write deploy.resources.limits.pids)",
+		"compose.yaml:6:25: 'build.no_cache' is not supported by labctl (its builds send the context, "
+		"dockerfile, args, target and labels only)",
+		"compose.yaml:8:52: 'volumes.bind.propagation' is not supported by labctl (mounts are made with type, "
+		"source, target and read_only only)",
+		"compose.yaml:9:38: 'env_file.format: raw' is not supported by labctl (env files are read in the .env "
+		"format)",
+		"compose.yaml:11:15: 'volumes.driver: nfs' is not supported by labctl (its volumes are local volumes "
+		"without options)",
+		"compose.yaml:11:33: 'volumes.driver_opts' is not supported by labctl (its volumes are local volumes "
+		"without options)",
+		"compose.yaml:13:17: 'networks.internal' is not supported by labctl (its networks are bridge networks "
+		"with the engine's addresses)",
+		"compose.yaml:13:29: 'networks.ipam' is not supported by labctl (its networks are bridge networks with "
+		"the engine's addresses)",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		cr_expect(strstr(err.msg, want[i]), "missing: %s\nin:\n%s", want[i], err.msg);
+	lab_free(lab);
+
+	cr_assert_eq(tctr_load(&lab,
+			       "services:\n"
+			       "  a:\n"
+			       "    image: x\n"
+			       "    develop: {watch: []}\n"
+			       "    ports: [{target: 80, name: web, app_protocol: http}]\n"
+			       "    volumes: [{type: volume, source: v, target: /y, volume: {}, consistency: cached}]\n"
+			       "    healthcheck: {test: [CMD, \"true\"], start_interval: 1s}\n"
+			       "volumes:\n"
+			       "  v: {driver: local, driver_opts: {}}\n"
+			       "networks:\n"
+			       "  default: {driver: bridge, attachable: true, internal: false}\n",
+			       &err),
+		     0, "%s", err.msg);
+	static const char *const warn[] = {
+		"compose.yaml:4:14: warning: 'develop' is ignored",
+		"compose.yaml:5:32: warning: 'ports.name' is ignored",
+		"compose.yaml:5:51: warning: 'ports.app_protocol' is ignored",
+		"compose.yaml:6:78: warning: 'volumes.consistency' is ignored",
+		"compose.yaml:7:56: warning: 'healthcheck.start_interval' is ignored",
+		"compose.yaml:11:41: warning: 'networks.attachable' is ignored",
+	};
+	cr_expect_eq(lab->warnings.n, sizeof(warn) / sizeof(warn[0]));
+	for (size_t i = 0; i < sizeof(warn) / sizeof(warn[0]) && i < lab->warnings.n; i++)
+		cr_expect(!strncmp(lab->warnings.v[i], warn[i], strlen(warn[i])), "%s\nwant %s", lab->warnings.v[i],
+			  warn[i]);
+	lab_free(lab);
+}
+
 #include "../../labctl/export/compose.h"
 
 /* export compose does not write the container settings yet: it refuses a
