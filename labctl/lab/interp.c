@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/index.h"
+
 static int is_name_start(char c)
 {
 	return c == '_' || isalpha((unsigned char)c);
@@ -210,14 +212,18 @@ int lab_interpolate(char **out, const char *s, lab_lookup_fn lookup, void *ud,
 }
 
 /* Unquote a .env value in place-ish; returns a new string or NULL. */
-static char *dotenv_value(const char *v, char **msg)
+/* A .env value; *expand: whether it is interpolated (unquoted or double
+ * quoted; a single-quoted value is literal). */
+static char *dotenv_value(const char *v, char **msg, int *expand)
 {
+	*expand = 1;
 	struct lab_buf b = LAB_BUF_INIT;
 	lab_buf_puts(&b, "");
 	while (*v == ' ' || *v == '\t')
 		v++;
 	if (*v == '\'' || *v == '"') {
 		char q = *v++;
+		*expand = q == '"';
 		for (; *v && *v != q; v++) {
 			if (q == '"' && *v == '\\' && v[1]) {
 				v++;
@@ -247,8 +253,34 @@ static char *dotenv_value(const char *v, char **msg)
 	return lab_buf_detach(&b);
 }
 
+/* Variables in a .env value (compose-go dotenv expandVariables): the
+ * environment first, then what the files parsed so far set (the latest). */
+struct dotenv_ctx {
+	const struct lab_strv *out;
+	struct lab_index ix; /* key -> latest index in out */
+	size_t made;         /* bytes interpolation made in this file */
+};
+
+/* What interpolation may make in one .env file, all values together: a
+ * hostile 4 MiB file of "B=${A}${A}" lines stays bounded. */
+#define DOTENV_INTERP_MAX (16 << 20)
+
+static const char *dotenv_lookup(const char *name, void *ud)
+{
+	struct dotenv_ctx *c = ud;
+	const char *v = getenv(name);
+	if (v)
+		return v;
+	long i = lab_index_get(&c->ix, name, strlen(name));
+	const char *eq = i < 0 ? NULL : strchr(c->out->v[i], '=');
+	return eq ? eq + 1 : NULL;
+}
+
 int lab_dotenv_parse(struct lab_strv *out, const char *path, int *line, char **msg)
 {
+	struct dotenv_ctx ctx = {.out = out, .ix = LAB_INDEX_INIT};
+	for (size_t i = 0; i < out->n; i++)
+		lab_index_set(&ctx.ix, out->v[i], strcspn(out->v[i], "="), i);
 	struct lab_buf file = LAB_BUF_INIT;
 	int rc = lab_read_file(&file, path, LAB_FILE_MAX, msg);
 	int lineno = 0;
@@ -286,11 +318,29 @@ int lab_dotenv_parse(struct lab_strv *out, const char *path, int *line, char **m
 		} else if (!*p) {
 			lab_strv_take(out, lab_xstrndup(k, klen));
 		} else {
-			char *v = dotenv_value(p + 1, msg);
-			if (v)
+			int expand = 0;
+			char *v = dotenv_value(p + 1, msg, &expand);
+			char *x = NULL;
+			if (v && expand && strchr(v, '$') && lab_interp_run(&x, v, dotenv_lookup, &ctx, msg) < 0) {
+				free(v);
+				v = NULL;
+			} else if (x) {
+				free(v);
+				v = x;
+				ctx.made += strlen(x);
+				if (ctx.made > DOTENV_INTERP_MAX) {
+					*msg = lab_xasprintf("interpolation makes more than %d MiB of text in this file",
+							     DOTENV_INTERP_MAX >> 20);
+					free(v);
+					v = NULL;
+				}
+			}
+			if (v) {
 				lab_strv_pushf(out, "%.*s=%s", (int)klen, k, v);
-			else
+				lab_index_set(&ctx.ix, out->v[out->n - 1], klen, out->n - 1);
+			} else {
 				rc = LAB_EINPUT;
+			}
 			free(v);
 		}
 		free(copy);
@@ -300,5 +350,6 @@ int lab_dotenv_parse(struct lab_strv *out, const char *path, int *line, char **m
 		}
 	}
 	lab_buf_release(&file);
+	lab_index_free(&ctx.ix);
 	return rc;
 }

@@ -92,7 +92,10 @@ int lab_interp_run(char **out, const char *s, lab_lookup_fn lookup, void *ud, ch
 
 /* Parse a .env / env_file: KEY=VALUE lines, '#' comments, blank lines,
  * optional "export " prefix, values optionally in single or double quotes
- * (double quotes understand \n, \t, \\ and \"). A line with only KEY is
+ * (double quotes understand \n, \t, \\ and \"); unquoted and double-quoted
+ * values are interpolated (${VAR}, ${VAR:-d}, $$; compose-go dotenv): the
+ * environment first, then what the file (or out, before it) set, at most
+ * 16 MiB made per file. A line with only KEY is
  * pushed as "KEY" (no '='). The file must be a regular file of at most
  * LAB_FILE_MAX bytes (lab_read_file). Returns 0; LAB_ENOTFOUND when it does
  * not exist; LAB_EINPUT with *msg (new) and *line: for the file as a whole

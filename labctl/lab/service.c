@@ -547,6 +547,8 @@ static void ld_build(struct lab_ld *L, const char *absdir, const struct lab_node
 			ctxn = c;
 		if (d && !(df = lab_ld_str(L, d, "dockerfile")))
 			return;
+		if (!*df) /* empty (an unset ${VAR}): the default, as in Compose */
+			df = "Dockerfile";
 		if (a)
 			lab_ld_kv_list(L, a, "args", &s->build_args, 1);
 		if (t) {

@@ -3,7 +3,8 @@
 `config --format json` for the same files. Prints one line per difference;
 exits 1 when a difference is not listed as intended in the README (between
 <!-- config:intended --> and <!-- /config:intended -->, first column a
-path pattern like `services.*.ports.*.host_ip`, `*` one step of any name),
+path pattern like `services.*.ports.*.host_ip`, `*` one step of any name,
+covering that path and everything under it),
 2 on a usage problem, else 0.
 
 usage: config_compare.py COMPOSE.json LABCTL.json README
@@ -19,7 +20,9 @@ Both models are normalized before the comparison, for spelling only:
   - extra_hosts, cap_add, cap_drop, security_opt are sets (Compose's order
     follows a Go map);
   - a top-level network or volume is its name and external only (labctl
-    does not model driver options it refuses anyway).
+    does not model driver options it refuses anyway);
+  - build.dockerfile absent is "Dockerfile" (Compose leaves an empty one
+    out).
 labctl's own keys (x-*) are not printed by labctl config at all.
 """
 import fnmatch
@@ -64,6 +67,8 @@ def norm_service(s):
     if s.get("scale") not in (None, 1) and "deploy" not in s:
         s["deploy"] = {"replicas": s["scale"]}
     s.pop("scale", None)
+    if isinstance(s.get("build"), dict) and not s["build"].get("dockerfile"):
+        s["build"]["dockerfile"] = "Dockerfile"  # the default, printed or not
     if "cpus" in s:
         s["cpus"] = round(float(s["cpus"]), 6)
     if "mem_limit" in s:
@@ -98,6 +103,12 @@ def diff(a, b, path, out):
         out.append((".".join(path), a, b))
 
 
+def covers(pattern, path):
+    """pattern covers path and everything under it; `*` is one step."""
+    pp, ps = pattern.split("."), path.split(".")
+    return len(ps) >= len(pp) and all(fnmatch.fnmatchcase(x, y) for x, y in zip(ps, pp))
+
+
 def intended(readme):
     text = open(readme).read()
     m = re.search(r"<!-- config:intended -->(.*?)<!-- /config:intended -->", text, re.S)
@@ -114,8 +125,7 @@ def main():
     diff(a, b, [], found)
     failed = 0
     for path, x, y in found:
-        ok = any(fnmatch.fnmatchcase(path, pat.replace("*", "[!.]*")) and
-                 len(path.split(".")) == len(pat.split(".")) for pat in allowed)
+        ok = any(covers(pat, path) for pat in allowed)
         failed += 0 if ok else 1
         print("%s%s\n  compose: %s\n  labctl:  %s" % (path, " (intended, README)" if ok else "",
                                                      json.dumps(x, sort_keys=True), json.dumps(y, sort_keys=True)))

@@ -140,6 +140,31 @@ Test(conformance, config_matches_compose, .timeout = 120)
 	config_side_by_side("include", "", "");
 }
 
+/* The same for Docker Compose's own end-to-end fixtures, unchanged
+ * (tests/fixtures/conformance/upstream/docker-compose/README.md). */
+Test(conformance, config_matches_compose_upstream, .timeout = 120)
+{
+	static const char *const cases[][2] = {
+		{"upstream/docker-compose/cascade", "-f compose.yaml"},
+		{"upstream/docker-compose/config_hash", "-f compose.yaml"},
+		{"upstream/docker-compose/dotenv/development", "-f compose.yaml"},
+		{"upstream/docker-compose/nested", "-f compose.yaml"},
+		{"upstream/docker-compose/ps-test", "-f compose.yaml"},
+		{"upstream/docker-compose/restart-test", "-f compose.yaml"},
+		{"upstream/docker-compose/restart-test", "-f compose-depends-on.yaml"},
+		{"upstream/docker-compose/sentences", "-f compose.yaml"},
+		{"upstream/docker-compose/simple-build-test", "-f compose.yaml"},
+		{"upstream/docker-compose/simple-build-test", "-f compose-interpolate.yaml"},
+		{"upstream/docker-compose/start-stop", "-f compose.yaml"},
+		{"upstream/docker-compose/start-stop", "-f other.yaml"},
+		{"upstream/docker-compose/ups-deps-stop", "-f compose.yaml"},
+		{"upstream/docker-compose/ups-deps-stop", "-f orphan.yaml"},
+		{"upstream/docker-compose/wait", "-f compose.yaml"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		config_side_by_side(cases[i][0], cases[i][1], "");
+}
+
 /* compare.py and an image rebuilt between the two creates: the pair runs
  * two ids of one image name, which it reports as exit 3 (make the pair
  * again) without judging the fields; made again, the pair compares clean.

@@ -623,6 +623,47 @@ Test(ctr_merge, extends_before_merge, .init = tctr_setup, .fini = tctr_teardown)
 	lab_strv_free(&ov);
 }
 
+/* .env values are interpolated like Compose's (compose-go dotenv): unquoted
+ * and double-quoted values, not single-quoted ones; the environment first,
+ * then what the file set above. Upstream fixture: docker/compose
+ * pkg/e2e/fixtures/dotenv/development/.env. And an empty dockerfile is the
+ * default one. */
+Test(ctr_merge, dotenv_values_are_interpolated, .init = tctr_setup, .fini = tctr_teardown)
+{
+	tctr_write(".env", "A=1\nB=\"${A}-x\"\nC='${A}'\nD=${NOPE_CC_UNSET:-def}\nE=$${A}\n");
+	tctr_write("Dockerfile", "FROM scratch\n");
+	unsetenv("A");
+	unsetenv("NOPE_CC_UNSET");
+	struct lab *lab;
+	struct lab_err err;
+	cr_assert_eq(tctr_load(&lab,
+			       "services:\n  s:\n    image: \"x:${B}.${C}.${D}.${E}\"\n"
+			       "    build: {context: ., dockerfile: \"${NOPE_CC_UNSET}\"}\n",
+			       &err),
+		     0, "%s", err.msg);
+	cr_expect_str_eq(lab->services[0].image, "x:1-x.${A}.def.${A}");
+	cr_expect_str_eq(lab->services[0].build_dockerfile, "Dockerfile");
+	lab_free(lab);
+	tctr_write(".env", "A=${NOPE_CC_UNSET:?needs a value}\n");
+	cr_expect_eq(tctr_load(&lab, "services:\n  s:\n    image: x\n", &err), LAB_EINPUT);
+	cr_expect(strstr(err.msg, ".env:1:1: ") && strstr(err.msg, "needs a value"), "%s", err.msg);
+	lab_free(lab);
+	/* bounded: 300 lines doubling a 400 kB value would make 240 MB */
+	FILE *f = fopen(".env", "w");
+	cr_assert(f);
+	fputs("A=", f);
+	for (int i = 0; i < 400000; i++)
+		fputc('x', f);
+	fputc('\n', f);
+	for (int i = 0; i < 300; i++)
+		fprintf(f, "B%d=${A}${A}\n", i);
+	fclose(f);
+	cr_expect_eq(tctr_load(&lab, "services:\n  s:\n    image: x\n", &err), LAB_EINPUT);
+	cr_expect(strstr(err.msg, ".env:22:1: interpolation makes more than 16 MiB of text in this file"), "%s",
+		  err.msg);
+	lab_free(lab);
+}
+
 /* include in its long form: bad entries are file:line:col errors. */
 Test(ctr_merge, include_long_form_errors, .init = tctr_setup, .fini = tctr_teardown)
 {
