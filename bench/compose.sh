@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Compose benchmark: labctl against docker-compose (1.x, Debian's) on the same
-# Docker Engine, same run, the two tools alternating. See bench/README.md.
+# Compose benchmark: labctl against Docker Compose v5 (the main anchor: the
+# v5.6.0 that scripts/setup.sh builds into build/compose-v5/) and, as a second
+# column when installed, Debian's docker-compose 1.29, on the same Docker
+# Engine, same run, the tools alternating. See bench/README.md.
 #
 #   bench/compose.sh                         # all sections, REPS=5
 #   REPS=2 bench/compose.sh noop status      # only some sections
@@ -9,14 +11,18 @@
 #   up        warm up of module0 until every service is ready (images and named
 #             volumes present, containers absent)
 #   noop      `up` again on the running lab
-#   status    `labctl status` vs `docker-compose ps` (STATUS_CALLS calls per run)
+#   status    `labctl status` vs `docker compose ps` (STATUS_CALLS calls per run)
 #   replicas  one compute service with 1, 8, 32 replicas, from nothing to all running
+#             (labctl and Compose v5 only)
 #
-# Projects: labctl -p benchlc / benchrl, docker-compose -p benchdc / benchrc;
-# no other lab is touched. Both module0 sides publish the same host ports (free
-# ones picked at start), so only one side is up at a time.
+# Projects: labctl -p benchlc / benchrl, Compose v5 -p benchdc / benchrc,
+# docker-compose 1.29 -p benchd1; no other lab is touched. The module0 sides
+# publish the same host ports (free ones picked at start), so only one side
+# is up at a time.
 #
-# Environment: REPS (5), LABCTL (build/labctl), COMPOSE (docker-compose),
+# Environment: REPS (5), LABCTL (build/labctl), COMPOSE (Docker Compose v5:
+# build/compose-v5/docker-compose), COMPOSE1 (docker-compose 1.x, the second
+# column; default docker-compose when installed, COMPOSE1= leaves it out),
 # REPLICAS ("1 8 32"), STATUS_CALLS (20), POLL_TIMEOUT (300 s),
 # LAB_PG_PORT / LAB_KAFKA_PORT / LAB_S3_PORT (free ports by default),
 # COMPOSE_DIR (a directory with docker-compose.yml and .env to use instead of
@@ -32,8 +38,10 @@ case ${1:-} in -h | --help)
 esac
 
 LAB=module0
-LC=benchlc DC=benchdc RL=benchrl RC=benchrc
-COMPOSE=${COMPOSE:-docker-compose}
+LC=benchlc DC=benchdc D1=benchd1 RL=benchrl RC=benchrc
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+COMPOSE=${COMPOSE:-$REPO/build/compose-v5/docker-compose}
+if [ -z "${COMPOSE1+x}" ]; then COMPOSE1=$(command -v docker-compose || true); fi
 REPLICAS=${REPLICAS:-1 8 32}
 STATUS_CALLS=${STATUS_CALLS:-20}
 POLL_TIMEOUT=${POLL_TIMEOUT:-300}
@@ -52,7 +60,8 @@ done
 
 LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/bench-compose.XXXXXX")
 bench_labctl
-command -v "$COMPOSE" >/dev/null || die "$COMPOSE not found"
+command -v "$COMPOSE" >/dev/null || die "$COMPOSE not found (scripts/setup.sh builds Docker Compose v5; COMPOSE=PATH)"
+if [ -n "$COMPOSE1" ] && ! command -v "$COMPOSE1" >/dev/null; then die "COMPOSE1=$COMPOSE1 not found"; fi
 [ -x /usr/bin/time ] || die "/usr/bin/time (GNU time) not found"
 command -v python3 >/dev/null || die "python3 not found"
 
@@ -71,6 +80,9 @@ teardown() {
 		"$LABCTL" down -p $LC $LAB $vol >>"$LOGDIR/cleanup.log" 2>&1 || log "labctl down -p $LC failed, see $LOGDIR/cleanup.log"
 		if [ -f "$DCF" ]; then
 			"$COMPOSE" -p $DC -f "$DCF" down $vol >>"$LOGDIR/cleanup.log" 2>&1 || log "$COMPOSE -p $DC down failed, see $LOGDIR/cleanup.log"
+			if [ -n "$COMPOSE1" ]; then
+				"$COMPOSE1" -p $D1 -f "$DCF" down $vol >>"$LOGDIR/cleanup.log" 2>&1 || log "$COMPOSE1 -p $D1 down failed, see $LOGDIR/cleanup.log"
+			fi
 		fi
 	fi
 	if want replicas && [ -f "$RLDIR/lab.yml" ]; then
@@ -182,18 +194,19 @@ for line in sys.stdin:
             break
         time.sleep(max(0.0, t + 0.1 - time.time()))
 EOF
-# Small parsers (python3 is there: docker-compose 1.x runs on it, with PyYAML).
-#   compose-config FILE  (docker-compose config output) -> "SVC=N,... ONESHOTS HOSTPORTS"
+# Small parsers (python3's standard library).
+#   compose-config FILE  (`compose config --format json` output) -> "SVC=N,... ONESHOTS HOSTPORTS"
 #   labctl-up FILE       (labctl up --json output)      -> "SLOWEST_OWN NO_START_FIELD SVC=N,... ONESHOTS"
 cat >"$LOGDIR/helper.py" <<'EOF'
-import json, sys, yaml
+import json, sys
 
 def compose_config(path):
-    svcs = (yaml.safe_load(open(path)) or {}).get("services") or {}
+    svcs = (json.load(open(path)) or {}).get("services") or {}
     want, oneshots, ports = [], set(), set()
     for name, d in svcs.items():
         d = d or {}
-        want.append("%s=%d" % (name, int(d.get("scale") or 1)))
+        n = d.get("scale") or (d.get("deploy") or {}).get("replicas")
+        want.append("%s=%d" % (name, 1 if n is None else int(n)))
         deps = d.get("depends_on") or {}
         if isinstance(deps, dict):
             for target, cond in deps.items():
@@ -292,8 +305,9 @@ if [ $MODULE = 1 ]; then
 	[ -f "$DCF" ] || die "no $DCF"
 	# what the file asks for, as docker-compose reads it: the services, the
 	# one-shots (targets of service_completed_successfully) and the host ports
-	quiet "$LOGDIR/compose-config.yml" "$COMPOSE" -p $DC -f "$DCF" config
-	read -r DC_WANT DC_ONESHOTS DC_PORTS < <(python3 "$LOGDIR/helper.py" compose-config "$LOGDIR/compose-config.yml")
+	"$COMPOSE" -p $DC -f "$DCF" config --format json >"$LOGDIR/compose-config.json" 2>"$LOGDIR/compose-config.err" ||
+		{ cat "$LOGDIR/compose-config.err" >&2; die "$COMPOSE config failed"; }
+	read -r DC_WANT DC_ONESHOTS DC_PORTS < <(python3 "$LOGDIR/helper.py" compose-config "$LOGDIR/compose-config.json")
 	[ -n "${DC_WANT:-}" ] || die "cannot read the services of $DCF"
 	OUR_PORTS=$(printf '%s\n' "$LAB_PG_PORT" "$LAB_KAFKA_PORT" "$LAB_S3_PORT" | sort | paste -sd,)
 	if [ "$DC_PORTS" != "$OUR_PORTS" ]; then
@@ -308,11 +322,13 @@ if [ $MODULE = 1 ]; then
 	log "removing leftovers of '$LC' and '$DC' (volumes included)"
 	quiet "$LOGDIR/cleanup-start.log" "$LABCTL" down -p $LC $LAB --volumes
 	quiet "$LOGDIR/cleanup-start.log" "$COMPOSE" -p $DC -f "$DCF" down --volumes
+	if [ -n "$COMPOSE1" ]; then quiet "$LOGDIR/cleanup-start.log" "$COMPOSE1" -p $D1 -f "$DCF" down --volumes; fi
 fi
 
 UP_LC=() UP_DC=() UPRSS_LC=() UPRSS_DC=() UPCPU_LC=() UPCPU_DC=() OWN_LC=() OVER_LC=() UPD_DC=() POLLS_DC=()
 NOOP_LC=() NOOP_DC=() NOOPRSS_LC=() NOOPRSS_DC=() NOOPCPU_LC=() NOOPCPU_DC=()
 ST_LC=() ST_DC=() STRSS_LC=() STRSS_DC=()
+UP_D1=() UPRSS_D1=() UPCPU_D1=() UPD_D1=() POLLS_D1=() NOOP_D1=() NOOPRSS_D1=() NOOPCPU_D1=() ST_D1=() STRSS_D1=()
 NO_START_FIELD=0
 
 # bring side $1 up (timed when section up is selected), run the other selected
@@ -354,43 +370,48 @@ module_lc() {
 	[ "$(containers_left "io.labctl.lab=$LC")" = 0 ] || die "containers of '$LC' left after down"
 }
 
+# module_dc [SIDE]: the same with a compose tool. SIDE DC (default): Compose
+# v5 ($COMPOSE, project benchdc); D1: docker-compose 1.x ($COMPOSE1, benchd1).
+# Values go to the arrays NAME_SIDE (UP_DC, UP_D1, ...).
 module_dc() {
-	local p=$LOGDIR/dc-$TAG
-	timed "$p-up" "$COMPOSE" -p $DC -f "$DCF" up -d
+	local side=${1:-DC} tool proj name
+	if [ "$side" = D1 ]; then tool=$COMPOSE1 proj=$D1 name="docker-compose 1.x"; else tool=$COMPOSE proj=$DC name="compose v5"; fi
+	local p=$LOGDIR/${side,,}-$TAG
+	timed "$p-up" "$tool" -p "$proj" -f "$DCF" up -d
 	local upd
 	upd=$(elapsed "$T0" "$T1")
-	poll_ready "com.docker.compose.project=$DC" com.docker.compose.service "$DC_WANT" "$DC_ONESHOTS" health
+	poll_ready "com.docker.compose.project=$proj" com.docker.compose.service "$DC_WANT" "$DC_ONESHOTS" health
 	if want up; then
 		local s
 		s=$(elapsed "$T0" "$T_READY")
-		record UP_DC "$s"; record UPRSS_DC "$RSS_MIB"; record UPCPU_DC "$CPU_S"; record UPD_DC "$upd"; record POLLS_DC "$POLLS"
-		log "$TAG: docker-compose up -d $upd s, all ready $s s ($POLLS polls), peak RSS $RSS_MIB MiB"
+		record "UP_$side" "$s"; record "UPRSS_$side" "$RSS_MIB"; record "UPCPU_$side" "$CPU_S"; record "UPD_$side" "$upd"; record "POLLS_$side" "$POLLS"
+		log "$TAG: $name up -d $upd s, all ready $s s ($POLLS polls), peak RSS $RSS_MIB MiB"
 	fi
 	if want noop; then
-		timed "$p-noop" "$COMPOSE" -p $DC -f "$DCF" up -d
-		record NOOP_DC "$(elapsed_ms "$T0" "$T1")"; record NOOPRSS_DC "$RSS_MIB"; record NOOPCPU_DC "$CPU_S"
-		log "$TAG: docker-compose no-op up -d $(elapsed_ms "$T0" "$T1") ms, peak RSS $RSS_MIB MiB"
+		timed "$p-noop" "$tool" -p "$proj" -f "$DCF" up -d
+		record "NOOP_$side" "$(elapsed_ms "$T0" "$T1")"; record "NOOPRSS_$side" "$RSS_MIB"; record "NOOPCPU_$side" "$CPU_S"
+		log "$TAG: $name no-op up -d $(elapsed_ms "$T0" "$T1") ms, peak RSS $RSS_MIB MiB"
 		# compose 1.x starts stopped containers again (the exited one-shot):
 		# wait until the lab is ready again before measuring status
-		poll_ready "com.docker.compose.project=$DC" com.docker.compose.service "$DC_WANT" "$DC_ONESHOTS" health
+		poll_ready "com.docker.compose.project=$proj" com.docker.compose.service "$DC_WANT" "$DC_ONESHOTS" health
 	fi
 	if want status; then
 		local i t0 t1 ms
 		t0=$(now)
 		for ((i = 0; i < STATUS_CALLS; i++)); do
-			"$COMPOSE" -p $DC -f "$DCF" ps >>"$p-status.out" 2>&1 || die "docker-compose ps failed (see $p-status.out)"
+			"$tool" -p "$proj" -f "$DCF" ps >>"$p-status.out" 2>&1 || die "$name ps failed (see $p-status.out)"
 		done
 		t1=$(now)
 		ms=$(divide "$(elapsed_ms "$t0" "$t1")" "$STATUS_CALLS" 1)
-		timed "$p-status-rss" "$COMPOSE" -p $DC -f "$DCF" ps
-		record ST_DC "$ms"; record STRSS_DC "$RSS_MIB"
-		log "$TAG: docker-compose ps $ms ms per call, peak RSS $RSS_MIB MiB"
+		timed "$p-status-rss" "$tool" -p "$proj" -f "$DCF" ps
+		record "ST_$side" "$ms"; record "STRSS_$side" "$RSS_MIB"
+		log "$TAG: $name ps $ms ms per call, peak RSS $RSS_MIB MiB"
 	fi
 	# rm -v first: `down` without -v keeps the anonymous volumes of images'
 	# VOLUMEs (init's /var/lib/postgresql/data), one more per run
-	quiet "$p-down.log" "$COMPOSE" -p $DC -f "$DCF" rm --stop --force -v
-	quiet "$p-down.log" "$COMPOSE" -p $DC -f "$DCF" down
-	[ "$(containers_left "com.docker.compose.project=$DC")" = 0 ] || die "containers of '$DC' left after down"
+	quiet "$p-down.log" "$tool" -p "$proj" -f "$DCF" rm --stop --force -v
+	quiet "$p-down.log" "$tool" -p "$proj" -f "$DCF" down
+	[ "$(containers_left "com.docker.compose.project=$proj")" = 0 ] || die "containers of '$proj' left after down"
 }
 
 LOAD_BEFORE=$(loadavg)
@@ -400,11 +421,17 @@ if [ $MODULE = 1 ]; then
 	TAG=warmup
 	log "warm-up (unmeasured): labctl up, creates the named volumes of '$LC'"
 	module_lc
-	log "warm-up (unmeasured): docker-compose up -d, creates the named volumes of '$DC'"
-	module_dc
+	log "warm-up (unmeasured): compose v5 up -d, creates the named volumes of '$DC'"
+	module_dc DC
+	if [ -n "$COMPOSE1" ]; then
+		log "warm-up (unmeasured): docker-compose 1.x up -d, creates the named volumes of '$D1'"
+		module_dc D1
+	fi
 	for i in $(seq 1 "$REPS"); do
 		TAG=$i
-		if [ $((i % 2)) = 1 ]; then module_lc; module_dc; else module_dc; module_lc; fi
+		# the order rotates, so no tool always runs right after another
+		if [ $((i % 2)) = 1 ]; then module_lc; module_dc DC; else module_dc DC; module_lc; fi
+		if [ -n "$COMPOSE1" ]; then module_dc D1; fi
 	done
 fi
 
@@ -475,52 +502,56 @@ summary() {
 	read -r med min max <<<"$st"
 	printf '**%s** (%s-%s, %s)' "$med" "$min" "$max" "$(spread "$1")"
 }
-# row LABEL "labctl values" "compose values" [TARGET_RATIO]
+# row LABEL "labctl values" "compose v5 values" [TARGET_RATIO] ["compose 1.x values"]
 row() {
-	local r target=
+	local r target= d1=- r1=-
 	r=$(ratio "$(median "$2")" "$(median "$3")")
 	[ -z "${4:-}" ] || target="≤ $4: $(meets "$r" "$4")"
-	printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$(summary "$2")" "$3" "$(summary "$3")" "$r" "$target"
+	if [ -n "${5:-}" ]; then d1=$(summary "$5") r1=$(ratio "$(median "$2")" "$(median "$5")"); fi
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$(summary "$2")" "$3" "$(summary "$3")" "$r" "$target" "$d1" "$r1"
 }
 # one-sided row: LABEL "labctl values" [NOTE]
 row_lc() {
-	printf '| %s | %s | %s | - | - | - | %s |\n' "$1" "$2" "$(summary "$2")" "${3:-}"
+	printf '| %s | %s | %s | - | - | - | %s | - | - |\n' "$1" "$2" "$(summary "$2")" "${3:-}"
 }
 paired() { local pr; pr=$(paired_ratios "$1" "$2"); echo "$pr (median $(median "$pr"))"; }
 
 {
-	echo "compose benchmark: labctl vs docker-compose, $REPS repetitions, sections: $SECTIONS, started $START"
+	echo "compose benchmark: labctl vs Docker Compose v5${COMPOSE1:+ (and docker-compose 1.x)}, $REPS repetitions, sections: $SECTIONS, started $START"
 	echo
 	machine_summary
-	echo "docker-compose: $("$COMPOSE" version 2>/dev/null | head -1)"
+	echo "Docker Compose (main anchor): $("$COMPOSE" version 2>/dev/null | head -1)"
+	if [ -n "$COMPOSE1" ]; then echo "second column: $("$COMPOSE1" version 2>/dev/null | head -1)"; fi
 	echo "Docker Engine: $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})' 2>/dev/null || echo '?')"
 	if [ $MODULE = 1 ]; then
 		echo "compose file: $DC_SOURCE; host ports: $PORT_NOTE"
 	fi
 	echo "load average (1/5/15 min): before $LOAD_BEFORE, after $LOAD_AFTER"
 	echo
-	echo "| measurement | labctl runs | labctl median (min-max, spread) | docker-compose runs | docker-compose median (min-max, spread) | ratio labctl/compose | target |"
-	echo "|---|---|---|---|---|---|---|"
+	echo "| measurement | labctl runs | labctl median (min-max, spread) | compose v5 runs | compose v5 median (min-max, spread) | ratio labctl/v5 | target | compose 1.x median (min-max, spread) | ratio labctl/1.x |"
+	echo "|---|---|---|---|---|---|---|---|---|"
 	if want up; then
-		row "warm up $LAB to all ready (s)" "${UP_LC[*]}" "${UP_DC[*]}" 0.5
-		row "warm up: peak RSS (MiB)" "${UPRSS_LC[*]}" "${UPRSS_DC[*]}"
-		row "warm up: CPU time of the tool, user + sys (s)" "${UPCPU_LC[*]}" "${UPCPU_DC[*]}"
+		row "warm up $LAB to all ready (s)" "${UP_LC[*]}" "${UP_DC[*]}" 0.5 "${UP_D1[*]}"
+		row "warm up: peak RSS (MiB)" "${UPRSS_LC[*]}" "${UPRSS_DC[*]}" "" "${UPRSS_D1[*]}"
+		row "warm up: CPU time of the tool, user + sys (s)" "${UPCPU_LC[*]}" "${UPCPU_DC[*]}" "" "${UPCPU_D1[*]}"
 		row_lc "labctl: slowest service's own time to ready (s)" "${OWN_LC[*]}" \
 			"$([ $NO_START_FIELD = 0 ] || echo 'seconds_to_start missing: own = seconds_to_ready')"
 		row_lc "labctl: overhead = wall - slowest own (s)" "${OVER_LC[*]}"
-		printf '| docker-compose: up -d returned (s) | - | - | %s | %s | - | |\n' "${UPD_DC[*]}" "$(summary "${UPD_DC[*]}")"
+		printf '| compose: up -d returned (s) | - | - | %s | %s | - | | %s | - |\n' "${UPD_DC[*]}" "$(summary "${UPD_DC[*]}")" \
+			"$([ ${#UPD_D1[@]} = 0 ] && echo - || summary "${UPD_D1[*]}")"
 	fi
 	if want noop; then
-		row "no-op up on the running lab (ms)" "${NOOP_LC[*]}" "${NOOP_DC[*]}" 0.1
-		row "no-op up: peak RSS (MiB)" "${NOOPRSS_LC[*]}" "${NOOPRSS_DC[*]}"
-		row "no-op up: CPU time of the tool, user + sys (s)" "${NOOPCPU_LC[*]}" "${NOOPCPU_DC[*]}"
+		row "no-op up on the running lab (ms)" "${NOOP_LC[*]}" "${NOOP_DC[*]}" 0.1 "${NOOP_D1[*]}"
+		row "no-op up: peak RSS (MiB)" "${NOOPRSS_LC[*]}" "${NOOPRSS_DC[*]}" "" "${NOOPRSS_D1[*]}"
+		row "no-op up: CPU time of the tool, user + sys (s)" "${NOOPCPU_LC[*]}" "${NOOPCPU_DC[*]}" "" "${NOOPCPU_D1[*]}"
 	fi
 	if want status; then
-		row "status / ps, per call, $STATUS_CALLS calls per run (ms)" "${ST_LC[*]}" "${ST_DC[*]}" 0.05
+		row "status / ps, per call, $STATUS_CALLS calls per run (ms)" "${ST_LC[*]}" "${ST_DC[*]}" 0.05 "${ST_D1[*]}"
 		local_rss=$(median "${STRSS_LC[*]}")
-		printf '| status / ps: peak RSS (MiB) | %s | %s | %s | %s | %s | labctl ≤ 10 MiB: %s |\n' \
+		printf '| status / ps: peak RSS (MiB) | %s | %s | %s | %s | %s | labctl ≤ 10 MiB: %s | %s | - |\n' \
 			"${STRSS_LC[*]}" "$(summary "${STRSS_LC[*]}")" "${STRSS_DC[*]}" "$(summary "${STRSS_DC[*]}")" \
-			"$(ratio "$local_rss" "$(median "${STRSS_DC[*]}")")" "$(meets "$local_rss" 10)"
+			"$(ratio "$local_rss" "$(median "${STRSS_DC[*]}")")" "$(meets "$local_rss" 10)" \
+			"$([ ${#STRSS_D1[@]} = 0 ] && echo - || summary "${STRSS_D1[*]}")"
 	fi
 	if want replicas; then
 		last=${REPLICAS##* }
