@@ -299,6 +299,15 @@ static size_t put_resp(char *p, size_t size, size_t n, void *ud)
 int job_s3_put(const char *bucket, const char *key, const void *data, size_t len,
 	       const char *content_type, char *err, size_t errlen)
 {
+	void *c = NULL;
+	int rc = job_s3_put_keep(&c, bucket, key, data, len, content_type, err, errlen);
+	curl_easy_cleanup(c);
+	return rc;
+}
+
+int job_s3_put_keep(void **handle, const char *bucket, const char *key, const void *data, size_t len,
+		    const char *content_type, char *err, size_t errlen)
+{
 	const char *ep = job_env("AWS_ENDPOINT_URL", NULL), *ak = job_env("AWS_ACCESS_KEY_ID", NULL),
 		   *sk = job_env("AWS_SECRET_ACCESS_KEY", NULL), *region = job_env("AWS_REGION", "us-east-1");
 	if (!ep || !ak || !sk) {
@@ -320,7 +329,14 @@ int job_s3_put(const char *bucket, const char *key, const void *data, size_t len
 	h = curl_slist_append(h, "Expect:");
 	struct put_body b = {data, len, 0};
 	char resp[1024] = "";
-	CURL *c = curl_easy_init();
+	CURL *c = *handle;
+	if (c)
+		curl_easy_reset(c); /* keeps the open connection */
+	else if (!(c = *handle = curl_easy_init())) {
+		snprintf(err, errlen, "PUT %s: cannot create a libcurl handle", url);
+		curl_slist_free_all(h);
+		return -1;
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4);
 	curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
@@ -347,7 +363,6 @@ int job_s3_put(const char *bucket, const char *key, const void *data, size_t len
 		}
 	}
 	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
 	return rc;
 }
 

@@ -89,5 +89,11 @@ void job_airports_free(struct job_airports *a);
  * -1 with a message in err (HTTP status and S3's error code). */
 int job_s3_put(const char *bucket, const char *key, const void *data, size_t len,
 	       const char *content_type, char *err, size_t errlen);
+/* job_s3_put on a libcurl easy handle the caller keeps (*handle: a CURL *,
+ * NULL the first time; free it with curl_easy_cleanup): the connection stays
+ * open between PUTs (HTTP/1.1 keep-alive), which saves a TCP connection and
+ * the server's per-connection work per object. One handle per thread. */
+int job_s3_put_keep(void **handle, const char *bucket, const char *key, const void *data, size_t len,
+		    const char *content_type, char *err, size_t errlen);
 
 #endif

@@ -52,6 +52,7 @@
 #define WM_INF INT64_MAX
 /* advisory locks use class 1464419143 ('WAGG'): 0 for the schema, hour index for a lake hour */
 #define BODY_CAP (64 << 20)
+#define LAKE_PUTS 4 /* PUTs in flight at once, each on a kept-alive connection */
 #define JOB_STR_(x) #x
 #define JOB_STR(x) JOB_STR_(x)
 
@@ -110,6 +111,7 @@ struct app {
 	/* where the wall time went (printed at the end): commits, lake's PostgreSQL side, S3 PUTs */
 	double t_commit, t_lake, t_put, t_bg_lake, t_bg_put; /* t_bg_*: the background writer's */
 	int64_t n_commit;
+	void *put_h[LAKE_PUTS]; /* libcurl handles of the PUT workers, kept between rounds */
 	double batch_t0, lake_retry_at, lake_written_at;
 	char err[1024];
 	char sqlstate[6]; /* of the last failed statement, "" when none */
@@ -626,20 +628,31 @@ struct lake_obj {
 struct lake_put {
 	struct lake_obj *v;
 	size_t n;
-	size_t next; /* next object to PUT, taken with __atomic_fetch_add */
+	size_t next;    /* next object to PUT, taken with __atomic_fetch_add */
+	int worker;     /* next worker's index into h, taken the same way */
+	void **h;       /* LAKE_PUTS libcurl handles */
 	const char *bucket;
 };
 
 static void *lake_put_worker(void *arg)
 {
 	struct lake_put *lp = arg;
+	void **h = &lp->h[__atomic_fetch_add(&lp->worker, 1, __ATOMIC_RELAXED)];
 	for (;;) {
 		size_t i = __atomic_fetch_add(&lp->next, 1, __ATOMIC_RELAXED);
 		if (i >= lp->n)
 			return NULL;
 		struct lake_obj *o = &lp->v[i];
-		o->failed = job_s3_put(lp->bucket, o->key, o->body.p ? o->body.p : "", o->body.len,
-				       "application/x-ndjson", o->err, sizeof(o->err)) < 0;
+		o->failed = job_s3_put_keep(h, lp->bucket, o->key, o->body.p ? o->body.p : "", o->body.len,
+					    "application/x-ndjson", o->err, sizeof(o->err)) < 0;
+	}
+}
+
+static void put_handles_free(struct app *a)
+{
+	for (int i = 0; i < LAKE_PUTS; i++) {
+		curl_easy_cleanup(a->put_h[i]);
+		a->put_h[i] = NULL;
 	}
 }
 
@@ -657,7 +670,6 @@ static void arr_add(struct buf *b, int64_t v)
  * a PUT failed (a->err; the hour stays pending). */
 #define LAKE_ROUND 512
 #define LAKE_EVERY_S 5
-#define LAKE_PUTS 4
 static int lake_write_round(struct app *a)
 {
 	struct buf hours = {0}, done_h = {0}, done_v = {0};
@@ -733,7 +745,7 @@ static int lake_write_round(struct app *a)
 		}
 	/* PUT, LAKE_PUTS at a time (S3 round trips dominate a lake write) */
 	double tp = job_now_s();
-	struct lake_put lp = {objs, nobj, 0, a->o.bucket};
+	struct lake_put lp = {objs, nobj, 0, 0, a->put_h, a->o.bucket};
 	pthread_t th[LAKE_PUTS];
 	int nth = 0;
 	for (; nth < LAKE_PUTS && (size_t)nth < nobj; nth++)
@@ -867,6 +879,7 @@ static int lake_bg_start(struct lake_bg *b, struct app *a)
 	}
 	b->w.lake_objects = 0;
 	b->w.t_put = b->w.t_lake = 0;
+	memset(b->w.put_h, 0, sizeof(b->w.put_h));
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_cond_init(&b->cv, NULL);
 	if (pthread_create(&b->th, NULL, lake_bg_main, b) != 0) {
@@ -908,6 +921,7 @@ static int lake_bg_stop(struct lake_bg *b, struct app *a)
 	a->t_bg_lake += b->w.t_lake;
 	PQfinish(b->w.pg);
 	b->w.pg = NULL;
+	put_handles_free(&b->w);
 	if (b->failed)
 		snprintf(a->err, sizeof(a->err), "%s", b->w.err);
 	return b->failed ? -1 : 0;
@@ -1536,6 +1550,7 @@ out:
 		rd_kafka_destroy(a.rk);
 	}
 	PQfinish(a.pg);
+	put_handles_free(&a);
 	job_airports_free(&a.ap);
 	free(a.ap_state);
 	free(a.states);
