@@ -109,7 +109,8 @@ struct app {
 	int64_t b_events, b_late, b_bad; /* in the current batch */
 	int64_t events, late, bad, lake_objects;
 	/* where the wall time went (printed at the end): commits, lake's PostgreSQL side, S3 PUTs */
-	double t_commit, t_lake, t_put, t_bg_lake, t_bg_put; /* t_bg_*: the background writer's */
+	double t_commit, t_lake, t_put, t_bg_lake, t_bg_put; /* t_bg_*: the background threads' */
+	double t_commit_wait, t_bg_commit; /* main waiting for the committer; the committer's commits */
 	int64_t n_commit;
 	void *put_h[LAKE_PUTS]; /* libcurl handles of the PUT workers, kept between rounds */
 	double batch_t0, lake_retry_at, lake_written_at;
@@ -598,6 +599,173 @@ static int commit_batch(struct app *a, int final_all)
 	return rc;
 }
 
+
+/* ---- the committer thread ----
+ *
+ * Commits overlap with consuming: when a batch is due, main hands it (its
+ * deltas, the partitions' read positions and the watermark) to a thread that
+ * runs flush on it, with the same connection, and goes on reading into a
+ * fresh batch. At most one batch is in flight: the next hand-off waits for
+ * it. The fence needs no change: a batch expects the offsets the batch
+ * before it stores, which main records optimistically at the hand-off (its
+ * pg_next); when a batch rolls back (an offset moved under us, -2), main
+ * drops the batch it is reading and resyncs from PostgreSQL's offsets, as
+ * before. Whatever else of main uses the connection (the rebalance callback,
+ * resync, the final commit) drains the committer first. */
+struct committer {
+	struct app w; /* the batch in flight: a copy of the app with its own agg, parts and counters */
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int started, busy, stop; /* busy: a batch handed over and not yet collected */
+	int done;                /* written under mu, read by main without it as a hint */
+	int rc;
+};
+
+static void *committer_main(void *arg)
+{
+	struct committer *c = arg;
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		while (!(c->busy && !c->done) && !c->stop)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (c->stop)
+			break;
+		pthread_mutex_unlock(&c->mu);
+		int rc = flush_retry(&c->w, 0);
+		pthread_mutex_lock(&c->mu);
+		c->rc = rc;
+		__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+		pthread_cond_broadcast(&c->cv);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+static int committer_start(struct committer *c, struct app *a)
+{
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	if (pthread_create(&c->th, NULL, committer_main, c) != 0) {
+		snprintf(a->err, sizeof(a->err), "cannot start the committer thread");
+		return -1;
+	}
+	c->started = 1;
+	return 0;
+}
+
+/* Wait for the batch in flight (if any) and take its result into a: the
+ * counters, the finalized bound, the lake flag. Returns 0, -1 (a->err: the
+ * job fails) or -2 (the batch rolled back: a->err; a's current batch, read
+ * after it, is dropped and the owned partitions resume from PostgreSQL). */
+static int committer_drain(struct committer *c, struct app *a)
+{
+	if (!c->started || !c->busy)
+		return 0;
+	double t = job_now_s();
+	pthread_mutex_lock(&c->mu);
+	while (!c->done)
+		pthread_cond_wait(&c->cv, &c->mu);
+	int rc = c->rc;
+	c->busy = c->done = 0;
+	pthread_mutex_unlock(&c->mu);
+	struct app *w = &c->w;
+	a->t_commit_wait += job_now_s() - t;
+	a->t_bg_commit += w->t_commit;
+	a->n_commit += w->n_commit;
+	w->t_commit = 0;
+	w->n_commit = 0;
+	if (rc < 0) {
+		snprintf(a->err, sizeof(a->err), "%s", w->err);
+		snprintf(a->sqlstate, sizeof(a->sqlstate), "%s", w->sqlstate);
+		agg_clear(&w->agg);
+		return rc;
+	}
+	a->events += w->events;
+	a->late += w->late;
+	a->bad += w->bad;
+	w->events = w->late = w->bad = 0;
+	if (w->fin_upto > a->fin_upto)
+		a->fin_upto = w->fin_upto;
+	a->lake_pending |= w->lake_pending;
+	w->lake_pending = 0;
+	return 0;
+}
+
+/* committer_drain, and on a rolled-back batch the resync of commit_batch */
+static int committer_collect(struct committer *c, struct app *a)
+{
+	int rc = committer_drain(c, a);
+	if (rc == -2) {
+		fprintf(stderr, "window-agg: %s\n", a->err);
+		return resync(a);
+	}
+	return rc;
+}
+
+/* Hand a's batch to the committer (after the one in flight is collected).
+ * Returns as committer_collect. */
+static int committer_submit(struct committer *c, struct app *a)
+{
+	int rc = committer_collect(c, a);
+	if (rc < 0)
+		return rc;
+	struct app *w = &c->w;
+	/* what the committer's copy keeps between batches: its agg (empty), its
+	   parts array, its fin_upto (main's may be newer after a commit of its own) */
+	struct agg g = w->agg;
+	struct part *wp = w->parts;
+	int64_t fin = w->fin_upto > a->fin_upto ? w->fin_upto : a->fin_upto;
+	*w = *a;
+	memset(w->put_h, 0, sizeof(w->put_h));
+	w->agg = a->agg;
+	a->agg = g;
+	w->parts = realloc(wp, (size_t)a->nparts * sizeof(*wp));
+	memcpy(w->parts, a->parts, (size_t)a->nparts * sizeof(*wp));
+	w->fin_upto = fin;
+	w->events = w->late = w->bad = 0;
+	w->t_commit = 0;
+	w->n_commit = 0;
+	w->lake_pending = 0;
+	w->err[0] = '\0';
+	/* main goes on as if the batch were committed; a rollback resyncs */
+	for (int i = 0; i < a->nparts; i++) {
+		struct part *p = &a->parts[i];
+		if (p->owned && p->next >= 0)
+			p->pg_next = p->next;
+		p->next = -1;
+	}
+	a->b_events = a->b_late = a->b_bad = 0;
+	pthread_mutex_lock(&c->mu);
+	c->busy = 1;
+	c->done = 0;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	return 0;
+}
+
+static void committer_stop(struct committer *c, struct app *a)
+{
+	if (!c->started)
+		return;
+	char keep[sizeof(a->err)];
+	memcpy(keep, a->err, sizeof(keep));
+	committer_drain(c, a);
+	memcpy(a->err, keep, sizeof(keep));
+	pthread_mutex_lock(&c->mu);
+	c->stop = 1;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->th, NULL);
+	c->started = 0;
+	free(c->w.parts);
+	free(c->w.agg.v);
+	free(c->w.agg.idx);
+}
+
+static struct committer *the_committer; /* for the rebalance callback */
+
 /* ---- lake ---- */
 
 static void json_str(struct buf *b, const char *s)
@@ -933,6 +1101,17 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
 			 void *opaque)
 {
 	struct app *a = opaque;
+	/* the batch in flight first: the connection is the committer's until then */
+	int drc = the_committer ? committer_drain(the_committer, a) : 0;
+	if (drc == -1)
+		a->fatal = 1;
+	else if (drc == -2) { /* what main read after the rolled-back batch is void */
+		fprintf(stderr, "window-agg: %s\n", a->err);
+		agg_clear(&a->agg);
+		a->b_events = a->b_late = a->b_bad = 0;
+		for (int i = 0; i < a->nparts; i++)
+			a->parts[i].next = -1;
+	}
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		if (!a->fatal && load_offsets(a, l) < 0) {
 			a->fatal = 1;
@@ -1400,6 +1579,7 @@ int main(int argc, char **argv)
 		return rc == 0 && (fflush(stdout) || ferror(stdout)) ? 1 : rc;
 	rc = 1;
 	struct lake_bg lake = {0};
+	struct committer com = {0};
 	double t0 = job_now_s();
 	a.unassigned_at = t0;
 
@@ -1420,14 +1600,23 @@ int main(int argc, char **argv)
 	/* hours left pending by an earlier run (a failed or interrupted PUT) */
 	if (lake_write_pending(&a) == -1)
 		goto out;
-	if (lake_bg_start(&lake, &a) < 0 || kafka_open(&a) < 0)
+	if (lake_bg_start(&lake, &a) < 0 || committer_start(&com, &a) < 0)
+		goto out;
+	the_committer = &com;
+	if (kafka_open(&a) < 0)
 		goto out;
 
 	int64_t last_ev = 0;
 	double last_t = t0, next_prog = t0 + 5;
 	int done = 0;
+	unsigned polls = 0;
+	double t = t0;
 	while (!stop_sig && !a.fatal) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(a.rk, 100);
+		/* the clock every 64 messages (a clock_gettime per message was 10 %
+		   of the job's CPU) and on anything that is not a message */
+		if (!m || m->err || (++polls & 63) == 0)
+			t = job_now_s();
 		if (m) {
 			if (!m->err)
 				on_message(&a, m);
@@ -1448,7 +1637,8 @@ int main(int argc, char **argv)
 		}
 		if (a.fatal)
 			break;
-		double t = job_now_s();
+		if (com.busy && __atomic_load_n(&com.done, __ATOMIC_ACQUIRE) && committer_collect(&com, &a) < 0)
+			goto out;
 		if (a.o.until_end) {
 			int owned = 0;
 			done = a.assigned;
@@ -1471,11 +1661,15 @@ int main(int argc, char **argv)
 		if (a.b_events + a.b_bad >= a.o.batch ||
 		    (a.b_events + a.b_bad > 0 && (t - a.batch_t0) * 1000 >= a.o.linger_ms) ||
 		    (a.b_events + a.b_bad == 0 && t - a.batch_t0 >= 1)) {
-			if (a.b_events == 0)
-				a.batch_t0 = t; /* commits offsets of skipped/malformed events and finalizes */
-			if (commit_batch(&a, 0) < 0)
-				goto out;
-			a.batch_t0 = t;
+			/* due: handed to the committer; while it still commits the batch
+			   before, go on reading, up to twice the batch size */
+			if (!com.busy || a.b_events + a.b_bad >= 2 * a.o.batch) {
+				if (a.b_events == 0)
+					a.batch_t0 = t; /* commits offsets of skipped/malformed events and finalizes */
+				if (committer_submit(&com, &a) < 0)
+					goto out;
+				a.batch_t0 = t;
+			}
 		}
 		/* the writer runs at most every LAKE_EVERY_S: an hour rewritten by late
 		   events is PUT once per round */
@@ -1491,7 +1685,12 @@ int main(int argc, char **argv)
 	}
 	if (a.fatal)
 		goto out;
-	/* clean end: commit the current batch (everything final with --until-end) */
+	/* clean end: the batch in flight, then the current one (everything final
+	   with --until-end) */
+	if (committer_collect(&com, &a) < 0)
+		goto out;
+	if (a.fatal)
+		goto out;
 	int owned_any = 0;
 	for (int i = 0; i < a.nparts; i++)
 		owned_any |= a.parts[i].owned;
@@ -1521,18 +1720,21 @@ int main(int argc, char **argv)
 	printf("events %" PRId64 " (late %" PRId64 "), windows %s (final %s), lake objects %" PRId64 ", in %.2f s\n",
 	       a.events, a.late, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), a.lake_objects, job_now_s() - t0);
 	PQclear(r);
+	double waited = a.t_commit + a.t_commit_wait;
 	fprintf(stderr,
-		"window-agg: time in commits %.2f s (%" PRId64 "), lake PostgreSQL %.2f s, S3 PUT %.2f s, the rest"
-		" (Kafka, parsing) %.2f s; in the background: lake PostgreSQL %.2f s, S3 PUT %.2f s; %" PRId64
-		" objects\n",
-		a.t_commit, a.n_commit, a.t_lake, a.t_put, job_now_s() - t0 - a.t_commit - a.t_lake - a.t_put,
-		a.t_bg_lake, a.t_bg_put, a.lake_objects);
+		"window-agg: time in commits %.2f s (%" PRId64 " commits; %.2f s of it waiting for the committer),"
+		" lake PostgreSQL %.2f s, S3 PUT %.2f s, the rest (Kafka, parsing) %.2f s; in the background:"
+		" commits %.2f s, lake PostgreSQL %.2f s, S3 PUT %.2f s; %" PRId64 " objects\n",
+		waited, a.n_commit, a.t_commit_wait, a.t_lake, a.t_put, job_now_s() - t0 - waited - a.t_lake - a.t_put,
+		a.t_bg_commit, a.t_bg_lake, a.t_bg_put, a.lake_objects);
 	if (fflush(stdout) || ferror(stdout)) {
 		snprintf(a.err, sizeof(a.err), "cannot write to stdout");
 		goto out;
 	}
 	rc = 0;
 out:
+	committer_stop(&com, &a);
+	the_committer = NULL;
 	if (lake.started) { /* keep the error that got us here */
 		char keep[sizeof(a.err)];
 		memcpy(keep, a.err, sizeof(keep));
