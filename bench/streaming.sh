@@ -12,6 +12,11 @@
 #
 #   bench/streaming.sh                    # REPS=5, student instance 'bench', removed after
 #   REPS=3 STUDENT=me KEEP=1 UP=0 bench/streaming.sh   # an instance already up, kept
+#   ON=host bench/streaming.sh            # kcat and window-agg (jobs/build, made if
+#                                         # missing) on the host against the lab's
+#                                         # published ports, replicas as processes
+#                                         # with LAB_RANK; the lab's containers only
+#                                         # serve (Kafka, PostgreSQL, S3)
 set -euo pipefail
 # an instance already up (UP=0) keeps its credentials in the user's state
 # directory; lib.sh would point labctl at a fresh one
@@ -21,6 +26,8 @@ set -euo pipefail
 
 STUDENT=${STUDENT:-bench}
 KEEP=${KEEP:-}
+ON=${ON:-compute}
+case $ON in compute | host) ;; *) echo "ON must be compute or host" >&2; exit 2 ;; esac
 LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/bench-streaming.XXXXXX")
 bench_prereqs
 LAB2=$BENCH_ROOT/labs/module3/.bench-2r.yml
@@ -40,8 +47,14 @@ if [ "${UP:-1}" = 1 ]; then
 	flock /tmp/labctl-integration.lock "$LABCTL" up module3 --student "$STUDENT" >"$LOGDIR/up.log" 2>&1 ||
 		die "up failed: $(tail -3 "$LOGDIR/up.log")"
 fi
-N=$("$LABCTL" exec module3 compute --student "$STUDENT" -- sh -c \
-	'kcat -C -b "$KAFKA_BOOTSTRAP_SERVERS" -t flights -o beginning -e -q -f "x\n" 2>/dev/null | wc -l' || echo 0)
+if [ "$ON" = host ]; then
+	eval "$("$LABCTL" env module3 --student "$STUDENT")" || die "labctl env failed"
+	[ -x "$BENCH_ROOT/jobs/build/window-agg" ] || make -C "$BENCH_ROOT/jobs" window-agg >&2 || die "cannot build window-agg"
+	N=$(kcat -C -b "$KAFKA_BOOTSTRAP_SERVERS" -t flights -o beginning -e -q -f "x\n" 2>/dev/null | wc -l || echo 0)
+else
+	N=$("$LABCTL" exec module3 compute --student "$STUDENT" -- sh -c \
+		'kcat -C -b "$KAFKA_BOOTSTRAP_SERVERS" -t flights -o beginning -e -q -f "x\n" 2>/dev/null | wc -l' || echo 0)
+fi
 if [ "$N" -lt 3000000 ]; then
 	log "produce 3,000,000 flights"
 	L run module3 produce >"$LOGDIR/produce.log" 2>&1 || die "produce failed: $(tail -3 "$LOGDIR/produce.log")"
@@ -53,6 +66,14 @@ PARTS=$("$LABCTL" exec module3 kafka --student "$STUDENT" -- kafka-topics.sh --b
 log "topic flights: $N events in $PARTS partitions"
 
 raw() {
+	if [ "$ON" = host ]; then
+		local s e
+		s=$(now)
+		kcat -C -b "$KAFKA_BOOTSTRAP_SERVERS" -t flights -o beginning -e -q >/dev/null
+		e=$(now)
+		elapsed "$s" "$e"
+		return
+	fi
 	"$LABCTL" exec module3 compute --student "$STUDENT" -- sh -c \
 		's=$(date +%s.%N); kcat -C -b "$KAFKA_BOOTSTRAP_SERVERS" -t flights -o beginning -e -q >/dev/null; e=$(date +%s.%N); echo "$s $e"' |
 		awk '{ printf "%.2f", $2 - $1 }'
@@ -61,7 +82,18 @@ raw() {
 agg() {
 	psql_lab 'drop table if exists flight_windows, window_offsets, lake_hours' >/dev/null
 	local g=bench-$RANDOM$RANDOM out=$LOGDIR/agg-$(date +%s%N).log
-	"$LABCTL" run "$@" --student "$STUDENT" aggregate -- --group "$g" >"$out" 2>&1 || die "aggregate failed: $(tail -5 "$out")"
+	if [ "$ON" = host ]; then # replicas: processes with LAB_RANK 0..n-1
+		local n=1 i pids=
+		[ "$1" = module3 ] || n=2
+		for i in $(seq 0 $((n - 1))); do
+			LAB_RANK=$i LAB_WORLD_SIZE=$n "$BENCH_ROOT/jobs/build/window-agg" --topic flights --until-end \
+				--group "$g" --airports "$LABCTL_DATA_DIR/airports.csv" >>"$out" 2>&1 &
+			pids="$pids $!"
+		done
+		for i in $pids; do wait "$i" || die "aggregate failed: $(tail -5 "$out")"; done
+	else
+		"$LABCTL" run "$@" --student "$STUDENT" aggregate -- --group "$g" >"$out" 2>&1 || die "aggregate failed: $(tail -5 "$out")"
+	fi
 	local total
 	total=$(psql_lab 'select sum(flights) from flight_windows')
 	[ "$total" = "$N" ] || die "aggregate counted $total of $N events ($out)"
@@ -86,7 +118,7 @@ echo "load (1-min average after each round): $loads"
 echo "versions: $("$LABCTL" exec module3 kafka --student "$STUDENT" -- sh -c 'ls /opt/kafka/libs 2>/dev/null | grep -o "kafka-clients-[0-9.]*[0-9]" | head -1' || true)," \
 	"$("$LABCTL" exec module3 postgres --student "$STUDENT" -- postgres --version 2>/dev/null || true)," \
 	"kcat $("$LABCTL" exec module3 compute --student "$STUDENT" -- sh -c 'kcat -V 2>&1 | grep -o "Version [0-9.]* .*librdkafka [0-9.]*" | sed "s/ (.*librdkafka/, librdkafka/"' || true)"
-echo "topic: $N events, $PARTS partitions; $REPS rounds, alternated"
+echo "topic: $N events, $PARTS partitions; $REPS rounds, alternated; kcat and window-agg on: $ON"
 echo
 echo "| run | seconds (median, min, max) | events/s (median) | ratio to raw consume (rate) | paired ratios |"
 echo "|---|---|---|---|---|"
