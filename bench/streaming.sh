@@ -127,7 +127,7 @@ row() { # name times
 	m=$(median "$2")
 	echo "| $1 | $(stats "$2" | tr ' ' ',' | sed 's/,/ (/; s/,/–/; s/$/)/') | $(rate "$N" "$m") | $(ratio "$raw_m" "$m") | $(paired_ratios "$raws" "$2") |"
 }
-row "raw consume (kcat -C -e, compute-1)" "$raws"
+row "raw consume (kcat -C -e, $([ "$ON" = host ] && echo host || echo compute-1))" "$raws"
 row "window-agg, 1 replica" "$a1s"
 [ -z "$a2s" ] || row "window-agg, 2 replicas" "$a2s"
 echo

@@ -879,13 +879,14 @@ static int lake_write_round(struct app *a)
 			  1, ph)))
 		goto out;
 	int nt = PQntuples(r);
+	char iso[32] = "", day[16] = "";
 	objs = calloc((size_t)nt + 1, sizeof(*objs));
 	for (int i = 0; i < nt; i++) {
 		int64_t hs = strtoll(PQgetvalue(r, i, 0), NULL, 10);
 		struct lake_obj *o = nobj ? &objs[nobj - 1] : NULL;
-		char iso[32], day[16], num[64];
-		job_format_time(hs * 1000, iso, day);
-		if (!o || o->hour_s != hs) {
+		char num[64];
+		if (!o || o->hour_s != hs) { /* rows come ordered by hour: format its time once */
+			job_format_time(hs * 1000, iso, day);
 			o = &objs[nobj++];
 			o->hour_s = hs;
 			snprintf(o->version, sizeof(o->version), "%s", PQgetvalue(r, i, 1));
