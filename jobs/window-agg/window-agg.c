@@ -11,7 +11,9 @@
  * offsets in PostgreSQL, not Kafka's, decide where a partition resumes. An
  * offset update is fenced: it only applies when the stored offset is still
  * the one this consumer resumed from, so a stale member cannot add a batch
- * twice (its transaction rolls back and it re-reads the offsets).
+ * twice (its transaction rolls back and it re-reads the offsets). The
+ * transaction runs in a committer thread while main reads the next batch
+ * (see "the committer thread" below).
  *
  * Watermark: per partition the max event time seen (also stored with the
  * offsets, so a restart resumes with the same watermark); the member's
@@ -598,7 +600,6 @@ static int commit_batch(struct app *a, int final_all)
 	}
 	return rc;
 }
-
 
 /* ---- the committer thread ----
  *
