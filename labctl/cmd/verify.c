@@ -32,11 +32,12 @@ const struct cmd_entry cmd_verify_entry = {
 	.summary = "run the lab's checks against the running lab: what is left to do",
 	/* help_description puts a paragraph naming the check kinds before this */
 	.description = "Prints one line per check and the hint under a failure, then\n"
-		       "'N passed, M failed'; --format json, tap or junit for tools.\n"
+		       "'N passed, M failed' (', K skipped': checks whose skip_unless query\n"
+		       "was not true); --format json, tap or junit for tools.\n"
 		       "params: take $LAB_STUDENT (or --student); equals_hash answers use the key\n"
 		       "$LABCTL_VERIFY_KEY, else lab.seed (--hash VALUE prints one).\n"
-		       "Exit 0 when all passed, 1 when one failed, errored or timed out, 2 for a\n"
-		       "bad lab file, 3 when the engine cannot be reached.",
+		       "Exit 0 when all passed or were skipped, 1 when one failed, errored or\n"
+		       "timed out, 2 for a bad lab file, 3 when the engine cannot be reached.",
 	.describe = help_description,
 	.fn = cmd_verify,
 };

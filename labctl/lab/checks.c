@@ -23,7 +23,7 @@
 
 #define CHECK_DEFAULT_TIMEOUT_MS 10000
 
-static const char *const check_shared_keys[] = {"id", "description", "hint", "timeout"};
+static const char *const check_shared_keys[] = {"id", "description", "hint", "timeout", "skip_unless"};
 static const char *const param_keys[] = {"pick", "range", "hex", "description", NULL};
 
 void lab_hmac_sha256_hex(char out[65], const char *key, const void *msg, size_t len)
@@ -371,6 +371,11 @@ void lab_ld_checks(struct lab_ld *L, const struct lab_node *n)
 		if ((x = lab_node_get(v, "timeout")) && lab_ld_duration(L, x, "timeout", &c->timeout_ms) == 0 &&
 		    c->timeout_ms <= 0)
 			lab_ld_diag(L, &x->mark, "invalid timeout '%s': more than 0", x->text);
+		c->skip_unless = lab_ld_opt_str(L, v, "skip_unless");
+		if (c->skip_unless && !lab_find_service_with_probe(lab, "postgres"))
+			lab_ld_diag(L, &lab_node_get(v, "skip_unless")->mark,
+				    "check '%s' has skip_unless, a query for a service with an x-ready postgres probe; the lab has none",
+				    id);
 		if (find_kind(L, v, id, &kind, &kindn) < 0)
 			continue;
 		c->kind = kind;
@@ -396,6 +401,7 @@ void lab_checks_free(struct lab *lab)
 		free(c->id);
 		free(c->description);
 		free(c->hint);
+		free(c->skip_unless);
 		free(c->service);
 		if (c->kind)
 			c->kind->free(c->conf);

@@ -296,6 +296,10 @@ struct lab_check {
 	char *description;       /* default: the id */
 	char *hint;              /* shown when it fails, or NULL */
 	long timeout_ms;         /* default 10000 */
+	char *skip_unless;       /* or NULL: a query on the first service with an x-ready
+	                            postgres probe, run first; when its first value is not
+	                            true (false, NULL, no row) the check is skipped
+	                            (LAB_VERIFY_SKIPPED: e.g. the job it grades did not run) */
 	const struct lab_check_kind *kind;
 	void *conf;              /* the kind's own settings: made by its parse,
 	                            freed by its free; or NULL */

@@ -61,6 +61,12 @@ int lab_check_expect(struct lab_check_ctx *x, const char *observed, const char *
 /* Any of equals, equals_hash, min, max is set. */
 int lab_check_has_expect(const struct lab_expect *e);
 
+/* Run query on the lab's first service with an x-ready postgres probe
+ * (a check's skip_unless): 1 when its first value is true ("t", "true",
+ * as lab_verify_compare), 0 when it is not (false, NULL, no row), -1 when
+ * it could not run (x's outcome then an error). verify/checks/sql.c. */
+int lab_check_sql_holds(struct lab_check_ctx *x, const char *query);
+
 /* Load lib for x's run (lab_lazy_load) before its first call into it: 0,
  * or -1 with the outcome an error naming what could not be loaded. */
 int lab_check_need_lib(struct lab_check_ctx *x, enum lab_lazy_lib lib);

@@ -84,12 +84,13 @@ static void fmt_json(struct lab_buf *b, const char *lab, const struct lab_grade 
 	cJSON *students = cJSON_AddArrayToObject(o, "students");
 	cJSON *rows = cJSON_AddArrayToObject(o, "rows");
 	for (size_t s = 0; s < n; s++) {
-		size_t passed = 0, failed = 0;
+		size_t passed = 0, failed = 0, skipped = 0;
 		for (size_t i = 0; i < n_rows(&g[s]); i++) {
 			struct row r = row_at(&g[s], i);
-			int ok = strcmp(r.status, "passed") == 0;
+			int ok = strcmp(r.status, "passed") == 0, skip = strcmp(r.status, "skipped") == 0;
 			passed += ok;
-			failed += !ok;
+			skipped += skip;
+			failed += !ok && !skip;
 			cJSON *x = cJSON_CreateObject();
 			cJSON_AddStringToObject(x, "student", g[s].student);
 			cJSON_AddStringToObject(x, "check", r.check);
@@ -104,6 +105,7 @@ static void fmt_json(struct lab_buf *b, const char *lab, const struct lab_grade 
 		cJSON_AddStringToObject(st, "project", g[s].project);
 		cJSON_AddNumberToObject(st, "passed", (double)passed);
 		cJSON_AddNumberToObject(st, "failed", (double)failed);
+		cJSON_AddNumberToObject(st, "skipped", (double)skipped);
 		cJSON_AddItemToObject(st, "error", str_or_null(g[s].error));
 		cJSON_AddItemToArray(students, st);
 	}
@@ -127,18 +129,19 @@ static void fmt_junit(struct lab_buf *b, const char *lab, const struct lab_grade
 	lab_verify_put_xml(b, lab);
 	lab_buf_printf(b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n", tests, failures, errors);
 	for (size_t s = 0; s < n; s++) {
-		size_t f = 0, e = 0, t = n_rows(&g[s]);
+		size_t f = 0, e = 0, k = 0, t = n_rows(&g[s]);
 		long ms = 0;
 		for (size_t i = 0; i < t; i++) {
 			struct row r = row_at(&g[s], i);
 			f += strcmp(r.status, "failed") == 0;
+			k += strcmp(r.status, "skipped") == 0;
 			e += strcmp(r.status, "error") == 0 || strcmp(r.status, "timeout") == 0;
 			ms += r.duration_ms;
 		}
 		lab_buf_puts(b, "  <testsuite name=\"");
 		lab_verify_put_xml(b, g[s].student);
-		lab_buf_printf(b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.3f\">\n", t, f,
-			       e, (double)ms / 1000.0);
+		lab_buf_printf(b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n", t,
+			       f, e, k, (double)ms / 1000.0);
 		for (size_t i = 0; i < t; i++) {
 			struct row r = row_at(&g[s], i);
 			lab_buf_puts(b, "    <testcase classname=\"");
@@ -150,6 +153,12 @@ static void fmt_junit(struct lab_buf *b, const char *lab, const struct lab_grade
 			lab_buf_printf(b, "\" time=\"%.3f\">", (double)r.duration_ms / 1000.0);
 			if (strcmp(r.status, "passed") == 0) {
 				lab_buf_puts(b, "</testcase>\n");
+				continue;
+			}
+			if (strcmp(r.status, "skipped") == 0) {
+				lab_buf_puts(b, "\n      <skipped message=\"");
+				lab_verify_put_xml(b, r.message ? r.message : r.status);
+				lab_buf_puts(b, "\"/>\n    </testcase>\n");
 				continue;
 			}
 			const char *tag = strcmp(r.status, "failed") == 0 ? "failure" : "error";

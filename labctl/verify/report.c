@@ -15,6 +15,7 @@ const char *lab_verify_status_name(enum lab_verify_status s)
 	case LAB_VERIFY_FAILED: return "failed";
 	case LAB_VERIFY_ERROR: return "error";
 	case LAB_VERIFY_TIMEOUT: return "timeout";
+	case LAB_VERIFY_SKIPPED: return "skipped";
 	}
 	return "error";
 }
@@ -115,8 +116,22 @@ size_t lab_verify_failures(const struct lab_verify_result *r, size_t n)
 {
 	size_t f = 0;
 	for (size_t i = 0; i < n; i++)
-		f += r[i].status != LAB_VERIFY_PASSED;
+		f += r[i].status != LAB_VERIFY_PASSED && r[i].status != LAB_VERIFY_SKIPPED;
 	return f;
+}
+
+size_t lab_verify_skipped(const struct lab_verify_result *r, size_t n)
+{
+	size_t s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += r[i].status == LAB_VERIFY_SKIPPED;
+	return s;
+}
+
+/* Passed: neither a failure nor skipped. */
+static size_t passed_of(const struct lab_verify_result *r, size_t n)
+{
+	return n - lab_verify_failures(r, n) - lab_verify_skipped(r, n);
 }
 
 static const char *desc(const struct lab_verify_result *r)
@@ -183,7 +198,19 @@ static void fmt_human(struct lab_buf *b, const struct lab_verify_result *r, size
 		const struct lab_verify_result *x = &r[i];
 		int ok = x->status == LAB_VERIFY_PASSED;
 		const char *mark = utf8 ? (ok ? "\xe2\x9c\x93" : "\xe2\x9c\x97") : (ok ? "PASS" : "FAIL");
+		if (x->status == LAB_VERIFY_SKIPPED)
+			mark = utf8 ? "-" : "SKIP";
 		lab_buf_printf(b, "%s %s  %s", mark, x->check->id, desc(x));
+		if (x->status == LAB_VERIFY_SKIPPED) {
+			/* why, on the same line; a skip is not work left to do: no hint */
+			lab_buf_puts(b, " (skipped");
+			if (x->message) {
+				lab_buf_puts(b, ": ");
+				put_line(b, x->message, 300);
+			}
+			lab_buf_puts(b, ")\n");
+			continue;
+		}
 		if (x->status == LAB_VERIFY_TIMEOUT)
 			lab_buf_printf(b, " (timed out after %.1fs)", (double)x->check->timeout_ms / 1000.0);
 		else if (x->status == LAB_VERIFY_ERROR)
@@ -199,7 +226,10 @@ static void fmt_human(struct lab_buf *b, const struct lab_verify_result *r, size
 		if (x->check->hint)
 			lab_buf_printf(b, "    hint: %s\n", x->check->hint);
 	}
-	lab_buf_printf(b, "%zu passed, %zu failed\n", n - lab_verify_failures(r, n), lab_verify_failures(r, n));
+	lab_buf_printf(b, "%zu passed, %zu failed", passed_of(r, n), lab_verify_failures(r, n));
+	if (lab_verify_skipped(r, n))
+		lab_buf_printf(b, ", %zu skipped", lab_verify_skipped(r, n));
+	lab_buf_puts(b, "\n");
 }
 
 static void fmt_json(struct lab_buf *b, const struct lab_verify_result *r, size_t n, const char *name,
@@ -209,8 +239,8 @@ static void fmt_json(struct lab_buf *b, const struct lab_verify_result *r, size_
 	put_json_str(b, name);
 	lab_buf_puts(b, ", \"student\": ");
 	put_json_str(b, student && *student ? student : NULL);
-	lab_buf_printf(b, ", \"passed\": %zu, \"failed\": %zu, \"checks\": [", n - lab_verify_failures(r, n),
-		       lab_verify_failures(r, n));
+	lab_buf_printf(b, ", \"passed\": %zu, \"failed\": %zu, \"skipped\": %zu, \"checks\": [", passed_of(r, n),
+		       lab_verify_failures(r, n), lab_verify_skipped(r, n));
 	for (size_t i = 0; i < n; i++) {
 		const struct lab_verify_result *x = &r[i];
 		lab_buf_puts(b, i ? ",\n  {\"id\": " : "\n  {\"id\": ");
@@ -235,9 +265,13 @@ static void fmt_tap(struct lab_buf *b, const struct lab_verify_result *r, size_t
 	lab_buf_printf(b, "TAP version 13\n1..%zu\n", n);
 	for (size_t i = 0; i < n; i++) {
 		const struct lab_verify_result *x = &r[i];
-		int ok = x->status == LAB_VERIFY_PASSED;
+		int ok = x->status == LAB_VERIFY_PASSED || x->status == LAB_VERIFY_SKIPPED;
 		lab_buf_printf(b, "%sok %zu - %s: ", ok ? "" : "not ", i + 1, x->check->id);
 		put_line(b, desc(x), 200);
+		if (x->status == LAB_VERIFY_SKIPPED) { /* TAP 13: "# SKIP reason" */
+			lab_buf_puts(b, " # SKIP ");
+			put_line(b, x->message ? x->message : "skipped", 200);
+		}
 		lab_buf_puts(b, "\n");
 		if (ok)
 			continue;
@@ -255,7 +289,7 @@ static void fmt_tap(struct lab_buf *b, const struct lab_verify_result *r, size_t
 
 static void fmt_junit(struct lab_buf *b, const struct lab_verify_result *r, size_t n, const char *name)
 {
-	size_t failures = 0, errors = 0;
+	size_t failures = 0, errors = 0, skipped = lab_verify_skipped(r, n);
 	long total = 0;
 	for (size_t i = 0; i < n; i++) {
 		failures += r[i].status == LAB_VERIFY_FAILED;
@@ -267,8 +301,8 @@ static void fmt_junit(struct lab_buf *b, const struct lab_verify_result *r, size
 		       (double)total / 1000.0);
 	lab_buf_puts(b, "  <testsuite name=\"");
 	lab_verify_put_xml(b, name);
-	lab_buf_printf(b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.3f\">\n", n,
-		       failures, errors, (double)total / 1000.0);
+	lab_buf_printf(b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n", n,
+		       failures, errors, skipped, (double)total / 1000.0);
 	for (size_t i = 0; i < n; i++) {
 		const struct lab_verify_result *x = &r[i];
 		lab_buf_puts(b, "    <testcase classname=\"");
@@ -278,6 +312,12 @@ static void fmt_junit(struct lab_buf *b, const struct lab_verify_result *r, size
 		lab_buf_printf(b, "\" time=\"%.3f\">", (double)x->duration_ms / 1000.0);
 		if (x->status == LAB_VERIFY_PASSED) {
 			lab_buf_puts(b, "</testcase>\n");
+			continue;
+		}
+		if (x->status == LAB_VERIFY_SKIPPED) {
+			lab_buf_puts(b, "\n      <skipped message=\"");
+			lab_verify_put_xml(b, x->message ? x->message : "skipped");
+			lab_buf_puts(b, "\"/>\n    </testcase>\n");
 			continue;
 		}
 		const char *tag = x->status == LAB_VERIFY_FAILED ? "failure" : "error";

@@ -155,7 +155,12 @@ int lab_check_has_expect(const struct lab_expect *e)
 static void *job_main(void *p)
 {
 	struct vjob *j = p;
-	j->x.check->kind->run(&j->x);
+	const char *cond = j->x.check->skip_unless;
+	int holds = cond ? lab_check_sql_holds(&j->x, cond) : 1;
+	if (holds == 0)
+		lab_check_outcome(&j->x, LAB_VERIFY_SKIPPED, "not true: %s", cond);
+	else if (holds > 0)
+		j->x.check->kind->run(&j->x);
 	j->duration_ms = (long)((now_s() - j->started) * 1000.0);
 	pthread_mutex_lock(&j->sync->mu);
 	j->done = 1;

@@ -25,9 +25,12 @@ enum lab_verify_status {
 	LAB_VERIFY_FAILED,   /* it ran; the lab is not as expected */
 	LAB_VERIFY_ERROR,    /* it could not run (service down, SQL error, bad answer) */
 	LAB_VERIFY_TIMEOUT,  /* not finished within the check's timeout */
+	LAB_VERIFY_SKIPPED,  /* it does not apply: its skip_unless condition is false
+	                        (e.g. the job it grades was not run); neither passed
+	                        nor a failure, not counted by lab_verify_failures */
 };
 
-/* "passed", "failed", "error", "timeout". */
+/* "passed", "failed", "error", "timeout", "skipped". */
 const char *lab_verify_status_name(enum lab_verify_status s);
 
 struct lab_verify_result {
@@ -121,7 +124,10 @@ int lab_gradebook_parse_format(enum lab_gradebook_format *out, const char *s);
 void lab_gradebook_format(struct lab_buf *out, enum lab_gradebook_format f, const char *lab,
 			  const struct lab_grade *g, size_t n);
 
-/* Number of results that did not pass. */
+/* Number of results that did not pass and were not skipped. */
 size_t lab_verify_failures(const struct lab_verify_result *r, size_t n);
+
+/* Number of results skipped (LAB_VERIFY_SKIPPED). */
+size_t lab_verify_skipped(const struct lab_verify_result *r, size_t n);
 
 #endif

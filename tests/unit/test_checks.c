@@ -218,6 +218,9 @@ static const struct parse_case parse_errors[] = {
 	{NULL, "  - { id: a, log: { service: box, regex: \"[\" } }\n",
 	 "lab.yml:7:42: invalid regex '[' for 'regex': Invalid regular expression"},
 	{NULL, "  - { id: a, sqll: { query: q } }\n", "lab.yml:7:14: unknown key 'sqll' (did you mean 'sql'?)"},
+	{no_probes, "  - { id: a, skip_unless: 'select true', exec: { service: box, command: 'true' } }\n",
+	 "lab.yml:4:27: check 'a' has skip_unless, a query for a service with an x-ready postgres probe; the lab has "
+	 "none"},
 };
 
 Test(check_parse, errors_table, .init = tdir_setup, .fini = tdir_teardown)
@@ -308,4 +311,18 @@ Test(check_parse, kinds_and_default_services, .init = tdir_setup, .fini = tdir_t
 		lab_free(lab);
 	}
 	cr_expect_null(lab_find_service_with_probe(NULL, "postgres"));
+}
+
+Test(check_parse, skip_unless_on_any_kind, .init = tdir_setup, .fini = tdir_teardown)
+{
+	struct lab *lab;
+	struct lab_err err;
+	cr_assert_eq(load(&lab, services,
+			  "  - { id: a, skip_unless: \"select to_regclass('t') is not null\", kafka: { topic: t } }\n"
+			  "  - { id: b, sql: { query: 'select 1', equals: 1 } }\n",
+			  &err),
+		     0, "%s", err.msg);
+	cr_expect_str_eq(lab->checks[0].skip_unless, "select to_regclass('t') is not null");
+	cr_expect_null(lab->checks[1].skip_unless);
+	lab_free(lab);
 }

@@ -136,7 +136,7 @@ Test(verify_format, junit_tap_json_human)
 	cr_expect(strstr(lab_buf_cstr(&b), "\nok 3 - c: c\n"), "%s", lab_buf_cstr(&b));
 	lab_buf_reset(&b);
 	lab_verify_format(&b, LAB_VERIFY_JSON, r + 1, 1, "lab", "st", 0);
-	cr_expect_str_eq(lab_buf_cstr(&b), "{\"lab\": \"lab\", \"student\": \"st\", \"passed\": 0, \"failed\": 1, \"checks\": [\n"
+	cr_expect_str_eq(lab_buf_cstr(&b), "{\"lab\": \"lab\", \"student\": \"st\", \"passed\": 0, \"failed\": 1, \"skipped\": 0, \"checks\": [\n"
 					   "  {\"id\": \"b\", \"description\": \"b\", \"status\": \"timeout\", \"observed\": null, "
 					   "\"expected\": null, \"duration_ms\": 2000, \"hint\": null, \"message\": \"no answer "
 					   "within 2.0s\"}\n]}\n");
@@ -145,4 +145,42 @@ Test(verify_format, junit_tap_json_human)
 	cr_expect_eq(lab_verify_parse_format(&f, "junit"), 0);
 	cr_expect_eq(f, LAB_VERIFY_JUNIT);
 	cr_expect_eq(lab_verify_parse_format(&f, "xml"), LAB_EINPUT);
+}
+
+/* A skipped check (skip_unless not true) is neither passed nor a failure,
+ * in every format, and says why. */
+Test(verify_format, skipped_is_neither_passed_nor_failed)
+{
+	struct lab_check c1 = {.id = "a", .hint = "run it"};
+	struct lab_check c2 = {.id = "b", .description = "spark"};
+	struct lab_verify_result r[] = {
+		{&c1, LAB_VERIFY_PASSED, "1", "= 1", NULL, 3},
+		{&c2, LAB_VERIFY_SKIPPED, NULL, NULL, "not true: select false", 4},
+	};
+	cr_expect_eq(lab_verify_failures(r, 2), 0);
+	cr_expect_eq(lab_verify_skipped(r, 2), 1);
+	cr_expect_str_eq(lab_verify_status_name(LAB_VERIFY_SKIPPED), "skipped");
+	struct lab_buf b = LAB_BUF_INIT;
+	lab_verify_format(&b, LAB_VERIFY_HUMAN, r, 2, "lab", NULL, 0);
+	cr_expect_str_eq(lab_buf_cstr(&b), "PASS a  a\nSKIP b  spark (skipped: not true: select false)\n"
+					   "1 passed, 0 failed, 1 skipped\n");
+	lab_buf_reset(&b);
+	lab_verify_format(&b, LAB_VERIFY_HUMAN, r + 1, 1, "lab", NULL, 1);
+	cr_expect_str_eq(lab_buf_cstr(&b), "- b  spark (skipped: not true: select false)\n0 passed, 0 failed, 1 skipped\n");
+	lab_buf_reset(&b);
+	lab_verify_format(&b, LAB_VERIFY_TAP, r, 2, "lab", NULL, 0);
+	cr_expect_str_eq(lab_buf_cstr(&b), "TAP version 13\n1..2\nok 1 - a: a\nok 2 - b: spark # SKIP not true: select false\n");
+	lab_buf_reset(&b);
+	lab_verify_format(&b, LAB_VERIFY_JUNIT, r, 2, "lab", NULL, 0);
+	const char *x = lab_buf_cstr(&b);
+	cr_expect(strstr(x, "<testsuite name=\"lab\" tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"1\""), "%s", x);
+	cr_expect(strstr(x, "<testcase classname=\"lab\" name=\"b\" time=\"0.004\">\n      <skipped message=\"not true: "
+			    "select false\"/>\n    </testcase>"),
+		  "%s", x);
+	lab_buf_reset(&b);
+	lab_verify_format(&b, LAB_VERIFY_JSON, r, 2, "lab", NULL, 0);
+	x = lab_buf_cstr(&b);
+	cr_expect(strstr(x, "\"passed\": 1, \"failed\": 0, \"skipped\": 1,"), "%s", x);
+	cr_expect(strstr(x, "\"status\": \"skipped\""), "%s", x);
+	lab_buf_release(&b);
 }

@@ -67,17 +67,16 @@ static void free_sql(void *conf)
 	free(q);
 }
 
-static void run_sql(struct lab_check_ctx *x)
+/* A connection to service's PostgreSQL for x (its x-ready postgres probe's
+ * port and credentials), statement_timeout at x's deadline; or NULL with
+ * the outcome an error. */
+static PGconn *sql_connect(struct lab_check_ctx *x, const char *service)
 {
-	const struct lab_check *c = x->check;
-	const struct sql_conf *q = c->conf;
 	PGconn *conn = NULL;
-	PGresult *res = NULL;
 	struct lab_strv env = LAB_STRV_INIT;
-	struct lab_buf obs = LAB_BUF_INIT;
 	if (lab_check_need_lib(x, LAB_LAZY_PQ) < 0)
-		return;
-	if (x->client_env(x, c->service, "postgres", "port and credentials", &env) < 0)
+		return NULL;
+	if (x->client_env(x, service, "postgres", "port and credentials", &env) < 0)
 		goto out;
 	const char *host = lab_strv_value(&env, "PGHOST"), *port = lab_strv_value(&env, "PGPORT");
 	const char *password = lab_strv_value(&env, "PGPASSWORD");
@@ -101,8 +100,51 @@ static void run_sql(struct lab_check_ctx *x)
 		while (len && (m[len - 1] == '\n' || m[len - 1] == ' '))
 			len--;
 		lab_check_outcome(x, LAB_VERIFY_ERROR, "postgres %s:%s: %.*s", host, port, (int)len, m);
-		goto out;
+		PQfinish(conn);
+		conn = NULL;
 	}
+out:
+	lab_strv_free(&env);
+	return conn;
+}
+
+int lab_check_sql_holds(struct lab_check_ctx *x, const char *query)
+{
+	const struct lab_service *s = lab_find_service_with_probe(x->lab, "postgres");
+	if (!s) {
+		lab_check_outcome(x, LAB_VERIFY_ERROR, "skip_unless: no service has an x-ready postgres probe");
+		return -1;
+	}
+	PGconn *conn = sql_connect(x, s->name);
+	if (!conn)
+		return -1;
+	PGresult *res = PQexec(conn, query);
+	int rc;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		lab_check_outcome(x, LAB_VERIFY_ERROR, "skip_unless: %s",
+				  m ? m : PQresultStatus(res) == PGRES_COMMAND_OK ? "the query returned no result set"
+										: PQresultErrorMessage(res));
+		rc = -1;
+	} else {
+		struct lab_expect t = {.equals = "true"};
+		rc = PQntuples(res) > 0 && PQnfields(res) > 0 && !PQgetisnull(res, 0, 0) &&
+		     lab_verify_compare(&t, PQgetvalue(res, 0, 0), NULL, NULL);
+	}
+	PQclear(res);
+	PQfinish(conn);
+	return rc;
+}
+
+static void run_sql(struct lab_check_ctx *x)
+{
+	const struct lab_check *c = x->check;
+	const struct sql_conf *q = c->conf;
+	PGresult *res = NULL;
+	struct lab_buf obs = LAB_BUF_INIT;
+	PGconn *conn = sql_connect(x, c->service);
+	if (!conn)
+		return;
 	res = PQexec(conn, q->query);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -163,7 +205,6 @@ out:
 	lab_buf_release(&obs);
 	PQclear(res);
 	PQfinish(conn);
-	lab_strv_free(&env);
 }
 
 const struct lab_check_kind lab_check_sql = {"sql", sql_keys, parse_sql, free_sql, run_sql};
