@@ -26,6 +26,13 @@ static int find_replicas(struct run *r, struct lab_err *err)
 	cJSON *list = NULL;
 	char *filter = lab_plan_container_filter(r->lab->project);
 	const struct lab_service *svc = lab_find_service(r->lab, r->job->service);
+	if (!svc) { /* the loader checked the name: a profile left the service out */
+		free(filter);
+		return lab_err_set(err, LAB_EINPUT,
+				   "job '%s' runs on service '%s', which none of the active profiles enables (--profile NAME "
+				   "or COMPOSE_PROFILES, as for up)",
+				   r->job->name, r->job->service);
+	}
 	int want = r->job->replicas ? r->job->replicas : svc->replicas;
 	int rc = lab_engine_containers(r->engine, filter, &list, err);
 	free(filter);
