@@ -9,6 +9,12 @@
 #         slower replica's time)
 # Before each aggregate the job's three tables are dropped, so every run
 # starts from nothing with a consumer group of its own.
+#   spark aggregate-spark on the lab's Spark cluster (profile spark, 2
+#         workers of 1 core, executors 512m, driver 512m), --no-tally (the
+#         after-stream accounting read is a check, not the job): its own
+#         "in X s" (SparkSession start to the last batch's writes); before
+#         each run its tables are dropped and it gets a checkpoint of its own.
+#         SPARK=0 leaves it out (and the lab comes up without the profile).
 #
 #   bench/streaming.sh                    # REPS=5, student instance 'bench', removed after
 #   REPS=3 STUDENT=me KEEP=1 UP=0 bench/streaming.sh   # an instance already up, kept
@@ -28,6 +34,9 @@ STUDENT=${STUDENT:-bench}
 KEEP=${KEEP:-}
 ON=${ON:-compute}
 case $ON in compute | host) ;; *) echo "ON must be compute or host" >&2; exit 2 ;; esac
+SPARK=${SPARK:-1}
+PROFILE=
+[ "$SPARK" = 1 ] && PROFILE="--profile spark"
 LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/bench-streaming.XXXXXX")
 bench_prereqs
 LAB2=$BENCH_ROOT/labs/module3/.bench-2r.yml
@@ -44,7 +53,8 @@ psql_lab() { "$LABCTL" exec module3 postgres --student "$STUDENT" -- psql -U lab
 
 if [ "${UP:-1}" = 1 ]; then
 	log "up module3 --student $STUDENT"
-	flock /tmp/labctl-integration.lock "$LABCTL" up module3 --student "$STUDENT" >"$LOGDIR/up.log" 2>&1 ||
+	# shellcheck disable=SC2086
+	flock /tmp/labctl-integration.lock "$LABCTL" up module3 $PROFILE --student "$STUDENT" >"$LOGDIR/up.log" 2>&1 ||
 		die "up failed: $(tail -3 "$LOGDIR/up.log")"
 fi
 if [ "$ON" = host ]; then
@@ -101,12 +111,28 @@ agg() {
 	grep -h 'time in commits' "$out" >>"$LOGDIR/breakdown.txt"
 }
 
-raws= a1s= a2s= loads=
+# spark: runs aggregate-spark from nothing, prints the driver's own time
+spark() {
+	psql_lab 'drop table if exists flight_windows_spark, flight_windows_spark_stage, spark_batches, spark_progress, flight_input_spark' >/dev/null
+	local ck=s3a://lake/checkpoints/bench-$RANDOM$RANDOM out=$LOGDIR/spark-$(date +%s%N).log
+	"$LABCTL" run module3 --student "$STUDENT" aggregate-spark -- --checkpoint "$ck" --no-tally \
+		>"$out" 2>&1 || die "aggregate-spark failed: $(tail -5 "$out")"
+	local total
+	total=$(psql_lab 'select sum(n) from (select sum(input_rows) n from spark_progress) s')
+	[ "$total" = "$N" ] || die "aggregate-spark read $total of $N events ($out)"
+	grep -o 'in [0-9.]* s$' "$out" | tail -1 | awk '{ printf "%.2f", $2 }'
+	grep -h '^stream: ' "$out" >>"$LOGDIR/spark.txt"
+}
+
+raws= a1s= a2s= sps= loads=
 for r in $(seq 1 "$REPS"); do
 	t=$(raw); raws="$raws $t"; log "rep $r raw consume $t s"
 	t=$(agg module3); a1s="$a1s $t"; log "rep $r window-agg x1 $t s"
 	if [ "$PARTS" -ge 2 ]; then
 		t=$(agg -f "$LAB2"); a2s="$a2s $t"; log "rep $r window-agg x2 $t s"
+	fi
+	if [ "$SPARK" = 1 ]; then
+		t=$(spark); sps="$sps $t"; log "rep $r aggregate-spark $t s"
 	fi
 	loads="$loads $(cut -d' ' -f1 /proc/loadavg)"
 done
@@ -130,6 +156,13 @@ row() { # name times
 row "raw consume (kcat -C -e, $([ "$ON" = host ] && echo host || echo compute-1))" "$raws"
 row "window-agg, 1 replica" "$a1s"
 [ -z "$a2s" ] || row "window-agg, 2 replicas" "$a2s"
+[ -z "$sps" ] || row "aggregate-spark (Spark $(grep -ho 'Running Spark version [0-9.]*' "$LOGDIR"/spark-*.log | head -1 | awk '{ print $4 }'), 2 workers)" "$sps"
+if [ -n "$sps" ]; then
+	echo
+	echo "window-agg (1 replica) ÷ aggregate-spark, events/s: $(ratio "$(median "$sps")" "$a1_m") (medians; goal >= 5), paired: $(paired_ratios "$sps" "$a1s")"
+	echo "aggregate-spark, per run (the stream alone, from its query's start):"
+	sed 's/^/    /' "$LOGDIR/spark.txt"
+fi
 echo
 echo "window-agg's own breakdown (stderr at exit), per replica and run:"
 sed 's/^/    /' "$LOGDIR/breakdown.txt"

@@ -128,6 +128,14 @@ char *cmd_lab_path(const char *name, const char *file);
  * success, 2 for bad input). */
 int cmd_load_lab(struct lab **out, const char *path, const char *project, int generate);
 
+/* The next cmd_load_lab / cmd_load_instance activates every profile ("*"),
+ * as `docker compose run SERVICE` enables the profiles of the service it
+ * targets: `run` reaches a job's service and the endpoints it needs
+ * whatever profile they are in. */
+void cmd_load_every_profile(void);
+/* Undo cmd_load_every_profile. */
+void cmd_load_every_profile_off(void);
+
 /* Load student's instance of the lab at path (labctl/instance): project
  * (-p) or "<lab>-<student>", params for student, the instance's host
  * ports (allocated when generate, else only those recorded) and

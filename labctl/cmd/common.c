@@ -431,6 +431,19 @@ static int load_lab(struct lab **out, const char *path, const char *project, con
 	return load_lab_vars(out, path, project, student, NULL, generate, quiet);
 }
 
+void cmd_load_every_profile(void)
+{
+	static char star[] = "*";
+	static char *v[] = {star, NULL};
+	static const struct lab_strv all = {v, 1, 2};
+	load_extra.profiles = &all;
+}
+
+void cmd_load_every_profile_off(void)
+{
+	load_extra.profiles = NULL;
+}
+
 int cmd_load_lab(struct lab **out, const char *path, const char *project, int generate)
 {
 	return load_lab(out, path, project, NULL, generate, 0);

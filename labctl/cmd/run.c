@@ -148,10 +148,13 @@ static int cmd_run(const struct cmd_entry *cmd, struct cmd_args *args)
 	const char *student = NULL;
 	if ((code = cmd_student(cmd, args, &student)))
 		goto out;
+	/* a job on a service in a profile runs without --profile (as compose run) */
+	cmd_load_every_profile();
 	if (student)
 		code = cmd_load_instance(&lab, path, cmd_opt(cmd, args, "project-name"), student, 0);
 	else
 		code = cmd_load_lab(&lab, path, cmd_opt(cmd, args, "project-name"), 0);
+	cmd_load_every_profile_off();
 	if (code)
 		goto out;
 	const struct lab_job *job = lab_find_job(lab, job_name);
