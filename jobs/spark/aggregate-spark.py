@@ -243,7 +243,8 @@ if not a.no_tally:
                          f" from spark_progress p where p.checkpoint = '{ck}' and input_rows > 0")
     ranges = []
     while rs.next():
-        so, eo, wm = json.loads(rs.getString(1)), json.loads(rs.getString(2)), rs.getTimestamp(3)
+        # the first batch's start is null (the query's startingOffsets): offset 0
+        so, eo, wm = json.loads(rs.getString(1) or "{}"), json.loads(rs.getString(2) or "{}"), rs.getTimestamp(3)
         wm_ms = wm.getTime() if wm is not None else None
         for topic, parts in eo.items():
             for part, end in parts.items():

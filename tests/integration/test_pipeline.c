@@ -271,3 +271,151 @@ Test(pipeline, module3_windows_exactly_once_through_kill_and_broker_restart, .ti
 	it_run_free(&r);
 	it_lab_cleanup(&lab);
 }
+
+/* ---- module3's aggregate-spark: Spark Structured Streaming on a real cluster ---- */
+
+/* The status of check id in `verify --format json` output (one check a line). */
+static char *check_status(const char *json, const char *id)
+{
+	char key[128];
+	snprintf(key, sizeof(key), "{\"id\": \"%s\",", id);
+	const char *p = strstr(json, key);
+	const char *s = p ? strstr(p, "\"status\": \"") : NULL;
+	if (!s)
+		return strdup("(absent)");
+	s += strlen("\"status\": \"");
+	return strndup(s, strcspn(s, "\""));
+}
+
+/* On 2,000 events of the sample, one worker: the Spark job's windows per
+ * origin state equal an independent count of the input; 1,000 events
+ * produced again afterwards are behind its watermark and all dropped (and
+ * accounted as dropped per state), while window-agg on the same topic counts
+ * them; verify skips each job's checks until it ran, then grades both. */
+Test(pipeline, module3_spark_aggregate_drops_late_events_and_verify_grades_it, .timeout = 1500)
+{
+	struct it_lab lab;
+	struct it_run r;
+	char kport[16];
+	snprintf(kport, sizeof(kport), "%d", it_free_port());
+	setenv("LAB_KAFKA_PORT", kport, 1);
+	setenv("LAB_PG_PORT", "0", 1);
+	setenv("LAB_S3_PORT", "0", 1);
+	setenv("LAB_SPARK_UI_PORT", "0", 1);
+	it_lab_make(&lab, "module3", "");
+	char sample[600], airports[600];
+	snprintf(sample, sizeof(sample), "%s/labs/module3/data/flights-sample.csv.gz", it_repo());
+	snprintf(airports, sizeof(airports), "%s/labs/module3/data/airports.csv", it_repo());
+	static struct state_count first[100], again[100];
+	size_t n_first = count_states(first, 100, sample, airports, 2000);
+	size_t n_again = count_states(again, 100, sample, airports, 1000);
+	cr_assert(n_first > 20 && n_again > 10, "the slice covers many states");
+
+	/* a job on a profile's service needs its cluster: not up yet */
+	it_labctl_run(&r, &lab, "up -p %s module3", lab.project);
+	cr_assert_eq(r.status, 0, "up: %s", r.err);
+	it_run_free(&r);
+	it_run(&r, "LABCTL_DATA_DIR= LABCTL_STATE_DIR='%s' '%s' run -p %s module3 aggregate-spark", lab.state, it_labctl(),
+	       lab.project);
+	cr_expect_eq(r.status, 1, "%s", r.err);
+	cr_expect(strstr(r.err, "job 'aggregate-spark' runs on 'spark-driver' replica 1, which is not created"), "%s",
+		  r.err);
+	it_run_free(&r);
+	it_labctl_run(&r, &lab, "up -p %s module3 --profile spark --scale spark-worker=1", lab.project);
+	cr_assert_eq(r.status, 0, "up --profile spark: %s\n%s", r.err, r.out);
+	it_run_free(&r);
+	it_run(&r, "LABCTL_DATA_DIR= LABCTL_STATE_DIR='%s' '%s' run -p %s module3 produce -- --limit 1000", lab.state,
+	       it_labctl(), lab.project);
+	cr_assert_eq(r.status, 0, "produce: %s", r.err);
+	it_run_free(&r);
+
+	/* neither aggregate ran: their checks are skipped, aggregate-ran fails */
+	it_labctl_run(&r, &lab, "verify -p %s module3 --format json", lab.project);
+	cr_expect_eq(r.status, 1, "%s", r.out);
+	const char *skipped[] = {"consumer-caught-up", "windows-complete", "spark-windows-accounted", "jobs-agree"};
+	for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++) {
+		char *st = check_status(r.out, skipped[i]);
+		cr_expect_str_eq(st, "skipped", "%s before any aggregate: %s", skipped[i], r.out);
+		free(st);
+	}
+	char *ran = check_status(r.out, "aggregate-ran");
+	cr_expect_str_eq(ran, "failed", "%s", r.out);
+	free(ran);
+	it_run_free(&r);
+
+	/* the Spark job to the end of the topic (one micro-batch: nothing late) */
+	it_run(&r, "LABCTL_DATA_DIR= LABCTL_STATE_DIR='%s' '%s' run -p %s module3 aggregate-spark", lab.state, it_labctl(),
+	       lab.project);
+	cr_assert_eq(r.status, 0, "aggregate-spark: %s\n%s", r.err, r.out);
+	cr_expect(strstr(r.out, "accounting: 2000 events read, 2000 counted in flight_windows_spark, 0 dropped"), "%s",
+		  r.out);
+	cr_expect(strstr(r.err, "executors on spark-worker-1"), "%s", r.err);
+	it_run_free(&r);
+	for (size_t i = 0; i < n_first; i++) {
+		char q[256];
+		snprintf(q, sizeof(q), "select coalesce(sum(flights), 0) from flight_windows_spark where origin_state = '%.15s'",
+			 first[i].state);
+		char *got = sql(&lab, "module3", q);
+		cr_expect_eq(atol(got), first[i].n, "state %s: Spark counted %s, the input has %ld", first[i].state, got,
+			     first[i].n);
+		free(got);
+	}
+	/* Parquet: one dt= partition per day of the slice */
+	char *days = it_sh("zcat '%s' | tail -n +2 | head -2000 | cut -c1-10 | sort -u | wc -l", sample);
+	char *dts = it_sh("LABCTL_STATE_DIR='%s' '%s' exec -p %s module3 compute -- sh -c 'curl -s --aws-sigv4 "
+			  "\"aws:amz:$AWS_REGION:s3\" --user \"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY\" -H "
+			  "\"x-amz-content-sha256: UNSIGNED-PAYLOAD\" "
+			  "\"$AWS_ENDPOINT_URL/lake?list-type=2&max-keys=1000&prefix=flights_spark%%2Fdt%%3D\"' "
+			  "| grep -o '<Key>flights_spark/dt=[0-9-]*/part-[^<]*[.]parquet</Key>' | cut -d/ -f2 | sort -u | wc -l",
+			  lab.state, it_labctl(), lab.project);
+	cr_expect_str_eq(dts, days, "one dt= partition of Parquet parts per day");
+	free(days), free(dts);
+
+	/* the first 1,000 rows again: far behind Spark's watermark, all dropped */
+	it_run(&r, "LABCTL_DATA_DIR= LABCTL_STATE_DIR='%s' '%s' run -p %s module3 produce -- --limit 500", lab.state,
+	       it_labctl(), lab.project);
+	cr_assert_eq(r.status, 0, "produce again: %s", r.err);
+	it_run_free(&r);
+	it_run(&r, "LABCTL_DATA_DIR= LABCTL_STATE_DIR='%s' '%s' run -p %s module3 aggregate-spark", lab.state, it_labctl(),
+	       lab.project);
+	cr_assert_eq(r.status, 0, "aggregate-spark again: %s\n%s", r.err, r.out);
+	cr_expect(strstr(r.out, "accounting: 3000 events read, 2000 counted in flight_windows_spark, 1000 dropped"), "%s",
+		  r.out);
+	it_run_free(&r);
+	for (size_t i = 0; i < n_again; i++) {
+		char q[256];
+		snprintf(q, sizeof(q), "select dropped from flight_input_spark where origin_state = '%.15s'", again[i].state);
+		char *got = sql(&lab, "module3", q);
+		cr_expect_eq(atol(got), again[i].n, "state %s: %s dropped, %ld produced again", again[i].state, got,
+			     again[i].n);
+		free(got);
+	}
+
+	/* window-agg on the same topic counts all 3,000 */
+	it_labctl_run(&r, &lab, "run -p %s module3 aggregate", lab.project);
+	cr_assert_eq(r.status, 0, "aggregate: %s", r.err);
+	it_run_free(&r);
+	const char *graded[] = {"aggregate-ran", "windows-exactly-once", "consumer-caught-up", "spark-windows-accounted",
+				"jobs-agree"};
+	it_labctl_run(&r, &lab, "verify -p %s module3 --format json", lab.project);
+	for (size_t i = 0; i < sizeof(graded) / sizeof(graded[0]); i++) {
+		char *st = check_status(r.out, graded[i]);
+		cr_expect_str_eq(st, "passed", "%s after both: %s", graded[i], r.out);
+		free(st);
+	}
+	it_run_free(&r);
+
+	/* the accounting check can fail: one window miscounted */
+	char *upd = sql(&lab, "module3",
+			"update flight_windows_spark set flights = flights + 1 where (window_start, origin_state) = "
+			"(select window_start, origin_state from flight_windows_spark limit 1)");
+	free(upd);
+	it_labctl_run(&r, &lab, "verify -p %s module3 --only spark-windows-accounted", lab.project);
+	cr_expect_eq(r.status, 1, "%s", r.out);
+	cr_expect(strstr(r.out, "spark-windows-accounted") && strstr(r.out, "is '1', want = 0"), "%s", r.out);
+	it_run_free(&r);
+
+	it_labctl_run(&r, &lab, "down -p %s module3 --volumes", lab.project);
+	it_run_free(&r);
+	it_lab_cleanup(&lab);
+}
