@@ -31,7 +31,10 @@ const struct cmd_entry cmd_run_entry = {
 		       "KAFKA_BOOTSTRAP_SERVERS, AWS_*) in its environment. Each output line is\n"
 		       "prefixed by its replica. ARGS after '--' are appended to the job's args.\n"
 		       "Datasets: the full file from $LABCTL_DATA_DIR, checksum verified, else\n"
-		       "the lab's sample. Exit 0 when every replica exited 0, else 1 naming them.",
+		       "the lab's sample. Every profile is active (as compose run enables the\n"
+		       "profiles of its service): a job on a profile's service needs no\n"
+		       "--profile, only that up started it. Exit 0 when every replica exited 0,\n"
+		       "else 1 naming them.",
 	.fn = cmd_run,
 };
 
