@@ -412,7 +412,7 @@ Test(pipeline, module3_spark_aggregate_drops_late_events_and_verify_grades_it, .
 	free(upd);
 	it_labctl_run(&r, &lab, "verify -p %s module3 --only spark-windows-accounted", lab.project);
 	cr_expect_eq(r.status, 1, "%s", r.out);
-	cr_expect(strstr(r.out, "spark-windows-accounted") && strstr(r.out, "is '1', want = 0"), "%s", r.out);
+	cr_expect(strstr(r.out, "spark-windows-accounted") && strstr(r.out, "the result is '1', want 0"), "%s", r.out);
 	it_run_free(&r);
 
 	it_labctl_run(&r, &lab, "down -p %s module3 --volumes", lab.project);
