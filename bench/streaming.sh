@@ -121,7 +121,7 @@ spark() {
 	total=$(psql_lab 'select sum(n) from (select sum(input_rows) n from spark_progress) s')
 	[ "$total" = "$N" ] || die "aggregate-spark read $total of $N events ($out)"
 	grep -o 'in [0-9.]* s$' "$out" | tail -1 | awk '{ printf "%.2f", $2 }'
-	grep -h '^stream: ' "$out" >>"$LOGDIR/spark.txt"
+	grep -ho 'stream: .*' "$out" >>"$LOGDIR/spark.txt" || true
 }
 
 raws= a1s= a2s= sps= loads=
