@@ -780,7 +780,8 @@ int cmd_check_replica(const struct cmd_entry *cmd, const struct cmd_args *args, 
 	{
 		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
 		const char *svc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_SERVICE));
-		const char *rep = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_REPLICA));
+		char repbuf[16];
+		const char *rep = lab_plan_replica_label(labels, repbuf);
 		if (svc && rep && strcmp(svc, service) == 0 && atol(rep) > replicas)
 			replicas = atol(rep);
 	}

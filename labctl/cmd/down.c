@@ -27,7 +27,10 @@ const struct cmd_entry cmd_down_entry = {
 	.summary = "stop and remove a lab's containers and networks",
 	.description = "Removes only containers, networks (and with --volumes, volumes) that\n"
 		       "carry the lab's io.labctl.lab label. Named volumes, and the data in\n"
-		       "them, are kept unless --volumes is given.",
+		       "them, are kept unless --volumes is given. On a Swarm manager, the lab's\n"
+		       "Swarm services (up --swarm) go first, and their tasks are waited for;\n"
+		       "--volumes removes the volumes of this engine's node only: those the\n"
+		       "tasks made on other nodes stay there (down says so).",
 	.fn = cmd_down,
 };
 
@@ -42,6 +45,9 @@ static void render(enum lab_teardown_kind kind, const char *name, void *ud)
 		break;
 	case LAB_TEARDOWN_VOLUME_REMOVED:
 		fprintf(stderr, "volume '%s' removed\n", name);
+		break;
+	case LAB_TEARDOWN_SERVICE_REMOVED:
+		fprintf(stderr, "swarm service '%s' removed\n", name);
 		break;
 	}
 }
@@ -68,7 +74,13 @@ static int cmd_down(const struct cmd_entry *cmd, struct cmd_args *args)
 		code = cmd_fail(&err);
 		goto out;
 	}
-	if (!res.containers && !res.networks && !res.volumes && !res.volumes_kept) {
+	if (res.swarm_nodes > 1 && cmd_opt(cmd, args, "volumes"))
+		fprintf(stderr,
+			"note: the swarm has %zu nodes: the lab's volumes on the other nodes are out of this engine's "
+			"reach; remove them on each node (docker volume rm, or labctl down %s --volumes with "
+			"DOCKER_HOST set to that node)\n",
+			res.swarm_nodes, project);
+	if (!res.containers && !res.networks && !res.volumes && !res.volumes_kept && !res.services) {
 		/* a lab named with no lab file and nothing of it on the engine:
 		   a typo, not a lab that is down */
 		cJSON *none = cJSON_CreateArray();

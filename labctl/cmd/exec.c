@@ -230,7 +230,8 @@ static int find_container(const cJSON *list, const char *project, const char *se
 	{
 		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
 		const char *svc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_SERVICE));
-		const char *rep = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_REPLICA));
+		char repbuf[16];
+		const char *rep = lab_plan_replica_label(labels, repbuf);
 		const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "State"));
 		if (!svc || strcmp(svc, service) != 0 || !rep || atoi(rep) != replica)
 			continue;

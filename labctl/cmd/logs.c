@@ -109,7 +109,8 @@ static int cmd_logs(const struct cmd_entry *cmd, struct cmd_args *args)
 	{
 		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
 		const char *svc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_SERVICE));
-		const char *rep = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_REPLICA));
+		char repbuf[16];
+		const char *rep = lab_plan_replica_label(labels, repbuf);
 		if (service && (!svc || strcmp(svc, service) != 0))
 			continue;
 		struct log_src *s = &srcs[n++];

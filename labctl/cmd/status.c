@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../plan/plan.h"
+#include "../swarm/swarm.h"
 #include "cmd.h"
 
 static int cmd_status(const struct cmd_entry *cmd, struct cmd_args *args);
@@ -28,7 +29,10 @@ const struct cmd_entry cmd_status_entry = {
 		       "running for one without, completed for one that exited 0, exited (N)\n"
 		       "otherwise. up alone says ready (its x-ready probes passed); status runs\n"
 		       "no probes. --json keeps the engine's state, health and status text and\n"
-		       "adds \"replicas\".",
+		       "adds \"replicas\". A lab brought up with --swarm shows one row per Swarm\n"
+		       "task instead (the newest of each slot): its NODE, Swarm's task STATE\n"
+		       "(running, starting, pending, complete, failed, ...), the service's\n"
+		       "published ports (PORT->TARGET/ingress|host) and what Swarm says of it.",
 	.fn = cmd_status,
 };
 
@@ -110,6 +114,39 @@ static void endpoints(const cJSON *c, struct lab_buf *out)
 	}
 }
 
+/* A lab run as Swarm services: one row per task (the newest of each slot). */
+static void print_tasks(const struct lab_swarm_task *t, size_t n, int json)
+{
+	if (json) {
+		cJSON *out = cJSON_CreateArray();
+		for (size_t i = 0; i < n; i++) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "service", t[i].service);
+			cJSON_AddNumberToObject(o, "replica", t[i].slot);
+			cJSON_AddStringToObject(o, "node", t[i].node);
+			cJSON_AddStringToObject(o, "node_addr", t[i].node_addr);
+			cJSON_AddStringToObject(o, "state", t[i].state);
+			cJSON_AddStringToObject(o, "desired", t[i].desired);
+			cJSON_AddStringToObject(o, "message", t[i].message);
+			cJSON_AddStringToObject(o, "container", t[i].container_id);
+			cJSON_AddStringToObject(o, "ports", t[i].ports);
+			cJSON_AddItemToArray(out, o);
+		}
+		char *text = cJSON_Print(out);
+		printf("%s\n", text);
+		free(text);
+		cJSON_Delete(out);
+		return;
+	}
+	printf("%-20s %-8s %-16s %-11s %-24s %s\n", "SERVICE", "REPLICA", "NODE", "STATE", "PORTS", "MESSAGE");
+	for (size_t i = 0; i < n; i++) {
+		char rep[16];
+		snprintf(rep, sizeof(rep), t[i].slot ? "%d" : "global", t[i].slot);
+		printf("%-20s %-8s %-16s %-11s %-24s %s\n", t[i].service, rep, *t[i].node ? t[i].node : "-", t[i].state,
+		       *t[i].ports ? t[i].ports : "-", t[i].message);
+	}
+}
+
 static int cmd_status(const struct cmd_entry *cmd, struct cmd_args *args)
 {
 	int code = 0;
@@ -118,7 +155,27 @@ static int cmd_status(const struct cmd_entry *cmd, struct cmd_args *args)
 	const cJSON **rows = NULL;
 	char *project = NULL;
 	code = cmd_open_lab(cmd, args, &project, &engine, &list);
-	if (code || (code = cmd_check_lab_known(cmd, args, list)))
+	if (code)
+		goto out;
+	{
+		/* a Swarm manager: the lab's Swarm tasks, when it has some */
+		struct lab_swarm_info sw;
+		struct lab_err err = {0};
+		int manager = lab_swarm_info(&sw, engine, &err) == 0 && !strcmp(sw.state, "active") && sw.manager;
+		lab_swarm_info_release(&sw);
+		struct lab_swarm_task *tasks = NULL;
+		size_t nt = 0;
+		if (manager && lab_swarm_tasks(&tasks, &nt, engine, project, 0, &err) < 0) {
+			code = cmd_fail(&err);
+			goto out;
+		}
+		if (nt) {
+			print_tasks(tasks, nt, cmd_opt(cmd, args, "json") != NULL);
+			lab_swarm_tasks_free(tasks, nt);
+			goto out;
+		}
+	}
+	if ((code = cmd_check_lab_known(cmd, args, list)))
 		goto out;
 	size_t n = (size_t)cJSON_GetArraySize(list);
 	rows = lab_xcalloc(n ? n : 1, sizeof(*rows));

@@ -24,6 +24,8 @@ static const struct cmd_opt up_opts[] = {
 	{"build", 0, NULL, "build images of services with build: even when the image exists"},
 	{"remove-orphans", 0, NULL, "remove containers of services no longer in the lab file"},
 	{"scale", 0, "SERVICE=N", "run N replicas of SERVICE this time, instead of its deploy.replicas (repeatable; 0 stops it)"},
+	{"swarm", 0, NULL, "run the services as Docker Swarm services on the engine, a Swarm manager (as lab.swarm: true does)"},
+	{"endpoint-mode", 0, "MODE", "with --swarm: dnsrr gives every service DNS round-robin and host-mode ports (a kernel without IPVS has no virtual IPs or routing mesh); vip (default) keeps what the lab says"},
 	{"json", 0, NULL, "print the result as JSON on stdout (progress stays on stderr)"},
 	CMD_OPT_END,
 };
@@ -53,7 +55,15 @@ const struct cmd_entry cmd_up_entry = {
 		       "waited for. --student ID (or $LAB_STUDENT) brings up that student's\n"
 		       "own instance: project <lab>-ID, its own credentials, networks, volumes\n"
 		       "and params, and host ports of its own from $LABCTL_PORT_RANGE (default\n"
-		       "20000-29999), allocated once and kept. Exit 0 when all are ready, 1\n"
+		       "20000-29999), allocated once and kept. --swarm (or lab.swarm: true in the\n"
+		       "lab file) runs each service as a Swarm service on the engine, which must\n"
+		       "be a Swarm manager: deploy.replicas, mode, placement, resources,\n"
+		       "restart_policy and update_config go to the service's spec, networks are\n"
+		       "attachable overlays, named volumes are made by the node a task lands on\n"
+		       "(local to it), ports publish in ingress mode or, with the long form's\n"
+		       "mode: host, on the task's node, on every interface. Readiness: every task\n"
+		       "running (a healthcheck passed), then the x-ready probes from this host\n"
+		       "against the published ports. Exit 0 when all are ready, 1\n"
 		       "when one fails or times out (or a dataset upload fails), 2 for a bad\n"
 		       "lab file, a bad --scale, a host port already taken or an image that\n"
 		       "cannot be had, 3 for engine errors.",
@@ -138,6 +148,9 @@ static void render(const struct lab_converge_event *ev, void *ud)
 		free(detail);
 		break;
 	}
+	case LAB_CONVERGE_NOTE:
+		say("note: %s", ev->reason);
+		break;
 	case LAB_CONVERGE_SERVICE_FAILED: /* reported under the table */
 		cmd_wait_view_done(v->wait, ev->service);
 		break;
@@ -287,6 +300,17 @@ static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args)
 			code = cmd_fail(&err);
 			goto out;
 		}
+	const char *mode = cmd_opt(cmd, args, "endpoint-mode");
+	if (mode && strcmp(mode, "dnsrr") != 0 && strcmp(mode, "vip") != 0) {
+		fprintf(stderr, "labctl: --endpoint-mode '%s': expected dnsrr or vip\n", mode);
+		code = LAB_EXIT_USAGE;
+		goto out;
+	}
+	if (mode && !cmd_opt(cmd, args, "swarm") && !lab->swarm) {
+		fprintf(stderr, "labctl: --endpoint-mode needs --swarm (or lab.swarm: true)\n");
+		code = LAB_EXIT_USAGE;
+		goto out;
+	}
 	code = cmd_lock_lab(lab->project, &lock);
 	if (code)
 		goto out;
@@ -306,6 +330,8 @@ static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args)
 		.progress_ud = &view,
 		.extra_images = builder ? &builder_image : NULL,
 		.n_extra_images = builder ? 1 : 0,
+		.swarm = cmd_opt(cmd, args, "swarm") != NULL,
+		.swarm_dnsrr = mode && !strcmp(mode, "dnsrr"),
 	};
 	view.wait = cmd_wait_view_new(cmd_global.tty_err);
 	int rc = lab_converge(&res, lab, engine, &opts, &err);

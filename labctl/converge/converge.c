@@ -149,21 +149,25 @@ static void *service_worker(void *arg)
 		lab_err_set(&r->err, LAB_ERR, "service '%s': cannot open another connection to the engine", r->svc->name);
 		goto failed;
 	}
-	if (converge_replicas(c, r, e, &r->err) < 0) {
+	if ((c->swarm ? converge_swarm_service(c, r, e, &r->err) : converge_replicas(c, r, e, &r->err)) < 0) {
 		lab_err_prefix(&r->err, "service '%s'", r->svc->name);
 		goto failed;
 	}
 	set_state(c, r, SVC_STARTED);
-	enum svc_state final = converge_wait_ready(c, r, e);
+	enum svc_state final = c->swarm ? converge_swarm_wait(c, r, e) : converge_wait_ready(c, r, e);
 	if (final == SVC_FAILED && r->outcome == LAB_CONVERGE_ABANDONED) {
 		fail_service(c, r, LAB_CONVERGE_ABANDONED);
 		lab_engine_free(e);
 		return NULL;
 	}
-	if (final == SVC_FAILED || converge_buckets(c, r, e, &r->err) < 0)
+	if (final == SVC_FAILED ||
+	    (c->swarm ? converge_swarm_buckets(c, r, &r->err) : converge_buckets(c, r, e, &r->err)) < 0)
 		goto failed;
 	r->t_ready = lab_now() - c->t0;
-	converge_endpoint(r, e);
+	if (c->swarm)
+		converge_swarm_endpoint(r);
+	else
+		converge_endpoint(r, e);
 	struct lab_converge_event ev = {.kind = LAB_CONVERGE_SERVICE_READY, .service = r->svc->name, .state = r->health};
 	converge_emit(c, &ev);
 	set_state(c, r, final);
@@ -317,10 +321,15 @@ int lab_converge(struct lab_converge_result **out, struct lab *lab, struct lab_e
 					if (strcmp(lab->services[j].name, lab->services[i].deps[d].service) == 0)
 						c.runs[j].completion_wanted = 1;
 
-	if ((rc = converge_check_ports(&c, err)) < 0 || (rc = converge_images(&c, err)) < 0 ||
-	    (rc = converge_networks_volumes(&c, err)) < 0 ||
-	    (rc = converge_list_existing(&c, err)) < 0 || (rc = converge_remove_unclaimed(&c, err)) < 0)
+	c.swarm = c.opts->swarm || lab->swarm;
+	if (c.swarm) {
+		if ((rc = converge_images(&c, err)) < 0 || (rc = converge_swarm_prepare(&c, err)) < 0)
+			goto out;
+	} else if ((rc = converge_check_ports(&c, err)) < 0 || (rc = converge_images(&c, err)) < 0 ||
+		   (rc = converge_networks_volumes(&c, err)) < 0 || (rc = converge_list_existing(&c, err)) < 0 ||
+		   (rc = converge_remove_unclaimed(&c, err)) < 0) {
 		goto out;
+	}
 	run_workers(&c);
 	sort_by_wave(&c);
 	*out = make_result(&c);
@@ -342,7 +351,12 @@ out:
 		free(c.runs[i].endpoint);
 		free(c.runs[i].ui);
 		lab_strv_free(&c.runs[i].ids);
+		free(c.runs[i].swarm_id);
+		cJSON_Delete(c.runs[i].swarm_in);
 	}
+	free(c.swarm_node);
+	free(c.swarm_host);
+	cJSON_Delete(c.swarm_services);
 	free(c.runs);
 	for (size_t i = 0; i < c.n_ex; i++) {
 		free(c.ex[i].id);

@@ -127,6 +127,9 @@ enum lab_converge_kind {
 	LAB_CONVERGE_DATASET_PROGRESS,    /* dataset, name, bytes sent, total, rate (bytes/s):
 	                                     at most every 500 ms while uploading */
 	LAB_CONVERGE_DATASET_UPLOADED,    /* dataset, name, reason, bytes, rate: uploaded */
+	LAB_CONVERGE_NOTE,                /* reason: something the user should know of how the
+	                                     lab runs (Swarm: "volume 'x' is local to the node
+	                                     ...", "ports publish on every interface ...") */
 };
 
 struct lab_converge_event {
@@ -161,6 +164,32 @@ struct lab_converge_opts {
 	                                                same parallel builds, though no service
 	                                                runs them (up: the job builder); may be NULL */
 	size_t n_extra_images;
+	/* Run the services as Swarm services (up --swarm; lab.swarm: true does
+	 * the same): the engine must be a Swarm manager. Steps 0, 2, 3 and 4
+	 * become (converge/swarm.c, the mapping in labctl/swarm/swarm.h):
+	 * 2. the lab's networks as attachable overlays; its volumes are not
+	 *    made here but by the engine of each node a task lands on (a NOTE
+	 *    says so); a lab that runs as plain containers is refused
+	 *    (LAB_EINPUT: down first); Swarm services of the lab no longer in
+	 *    the file are orphans (removed with remove_orphans)
+	 * 4. per service, in dependency order as above: POST /services/create,
+	 *    or /services/{id}/update when its config hash changed (CONTAINER_
+	 *    CREATED / RECREATED name the Swarm service); then every 250 ms
+	 *    GET /tasks: the newest task of each slot must be "running" (a
+	 *    healthcheck holds it in "starting" until it passes; "complete"
+	 *    for a one-shot); "failed" or "rejected" fails the service with the
+	 *    task's error; then the service's x-ready probes, from this host,
+	 *    against each task's published ports: ingress ports at the
+	 *    engine's address (127.0.0.1 for a unix socket, the DOCKER_HOST
+	 *    host otherwise), host-mode ports at the address of the node
+	 *    running the task. A probe that needs the task's container (log)
+	 *    can reach only tasks on the engine's own node.
+	 * The host-port check (step 0) is Swarm's own: a port taken fails the
+	 * service's create with the engine's message. */
+	int swarm;
+	/* Swarm: every service with endpoint_mode dnsrr, its ports in host
+	 * mode (up --endpoint-mode dnsrr; for kernels without IPVS) */
+	int swarm_dnsrr;
 };
 
 /* How one service ended. */

@@ -49,6 +49,9 @@ struct svc_run {
 	int completion_wanted;   /* something depends on it with service_completed_successfully */
 	double hc_next;          /* Podman: when its healthcheck may be run again (lab_now) */
 	enum lab_converge_outcome outcome; /* set with state SVC_FAILED (and read after the join) */
+	char *swarm_id;          /* Swarm: the service's id */
+	cJSON *swarm_in;         /* Swarm: what the probes saw of the first task (a container
+	                            inspect, or one made from the task), for buckets and endpoint */
 };
 
 /* One lab_converge call. */
@@ -70,6 +73,10 @@ struct cv {
 	pthread_cond_t cond;     /* a state changed */
 	pthread_mutex_t emit_mu; /* one progress call at a time */
 	atomic_int images_built; /* READY events of builds (converge_images) */
+	int swarm;               /* opts->swarm or lab->swarm */
+	char *swarm_node;        /* Swarm: the engine's own node id */
+	char *swarm_host;        /* Swarm: where ingress ports are reached from this host */
+	cJSON *swarm_services;   /* Swarm: the lab's services found before converging */
 };
 
 /* Report ev (elapsed_ms is filled in) through opts->progress, one call at
@@ -111,6 +118,15 @@ void converge_connectors_free(struct lab_converge_connector *k, size_t n);
 struct lab_s3;
 int converge_s3_client(struct lab_s3 *s3, struct lab_strv *env, const struct lab_service *svc, const cJSON *in,
 		       struct lab_err *err);
+
+/* swarm.c (opts->swarm): instead of networks_volumes, list_existing and
+ * remove_unclaimed; then per service, instead of converge_replicas,
+ * converge_wait_ready, converge_buckets and converge_endpoint. */
+int converge_swarm_prepare(struct cv *c, struct lab_err *err);
+int converge_swarm_service(struct cv *c, struct svc_run *r, struct lab_engine *e, struct lab_err *err);
+enum svc_state converge_swarm_wait(struct cv *c, struct svc_run *r, struct lab_engine *e);
+int converge_swarm_buckets(struct cv *c, struct svc_run *r, struct lab_err *err);
+void converge_swarm_endpoint(struct svc_run *r);
 
 /* datasets.c: every dataset with a bucket in the lab's object store, once
  * per content (see converge.h). */

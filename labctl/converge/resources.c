@@ -553,6 +553,20 @@ int converge_list_existing(struct cv *c, struct lab_err *err)
 	free(filter);
 	if (rc < 0)
 		return rc;
+	const cJSON *t;
+	cJSON_ArrayForEach(t, list)
+	{
+		/* a task of the lab's Swarm services (up --swarm): Swarm owns
+		   it, and a plain container beside it would be a second lab */
+		if (cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(t, "Labels"),
+						     "com.docker.swarm.service.id")) {
+			cJSON_Delete(list);
+			return lab_err_set(err, LAB_EINPUT,
+					   "lab '%s' runs as Swarm services (up --swarm): 'labctl down %s' first, or "
+					   "'labctl up --swarm'",
+					   c->lab->project, c->lab->project);
+		}
+	}
 	size_t n = (size_t)cJSON_GetArraySize(list);
 	c->ex = lab_xcalloc(n ? n : 1, sizeof(*c->ex));
 	const cJSON *ct;

@@ -102,7 +102,8 @@ const cJSON *lab_endpoints_container(const struct lab_endpoints *ep, const char 
 	{
 		const cJSON *labels = get(c, "Labels");
 		const char *svc = cJSON_GetStringValue(get(labels, LAB_LABEL_SERVICE));
-		const char *rep = cJSON_GetStringValue(get(labels, LAB_LABEL_REPLICA));
+		char repbuf[16];
+		const char *rep = lab_plan_replica_label(labels, repbuf);
 		if (!svc || strcmp(svc, service) != 0 || !rep || atoi(rep) != replica)
 			continue;
 		/* a running one wins over one left behind stopped */
@@ -129,7 +130,13 @@ int lab_endpoints_addr(char **host, int *hport, const struct lab_endpoints *ep, 
 		return 0;
 	}
 	const cJSON *c = lab_endpoints_container(ep, s->name, replica);
-	if (c && lab_endpoints_running(c))
+	/* a Swarm task's container (up --swarm): a port in ingress mode is
+	   not among its bindings and its address is on an overlay the host
+	   cannot reach; the lab's host port is published on every node of
+	   the swarm (Engine API v1.41 EndpointSpec.Ports, PublishMode ingress),
+	   so on this one too */
+	int task = c && cJSON_GetObjectItemCaseSensitive(get(c, "Labels"), "com.docker.swarm.service.id");
+	if (c && lab_endpoints_running(c) && !task)
 		return lab_endpoint_host(host, hport, c, port);
 	for (size_t i = 0; i < s->n_ports; i++) {
 		const struct lab_port *p = &s->ports[i];
@@ -139,6 +146,8 @@ int lab_endpoints_addr(char **host, int *hport, const struct lab_endpoints *ep, 
 			return 0;
 		}
 	}
+	if (c && task && lab_endpoints_running(c))
+		return lab_endpoint_host(host, hport, c, port);
 	return LAB_ENOTFOUND;
 }
 

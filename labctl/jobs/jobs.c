@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "../plan/plan.h"
+#include "../swarm/swarm.h"
 #include "../util/parallel.h"
 #include "internal.h"
 
@@ -19,6 +20,40 @@ void jobs_emit(struct run *r, struct lab_jobs_event *ev)
 	pthread_mutex_lock(&r->emit_mu);
 	r->opts->progress(ev, r->opts->progress_ud);
 	pthread_mutex_unlock(&r->emit_mu);
+}
+
+/* Replica i of svc has no container on this engine: when it is a Swarm
+ * task running on another node (up --swarm), say so. The limit: the
+ * binary goes in through the Engine API of the engine labctl talks to
+ * (PUT /containers/{id}/archive, POST /containers/{id}/exec), which
+ * reaches only its own node's containers; a manager does not proxy them.
+ * LAB_ERR with the node and what to do; 0 when it is not that case. */
+static int swarm_elsewhere(struct run *r, const struct lab_service *svc, int i, struct lab_err *err)
+{
+	struct lab_swarm_info sw;
+	struct lab_err ignore = {0};
+	struct lab_swarm_task *t = NULL;
+	size_t n = 0;
+	int rc = 0;
+	if (lab_swarm_info(&sw, r->engine, &ignore) == 0 && !strcmp(sw.state, "active") && sw.manager &&
+	    lab_swarm_tasks(&t, &n, r->engine, r->lab->project, 0, &ignore) == 0) {
+		for (size_t k = 0; k < n; k++)
+			if (!strcmp(t[k].service, svc->name) && t[k].slot == i && !strcmp(t[k].state, "running") &&
+			    (!sw.node_id || strcmp(t[k].node_id, sw.node_id) != 0)) {
+				rc = lab_err_set(err, LAB_ERR,
+						 "job '%s' runs on '%s' replica %d, a Swarm task on node '%s' (%s): labctl "
+						 "run copies the binary in through the engine it talks to ('%s'), which "
+						 "reaches only its own node's containers; set DOCKER_HOST to that node's "
+						 "engine, or keep '%s' on this node (deploy.placement.constraints: "
+						 "[node.role==manager])",
+						 r->job->name, svc->name, i, t[k].node, *t[k].node_addr ? t[k].node_addr : "?",
+						 lab_engine_host(r->engine), svc->name);
+				break;
+			}
+	}
+	lab_swarm_tasks_free(t, n);
+	lab_swarm_info_release(&sw);
+	return rc;
 }
 
 static int find_replicas(struct run *r, struct lab_err *err)
@@ -45,11 +80,14 @@ static int find_replicas(struct run *r, struct lab_err *err)
 		{
 			const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
 			const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_SERVICE));
-			const char *rep = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_REPLICA));
+			char repbuf[16];
+			const char *rep = lab_plan_replica_label(labels, repbuf);
 			if (s && rep && strcmp(s, svc->name) == 0 && atoi(rep) == i)
 				found = c;
 		}
 		const char *state = found ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(found, "State")) : NULL;
+		if (!found && (rc = swarm_elsewhere(r, svc, i, err)) < 0)
+			break;
 		if (!state || strcmp(state, "running") != 0) {
 			rc = lab_err_set(err, LAB_ERR, "job '%s' runs on '%s' replica %d, which is %s (labctl up %s)",
 					 r->job->name, svc->name, i, state ? state : "not created", r->lab->project);

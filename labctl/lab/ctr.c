@@ -586,11 +586,13 @@ static void ld_resource(struct lab_ld *L, const struct lab_node *n, const char *
 	const struct lab_node *x;
 	if ((x = lab_node_get(n, "cpus"))) {
 		long long nano = 0;
-		if (!limits)
+		if (!limits) {
 			lab_ld_warn(L, &x->mark,
 				    "'deploy.resources.reservations.cpus' is ignored (a Swarm setting Docker "
 				    "Compose ignores too)");
-		else if (ld_cpus(L, x, "cpus", &nano) == 0) {
+			if (ld_cpus(L, x, "cpus", &nano) == 0)
+				s->swarm.cpu_reservation = nano; /* up --swarm: Reservations.NanoCPUs */
+		} else if (ld_cpus(L, x, "cpus", &nano) == 0) {
 			const struct lab_node *top = lab_node_get(svc, "cpus");
 			long long tn = 0;
 			if (top && top->kind == LAB_NODE_SCALAR && quiet_cpus(top->text, &tn) == 0 && tn != nano)
@@ -672,10 +674,15 @@ void lab_ld_deploy_restart(struct lab_ld *L, const struct lab_node *n, struct la
 		s->restart = lab_xasprintf("on-failure:%ld", attempts);
 	else
 		s->restart = lab_xstrdup(name);
-	if ((x = lab_node_get(n, "delay")))
+	/* up --swarm sends them (RestartPolicy.Delay, .Window) */
+	if ((x = lab_node_get(n, "delay"))) {
 		lab_ld_warn(L, &x->mark, "'deploy.restart_policy.delay' is ignored (Docker Compose ignores it too)");
-	if ((x = lab_node_get(n, "window")))
+		lab_ld_duration(L, x, "delay", &s->swarm.restart_delay_ms);
+	}
+	if ((x = lab_node_get(n, "window"))) {
 		lab_ld_warn(L, &x->mark, "'deploy.restart_policy.window' is ignored (Docker Compose ignores it too)");
+		lab_ld_duration(L, x, "window", &s->swarm.restart_window_ms);
+	}
 }
 
 void lab_ctr_opts_clear(struct lab_ctr_opts *o)

@@ -50,6 +50,10 @@ struct lab_port {
 	                       port (labctl/instance) */
 	int container_port;
 	char *protocol;     /* "tcp" or "udp" */
+	int host_mode;      /* long form mode: host (Swarm: published on the node
+	                       that runs the task, PublishMode "host"); 0: ingress
+	                       (Swarm's routing mesh, every node). Only up --swarm
+	                       reads it: a plain container publishes on its host */
 	struct lab_mark mark;
 };
 
@@ -164,6 +168,29 @@ struct lab_ctr_opts {
 	                                 depended on (service_started), as in compose-go */
 };
 
+/* deploy: keys only Swarm reads (Compose spec "Deploy Specification";
+ * Docker Compose v2 ignores them, up without --swarm too). up --swarm
+ * turns them into the service's spec (labctl/swarm/swarm.h). Durations ms;
+ * 0 / NULL / empty: not given, Swarm's default. */
+struct lab_swarm_deploy {
+	int global;                    /* mode: global (one task per node); else replicated */
+	int dnsrr;                     /* endpoint_mode: dnsrr (DNS round-robin, no virtual IP);
+	                                  else vip */
+	struct lab_strv constraints;   /* placement.constraints, e.g. "node.role==manager",
+	                                  "node.labels.zone==b" */
+	struct lab_strv spread;        /* placement.preferences[].spread, e.g. "node.labels.zone" */
+	int max_per_node;              /* placement.max_replicas_per_node */
+	struct lab_strv labels;        /* deploy.labels "K=V": the Swarm service's labels */
+	long long cpu_reservation;     /* resources.reservations.cpus, nano CPUs */
+	long restart_delay_ms;         /* restart_policy.delay */
+	long restart_window_ms;        /* restart_policy.window */
+	int update_parallelism;        /* update_config.parallelism; 0 = not given */
+	long update_delay_ms;          /* update_config.delay */
+	long update_monitor_ms;        /* update_config.monitor */
+	char *update_order;            /* update_config.order: start-first | stop-first */
+	char *update_failure_action;   /* update_config.failure_action: continue | pause | rollback */
+};
+
 struct lab_service {
 	char *name;
 	struct lab_mark mark;         /* of the service's key */
@@ -201,6 +228,7 @@ struct lab_service {
 	   one too). */
 	int ui_port;
 	char *ui_path;
+	struct lab_swarm_deploy swarm; /* deploy's Swarm-only keys (up --swarm) */
 };
 
 struct lab_volume {
@@ -326,6 +354,8 @@ struct lab {
 	                            normalised like Compose ([a-z0-9_-], lowercase) */
 	char *title;             /* lab.title, or NULL */
 	char *description;       /* lab.description, or NULL */
+	int swarm;               /* lab.swarm: true: up runs the lab as Swarm services,
+	                            as with up --swarm (labctl/swarm/swarm.h) */
 	char *path;              /* absolute path of the lab file */
 	char *dir;               /* its directory */
 	struct lab_service *services;

@@ -101,7 +101,7 @@ static const char *const top_keys[] = {
 static const char *const include_top_keys[] = {
 	"version", "name", "include", "services", "volumes", "networks", "credentials", NULL,
 };
-static const char *const lab_keys[] = {"name", "title", "description", "seed", NULL};
+static const char *const lab_keys[] = {"name", "title", "description", "seed", "swarm", NULL};
 static const char *const volume_keys[] = {
 	"driver", "driver_opts", "external", "name", "labels", NULL,
 };
@@ -863,6 +863,9 @@ static void ld_lab_section(struct lab_ld *L, const struct lab_node *n)
 		L->lab->title = lab_xstrdup(s);
 	if (d && (s = lab_ld_str(L, d, "description")))
 		L->lab->description = lab_xstrdup(s);
+	const struct lab_node *w = lab_node_get(n, "swarm");
+	if (w)
+		lab_ld_bool(L, w, "swarm", &L->lab->swarm);
 }
 
 /* volumes: / networks: -> name, external name. */

@@ -339,6 +339,7 @@ static void ld_ports(struct lab_ld *L, const struct lab_node *n, struct lab_serv
 				const char *ms = lab_ld_str(L, mode, "mode");
 				if (ms && strcmp(ms, "host") != 0 && strcmp(ms, "ingress") != 0)
 					lab_ld_diag(L, &mode->mark, "invalid mode '%s' for 'mode'", ms);
+				p.host_mode = ms && strcmp(ms, "host") == 0;
 			}
 			static const char *const info[] = {"name", "app_protocol"};
 			for (size_t j = 0; j < NELEM(info); j++) {
@@ -852,6 +853,82 @@ static void ld_replicas(struct lab_ld *L, const struct lab_node *x, const char *
 	s->replicas = (int)v;
 }
 
+/* deploy.placement (Compose spec "placement"): constraints, preferences
+ * [{spread: X}], max_replicas_per_node; up --swarm sends them as the
+ * service's TaskTemplate.Placement (Engine API v1.41 ServiceSpec). */
+static void ld_placement(struct lab_ld *L, const struct lab_node *n, struct lab_service *s)
+{
+	static const char *const keys[] = {"constraints", "preferences", "max_replicas_per_node", NULL};
+	if (lab_ld_want(L, n, LAB_NODE_MAP, "placement") < 0 || lab_ld_check_keys(L, n, keys, 1))
+		return;
+	const struct lab_node *c = lab_node_get(n, "constraints"), *p = lab_node_get(n, "preferences"),
+			      *m = lab_node_get(n, "max_replicas_per_node");
+	if (c && lab_ld_want(L, c, LAB_NODE_SEQ, "constraints") == 0)
+		for (size_t i = 0; i < c->n; i++) {
+			const char *v = lab_ld_str(L, c->kids[i], "constraints");
+			if (!v)
+				continue;
+			if (!strstr(v, "==") && !strstr(v, "!="))
+				lab_ld_diag(L, &c->kids[i]->mark,
+					    "invalid constraint '%s' (expected ATTRIBUTE==VALUE or ATTRIBUTE!=VALUE)", v);
+			else
+				lab_strv_push(&s->swarm.constraints, v);
+		}
+	if (p && lab_ld_want(L, p, LAB_NODE_SEQ, "preferences") == 0)
+		for (size_t i = 0; i < p->n; i++) {
+			static const char *const pkeys[] = {"spread", NULL};
+			const struct lab_node *e = p->kids[i];
+			if (lab_ld_want(L, e, LAB_NODE_MAP, "preferences") < 0 || lab_ld_check_keys(L, e, pkeys, 0))
+				continue;
+			const struct lab_node *sp = lab_node_get(e, "spread");
+			const char *v = sp ? lab_ld_str(L, sp, "spread") : NULL;
+			if (v)
+				lab_strv_push(&s->swarm.spread, v);
+		}
+	long v = 0;
+	if (m && lab_ld_int(L, m, "max_replicas_per_node", &v) == 0) {
+		if (v < 0 || v > LAB_SCALE_MAX)
+			lab_ld_diag(L, &m->mark, "invalid max_replicas_per_node %ld (0 to %d)", v, LAB_SCALE_MAX);
+		else
+			s->swarm.max_per_node = (int)v;
+	}
+}
+
+/* deploy.update_config (Compose spec "update_config"): parallelism, delay,
+ * monitor, order, failure_action -> ServiceSpec.UpdateConfig. */
+static void ld_update_config(struct lab_ld *L, const struct lab_node *n, struct lab_service *s)
+{
+	static const char *const keys[] = {"parallelism", "delay", "failure_action", "monitor",
+					   "max_failure_ratio", "order", NULL};
+	if (lab_ld_want(L, n, LAB_NODE_MAP, "update_config") < 0 || lab_ld_check_keys(L, n, keys, 1))
+		return;
+	const struct lab_node *x;
+	long v = 0;
+	if ((x = lab_node_get(n, "parallelism")) && lab_ld_int(L, x, "parallelism", &v) == 0) {
+		if (v < 0 || v > LAB_SCALE_MAX)
+			lab_ld_diag(L, &x->mark, "invalid parallelism %ld (0 to %d)", v, LAB_SCALE_MAX);
+		else
+			s->swarm.update_parallelism = (int)v;
+	}
+	if ((x = lab_node_get(n, "delay")))
+		lab_ld_duration(L, x, "delay", &s->swarm.update_delay_ms);
+	if ((x = lab_node_get(n, "monitor")))
+		lab_ld_duration(L, x, "monitor", &s->swarm.update_monitor_ms);
+	const char *t;
+	if ((x = lab_node_get(n, "order")) && (t = lab_ld_str(L, x, "order"))) {
+		if (strcmp(t, "start-first") != 0 && strcmp(t, "stop-first") != 0)
+			lab_ld_diag(L, &x->mark, "invalid order '%s' (start-first or stop-first)", t);
+		else
+			s->swarm.update_order = lab_xstrdup(t);
+	}
+	if ((x = lab_node_get(n, "failure_action")) && (t = lab_ld_str(L, x, "failure_action"))) {
+		if (strcmp(t, "continue") != 0 && strcmp(t, "pause") != 0 && strcmp(t, "rollback") != 0)
+			lab_ld_diag(L, &x->mark, "invalid failure_action '%s' (continue, pause or rollback)", t);
+		else
+			s->swarm.update_failure_action = lab_xstrdup(t);
+	}
+}
+
 static void ld_deploy(struct lab_ld *L, const struct lab_node *n, struct lab_service *s,
 		      const struct lab_node *svc)
 {
@@ -866,12 +943,25 @@ static void ld_deploy(struct lab_ld *L, const struct lab_node *n, struct lab_ser
 		const char *m = lab_ld_str(L, x, "mode");
 		if (m && strcmp(m, "replicated") != 0 && strcmp(m, "global") != 0)
 			lab_ld_diag(L, &x->mark, "invalid mode '%s' for 'mode'", m);
+		s->swarm.global = m && strcmp(m, "global") == 0;
 	}
 	if ((x = lab_node_get(n, "resources")))
 		lab_ld_deploy_resources(L, x, s, svc);
 	if ((x = lab_node_get(n, "restart_policy")))
 		lab_ld_deploy_restart(L, x, s);
-	/* Swarm's; Docker Compose v2 does not look at them */
+	if ((x = lab_node_get(n, "placement")))
+		ld_placement(L, x, s);
+	if ((x = lab_node_get(n, "update_config")))
+		ld_update_config(L, x, s);
+	if ((x = lab_node_get(n, "labels")))
+		lab_ld_kv_list(L, x, "labels", &s->swarm.labels, 0);
+	if ((x = lab_node_get(n, "endpoint_mode"))) {
+		const char *m = lab_ld_str(L, x, "endpoint_mode");
+		if (m && strcmp(m, "vip") != 0 && strcmp(m, "dnsrr") != 0)
+			lab_ld_diag(L, &x->mark, "invalid endpoint_mode '%s' (vip or dnsrr)", m);
+		s->swarm.dnsrr = m && strcmp(m, "dnsrr") == 0;
+	}
+	/* Swarm's; Docker Compose v2 does not look at them (up --swarm does) */
 	static const char *const swarm[] = {"labels", "placement", "update_config", "rollback_config",
 					    "endpoint_mode"};
 	for (size_t i = 0; i < NELEM(swarm); i++)
@@ -1148,6 +1238,11 @@ void lab_service_clear(struct lab_service *s)
 	free(s->working_dir);
 	free(s->ui_path);
 	free(s->container_name);
+	lab_strv_free(&s->swarm.constraints);
+	lab_strv_free(&s->swarm.spread);
+	lab_strv_free(&s->swarm.labels);
+	free(s->swarm.update_order);
+	free(s->swarm.update_failure_action);
 	lab_ctr_opts_clear(&s->ctr);
 	lab_strv_free(&s->profiles);
 }

@@ -467,3 +467,23 @@ cJSON *lab_plan_container_body(const struct lab *lab, const struct lab_service *
 	cJSON_AddStringToObject(labels, LAB_LABEL_HASH, hash);
 	return b;
 }
+
+const char *lab_plan_replica_label(const cJSON *labels, char buf[16])
+{
+	const char *rep = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_REPLICA));
+	if (rep)
+		return rep;
+	const char *task = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, "com.docker.swarm.task.name"));
+	const char *dot = task ? strrchr(task, '.') : NULL;
+	if (!dot)
+		return NULL;
+	const char *start = dot;
+	while (start > task && start[-1] != '.')
+		start--;
+	size_t n = (size_t)(dot - start);
+	if (start == task || n == 0 || n >= 16 || strspn(start, "0123456789") != n)
+		return NULL;
+	memcpy(buf, start, n);
+	buf[n] = 0;
+	return buf;
+}

@@ -68,6 +68,14 @@ void lab_plan_add_aliases(cJSON *aliases, const struct lab_service *svc, const c
 void lab_plan_config_hash(char out[65], const struct lab *lab, const struct lab_service *svc,
 			  const char *image_id);
 
+/* A container's replica number as text, from its labels (a JSON object):
+ * io.labctl.replica, else, for a Swarm task's container (labctl up
+ * --swarm), the slot in its com.docker.swarm.task.name
+ * "<service>.<slot>.<task id>" (Docker's swarm executor sets it; a global
+ * service's task has the node id there: NULL). buf receives the slot.
+ * NULL when neither. */
+const char *lab_plan_replica_label(const cJSON *labels, char buf[16]);
+
 /* The label filter "io.labctl.lab=<project>" for networks and volumes
  * (caller frees). */
 char *lab_plan_label_filter(const char *project);

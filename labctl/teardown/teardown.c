@@ -3,8 +3,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../plan/plan.h"
+#include "../swarm/swarm.h"
 #include "../util/buf.h"
 #include "../util/parallel.h"
 
@@ -28,6 +30,11 @@ static void say(struct td *d, enum lab_teardown_kind kind, const char *name)
 	if (d->progress)
 		d->progress(kind, name, d->ud);
 	pthread_mutex_unlock(&d->mu);
+}
+
+static void service_removed(const char *name, void *ud)
+{
+	say(ud, LAB_TEARDOWN_SERVICE_REMOVED, name);
 }
 
 static void remove_one(size_t i, void *ud)
@@ -63,7 +70,22 @@ int lab_teardown(struct lab_teardown_result *res, struct lab_engine *e, const ch
 	char *filter = lab_plan_label_filter(project);
 	struct td d = {.engine = e, .timeout_s = timeout_s, .progress = progress, .ud = ud};
 	pthread_mutex_init(&d.mu, NULL);
-	int rc = lab_engine_containers(e, cfilter, &list, err);
+	struct lab_swarm_info sw;
+	struct lab_err ignore = {0};
+	/* an engine that says nothing of Swarm (Podman, an old one) has none */
+	int manager = lab_swarm_info(&sw, e, &ignore) == 0 && !strcmp(sw.state, "active") && sw.manager;
+	lab_swarm_info_release(&sw);
+	int rc = 0;
+	if (manager) {
+		rc = lab_swarm_remove(&res->services, e, project, 60, service_removed, &d, err);
+		if (rc < 0)
+			goto out;
+		cJSON *nodes = NULL;
+		if (res->services && lab_engine_json(e, "GET", "/nodes", NULL, &nodes, err) == 0)
+			res->swarm_nodes = (size_t)cJSON_GetArraySize(nodes);
+		cJSON_Delete(nodes);
+	}
+	rc = lab_engine_containers(e, cfilter, &list, err);
 	if (rc < 0)
 		goto out;
 	size_t n = (size_t)cJSON_GetArraySize(list);
@@ -86,6 +108,14 @@ int lab_teardown(struct lab_teardown_result *res, struct lab_engine *e, const ch
 		const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "Id"));
 		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "Name"));
 		rc = lab_engine_network_remove(e, id, err);
+		/* an overlay whose tasks' endpoints are still being released
+		   (Swarm removes them after the tasks): again, for up to 10 s */
+		for (int i = 0; manager && rc < 0 && rc != LAB_ENOTFOUND && i < 50; i++) {
+			struct timespec ts = {0, 200 * 1000000L};
+			nanosleep(&ts, NULL);
+			memset(err, 0, sizeof(*err));
+			rc = lab_engine_network_remove(e, id, err);
+		}
 		if (rc < 0 && rc != LAB_ENOTFOUND)
 			goto out;
 		rc = 0;

@@ -16,6 +16,7 @@ enum lab_teardown_kind {
 	LAB_TEARDOWN_CONTAINER_REMOVED, /* name: the container's name, without the '/' */
 	LAB_TEARDOWN_NETWORK_REMOVED,   /* name: the network's */
 	LAB_TEARDOWN_VOLUME_REMOVED,    /* name: the volume's */
+	LAB_TEARDOWN_SERVICE_REMOVED,   /* name: a Swarm service's (up --swarm) */
 };
 
 /* Called once per object removed, from several threads but never two
@@ -25,9 +26,18 @@ typedef void (*lab_teardown_progress_fn)(enum lab_teardown_kind kind, const char
 struct lab_teardown_result {
 	size_t containers, networks, volumes; /* removed */
 	size_t volumes_kept;                  /* named volumes left (no --volumes) */
+	size_t services;                      /* Swarm services removed */
+	size_t swarm_nodes;                   /* nodes of the swarm when services were removed:
+	                                         more than 1, the lab's volumes on the other
+	                                         nodes are out of this engine's reach */
 };
 
-/* Take project down on e: list its containers (GET /containers/json,
+/* Take project down on e. When e is a Swarm manager, first the lab's
+ * Swarm services (lab_swarm_remove, labctl/swarm/swarm.h: DELETE
+ * /services/{id}, then waiting up to 60 s until their tasks are gone);
+ * the volumes their tasks made on other nodes stay there (only this
+ * engine's own are listed below; res->swarm_nodes says how many nodes).
+ * Then: list its containers (GET /containers/json,
  * lab_plan_container_filter), stop each (POST /containers/{id}/stop?t=
  * timeout_s) and remove it (DELETE /containers/{id}?v=1&force=1), up to
  * eight at once; then its networks and, with volumes, its volumes

@@ -1,0 +1,591 @@
+/* Swarm services of a lab: the spec, listing, tasks, removal (swarm.h). */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../plan/plan.h"
+#include "../util/buf.h"
+#include "swarm.h"
+
+static const cJSON *get(const cJSON *o, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+	const char *s = cJSON_GetStringValue(get(o, k));
+	return s ? s : "";
+}
+
+int lab_swarm_info(struct lab_swarm_info *out, struct lab_engine *e, struct lab_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	cJSON *info = NULL;
+	int rc = lab_engine_json(e, "GET", "/info", NULL, &info, err);
+	if (rc < 0)
+		return rc;
+	const cJSON *sw = get(info, "Swarm");
+	snprintf(out->state, sizeof(out->state), "%s", *str(sw, "LocalNodeState") ? str(sw, "LocalNodeState") : "inactive");
+	out->manager = cJSON_IsTrue(get(sw, "ControlAvailable"));
+	if (*str(sw, "NodeID"))
+		out->node_id = lab_xstrdup(str(sw, "NodeID"));
+	if (*str(sw, "NodeAddr"))
+		out->node_addr = lab_xstrdup(str(sw, "NodeAddr"));
+	cJSON_Delete(info);
+	return 0;
+}
+
+int lab_swarm_need_manager(struct lab_swarm_info *out, struct lab_engine *e, struct lab_err *err)
+{
+	int rc = lab_swarm_info(out, e, err);
+	if (rc < 0)
+		return rc;
+	if (strcmp(out->state, "active") != 0)
+		return lab_err_set(err, LAB_EINPUT,
+				   "the engine at '%s' is not a Swarm manager (its swarm state is '%s'): run 'docker swarm "
+				   "init' there, or set DOCKER_HOST to a manager",
+				   lab_engine_host(e), out->state);
+	if (!out->manager)
+		return lab_err_set(err, LAB_EINPUT,
+				   "the engine at '%s' is a Swarm worker, not a manager: set DOCKER_HOST to a manager of "
+				   "its swarm",
+				   lab_engine_host(e));
+	return 0;
+}
+
+void lab_swarm_info_release(struct lab_swarm_info *info)
+{
+	if (!info)
+		return;
+	free(info->node_id);
+	free(info->node_addr);
+	info->node_id = info->node_addr = NULL;
+}
+
+char *lab_swarm_service_name(const struct lab *lab, const struct lab_service *svc)
+{
+	return lab_xasprintf("%s_%s", lab->project, svc->name);
+}
+
+/* ---- the spec ---- */
+
+static void add_strv(cJSON *o, const char *key, const struct lab_strv *v)
+{
+	if (!v->n)
+		return;
+	cJSON *a = cJSON_AddArrayToObject(o, key);
+	for (size_t i = 0; i < v->n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v->v[i]));
+}
+
+/* "K=V" entries into object o (a K without '=' gets ""). */
+static void add_kv(cJSON *o, const struct lab_strv *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		const char *eq = strchr(v->v[i], '=');
+		char *k = eq ? lab_xstrndup(v->v[i], (size_t)(eq - v->v[i])) : lab_xstrdup(v->v[i]);
+		cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+		cJSON_AddStringToObject(o, k, eq ? eq + 1 : "");
+		free(k);
+	}
+}
+
+static void add_ns(cJSON *o, const char *key, long ms)
+{
+	if (ms > 0)
+		cJSON_AddNumberToObject(o, key, (double)ms * 1e6);
+}
+
+static int refuse(const struct lab_service *svc, const char *key, struct lab_err *err)
+{
+	return lab_err_append(err, LAB_EINPUT, "%s:%d:%d: service '%s': '%s' has no Swarm equivalent (up --swarm)",
+			      svc->mark.file, svc->mark.line, svc->mark.col, svc->name, key);
+}
+
+static void add_mounts(cJSON *cs, const struct lab *lab, const struct lab_service *svc)
+{
+	if (!svc->n_mounts && !svc->ctr.tmpfs.n)
+		return;
+	cJSON *ms = cJSON_AddArrayToObject(cs, "Mounts");
+	for (size_t i = 0; i < svc->n_mounts; i++) {
+		const struct lab_mount *m = &svc->mounts[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "Type", m->type == LAB_MOUNT_BIND ? "bind" : "volume");
+		if (m->type == LAB_MOUNT_VOLUME) {
+			const struct lab_volume *v = lab_plan_find_volume(lab, m->source);
+			char *name = v ? lab_plan_volume_name(lab, v) : lab_xstrdup(m->source);
+			cJSON_AddStringToObject(o, "Source", name);
+			free(name);
+			if (v && !v->external_name) {
+				cJSON *vo = cJSON_AddObjectToObject(o, "VolumeOptions");
+				cJSON *l = cJSON_AddObjectToObject(vo, "Labels");
+				cJSON_AddStringToObject(l, LAB_LABEL_LAB, lab->project);
+				cJSON_AddStringToObject(l, LAB_LABEL_VOLUME, v->name);
+			}
+		} else if (m->type == LAB_MOUNT_BIND) {
+			cJSON_AddStringToObject(o, "Source", m->source);
+		}
+		cJSON_AddStringToObject(o, "Target", m->target);
+		if (m->read_only)
+			cJSON_AddTrueToObject(o, "ReadOnly");
+		cJSON_AddItemToArray(ms, o);
+	}
+	for (size_t i = 0; i < svc->ctr.tmpfs.n; i++) {
+		char *path = lab_xstrdup(svc->ctr.tmpfs.v[i]);
+		char *colon = strchr(path, ':');
+		if (colon)
+			*colon = 0;
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "Type", "tmpfs");
+		cJSON_AddStringToObject(o, "Target", path);
+		cJSON_AddItemToArray(ms, o);
+		free(path);
+	}
+}
+
+static void add_restart(cJSON *tt, const struct lab_service *svc, int one_shot)
+{
+	cJSON *rp = cJSON_AddObjectToObject(tt, "RestartPolicy");
+	const char *r = svc->restart;
+	const char *cond = "any";
+	long attempts = 0;
+	if (!r)
+		cond = one_shot ? "none" : "any";
+	else if (!strcmp(r, "no"))
+		cond = "none";
+	else if (!strncmp(r, "on-failure", 10)) {
+		cond = "on-failure";
+		if (r[10] == ':')
+			attempts = atol(r + 11);
+	}
+	cJSON_AddStringToObject(rp, "Condition", cond);
+	if (attempts > 0)
+		cJSON_AddNumberToObject(rp, "MaxAttempts", (double)attempts);
+	add_ns(rp, "Delay", svc->swarm.restart_delay_ms);
+	add_ns(rp, "Window", svc->swarm.restart_window_ms);
+}
+
+int lab_swarm_service_spec(cJSON **out, const struct lab *lab, const struct lab_service *svc, const char *image,
+			   int one_shot, int dnsrr, struct lab_err *err)
+{
+	*out = NULL;
+	const struct lab_ctr_opts *o = &svc->ctr;
+	int bad = 0;
+	if (o->privileged)
+		bad = refuse(svc, "privileged", err);
+	if (o->devices.n)
+		bad = refuse(svc, "devices", err);
+	if (o->volumes_from.n)
+		bad = refuse(svc, "volumes_from", err);
+	if (o->ipc)
+		bad = refuse(svc, "ipc", err);
+	if (o->pid)
+		bad = refuse(svc, "pid", err);
+	if (bad)
+		return LAB_EINPUT;
+
+	cJSON *spec = cJSON_CreateObject();
+	char *name = lab_swarm_service_name(lab, svc);
+	cJSON_AddStringToObject(spec, "Name", name);
+	free(name);
+	cJSON *labels = cJSON_AddObjectToObject(spec, "Labels");
+	add_kv(labels, &svc->swarm.labels);
+	cJSON_AddStringToObject(labels, LAB_LABEL_LAB, lab->project);
+	cJSON_AddStringToObject(labels, LAB_LABEL_SERVICE, svc->name);
+
+	cJSON *tt = cJSON_AddObjectToObject(spec, "TaskTemplate");
+	cJSON *cs = cJSON_AddObjectToObject(tt, "ContainerSpec");
+	cJSON_AddStringToObject(cs, "Image", image);
+	cJSON *cl = cJSON_AddObjectToObject(cs, "Labels");
+	add_kv(cl, &svc->labels);
+	cJSON_AddStringToObject(cl, LAB_LABEL_LAB, lab->project);
+	cJSON_AddStringToObject(cl, LAB_LABEL_SERVICE, svc->name);
+	if (svc->has_entrypoint)
+		add_strv(cs, "Command", &svc->entrypoint);
+	if (svc->has_command)
+		add_strv(cs, "Args", &svc->command);
+	if (svc->hostname)
+		cJSON_AddStringToObject(cs, "Hostname", svc->hostname);
+	add_strv(cs, "Env", &svc->environment);
+	if (svc->working_dir)
+		cJSON_AddStringToObject(cs, "Dir", svc->working_dir);
+	if (svc->user)
+		cJSON_AddStringToObject(cs, "User", svc->user);
+	add_strv(cs, "Groups", &o->group_add);
+	if (o->tty)
+		cJSON_AddTrueToObject(cs, "TTY");
+	if (o->stdin_open)
+		cJSON_AddTrueToObject(cs, "OpenStdin");
+	if (o->read_only)
+		cJSON_AddTrueToObject(cs, "ReadOnly");
+	if (o->has_init)
+		cJSON_AddBoolToObject(cs, "Init", o->init);
+	if (o->stop_signal)
+		cJSON_AddStringToObject(cs, "StopSignal", o->stop_signal);
+	if (o->has_stop_grace)
+		cJSON_AddNumberToObject(cs, "StopGracePeriod", (double)o->stop_grace_s * 1e9);
+	add_strv(cs, "CapabilityAdd", &o->cap_add);
+	add_strv(cs, "CapabilityDrop", &o->cap_drop);
+	if (o->sysctls.n)
+		add_kv(cJSON_AddObjectToObject(cs, "Sysctls"), &o->sysctls);
+	if (o->n_ulimits) {
+		cJSON *ul = cJSON_AddArrayToObject(cs, "Ulimits");
+		for (size_t i = 0; i < o->n_ulimits; i++) {
+			cJSON *u = cJSON_CreateObject();
+			cJSON_AddStringToObject(u, "Name", o->ulimits[i].name);
+			cJSON_AddNumberToObject(u, "Soft", (double)o->ulimits[i].soft);
+			cJSON_AddNumberToObject(u, "Hard", (double)o->ulimits[i].hard);
+			cJSON_AddItemToArray(ul, u);
+		}
+	}
+	if (o->extra_hosts.n) {
+		/* ContainerSpec.Hosts: "IP NAME" lines, as in /etc/hosts */
+		cJSON *h = cJSON_AddArrayToObject(cs, "Hosts");
+		for (size_t i = 0; i < o->extra_hosts.n; i++) {
+			const char *colon = strchr(o->extra_hosts.v[i], ':');
+			if (!colon)
+				continue;
+			char *line = lab_xasprintf("%s %.*s", colon + 1, (int)(colon - o->extra_hosts.v[i]),
+						   o->extra_hosts.v[i]);
+			cJSON_AddItemToArray(h, cJSON_CreateString(line));
+			free(line);
+		}
+	}
+	if (o->dns.n || o->dns_search.n) {
+		cJSON *d = cJSON_AddObjectToObject(cs, "DNSConfig");
+		add_strv(d, "Nameservers", &o->dns);
+		add_strv(d, "Search", &o->dns_search);
+	}
+	const struct lab_healthcheck *hc = &svc->healthcheck;
+	if (hc->present) {
+		cJSON *h = cJSON_AddObjectToObject(cs, "HealthCheck");
+		if (hc->disable) {
+			cJSON *t = cJSON_AddArrayToObject(h, "Test");
+			cJSON_AddItemToArray(t, cJSON_CreateString("NONE"));
+		} else {
+			add_strv(h, "Test", &hc->test);
+			add_ns(h, "Interval", hc->interval_ms);
+			add_ns(h, "Timeout", hc->timeout_ms);
+			add_ns(h, "StartPeriod", hc->start_period_ms);
+			if (hc->retries)
+				cJSON_AddNumberToObject(h, "Retries", hc->retries);
+		}
+	}
+	add_mounts(cs, lab, svc);
+
+	cJSON *res = cJSON_AddObjectToObject(tt, "Resources");
+	cJSON *lim = cJSON_AddObjectToObject(res, "Limits");
+	if (o->nano_cpus)
+		cJSON_AddNumberToObject(lim, "NanoCPUs", (double)o->nano_cpus);
+	if (o->memory)
+		cJSON_AddNumberToObject(lim, "MemoryBytes", (double)o->memory);
+	if (o->pids_limit)
+		cJSON_AddNumberToObject(lim, "Pids", (double)o->pids_limit);
+	cJSON *resv = cJSON_AddObjectToObject(res, "Reservations");
+	if (svc->swarm.cpu_reservation)
+		cJSON_AddNumberToObject(resv, "NanoCPUs", (double)svc->swarm.cpu_reservation);
+	if (o->memory_reservation)
+		cJSON_AddNumberToObject(resv, "MemoryBytes", (double)o->memory_reservation);
+	add_restart(tt, svc, one_shot);
+
+	cJSON *pl = cJSON_AddObjectToObject(tt, "Placement");
+	add_strv(pl, "Constraints", &svc->swarm.constraints);
+	if (svc->swarm.spread.n) {
+		cJSON *pref = cJSON_AddArrayToObject(pl, "Preferences");
+		for (size_t i = 0; i < svc->swarm.spread.n; i++) {
+			cJSON *p = cJSON_CreateObject();
+			cJSON *sp = cJSON_AddObjectToObject(p, "Spread");
+			cJSON_AddStringToObject(sp, "SpreadDescriptor", svc->swarm.spread.v[i]);
+			cJSON_AddItemToArray(pref, p);
+		}
+	}
+	if (svc->swarm.max_per_node)
+		cJSON_AddNumberToObject(pl, "MaxReplicas", svc->swarm.max_per_node);
+
+	cJSON *nets = cJSON_AddArrayToObject(tt, "Networks");
+	for (size_t i = 0; i < svc->networks.n || (i == 0 && !svc->networks.n); i++) {
+		const char *key = svc->networks.n ? svc->networks.v[i] : "default";
+		const struct lab_network *net = lab_plan_find_network(lab, key);
+		if (!net)
+			continue;
+		cJSON *n = cJSON_CreateObject();
+		char *nname = lab_plan_network_name(lab, net);
+		cJSON_AddStringToObject(n, "Target", nname);
+		free(nname);
+		cJSON *al = cJSON_AddArrayToObject(n, "Aliases");
+		cJSON_AddItemToArray(al, cJSON_CreateString(svc->name));
+		lab_plan_add_aliases(al, svc, key);
+		cJSON_AddItemToArray(nets, n);
+	}
+
+	cJSON *mode = cJSON_AddObjectToObject(spec, "Mode");
+	if (svc->swarm.global)
+		cJSON_AddObjectToObject(mode, "Global");
+	else
+		cJSON_AddNumberToObject(cJSON_AddObjectToObject(mode, "Replicated"), "Replicas", svc->replicas);
+
+	const struct lab_swarm_deploy *d = &svc->swarm;
+	if (d->update_parallelism || d->update_delay_ms || d->update_monitor_ms || d->update_order ||
+	    d->update_failure_action) {
+		cJSON *u = cJSON_AddObjectToObject(spec, "UpdateConfig");
+		cJSON_AddNumberToObject(u, "Parallelism", d->update_parallelism ? d->update_parallelism : 1);
+		add_ns(u, "Delay", d->update_delay_ms);
+		add_ns(u, "Monitor", d->update_monitor_ms);
+		if (d->update_order)
+			cJSON_AddStringToObject(u, "Order", d->update_order);
+		if (d->update_failure_action)
+			cJSON_AddStringToObject(u, "FailureAction", d->update_failure_action);
+	}
+
+	cJSON *ep = cJSON_AddObjectToObject(spec, "EndpointSpec");
+	dnsrr |= svc->swarm.dnsrr;
+	cJSON_AddStringToObject(ep, "Mode", dnsrr ? "dnsrr" : "vip");
+	if (svc->n_ports) {
+		cJSON *ps = cJSON_AddArrayToObject(ep, "Ports");
+		for (size_t i = 0; i < svc->n_ports; i++) {
+			const struct lab_port *p = &svc->ports[i];
+			cJSON *po = cJSON_CreateObject();
+			cJSON_AddStringToObject(po, "Protocol", p->protocol ? p->protocol : "tcp");
+			cJSON_AddNumberToObject(po, "TargetPort", p->container_port);
+			if (p->host_port)
+				cJSON_AddNumberToObject(po, "PublishedPort", p->host_port);
+			cJSON_AddStringToObject(po, "PublishMode", p->host_mode || dnsrr ? "host" : "ingress");
+			cJSON_AddItemToArray(ps, po);
+		}
+	}
+	*out = spec;
+	return 0;
+}
+
+void lab_swarm_spec_hash(char out[65], const cJSON *spec, const char *image_id)
+{
+	char *text = cJSON_PrintUnformatted(spec);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, text, strlen(text));
+	EVP_DigestUpdate(ctx, "\n", 1);
+	if (image_id)
+		EVP_DigestUpdate(ctx, image_id, strlen(image_id));
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	for (unsigned int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[64] = 0;
+	free(text);
+}
+
+/* ---- listing ---- */
+
+/* GET path with filters={"KEY":[value]} (value escaped). */
+static int get_filtered(cJSON **out, struct lab_engine *e, const char *base, const char *key, const char *value,
+			struct lab_err *err)
+{
+	cJSON *f = cJSON_CreateObject();
+	cJSON *a = cJSON_AddArrayToObject(f, key);
+	cJSON_AddItemToArray(a, cJSON_CreateString(value));
+	char *text = cJSON_PrintUnformatted(f);
+	char *esc = lab_engine_escape(text);
+	char *path = lab_xasprintf("%s?filters=%s", base, esc);
+	int rc = lab_engine_json(e, "GET", path, NULL, out, err);
+	free(path);
+	free(esc);
+	free(text);
+	cJSON_Delete(f);
+	return rc;
+}
+
+int lab_swarm_services(cJSON **out, struct lab_engine *e, const char *project, struct lab_err *err)
+{
+	char *label = lab_xasprintf("%s=%s", LAB_LABEL_LAB, project);
+	int rc = get_filtered(out, e, "/services", "label", label, err);
+	free(label);
+	if (rc == 0 && !cJSON_IsArray(*out)) {
+		cJSON_Delete(*out);
+		*out = cJSON_CreateArray();
+	}
+	return rc;
+}
+
+static void task_clear(struct lab_swarm_task *x)
+{
+	free(x->service);
+	free(x->node);
+	free(x->node_id);
+	free(x->node_addr);
+	free(x->state);
+	free(x->desired);
+	free(x->message);
+	free(x->container_id);
+	free(x->created);
+	free(x->ports);
+	memset(x, 0, sizeof(*x));
+}
+
+void lab_swarm_tasks_free(struct lab_swarm_task *t, size_t n)
+{
+	for (size_t i = 0; t && i < n; i++)
+		task_clear(&t[i]);
+	free(t);
+}
+
+static int by_task(const void *a, const void *b)
+{
+	const struct lab_swarm_task *x = a, *y = b;
+	int c = strcmp(x->service, y->service);
+	if (c)
+		return c;
+	if (x->slot != y->slot)
+		return x->slot - y->slot;
+	if (!x->slot && (c = strcmp(x->node_id, y->node_id)))
+		return c;
+	return strcmp(y->created, x->created); /* newest first (RFC 3339, same zone) */
+}
+
+static char *ports_text(const cJSON *svc)
+{
+	struct lab_buf b = LAB_BUF_INIT;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, get(get(svc, "Endpoint"), "Ports"))
+	{
+		const cJSON *pub = get(p, "PublishedPort");
+		if (!cJSON_IsNumber(pub))
+			continue;
+		lab_buf_printf(&b, "%s%d->%d/%s", b.len ? "," : "", (int)pub->valuedouble,
+			       (int)cJSON_GetNumberValue(get(p, "TargetPort")), str(p, "PublishMode"));
+	}
+	return lab_buf_detach(&b);
+}
+
+int lab_swarm_tasks(struct lab_swarm_task **out, size_t *n, struct lab_engine *e, const char *project, int all,
+		    struct lab_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	cJSON *svcs = NULL, *tasks = NULL, *nodes = NULL;
+	int rc = lab_swarm_services(&svcs, e, project, err);
+	if (rc < 0 || !cJSON_GetArraySize(svcs))
+		goto out;
+	if ((rc = lab_engine_json(e, "GET", "/nodes", NULL, &nodes, err)) < 0)
+		goto out;
+	/* one GET /tasks with every service of the lab (the filter's values OR) */
+	cJSON *f = cJSON_CreateObject();
+	cJSON *a = cJSON_AddArrayToObject(f, "service");
+	const cJSON *s;
+	cJSON_ArrayForEach(s, svcs) cJSON_AddItemToArray(a, cJSON_CreateString(str(s, "ID")));
+	char *text = cJSON_PrintUnformatted(f);
+	char *esc = lab_engine_escape(text);
+	char *path = lab_xasprintf("/tasks?filters=%s", esc);
+	rc = lab_engine_json(e, "GET", path, NULL, &tasks, err);
+	free(path);
+	free(esc);
+	free(text);
+	cJSON_Delete(f);
+	if (rc < 0)
+		goto out;
+	size_t cap = (size_t)cJSON_GetArraySize(tasks);
+	struct lab_swarm_task *t = lab_xcalloc(cap ? cap : 1, sizeof(*t));
+	size_t k = 0;
+	const cJSON *task;
+	cJSON_ArrayForEach(task, tasks)
+	{
+		const cJSON *svc = NULL;
+		cJSON_ArrayForEach(s, svcs) if (!strcmp(str(s, "ID"), str(task, "ServiceID"))) svc = s;
+		if (!svc)
+			continue;
+		const cJSON *node = NULL, *nd;
+		cJSON_ArrayForEach(nd, nodes) if (!strcmp(str(nd, "ID"), str(task, "NodeID"))) node = nd;
+		struct lab_swarm_task *x = &t[k++];
+		const char *lsvc = str(get(get(svc, "Spec"), "Labels"), LAB_LABEL_SERVICE);
+		x->service = lab_xstrdup(*lsvc ? lsvc : str(get(svc, "Spec"), "Name"));
+		x->slot = (int)cJSON_GetNumberValue(get(task, "Slot"));
+		if (x->slot < 0)
+			x->slot = 0;
+		const char *host = node ? str(get(node, "Description"), "Hostname") : "";
+		x->node = lab_xstrdup(*host ? host : str(task, "NodeID"));
+		x->node_id = lab_xstrdup(str(task, "NodeID"));
+		x->node_addr = lab_xstrdup(node ? str(get(node, "Status"), "Addr") : "");
+		const cJSON *st = get(task, "Status");
+		x->state = lab_xstrdup(str(st, "State"));
+		x->desired = lab_xstrdup(str(task, "DesiredState"));
+		x->message = lab_xstrdup(*str(st, "Err") ? str(st, "Err") : str(st, "Message"));
+		x->container_id = lab_xstrdup(str(get(st, "ContainerStatus"), "ContainerID"));
+		x->created = lab_xstrdup(str(task, "CreatedAt"));
+		x->ports = ports_text(svc);
+		if (!x->ports)
+			x->ports = lab_xstrdup("");
+	}
+	qsort(t, k, sizeof(*t), by_task);
+	if (!all) {
+		/* the newest of each slot (node, for a global service) only */
+		size_t w = 0;
+		for (size_t i = 0; i < k; i++) {
+			if (w && !strcmp(t[w - 1].service, t[i].service) && t[w - 1].slot == t[i].slot &&
+			    (t[i].slot || !strcmp(t[w - 1].node_id, t[i].node_id))) {
+				task_clear(&t[i]);
+				continue;
+			}
+			if (w != i)
+				t[w] = t[i];
+			w++;
+		}
+		k = w;
+	}
+	*out = t;
+	*n = k;
+out:
+	cJSON_Delete(svcs);
+	cJSON_Delete(tasks);
+	cJSON_Delete(nodes);
+	return rc;
+}
+
+int lab_swarm_remove(size_t *n_removed, struct lab_engine *e, const char *project, int timeout_s,
+		     void (*on_removed)(const char *name, void *ud), void *ud, struct lab_err *err)
+{
+	*n_removed = 0;
+	cJSON *svcs = NULL;
+	int rc = lab_swarm_services(&svcs, e, project, err);
+	if (rc < 0 || !cJSON_GetArraySize(svcs))
+		goto out;
+	const cJSON *s;
+	cJSON_ArrayForEach(s, svcs)
+	{
+		char *path = lab_xasprintf("/services/%s", str(s, "ID"));
+		rc = lab_engine_request(e, "DELETE", path, NULL, NULL, NULL, err);
+		free(path);
+		if (rc == LAB_ENOTFOUND)
+			rc = 0;
+		if (rc < 0)
+			goto out;
+		(*n_removed)++;
+		if (on_removed)
+			on_removed(str(get(s, "Spec"), "Name"), ud);
+	}
+	/* the tasks' containers go asynchronously: the lab's networks can be
+	   removed only when no task is attached any more */
+	char *filter = lab_plan_container_filter(project);
+	struct timespec ts = {0, 200 * 1000000L};
+	for (int i = 0; i < timeout_s * 5; i++) {
+		cJSON *list = NULL;
+		rc = lab_engine_containers(e, filter, &list, err);
+		int left = 0;
+		const cJSON *c;
+		cJSON_ArrayForEach(c, list) left += get(get(c, "Labels"), LAB_SWARM_LABEL_SERVICE_ID) != NULL;
+		cJSON_Delete(list);
+		if (rc < 0 || !left)
+			break;
+		nanosleep(&ts, NULL);
+		if (i + 1 == timeout_s * 5)
+			rc = lab_err_set(err, LAB_ETIMEOUT, "the tasks of lab '%s' were still there %ds after its services "
+				"were removed", project, timeout_s);
+	}
+	free(filter);
+out:
+	cJSON_Delete(svcs);
+	return rc;
+}
