@@ -251,6 +251,8 @@ void cmd_complete(FILE *f, int n, char **words)
 				fprintf(f, "yaml\njson\n");
 			else if (strcmp(o->name, "format") == 0)
 				fprintf(f, "human\njson\ntap\njunit\n");
+			else if (strcmp(o->name, "endpoint-mode") == 0)
+				fprintf(f, "dnsrr\nvip\n");
 			else if (strcmp(o->name, "only") == 0)
 				print_list_members(f, pos.n ? pos.v[0] : NULL, file, 2);
 			lab_strv_free(&pos);

@@ -1,0 +1,281 @@
+/* Unit tests of up --swarm's ServiceSpec (labctl/swarm/swarm.c
+ * lab_swarm_service_spec, the mapping in swarm.h; Engine API v1.41
+ * ServiceSpec), the deploy keys the loader keeps for it, and the replica
+ * of a Swarm task's container (lab_plan_replica_label). */
+#include <criterion/criterion.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "../../labctl/lab/lab.h"
+#include "../../labctl/plan/plan.h"
+#include "../../labctl/swarm/swarm.h"
+
+static char tsw_dir[PATH_MAX];
+
+static void tsw_setup(void)
+{
+	snprintf(tsw_dir, sizeof(tsw_dir), "/tmp/swarmtest-XXXXXX");
+	cr_assert(mkdtemp(tsw_dir));
+	cr_assert(chdir(tsw_dir) == 0);
+}
+
+static int tsw_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static void tsw_teardown(void)
+{
+	if (chdir("/") == 0 && tsw_dir[0])
+		nftw(tsw_dir, tsw_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static struct lab *tsw_load(const char *yaml, struct lab_err *err)
+{
+	FILE *f = fopen("compose.yaml", "w");
+	cr_assert(f);
+	fputs(yaml, f);
+	fclose(f);
+	memset(err, 0, sizeof(*err));
+	struct lab *lab = NULL;
+	lab_load(&lab, "compose.yaml", NULL, err);
+	return lab;
+}
+
+/* The value at a path of keys ("TaskTemplate.RestartPolicy.Condition"),
+ * a number printed as %.0f, an array item by index. */
+static char *at(const cJSON *o, const char *path)
+{
+	char *p = strdup(path), *save = NULL;
+	for (char *k = strtok_r(p, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
+		o = cJSON_IsArray(o) ? cJSON_GetArrayItem(o, atoi(k)) : cJSON_GetObjectItemCaseSensitive(o, k);
+	free(p);
+	char buf[64];
+	if (cJSON_IsString(o))
+		return strdup(o->valuestring);
+	if (cJSON_IsNumber(o)) {
+		snprintf(buf, sizeof(buf), "%.0f", o->valuedouble);
+		return strdup(buf);
+	}
+	if (cJSON_IsBool(o))
+		return strdup(cJSON_IsTrue(o) ? "true" : "false");
+	return strdup(o ? "?" : "(absent)");
+}
+
+static const char *const full_lab =
+	"name: sw\n"
+	"services:\n"
+	"  kafka:\n"
+	"    image: labctl/kafka:4.4.0\n"
+	"    hostname: kafka\n"
+	"    environment: { A: '1' }\n"
+	"    ports:\n"
+	"      - '19092:19092'\n"
+	"      - { target: 9000, published: 19000, mode: host }\n"
+	"    volumes: [data:/var/lib/kafka]\n"
+	"    networks: { default: { aliases: [broker] } }\n"
+	"    healthcheck: { test: [CMD, true], interval: 2s, retries: 3 }\n"
+	"    deploy:\n"
+	"      replicas: 1\n"
+	"      labels: { tier: data }\n"
+	"      resources:\n"
+	"        limits: { cpus: '0.5', memory: 512m }\n"
+	"        reservations: { cpus: '0.25', memory: 256m }\n"
+	"      restart_policy: { condition: on-failure, max_attempts: 2, delay: 5s, window: 1m }\n"
+	"      placement:\n"
+	"        constraints: [node.labels.zone==b, node.role!=manager]\n"
+	"        preferences: [{ spread: node.labels.rack }]\n"
+	"        max_replicas_per_node: 1\n"
+	"      update_config: { parallelism: 2, delay: 10s, order: start-first, failure_action: rollback }\n"
+	"volumes: { data: {} }\n";
+
+Test(swarm_spec, every_deploy_key, .init = tsw_setup, .fini = tsw_teardown)
+{
+	struct lab_err err;
+	struct lab *lab = tsw_load(full_lab, &err);
+	cr_assert(lab, "%s", err.msg);
+	cJSON *spec = NULL;
+	cr_assert_eq(lab_swarm_service_spec(&spec, lab, &lab->services[0], "labctl/kafka:4.4.0", 0, 0, &err), 0, "%s",
+		     err.msg);
+	static const struct {
+		const char *path, *want;
+	} rows[] = {
+		{"Name", "sw_kafka"},
+		{"Labels.tier", "data"},
+		{"TaskTemplate.ContainerSpec.Image", "labctl/kafka:4.4.0"},
+		{"TaskTemplate.ContainerSpec.Hostname", "kafka"},
+		{"TaskTemplate.ContainerSpec.Env.0", "A=1"},
+		{"TaskTemplate.ContainerSpec.Mounts.0.Type", "volume"},
+		{"TaskTemplate.ContainerSpec.Mounts.0.Source", "sw_data"},
+		{"TaskTemplate.ContainerSpec.Mounts.0.Target", "/var/lib/kafka"},
+		{"TaskTemplate.ContainerSpec.HealthCheck.Test.1", "true"},
+		{"TaskTemplate.ContainerSpec.HealthCheck.Interval", "2000000000"},
+		{"TaskTemplate.ContainerSpec.HealthCheck.Retries", "3"},
+		{"TaskTemplate.Resources.Limits.NanoCPUs", "500000000"},
+		{"TaskTemplate.Resources.Limits.MemoryBytes", "536870912"},
+		{"TaskTemplate.Resources.Reservations.NanoCPUs", "250000000"},
+		{"TaskTemplate.Resources.Reservations.MemoryBytes", "268435456"},
+		{"TaskTemplate.RestartPolicy.Condition", "on-failure"},
+		{"TaskTemplate.RestartPolicy.MaxAttempts", "2"},
+		{"TaskTemplate.RestartPolicy.Delay", "5000000000"},
+		{"TaskTemplate.RestartPolicy.Window", "60000000000"},
+		{"TaskTemplate.Placement.Constraints.0", "node.labels.zone==b"},
+		{"TaskTemplate.Placement.Constraints.1", "node.role!=manager"},
+		{"TaskTemplate.Placement.Preferences.0.Spread.SpreadDescriptor", "node.labels.rack"},
+		{"TaskTemplate.Placement.MaxReplicas", "1"},
+		{"TaskTemplate.Networks.0.Target", "sw_default"},
+		{"TaskTemplate.Networks.0.Aliases.0", "kafka"},
+		{"TaskTemplate.Networks.0.Aliases.1", "broker"},
+		{"Mode.Replicated.Replicas", "1"},
+		{"UpdateConfig.Parallelism", "2"},
+		{"UpdateConfig.Delay", "10000000000"},
+		{"UpdateConfig.Order", "start-first"},
+		{"UpdateConfig.FailureAction", "rollback"},
+		{"EndpointSpec.Mode", "vip"},
+		{"EndpointSpec.Ports.0.PublishedPort", "19092"},
+		{"EndpointSpec.Ports.0.TargetPort", "19092"},
+		{"EndpointSpec.Ports.0.PublishMode", "ingress"},
+		{"EndpointSpec.Ports.1.PublishedPort", "19000"},
+		{"EndpointSpec.Ports.1.PublishMode", "host"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *got = at(spec, rows[i].path);
+		cr_expect_str_eq(got, rows[i].want, "%s", rows[i].path);
+		free(got);
+	}
+	/* the lab's labels, on the service and on its tasks' containers */
+	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(spec, "Labels");
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, "io.labctl.lab")), "sw");
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, "io.labctl.service")), "kafka");
+	const cJSON *cl = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(spec, "TaskTemplate"), "ContainerSpec"),
+		"Labels");
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cl, "io.labctl.lab")), "sw");
+	const cJSON *vo = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+					   cJSON_GetObjectItemCaseSensitive(
+						   cJSON_GetObjectItemCaseSensitive(spec, "TaskTemplate"), "ContainerSpec"),
+					   "Mounts"),
+				   0),
+		"VolumeOptions");
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+				 cJSON_GetObjectItemCaseSensitive(vo, "Labels"), "io.labctl.lab")),
+			 "sw", "the volume a node makes carries the lab's label");
+
+	/* the hash: same spec and image, same hash; another image id, another */
+	char h1[65], h2[65], h3[65];
+	lab_swarm_spec_hash(h1, spec, "sha256:aa");
+	lab_swarm_spec_hash(h2, spec, "sha256:aa");
+	lab_swarm_spec_hash(h3, spec, "sha256:bb");
+	cr_expect_str_eq(h1, h2);
+	cr_expect_str_neq(h1, h3);
+	cJSON_Delete(spec);
+
+	/* dnsrr (up --endpoint-mode dnsrr): DNS round-robin, every port in host mode */
+	cr_assert_eq(lab_swarm_service_spec(&spec, lab, &lab->services[0], "x", 0, 1, &err), 0, "%s", err.msg);
+	char *m = at(spec, "EndpointSpec.Mode"), *p0 = at(spec, "EndpointSpec.Ports.0.PublishMode");
+	cr_expect_str_eq(m, "dnsrr");
+	cr_expect_str_eq(p0, "host");
+	free(m);
+	free(p0);
+	cJSON_Delete(spec);
+	lab_free(lab);
+}
+
+Test(swarm_spec, restart_condition, .init = tsw_setup, .fini = tsw_teardown)
+{
+	static const struct {
+		const char *restart; /* the service's restart: line, or "" */
+		int one_shot;
+		const char *want;
+	} rows[] = {
+		{"", 0, "any"},
+		{"", 1, "none"},
+		{"    restart: \"no\"\n", 0, "none"},
+		{"    restart: always\n", 1, "any"},
+		{"    restart: unless-stopped\n", 0, "any"},
+		{"    restart: on-failure\n", 0, "on-failure"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char yaml[256];
+		snprintf(yaml, sizeof(yaml), "name: sw\nservices:\n  a:\n    image: x\n%s", rows[i].restart);
+		struct lab_err err;
+		struct lab *lab = tsw_load(yaml, &err);
+		cr_assert(lab, "%s", err.msg);
+		cJSON *spec = NULL;
+		cr_assert_eq(lab_swarm_service_spec(&spec, lab, &lab->services[0], "x", rows[i].one_shot, 0, &err), 0);
+		char *got = at(spec, "TaskTemplate.RestartPolicy.Condition");
+		cr_expect_str_eq(got, rows[i].want, "restart '%s' one_shot %d", rows[i].restart, rows[i].one_shot);
+		free(got);
+		cJSON_Delete(spec);
+		lab_free(lab);
+	}
+}
+
+Test(swarm_spec, refused_and_bad_keys, .init = tsw_setup, .fini = tsw_teardown)
+{
+	struct lab_err err;
+	struct lab *lab = tsw_load("name: sw\nservices:\n  a:\n    image: x\n    privileged: true\n", &err);
+	cr_assert(lab, "%s", err.msg);
+	cJSON *spec = NULL;
+	cr_expect_eq(lab_swarm_service_spec(&spec, lab, &lab->services[0], "x", 0, 0, &err), LAB_EINPUT);
+	cr_expect(strstr(err.msg, "compose.yaml:3:3: service 'a': 'privileged' has no Swarm equivalent (up --swarm)"),
+		  "%s", err.msg);
+	cr_expect_null(spec);
+	lab_free(lab);
+
+	static const struct {
+		const char *deploy, *msg;
+	} bad[] = {
+		{"placement: { constraints: [node.role] }", "invalid constraint 'node.role'"},
+		{"update_config: { order: sideways }", "invalid order 'sideways' (start-first or stop-first)"},
+		{"update_config: { failure_action: retry }", "invalid failure_action 'retry'"},
+		{"endpoint_mode: round", "invalid endpoint_mode 'round' (vip or dnsrr)"},
+		{"placement: { preferences: [{ pack: x }] }", "unknown key 'pack'"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char yaml[256];
+		snprintf(yaml, sizeof(yaml), "name: sw\nservices:\n  a:\n    image: x\n    deploy: { %s }\n", bad[i].deploy);
+		lab = tsw_load(yaml, &err);
+		cr_expect_null(lab, "%s", bad[i].deploy);
+		cr_expect(strstr(err.msg, bad[i].msg), "%s: %s", bad[i].deploy, err.msg);
+		lab_free(lab);
+	}
+	/* lab.swarm: true */
+	lab = tsw_load("lab: { name: sw, swarm: true }\nservices:\n  a: { image: x }\n", &err);
+	cr_assert(lab, "%s", err.msg);
+	cr_expect_eq(lab->swarm, 1);
+	lab_free(lab);
+}
+
+Test(swarm_spec, replica_of_a_task_container)
+{
+	static const struct {
+		const char *labels, *want;
+	} rows[] = {
+		{"{\"io.labctl.replica\": \"2\"}", "2"},
+		{"{\"com.docker.swarm.task.name\": \"m0_kafka.3.x1y2z3\"}", "3"},
+		{"{\"com.docker.swarm.task.name\": \"m0_kafka.12.x1y2z3\", \"io.labctl.replica\": \"1\"}", "1"},
+		{"{\"com.docker.swarm.task.name\": \"m0_agent.n0d3id.t4sk\"}", NULL}, /* global: a node id */
+		{"{\"com.docker.swarm.task.name\": \"nodots\"}", NULL},
+		{"{}", NULL},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		cJSON *l = cJSON_Parse(rows[i].labels);
+		char buf[16];
+		const char *got = lab_plan_replica_label(l, buf);
+		if (rows[i].want)
+			cr_expect(got && strcmp(got, rows[i].want) == 0, "%s: got %s", rows[i].labels, got ? got : "NULL");
+		else
+			cr_expect_null(got, "%s: got %s", rows[i].labels, got);
+		cJSON_Delete(l);
+	}
+}
