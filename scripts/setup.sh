@@ -12,6 +12,9 @@
 #      on unix:///run/podman/podman.sock (Debian's podman; the integration
 #      tests run the module0 lifecycle against it), with the base image
 #      copied into its store
+#   6. labctl/swarm-node:1 (images/swarm-node: debian:bookworm-slim with
+#      Debian's docker.io), the Docker-in-Docker node of the three-node Swarm
+#      test (tests/integration/test_swarm.c), built once
 # Idempotent; silent when there is nothing to do; one line per action taken.
 # Changes nothing where an engine already answers and the packages are there.
 #
@@ -24,6 +27,7 @@
 #   LABCTL_SKIP_DOCKER=1 only the packages (for build-only machines)
 #   LABCTL_SKIP_COMPOSE_V2=1  do not build Docker Compose v2
 #   LABCTL_SKIP_PODMAN=1 no Podman (step 5)
+#   LABCTL_SKIP_SWARM_NODE=1  do not build labctl/swarm-node:1 (step 6)
 #   LABCTL_PODMAN_LOG    the Podman service's log when setup starts it
 #                        (default /var/log/labctl-podman.log)
 set -euo pipefail
@@ -371,6 +375,18 @@ setup_podman() {
 	fi
 }
 
+# --- 6. the Swarm test's node image ---------------------------------------------
+SWARM_NODE_IMAGE=labctl/swarm-node:1
+setup_swarm_node() {
+	[[ ${LABCTL_SKIP_SWARM_NODE:-} == 1 ]] && return 0
+	engine_get "/images/$SWARM_NODE_IMAGE/json" && return 0
+	command -v docker >/dev/null 2>&1 || { warn "no docker CLI: $SWARM_NODE_IMAGE not built"; return 0; }
+	say "building $SWARM_NODE_IMAGE (images/swarm-node: Debian's docker.io)"
+	log_header "docker build -t $SWARM_NODE_IMAGE images/swarm-node"
+	docker build -t "$SWARM_NODE_IMAGE" "$REPO/images/swarm-node" >>"$LOG" 2>&1 </dev/null 9>&- ||
+		warn "could not build $SWARM_NODE_IMAGE (see $LOG); the three-node Swarm test will fail"
+}
+
 # --- main ----------------------------------------------------------------------
 # One setup at a time (two `make test` at once, say): only root installs
 # packages or starts daemons. The lock lives on /run's tmpfs.
@@ -386,4 +402,5 @@ command -v curl >/dev/null 2>&1 || die "curl is needed to talk to the Docker eng
 setup_engine
 setup_base_image
 setup_compose_v2
+setup_swarm_node
 setup_podman

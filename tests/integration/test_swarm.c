@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -178,5 +180,162 @@ Test(swarm, not_a_manager, .timeout = 60)
 		  r.err);
 	it_run_free(&r);
 	cr_expect_eq(it_count_networks(l.project), 0, "nothing made");
+	it_lab_cleanup(&l);
+}
+
+/* ---- three nodes: Docker-in-Docker on a network of the test's ----
+ *
+ * Three privileged containers of labctl/swarm-node:1 (images/swarm-node,
+ * Debian's docker.io; scripts/setup.sh builds it) named <project>-swm,
+ * -sw1, -sw2, hostnames swm, sw1, sw2, on a bridge network the test makes;
+ * swm inits a swarm (advertising its address on that network), sw1 and
+ * sw2 join with the worker token. There is no registry: the images the
+ * tasks run go in with `docker save | docker load` (timed, in the log).
+ * The lab: Kafka placed on sw1, a producer on swm, a consumer on sw2 that
+ * reads over the overlay what the producer wrote. labctl talks to swm
+ * (DOCKER_HOST=tcp://<swm>:2375, the test network only). The host's own
+ * engine never joins a swarm here; every container, volume and network
+ * the test made is removed in its .fini. */
+
+static char tri_project[64];
+
+static void tri_cleanup(void)
+{
+	if (!tri_project[0])
+		return;
+	free(it_sh("ids=$(docker ps -aq --filter label=io.labctl.swarm-test=%s); [ -z \"$ids\" ] || docker rm -f -v $ids "
+		   ">/dev/null 2>&1; docker network rm %s-net >/dev/null 2>&1; true",
+		   tri_project, tri_project));
+}
+
+static char *node_ip(const char *name)
+{
+	return it_sh("docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' %s-%s", tri_project,
+		     name);
+}
+
+/* docker load of image into node, timed */
+static void load_into(const char *node, const char *image)
+{
+	struct it_run r;
+	time_t t0 = time(NULL);
+	it_run(&r, "docker save %s | docker exec -i %s-%s docker load -q", image, tri_project, node);
+	cr_assert_eq(r.status, 0, "load %s into %s: %s", image, node, r.err);
+	cr_log_info("swarm: %s into %s in %lds\n", image, node, (long)(time(NULL) - t0));
+	it_run_free(&r);
+}
+
+Test(swarm, three_nodes_kafka_across_the_overlay, .timeout = 900, .fini = tri_cleanup)
+{
+	struct it_run r;
+	char *have = it_sh("docker image inspect -f ok labctl/swarm-node:1 2>/dev/null");
+	cr_assert_str_eq(have, "ok", "labctl/swarm-node:1 is missing: scripts/setup.sh builds it (images/swarm-node)");
+	free(have);
+	snprintf(tri_project, sizeof(tri_project), "it%d-swarm3", (int)getpid());
+	it_run(&r, "docker network create --label io.labctl.swarm-test=%s %s-net", tri_project, tri_project);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	it_run_free(&r);
+	const char *nodes[] = {"swm", "sw1", "sw2"};
+	for (int i = 0; i < 3; i++) {
+		it_run(&r,
+		       "docker run -d --privileged --name %s-%s --hostname %s --network %s-net "
+		       "--label io.labctl.swarm-test=%s -v /var/lib/docker labctl/swarm-node:1",
+		       tri_project, nodes[i], nodes[i], tri_project, tri_project);
+		cr_assert_eq(r.status, 0, "node %s: %s", nodes[i], r.err);
+		it_run_free(&r);
+	}
+	for (int i = 0; i < 3; i++) {
+		it_run(&r, "for i in $(seq 120); do docker exec %s-%s docker version >/dev/null 2>&1 && exit 0; sleep 0.5; done; "
+			   "docker logs --tail 20 %s-%s; exit 1",
+		       tri_project, nodes[i], tri_project, nodes[i]);
+		cr_assert_eq(r.status, 0, "dockerd in %s: %s %s", nodes[i], r.out, r.err);
+		it_run_free(&r);
+	}
+	char *mip = node_ip("swm"), *w1ip = node_ip("sw1");
+	it_run(&r, "docker exec %s-swm docker swarm init --advertise-addr %s", tri_project, mip);
+	cr_assert_eq(r.status, 0, "swarm init: %s", r.err);
+	it_run_free(&r);
+	char *token = it_sh("docker exec %s-swm docker swarm join-token -q worker", tri_project);
+	for (int i = 1; i < 3; i++) {
+		it_run(&r, "docker exec %s-%s docker swarm join --token %s %s:2377", tri_project, nodes[i], token, mip);
+		cr_assert_eq(r.status, 0, "join %s: %s", nodes[i], r.err);
+		it_run_free(&r);
+	}
+	free(token);
+
+	/* no registry: the images go to the nodes that run them (the manager
+	   too: labctl resolves every service's image on the engine it talks to) */
+	load_into("swm", "labctl/kafka:4.4.0");
+	load_into("swm", "labctl/compute:1");
+	load_into("sw1", "labctl/kafka:4.4.0");
+	load_into("sw2", "labctl/compute:1");
+
+	struct it_lab l;
+	char yaml[3000];
+	snprintf(yaml, sizeof(yaml),
+		 "lab: { name: '@NAME@' }\n"
+		 "services:\n"
+		 "  kafka:\n"
+		 "    image: labctl/kafka:4.4.0\n"
+		 "    hostname: kafka\n"
+		 "    environment:\n"
+		 "      KAFKA_NODE_ID: '1'\n"
+		 "      KAFKA_CLUSTER_NAME: swarm3\n"
+		 "      KAFKA_CONTROLLER_QUORUM_VOTERS: '1@kafka:9093'\n"
+		 "      KAFKA_INTERNAL_HOST: kafka\n"
+		 "      KAFKA_EXTERNAL_HOST: '%s'\n"
+		 "      KAFKA_EXTERNAL_PORT: '19092'\n"
+		 "      KAFKA_HEAP_OPTS: '-Xms128m -Xmx256m'\n"
+		 "    ports: [{ target: 19092, published: 19092, mode: host }]\n"
+		 "    deploy: { placement: { constraints: [node.hostname==sw1] } }\n"
+		 "    x-ready: { kafka: { port: 19092, internal_port: 9092, brokers: 1 }, timeout: 240s }\n"
+		 "  producer:\n"
+		 "    image: labctl/compute:1\n"
+		 "    depends_on: { kafka: { condition: service_healthy } }\n"
+		 "    command: [sh, -c, \"printf 'across-1\\\\nacross-2\\\\nacross-3\\\\n' | kcat -P -b kafka:9092 -t across -X acks=all\"]\n"
+		 "    deploy: { placement: { constraints: [node.hostname==swm] } }\n"
+		 "  consumer:\n"
+		 "    image: labctl/compute:1\n"
+		 "    restart: 'no'\n"
+		 "    depends_on: { producer: { condition: service_completed_successfully } }\n"
+		 "    command: [sh, -c, 'kcat -C -b kafka:9092 -t across -o beginning -c 3 -e']\n"
+		 "    deploy: { placement: { constraints: [node.hostname==sw2] } }\n",
+		 w1ip);
+	it_lab_make(&l, "swarm3", yaml);
+	char env[600];
+	snprintf(env, sizeof(env), "DOCKER_HOST=tcp://%s:2375 LABCTL_STATE_DIR='%s' '%s'", mip, l.state, it_labctl());
+	time_t t0 = time(NULL);
+	it_run(&r, "%s up '%s' --swarm --endpoint-mode dnsrr", env, l.dir);
+	cr_log_info("swarm: up on three nodes in %lds\n", (long)(time(NULL) - t0));
+	cr_assert_eq(r.status, 0, "up on three nodes: exit %d\n%s\n%s", r.status, r.out, r.err);
+	it_run_free(&r);
+
+	/* each where its constraint put it */
+	it_run(&r, "%s status '%s'", env, l.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	static const struct {
+		const char *svc, *node, *state;
+	} where[] = {{"consumer", "sw2", "complete"}, {"kafka", "sw1", "running"}, {"producer", "swm", "complete"}};
+	for (size_t i = 0; i < 3; i++) {
+		char row[128];
+		snprintf(row, sizeof(row), "%-20s %-8s %-16s %s", where[i].svc, "1", where[i].node, where[i].state);
+		cr_expect(strstr(r.out, row), "status row '%s':\n%s", row, r.out);
+	}
+	it_run_free(&r);
+	/* what the consumer on sw2 read from the broker on sw1 (its log, through the manager) */
+	it_run(&r, "docker exec %s-swm docker service logs --raw %s_consumer", tri_project, l.project);
+	cr_expect(strstr(r.out, "across-1") && strstr(r.out, "across-2") && strstr(r.out, "across-3"),
+		  "the consumer read the three messages: %s %s", r.out, r.err);
+	it_run_free(&r);
+
+	it_run(&r, "%s down '%s' --volumes", env, l.dir);
+	cr_expect_eq(r.status, 0, "down: %s", r.err);
+	cr_expect(strstr(r.err, "the swarm has 3 nodes"), "down says where volumes stay: %s", r.err);
+	it_run_free(&r);
+	char *left = it_sh("docker exec %s-swm docker service ls -q | wc -l", tri_project);
+	cr_expect_str_eq(left, "0", "no service left");
+	free(left);
+	free(mip);
+	free(w1ip);
 	it_lab_cleanup(&l);
 }
