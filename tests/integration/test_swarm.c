@@ -185,7 +185,7 @@ Test(swarm, not_a_manager, .timeout = 60)
 
 /* ---- three nodes: Docker-in-Docker on a network of the test's ----
  *
- * Three privileged containers of labctl/swarm-node:1 (images/swarm-node,
+ * Three containers of labctl/swarm-node:1 (images/swarm-node,
  * Debian's docker.io; scripts/setup.sh builds it) named <project>-swm,
  * -sw1, -sw2, hostnames swm, sw1, sw2, on a bridge network the test makes;
  * swm inits a swarm (advertising its address on that network), sw1 and
@@ -199,13 +199,27 @@ Test(swarm, not_a_manager, .timeout = 60)
 
 static char tri_project[64];
 
+/* What dockerd in a container needs. Not --privileged: that asks for every
+ * capability, and this machine's bounding set lacks CAP_SYS_RESOURCE
+ * (CapBnd 000001fffeffffff), so runc fails with "unable to apply caps:
+ * operation not permitted". Every capability but that one, no seccomp or
+ * AppArmor profile, /proc and /sys unmasked, and the cgroup hierarchy (v1
+ * here) writable; the node's dockerd puts its containers under a cgroup
+ * parent of its own (--cgroup-parent=/<project>-<node>), not under the
+ * host engine's /docker, and .fini removes those cgroups. */
+#define NODE_PRIVILEGES                                                                                          \
+	"--cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined --security-opt "                  \
+	"apparmor=unconfined --security-opt systempaths=unconfined -v /sys/fs/cgroup:/sys/fs/cgroup:rw"
+
 static void tri_cleanup(void)
 {
 	if (!tri_project[0])
 		return;
 	free(it_sh("ids=$(docker ps -aq --filter label=io.labctl.swarm-test=%s); [ -z \"$ids\" ] || docker rm -f -v $ids "
-		   ">/dev/null 2>&1; docker network rm %s-net >/dev/null 2>&1; true",
-		   tri_project, tri_project));
+		   ">/dev/null 2>&1; docker network rm %s-net >/dev/null 2>&1; "
+		   "for d in /sys/fs/cgroup/*/%s-sw*; do [ -d \"$d\" ] && find \"$d\" -depth -type d -exec rmdir {} + ; done "
+		   ">/dev/null 2>&1; true",
+		   tri_project, tri_project, tri_project));
 }
 
 static char *node_ip(const char *name)
@@ -238,9 +252,9 @@ Test(swarm, three_nodes_kafka_across_the_overlay, .timeout = 900, .fini = tri_cl
 	const char *nodes[] = {"swm", "sw1", "sw2"};
 	for (int i = 0; i < 3; i++) {
 		it_run(&r,
-		       "docker run -d --privileged --name %s-%s --hostname %s --network %s-net "
-		       "--label io.labctl.swarm-test=%s -v /var/lib/docker labctl/swarm-node:1",
-		       tri_project, nodes[i], nodes[i], tri_project, tri_project);
+		       "docker run -d --name %s-%s --hostname %s --network %s-net --label io.labctl.swarm-test=%s "
+		       NODE_PRIVILEGES " -v /var/lib/docker labctl/swarm-node:1 --cgroup-parent=/%s-%s",
+		       tri_project, nodes[i], nodes[i], tri_project, tri_project, tri_project, nodes[i]);
 		cr_assert_eq(r.status, 0, "node %s: %s", nodes[i], r.err);
 		it_run_free(&r);
 	}
