@@ -32,6 +32,7 @@ static void print_main_help(FILE *f)
 		   "  DOCKER_HOST        engine address: unix:///path or tcp://host:port\n"
 		   "  DOCKER_TLS_VERIFY  with DOCKER_CERT_PATH: TLS for tcp:// (ca.pem, cert.pem, key.pem)\n"
 		   "  LABCTL_LABS_DIR    where lab names are looked up (default: ./labs)\n"
+		   "  LABCTL_IMAGES_DIR  the stand-in catalog's directory (default: the checkout's images/)\n"
 		   "  LABCTL_STATE_DIR   where generated credentials are kept\n"
 		   "                     (default: ~/.local/state/labctl)\n"
 		   "  LAB_STUDENT        a student's id: up, status, logs, exec, run, env, verify\n"

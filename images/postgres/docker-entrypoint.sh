@@ -49,16 +49,24 @@ prepare_as_root() {
 # Temporary server for init: unix socket only, so no client can connect
 # over the network (and the TCP healthcheck stays red) until init is done.
 TEMP_LOG=
+# The temporary server listens on a socket of its own, not TCP and not
+# the usual /var/run/postgresql: a healthcheck such as the official docs'
+# `pg_isready -U user -d db` (the default socket) stays red until the
+# real server runs, where the official image answers it during init.
+# Init scripts reach it through PGHOST, exported while they run.
 temp_server_start() {
 	TEMP_LOG=$(mktemp)
+	INIT_SOCKET=$(mktemp -d /tmp/pg-init.XXXXXX)
 	pg_ctl -D "$PGDATA" -w -t 120 -l "$TEMP_LOG" \
-		-o "-c listen_addresses='' -p ${PGPORT:-5432}" start >/dev/null ||
+		-o "-c listen_addresses='' -c unix_socket_directories='$INIT_SOCKET' -p ${PGPORT:-5432}" start >/dev/null ||
 		{ cat "$TEMP_LOG" >&2 || true; die "temporary server did not start"; }
+	export PGHOST=$INIT_SOCKET
 }
 temp_server_stop() {
 	pg_ctl -D "$PGDATA" -m fast -w -t 120 stop >/dev/null ||
 		{ cat "$TEMP_LOG" >&2 || true; die "temporary server did not stop"; }
-	rm -f "$TEMP_LOG"
+	unset PGHOST
+	rm -rf "$TEMP_LOG" "$INIT_SOCKET"
 }
 
 # decompress TOOL FILE: the file's SQL on stdout.

@@ -100,6 +100,8 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 check "no TCP connection during init" bash -c "! pg_isready -q -h 127.0.0.1 -p $port -t 1"
+# the official docs' healthcheck (pg_isready on the default socket) is red too
+check "the default socket does not answer during init" bash -c "! docker exec $RUN-main pg_isready -q -t 1"
 check "health is 'starting' during init" test "$(health "$RUN-main")" = starting
 
 if secs=$(wait_healthy "$RUN-main" 90); then

@@ -34,6 +34,7 @@ static const struct cmd_opt class_opts[] = {
 	{"only", 0, "ID[,ID...]", "verify: run only these checks"},
 	{"volumes", 'v', NULL, "down: also remove the instances' named volumes"},
 	{"build", 0, NULL, "up: build images of services with build: even when the image exists"},
+	{"offline", 0, NULL, "up: never pull; an absent image is built from the stand-in catalog (labctl images)"},
 	CMD_OPT_END,
 };
 
@@ -99,6 +100,8 @@ struct class_run {
 	struct inst *in;
 	size_t n;
 	struct lab_engine *engine;
+	char *catalog; /* up: the stand-in catalog's path, or NULL */
+	int offline;   /* up --offline */
 	struct lab_strv only;
 	const char *key;
 };
@@ -110,6 +113,10 @@ static void render_up(const struct lab_converge_event *ev, void *ud)
 	case LAB_CONVERGE_IMAGE:
 		if (ev->image && ev->image->phase == LAB_IMAGE_BUILDING)
 			say(in->student, "%s | building image '%s'", ev->service, ev->image->name);
+		break;
+	case LAB_CONVERGE_STAND_IN:
+		say(in->student, "image '%s': %s; building stand-in '%s' from %s", ev->name, ev->reason, ev->entry,
+		    ev->context);
 		break;
 	case LAB_CONVERGE_CONTAINER_CREATED:
 		say(in->student, "%s | created", ev->name);
@@ -158,6 +165,8 @@ static void up_one(size_t i, void *ud)
 	struct lab_converge_opts opts = {
 		.progress = render_up,
 		.progress_ud = in,
+		.catalog = c->catalog,
+		.offline = c->offline,
 	};
 	int rc = lab_converge(&in->res, in->lab, e, &opts, &in->err);
 	in->code = rc < 0 ? lab_err_exit_code(rc) : 0;
@@ -409,6 +418,8 @@ static int cmd_class(const struct cmd_entry *cmd, struct cmd_args *args)
 		goto out;
 	double t0 = cmd_now();
 	if (is_up) {
+		c.catalog = cmd_catalog_path();
+		c.offline = cmd_opt(cmd, args, "offline") != NULL;
 		if ((code = build_images(c.in[0].lab, c.engine, cmd_opt(cmd, args, "build") != NULL)))
 			goto out;
 		cmd_parallel(c.n, (size_t)parallel, up_one, &c);
@@ -491,6 +502,7 @@ out:
 		free(c.in[i].project);
 	}
 	free(c.in);
+	free(c.catalog);
 	lab_strv_free(&c.only);
 	lab_engine_free(c.engine);
 	lab_buf_release(&out);

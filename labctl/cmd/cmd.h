@@ -79,7 +79,7 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_labs_entry, cmd_validate_entry, cmd_up_entry, cmd_down_entry,
 	cmd_status_entry, cmd_logs_entry, cmd_exec_entry, cmd_jobs_entry, cmd_run_entry, cmd_env_entry, cmd_open_entry,
-	cmd_export_entry, cmd_config_entry, cmd_verify_entry, cmd_class_entry, cmd_schema_entry, cmd_version_entry;
+	cmd_export_entry, cmd_config_entry, cmd_verify_entry, cmd_class_entry, cmd_images_entry, cmd_schema_entry, cmd_version_entry;
 
 /* labctl config's output for lab (cmd/config.c): format "yaml" or "json"
  * (labctl/export/config.h). Prints to stdout; returns the exit code. */
@@ -199,6 +199,13 @@ int cmd_lock_lab(const char *project, struct lab_state_lock **lock);
 /* The labs directory of the checkout labctl was built in, or of its
  * installation (<prefix>/share/labctl/labs), or NULL (a new string). */
 char *cmd_labs_beside_binary(void);
+
+/* The stand-in catalog (labctl/image/catalog.h): $LABCTL_IMAGES_DIR/
+ * catalog.yml when that is set, else images/catalog.yml of the checkout
+ * labctl was built in or of its installation
+ * (<prefix>/share/labctl/images), found as the labs are; NULL when none
+ * (a new string). */
+char *cmd_catalog_path(void);
 
 /* The names of the labs cmd_lab_path finds (each directory's subdirectories
  * with a lab.yml), appended to out without duplicates. */

@@ -19,6 +19,7 @@ const struct cmd_entry *const cmd_entries[] = {
 	&cmd_export_entry,
 	&cmd_verify_entry,
 	&cmd_class_entry,
+	&cmd_images_entry,
 	&cmd_schema_entry,
 	&cmd_version_entry,
 };

@@ -14,6 +14,7 @@
 #include "../util/parallel.h"
 #include "../util/state.h"
 #include "../plan/plan.h"
+#include "../image/catalog.h"
 #include "cmd.h"
 
 static size_t n_opts(const struct cmd_entry *cmd)
@@ -175,10 +176,11 @@ static int exists(const char *p)
 	return stat(p, &st) == 0;
 }
 
-/* labs/ of the checkout the binary was built in (<repo>/build/labctl or
- * <repo>/build/asan/labctl), or of its installation (`make install`:
- * <prefix>/bin/labctl, <prefix>/share/labctl/labs). */
-char *cmd_labs_beside_binary(void)
+/* DIR (labs, images) of the checkout the binary was built in
+ * (<repo>/build/labctl or <repo>/build/asan/labctl), or of its
+ * installation (`make install`: <prefix>/bin/labctl,
+ * <prefix>/share/labctl/DIR); want names a file that must be in it. */
+static char *beside_binary(const char *dir, const char *want)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -190,16 +192,31 @@ char *cmd_labs_beside_binary(void)
 		if (!slash)
 			return NULL;
 		*slash = '\0';
-		char *cand = lab_xasprintf("%s/labs", exe);
-		if (exists(cand))
-			return cand;
-		free(cand);
-		cand = lab_xasprintf("%s/share/labctl/labs", exe);
-		if (exists(cand))
-			return cand;
-		free(cand);
+		for (int inst = 0; inst < 2; inst++) {
+			char *cand = lab_xasprintf(inst ? "%s/share/labctl/%s" : "%s/%s", exe, dir);
+			char *probe = want ? lab_xasprintf("%s/%s", cand, want) : NULL;
+			if (exists(probe ? probe : cand)) {
+				free(probe);
+				return cand;
+			}
+			free(probe);
+			free(cand);
+		}
 	}
 	return NULL;
+}
+
+char *cmd_labs_beside_binary(void)
+{
+	return beside_binary("labs", NULL);
+}
+
+char *cmd_catalog_path(void)
+{
+	char *dir = beside_binary("images", "catalog.yml");
+	char *path = lab_catalog_path(dir);
+	free(dir);
+	return path;
 }
 
 static int by_str(const void *a, const void *b)

@@ -65,6 +65,7 @@ static const char *const environment[][2] = {
 	{"DOCKER_HOST", "engine address: unix:///path (default /var/run/docker.sock) or tcp://host:port"},
 	{"DOCKER_TLS_VERIFY", "with DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem): TLS for tcp://"},
 	{"LABCTL_LABS_DIR", "where lab names are looked up first (then ./labs, then the labctl checkout)"},
+	{"LABCTL_IMAGES_DIR", "where the stand-in catalog (catalog.yml) and its build contexts are (default: images/ of the labctl checkout or installation)"},
 	{"LABCTL_STATE_DIR", "where generated credentials and per-lab locks are kept (default ~/.local/state/labctl)"},
 	{"LABCTL_DATA_DIR", "where run finds the full datasets (else a lab's sample is used)"},
 	{"LABCTL_CACHE_DIR", "where compiled job binaries are cached (default $XDG_CACHE_HOME/labctl or ~/.cache/labctl)"},

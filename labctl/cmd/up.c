@@ -22,6 +22,7 @@ static const struct cmd_opt up_opts[] = {
 	CMD_OPT_PROFILE,
 	CMD_OPT_ENV_FILE,
 	{"build", 0, NULL, "build images of services with build: even when the image exists"},
+	{"offline", 0, NULL, "never pull: an absent image is built from the stand-in catalog (labctl images) or is an error"},
 	{"remove-orphans", 0, NULL, "remove containers of services no longer in the lab file"},
 	{"scale", 0, "SERVICE=N", "run N replicas of SERVICE this time, instead of its deploy.replicas (repeatable; 0 stops it)"},
 	{"swarm", 0, NULL, "run the services as Docker Swarm services on the engine, a Swarm manager (as lab.swarm: true does)"},
@@ -50,7 +51,11 @@ const struct cmd_entry cmd_up_entry = {
 		       "(FAILED: the reason from the task's trace), and datasets that name a\n"
 		       "bucket are uploaded to the object store (once per content); the\n"
 		       "services' web UIs are listed under the table. Host ports and images are\n"
-		       "checked before anything is made. The first service that fails stops\n"
+		       "checked before anything is made. An image without build: that is\n"
+		       "absent and cannot be pulled (no registry, access denied, rate limited),\n"
+		       "or is absent with --offline, is built from the stand-in catalog\n"
+		       "(images/catalog.yml, `labctl images`), tagged with its name, when an\n"
+		       "entry matches it. The first service that fails stops\n"
 		       "the waiting on the others. Another labctl working on the same lab is\n"
 		       "waited for. --student ID (or $LAB_STUDENT) brings up that student's\n"
 		       "own instance: project <lab>-ID, its own credentials, networks, volumes\n"
@@ -87,6 +92,9 @@ static void render(const struct lab_converge_event *ev, void *ud)
 		cmd_wait_view_begin(v->wait);
 		cmd_image_render(&v->image, ev->service, ev->image);
 		cmd_wait_view_end(v->wait);
+		break;
+	case LAB_CONVERGE_STAND_IN:
+		say("image '%s': %s; building stand-in '%s' from %s", ev->name, ev->reason, ev->entry, ev->context);
 		break;
 	case LAB_CONVERGE_NETWORK_CREATED:
 		say("network '%s' created", ev->name);
@@ -291,6 +299,7 @@ static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args)
 	struct up_view view = {0};
 	struct lab_state_lock *lock = NULL;
 	char *builder = NULL; /* the job builder's build context */
+	char *catalog = cmd_catalog_path();
 	code = cmd_lab_arg(cmd, args, 1, &lab);
 	if (code)
 		goto out;
@@ -332,6 +341,8 @@ static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args)
 		.n_extra_images = builder ? 1 : 0,
 		.swarm = cmd_opt(cmd, args, "swarm") != NULL,
 		.swarm_dnsrr = mode && !strcmp(mode, "dnsrr"),
+		.catalog = catalog,
+		.offline = cmd_opt(cmd, args, "offline") != NULL,
 	};
 	view.wait = cmd_wait_view_new(cmd_global.tty_err);
 	int rc = lab_converge(&res, lab, engine, &opts, &err);
@@ -362,6 +373,7 @@ static int cmd_up(const struct cmd_entry *cmd, struct cmd_args *args)
 			res->n_services == 1 ? "" : "s", res->n_connectors ? ", connectors running" : "", res->seconds);
 	}
 out:
+	free(catalog);
 	free(builder);
 	lab_converge_result_free(res);
 	lab_engine_free(engine);

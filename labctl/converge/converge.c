@@ -365,6 +365,7 @@ out:
 		free(c.ex[i].hash);
 	}
 	free(c.ex);
+	converge_standins_free(&c);
 	for (size_t i = 0; c.net_ids && i < lab->n_networks; i++)
 		free(c.net_ids[i]);
 	free(c.net_ids);

@@ -11,10 +11,13 @@
  * 1. images: for each service a current image is used, else built or
  *    pulled (labctl/image); an image shared by several services is
  *    resolved once. Those pulled (no service of the lab builds them) come
- *    first, every one of them tried: all that cannot be had are listed
- *    together (LAB_EINPUT, before anything else is made), each with why in
- *    plain words and what to do (lab_image_pull_advice). Then the builds,
- *    then the services that run an image built here.
+ *    first, every one of them tried: one that cannot be pulled (or is
+ *    absent with opts.offline) gets the stand-in catalog's build instead
+ *    when an entry matches (opts.catalog); all that cannot be had are
+ *    listed together (LAB_EINPUT, before anything else is made), each with
+ *    why in plain words and what to do (lab_image_pull_advice). Then the
+ *    builds (stand-ins with them), then the services that run an image
+ *    built here.
  * 2. the lab's networks and volumes, labelled io.labctl.lab; found by name
  *    first (one another tool made, e.g. compose, is used as it is). Several
  *    networks of one name (Docker allows it, then refuses to start a
@@ -130,6 +133,14 @@ enum lab_converge_kind {
 	LAB_CONVERGE_NOTE,                /* reason: something the user should know of how the
 	                                     lab runs (Swarm: "volume 'x' is local to the node
 	                                     ...", "ports publish on every interface ...") */
+	LAB_CONVERGE_STAND_IN,            /* service, name: an image the lab runs (no build:)
+	                                     that is absent and cannot be pulled (or
+	                                     opts.offline); reason: why in plain words ("no
+	                                     registry reachable", "--offline"); entry: the
+	                                     catalog's stand-in built for it instead, tagged
+	                                     name; context: its build directory as
+	                                     "images/<context>". Its build's IMAGE events
+	                                     follow. */
 };
 
 struct lab_converge_event {
@@ -147,6 +158,8 @@ struct lab_converge_event {
 	size_t bytes, total;                  /* DATASET_*: bytes (sent), of total */
 	double rate;                          /* DATASET_PROGRESS, _UPLOADED: bytes per second */
 	const struct lab_image_event *image;  /* IMAGE */
+	const char *entry;                    /* STAND_IN: the catalog entry's name */
+	const char *context;                  /* STAND_IN: "images/<context>" */
 };
 
 /* Called for every event. lab_converge calls it from several threads but
@@ -190,6 +203,22 @@ struct lab_converge_opts {
 	/* Swarm: every service with endpoint_mode dnsrr, its ports in host
 	 * mode (up --endpoint-mode dnsrr; for kernels without IPVS) */
 	int swarm_dnsrr;
+	/* The stand-in catalog (labctl/image/catalog.h): its path, read the
+	 * first time an image needs it; NULL for none. An image the lab runs
+	 * without build: that is absent and cannot be pulled (no registry
+	 * reachable, access denied, authentication required, no such image,
+	 * rate limited: lab_image_pull_problem), or is absent with offline
+	 * set or pull_policy never, is built from the first entry that
+	 * matches it (lab_catalog_match), tagged with its name and labelled
+	 * io.labctl.stand-in-for=<name> and io.labctl.stand-in=<entry>, in
+	 * the same parallel builds as the lab's own (its bases first, as
+	 * lab_image_ensure does). A present image with the stand-in-for
+	 * label is treated as built here: rebuilt when its build hash is not
+	 * current; a present image without it is used as it is. A catalog
+	 * that does not read is LAB_EINPUT (its file:line:col) before
+	 * anything is made. */
+	const char *catalog;
+	int offline;                       /* never pull (up --offline) */
 };
 
 /* How one service ended. */

@@ -77,7 +77,38 @@ struct cv {
 	char *swarm_node;        /* Swarm: the engine's own node id */
 	char *swarm_host;        /* Swarm: where ingress ports are reached from this host */
 	cJSON *swarm_services;   /* Swarm: the lab's services found before converging */
+	struct lab_catalog *catalog; /* opts->catalog once read (standin.c) */
+	int catalog_read;        /* tried to read it */
+	struct standin *standins; /* stand-ins to build (standin.c) */
+	size_t n_standins;
 };
+
+/* A stand-in to build for an image the lab runs (standin.c). */
+struct standin {
+	struct svc_run *r;       /* the first service that runs it: gets image_id */
+	char *name;              /* the image as the lab names it: the tag built */
+	const struct lab_catalog_entry *entry;
+	struct lab_strv args;    /* the entry's build args for name */
+	struct lab_strv labels;  /* io.labctl.stand-in-for, io.labctl.stand-in */
+};
+
+/* standin.c: the catalog (opts->catalog), read on first use into *out
+ * (NULL when opts->catalog is NULL or the file does not exist). A file
+ * that does not read: LAB_EINPUT with its file:line:col. */
+struct lab_catalog;
+int converge_catalog(struct cv *c, const struct lab_catalog **out, struct lab_err *err);
+/* standin.c: GET /images/{name}/json: 1 present (*id, and *entry the
+ * value of its io.labctl.stand-in label, else NULL; new strings), 0
+ * absent, negative for an engine error. */
+int converge_image_inspect(struct lab_engine *e, const char *name, char **id, char **entry, struct lab_err *err);
+/* standin.c: a stand-in for r's image name from the catalog entry that
+ * matches it (by_entry: the entry of that name first, for an image built
+ * as a stand-in before); reason (NULL: none said, a present stand-in whose
+ * build is only checked) is emitted as a STAND_IN event. 1 planned, 0 no
+ * entry matches (or no catalog), negative: the catalog does not read. */
+int converge_standin_plan(struct cv *c, struct svc_run *r, const char *name, const char *by_entry,
+			  const char *reason, struct lab_err *err);
+void converge_standins_free(struct cv *c);
 
 /* Report ev (elapsed_ms is filled in) through opts->progress, one call at
  * a time. Never call it holding cv->mu. */

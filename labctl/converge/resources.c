@@ -1,9 +1,11 @@
 /* What converge does before the service workers start: images, networks
  * and volumes, the lab's existing containers, surplus replicas and
  * orphans. All on the caller's thread and engine handle. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../image/catalog.h"
 #include "../plan/plan.h"
 #include "../util/parallel.h"
 #include "internal.h"
@@ -129,53 +131,168 @@ static int built_here(struct cv *c, const struct svc_run *r)
 	return built;
 }
 
+/* A pull problem a stand-in is built for, in plain words (the
+ * STAND_IN event's reason); NULL for the others (a bad name, an error
+ * that says nothing of the registry). */
+static const char *standin_reason(enum lab_pull_problem p)
+{
+	switch (p) {
+	case LAB_PULL_NO_REGISTRY:
+		return "no registry reachable";
+	case LAB_PULL_RATE_LIMITED:
+		return "the registry's pull rate limit was reached";
+	case LAB_PULL_DENIED:
+		return "pull access denied";
+	case LAB_PULL_AUTH:
+		return "its registry requires authentication";
+	case LAB_PULL_NO_SUCH_IMAGE:
+		return "no such image in its registry";
+	case LAB_PULL_BAD_NAME:
+	case LAB_PULL_OTHER:
+		break;
+	}
+	return NULL;
+}
+
+/* "; no stand-in in CATALOG matches it (...)" when a catalog was asked,
+ * else "" (static or into buf). */
+static const char *no_standin(struct cv *c, char *buf, size_t n)
+{
+	if (!c->opts->catalog)
+		return "";
+	if (!c->catalog)
+		snprintf(buf, n, "; no stand-in catalog at '%s'", c->opts->catalog);
+	else
+		snprintf(buf, n, "; no stand-in in '%s' matches it (`labctl images` lists them)", c->catalog->path);
+	return buf;
+}
+
+static int standin_planned(const struct cv *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_standins; i++)
+		if (strcmp(c->standins[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
 /* The images the lab pulls (no build: here makes them), each pulled when
  * absent; all are tried, and those that cannot be had are listed
  * together in err (LAB_EINPUT), each with the reason in plain words and
- * what to do. An engine that cannot be asked stops at once. */
+ * what to do. One that cannot be pulled for a reason a stand-in is for
+ * (standin_reason), or is absent with opts->offline or pull_policy never,
+ * gets the catalog's stand-in planned instead when an entry matches; a
+ * present stand-in is planned too (rebuilt when its build is stale). An
+ * engine that cannot be asked stops at once. */
 static int pull_images(struct cv *c, struct lab_err *err)
 {
 	struct lab_buf lines = LAB_BUF_INIT;
 	struct lab_strv failed = LAB_STRV_INIT; /* image names */
-	int rc = 0;
+	int rc = 0, stop = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		struct svc_run *r = &c->runs[i];
 		if (r->svc->has_build || built_here(c, r))
 			continue;
 		char *name = lab_plan_image_name(c->lab, r->svc);
-		if (lab_strv_find(&failed, name) >= 0) {
-			free(name);
-			continue;
-		}
+		char *id = NULL, *entry = NULL;
+		char note[700];
+		const char *reason = NULL;
 		struct lab_err why = {0};
-		int tried = 0;
-		rc = ensure_image(c, r, &tried, &why);
-		/* a name the engine refuses to even look up (400) is as bad */
-		if (rc == LAB_EENGINE && lab_image_pull_problem(why.msg) == LAB_PULL_BAD_NAME)
-			tried = 1;
-		if (rc < 0 && !tried) {
-			*err = why;
-			free(name);
-			goto out;
+		int tried = 0, never = r->svc->ctr.pull_policy && !strcmp(r->svc->ctr.pull_policy, "never");
+		int always = r->svc->ctr.pull_policy && !strcmp(r->svc->ctr.pull_policy, "always");
+		if (lab_strv_find(&failed, name) >= 0 || standin_planned(c, name))
+			goto next;
+		if (!always || c->opts->offline) {
+			/* present: a stand-in built before is checked like a build,
+			   anything else used as it is */
+			rc = converge_image_inspect(c->engine, name, &id, &entry, &why);
+			if (rc == 1 && entry) {
+				if ((rc = converge_standin_plan(c, r, name, entry, NULL, err)) < 0)
+					goto stop;
+				if (rc == 1) {
+					rc = 0;
+					goto next;
+				}
+			}
+			if (rc == 1) {
+				r->image_id = id;
+				id = NULL;
+				rc = 0;
+				goto next;
+			}
+			if (rc < 0 && !(rc == LAB_EENGINE && lab_image_pull_problem(why.msg) == LAB_PULL_BAD_NAME)) {
+				*err = why;
+				goto stop;
+			}
+			if (rc < 0) { /* the engine refuses to even look the name up */
+				lab_buf_printf(&lines, "\n  service '%s': image '%s': %s (the engine said: %s)", r->svc->name, name,
+					       lab_image_pull_advice(LAB_PULL_BAD_NAME), why.msg);
+				lab_strv_push(&failed, name);
+				rc = 0;
+				goto next;
+			}
 		}
-		if (rc < 0) {
+		if (c->opts->offline || never) {
+			reason = c->opts->offline ? "not present and --offline" : "not present and its pull_policy is never";
+		} else {
+			rc = ensure_image(c, r, &tried, &why);
+			/* a name the engine refuses to even look up (400) is as bad */
+			if (rc == LAB_EENGINE && lab_image_pull_problem(why.msg) == LAB_PULL_BAD_NAME)
+				tried = 1;
+			if (rc == 0)
+				goto next;
+			if (!tried) {
+				*err = why;
+				goto stop;
+			}
+			reason = standin_reason(lab_image_pull_problem(why.msg));
+		}
+		if (reason) {
+			if ((rc = converge_standin_plan(c, r, name, NULL, reason, err)) < 0)
+				goto stop;
+			if (rc == 1) {
+				rc = 0;
+				goto next;
+			}
+		}
+		rc = 0;
+		if (c->opts->offline || never) {
+			lab_buf_printf(&lines,
+				       "\n  service '%s': image '%s': not on the engine and not pulled (%s)%s: give the "
+				       "service a build: (a directory with a Dockerfile), load it (docker load -i FILE), or %s",
+				       r->svc->name, name, c->opts->offline ? "--offline" : "pull_policy: never",
+				       no_standin(c, note, sizeof(note)),
+				       c->opts->offline ? "up without --offline where its registry answers"
+							: "let it be pulled (pull_policy: missing)");
+		} else {
 			/* why: "service 'x': pull 'name': <the engine's message>" */
 			const char *said = strstr(why.msg, "pull '");
 			said = said && strstr(said, "': ") ? strstr(said, "': ") + 3 : why.msg;
 			if (said == why.msg && strncmp(said, "service '", 9) == 0 && strstr(said, "': "))
 				said = strstr(said, "': ") + 3;
-			lab_buf_printf(&lines, "\n  service '%s': image '%s': %s (the engine said: %s)", r->svc->name, name,
-				       lab_image_pull_advice(lab_image_pull_problem(why.msg)), said);
-			lab_strv_push(&failed, name);
-			rc = 0;
+			lab_buf_printf(&lines, "\n  service '%s': image '%s': %s (the engine said: %s)%s", r->svc->name, name,
+				       lab_image_pull_advice(lab_image_pull_problem(why.msg)), said,
+				       reason ? no_standin(c, note, sizeof(note)) : "");
 		}
+		lab_strv_push(&failed, name);
+		goto next;
+	stop:
+		stop = 1;
+	next:
+		free(id);
+		free(entry);
 		free(name);
+		if (stop)
+			break;
+	}
+	if (stop) {
+		lab_strv_free(&failed);
+		lab_buf_release(&lines);
+		return rc < 0 ? rc : err->code;
 	}
 	if (failed.n)
 		rc = lab_err_set(err, LAB_EINPUT,
 				 "%zu image%s the lab needs cannot be had (no container, network or volume was made):%s",
 				 failed.n, failed.n == 1 ? "" : "s", lab_buf_cstr(&lines));
-out:
 	lab_strv_free(&failed);
 	lab_buf_release(&lines);
 	return rc;
@@ -221,16 +338,42 @@ static int ensure_extra(struct cv *c, struct lab_engine *e, const struct lab_ima
 	return rc;
 }
 
+/* Stand-in i (converge_standin_plan) built, or found current, through
+ * lab_image_ensure from its catalog entry's context: its bases first,
+ * EXTRA_CA_CERTS added, the build hash kept in its labels. */
+static int ensure_standin(struct cv *c, struct lab_engine *e, struct standin *s, struct lab_err *err)
+{
+	struct image_ctx ic = {c, s->r->svc->name, 0};
+	struct lab_image_req req = {
+		.name = s->name,
+		.context = s->entry->context,
+		.dockerfile = s->entry->dockerfile,
+		.args = &s->args,
+		.project = c->lab->project,
+		.labels = &s->labels,
+		.progress = on_image,
+		.progress_ud = &ic,
+	};
+	int rc = lab_image_ensure(&s->r->image_id, e, &req, err);
+	if (rc < 0)
+		lab_err_prefix(err, "service '%s': stand-in '%s' for image '%s'", s->r->svc->name, s->entry->name,
+			       s->name);
+	return rc;
+}
+
 static void build_one(size_t i, void *ud)
 {
 	struct builds *b = ud;
 	if (atomic_load(&b->failed))
 		return;
 	struct lab_engine *e = lab_engine_dup(b->c->engine);
+	size_t n_extra = b->c->opts->n_extra_images;
 	if (i < b->n_runs)
 		b->rcs[i] = ensure_one(b->c, e, b->runs[i], NULL, &b->errs[i]);
-	else
+	else if (i < b->n_runs + n_extra)
 		b->rcs[i] = ensure_extra(b->c, e, &b->c->opts->extra_images[i - b->n_runs], &b->errs[i]);
+	else
+		b->rcs[i] = ensure_standin(b->c, e, &b->c->standins[i - b->n_runs - n_extra], &b->errs[i]);
 	if (b->rcs[i] < 0)
 		atomic_store(&b->failed, 1);
 	lab_engine_free(e);
@@ -254,7 +397,7 @@ int converge_images(struct cv *c, struct lab_err *err)
 	int rc = pull_images(c, err);
 	if (rc < 0)
 		return rc;
-	size_t cap = c->n + c->opts->n_extra_images + 1;
+	size_t cap = c->n + c->opts->n_extra_images + c->n_standins + 1;
 	struct builds b = {.c = c, .runs = calloc(cap, sizeof(*b.runs)),
 			   .errs = calloc(cap, sizeof(*b.errs)),
 			   .rcs = calloc(cap, sizeof(*b.rcs))};
@@ -275,6 +418,7 @@ int converge_images(struct cv *c, struct lab_err *err)
 	}
 	b.n_runs = n;
 	n += c->opts->n_extra_images; /* one a service builds too is found current */
+	n += c->n_standins;
 	lab_strv_free(&seen);
 	size_t jobs = build_jobs();
 	double t = lab_now();

@@ -723,6 +723,17 @@ out:
 
 /* ---- images ---- */
 
+int lab_engine_image_inspect(struct lab_engine *e, const char *name, cJSON **doc, struct lab_err *err)
+{
+	char *esc = engine_path_escape(name);
+	char *path = lab_xasprintf("/images/%s/json", esc);
+	*doc = NULL;
+	int rc = lab_engine_json(e, "GET", path, NULL, doc, err);
+	free(esc);
+	free(path);
+	return rc;
+}
+
 int lab_engine_image_id(struct lab_engine *e, const char *name, char **id_out, struct lab_err *err)
 {
 	int rc = 0;

@@ -99,6 +99,10 @@ typedef void (*lab_progress_fn)(const char *line, int final, void *ud);
  * Errors: LAB_ENOTFOUND when absent. */
 int lab_engine_image_id(struct lab_engine *e, const char *name, char **id_out, struct lab_err *err);
 
+/* GET /images/{name}/json: the engine's whole answer into *doc (caller
+ * frees). Errors: LAB_ENOTFOUND when absent. */
+int lab_engine_image_inspect(struct lab_engine *e, const char *name, cJSON **doc, struct lab_err *err);
+
 /* POST /build: tar the directory context_dir (libarchive; honours
  * .dockerignore lines that are plain paths or globs), send it and follow
  * the JSON-lines progress. dockerfile is relative to the context (NULL =

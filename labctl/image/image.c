@@ -13,6 +13,7 @@
 #include "../plan/plan.h"
 #include "../util/file.h"
 #include "../util/parallel.h"
+#include "catalog.h"
 #include "dockerfile.h"
 #include "image.h"
 
@@ -420,6 +421,8 @@ enum lab_pull_problem lab_image_pull_problem(const char *msg)
 		{LAB_PULL_NO_REGISTRY, "context deadline exceeded"},
 		{LAB_PULL_NO_REGISTRY, "client.timeout exceeded"},
 		{LAB_PULL_NO_REGISTRY, "temporary failure in name resolution"},
+		{LAB_PULL_RATE_LIMITED, "toomanyrequests"},
+		{LAB_PULL_RATE_LIMITED, "pull rate limit"},
 		{LAB_PULL_DENIED, "pull access denied"},
 		{LAB_PULL_DENIED, "requested access to the resource is denied"},
 		{LAB_PULL_AUTH, "no basic auth credentials"},
@@ -446,6 +449,9 @@ const char *lab_image_pull_advice(enum lab_pull_problem p)
 	case LAB_PULL_DENIED:
 		return "no such image, or its registry requires authentication: check the name and tag, or docker "
 		       "login first";
+	case LAB_PULL_RATE_LIMITED:
+		return "its registry's pull rate limit was reached: wait, docker login (a higher limit), pull it "
+		       "once and docker save/load it to the other machines, or give the service a build:";
 	case LAB_PULL_AUTH:
 		return "its registry requires authentication: docker login REGISTRY, then up again";
 	case LAB_PULL_NO_SUCH_IMAGE:
@@ -454,4 +460,68 @@ const char *lab_image_pull_advice(enum lab_pull_problem p)
 		break;
 	}
 	return "it cannot be pulled";
+}
+
+/* ---- stand-ins on the engine ---- */
+
+static long long num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+}
+
+static int by_tag(const void *a, const void *b)
+{
+	const struct lab_standin_image *x = a, *y = b;
+	return strcmp(x->tag, y->tag);
+}
+
+int lab_image_standins(struct lab_standin_image **out, size_t *n, struct lab_engine *e, struct lab_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	char *esc = lab_engine_escape("{\"label\":[\"" LAB_LABEL_STAND_IN_FOR "\"]}");
+	char *path = lab_xasprintf("/images/json?filters=%s", esc);
+	cJSON *list = NULL;
+	int rc = lab_engine_json(e, "GET", path, NULL, &list, err);
+	free(esc);
+	free(path);
+	if (rc < 0)
+		return rc;
+	size_t cap = (size_t)cJSON_GetArraySize(list);
+	struct lab_standin_image *v = lab_xcalloc(cap ? cap : 1, sizeof(*v));
+	const cJSON *img;
+	cJSON_ArrayForEach(img, list)
+	{
+		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(img, "Labels");
+		const char *for_ = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_STAND_IN_FOR));
+		const char *entry = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, LAB_LABEL_STAND_IN));
+		const char *tag = cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(img, "RepoTags"), 0));
+		if (!for_)
+			continue;
+		struct lab_standin_image *s = &v[(*n)++];
+		s->tag = lab_xstrdup(tag && strcmp(tag, "<none>:<none>") ? tag : "<none>");
+		s->stands_in = lab_xstrdup(for_);
+		s->entry = lab_xstrdup(entry ? entry : "?");
+		s->id = lab_xstrdup(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(img, "Id")));
+		if (!s->id)
+			s->id = lab_xstrdup("?");
+		s->size = num(img, "Size");
+		s->created = num(img, "Created");
+	}
+	cJSON_Delete(list);
+	qsort(v, *n, sizeof(*v), by_tag);
+	*out = v;
+	return 0;
+}
+
+void lab_standin_images_free(struct lab_standin_image *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].tag);
+		free(v[i].stands_in);
+		free(v[i].entry);
+		free(v[i].id);
+	}
+	free(v);
 }

@@ -106,6 +106,24 @@ int lab_image_ensure(char **id_out, struct lab_engine *e, const struct lab_image
 void lab_image_local_bases(struct lab_strv *names, struct lab_strv *contexts, const struct lab_image_source *src,
 			   const struct lab_image_source *known, size_t n_known);
 
+/* A stand-in image on the engine (one with the io.labctl.stand-in-for
+ * label, labctl/image/catalog.h). */
+struct lab_standin_image {
+	char *tag;       /* its first repository tag, "<none>" when it has none (a stand-in
+	                    built again since: the tag moved to the new one) */
+	char *stands_in; /* io.labctl.stand-in-for: the reference it was built for */
+	char *entry;     /* io.labctl.stand-in: the catalog entry, or "?" */
+	char *id;        /* "sha256:..." */
+	long long size;  /* bytes (the engine's Size) */
+	long long created; /* Unix seconds */
+};
+
+/* Every stand-in image on e: GET /images/json?filters={"label":
+ * ["io.labctl.stand-in-for"]} (Engine API 1.41), sorted by tag. *out
+ * (free with lab_standin_images_free) and *n. Errors: the engine's. */
+int lab_image_standins(struct lab_standin_image **out, size_t *n, struct lab_engine *e, struct lab_err *err);
+void lab_standin_images_free(struct lab_standin_image *v, size_t n);
+
 /* Why a pull failed, told from the engine's message (its own, or the
  * registry's it passes on: Docker Engine 20.10 and later, registries of
  * the OCI Distribution API). Checked in this order, first match wins. */
@@ -115,6 +133,8 @@ enum lab_pull_problem {
 	LAB_PULL_NO_REGISTRY,   /* the registry did not answer: "dial tcp", "no such
 	                           host", "connection refused", "i/o timeout",
 	                           "network is unreachable", a TLS or deadline timeout */
+	LAB_PULL_RATE_LIMITED,  /* "toomanyrequests", "rate limit": Docker Hub's limit on
+	                           anonymous pulls per address (a classroom behind one NAT) */
 	LAB_PULL_DENIED,        /* "pull access denied": Docker Hub says this both for
 	                           a repository that does not exist and for a private one */
 	LAB_PULL_AUTH,          /* "unauthorized", "authentication required", "no basic

@@ -1,0 +1,212 @@
+/* Stand-ins (images/catalog.yml, issue 15): compose files written against
+ * public images' documented interfaces (tests/standins/<entry>/) come up
+ * with no registry, on images built here, and a real client does what the
+ * image is for. Also: what cannot be had fails before anything is made,
+ * every such image listed; `labctl images` lists the catalog and what is
+ * built. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static void expect_nothing_made(const char *project)
+{
+	cr_expect_eq(it_count_containers(project), 0, "no container made");
+	cr_expect_eq(it_count_networks(project), 0, "no network made");
+	cr_expect_eq(it_count_volumes(project), 0, "no volume made");
+}
+
+/* "" when image is absent, else its io.labctl.stand-in-for label ("<no
+ * value>" for an image that is not a stand-in). Caller frees. */
+static char *stand_in_for(const char *image)
+{
+	return it_sh("docker image inspect -f '{{index .Config.Labels \"io.labctl.stand-in-for\"}}' '%s' 2>/dev/null",
+		     image);
+}
+
+/* The test is about building the stand-in: a real image of that name (a
+ * machine with a registry that pulled it) would be used as it is. Else a
+ * stand-in of that name built before is removed, so the build is the
+ * cold path's (layers come from the build cache). */
+static int make_absent(const char *image)
+{
+	char *label = stand_in_for(image);
+	int real = *label && strcmp(label, "<no value>") == 0;
+	if (*label && !real)
+		free(it_sh("docker rmi '%s' >/dev/null 2>&1; true", image));
+	free(label);
+	return !real;
+}
+
+static void drop_stand_in(void)
+{
+	char *label = stand_in_for("postgres:16");
+	if (*label && strcmp(label, "<no value>") != 0)
+		free(it_sh("docker rmi postgres:16 >/dev/null 2>&1; true"));
+	free(label);
+}
+
+/* psql from this machine over the published port; stdout. */
+static void psql(struct it_run *r, const char *endpoint, const char *user, const char *password, const char *sql)
+{
+	const char *colon = strrchr(endpoint, ':');
+	it_run(r, "PGPASSWORD='%s' PGCONNECT_TIMEOUT=5 psql -h 127.0.0.1 -p %s -U '%s' -d shop -X -Atc \"%s\"", password,
+	       colon + 1, user, sql);
+}
+
+/* postgres:16 as its documentation says to use it (POSTGRES_USER,
+ * POSTGRES_PASSWORD, POSTGRES_DB, /docker-entrypoint-initdb.d with a .sql
+ * and a .sh), --offline: built from images/postgres, tagged postgres:16,
+ * labelled; psql logs in with the env's credentials and sees what both
+ * init scripts made. A second up keeps it; without --offline the pull
+ * fails here (no registry) and the stand-in is built again. */
+Test(standins, postgres_official_compose_file_runs_offline_and_psql_logs_in, .timeout = 600, .fini = drop_stand_in)
+{
+	struct it_lab lab;
+	struct it_run r;
+	char port[16], endpoint[64];
+	if (!make_absent("postgres:16"))
+		cr_skip_test("a real postgres:16 is on this engine: nothing to stand in for");
+	snprintf(port, sizeof(port), "%d", it_free_port());
+	setenv("PG_PORT", port, 1);
+	setenv("PG_PASSWORD", "s3cret-example", 1);
+	it_lab_make(&lab, "standin-pg", "");
+	const char *file = "tests/standins/postgres/compose.yaml";
+
+	it_labctl_run(&r, &lab, "up -f '%s/%s' -p '%s' --offline", it_repo(), file, lab.project);
+	cr_assert_eq(r.status, 0, "up --offline: %s\n%s", r.err, r.out);
+	cr_expect(strstr(r.err, "image 'postgres:16': not present and --offline; building stand-in 'postgres' from "
+				"images/postgres"),
+		  "says which stand-in, once: %s", r.err);
+	cr_expect(strstr(r.out, "healthy"), "health-gated: %s", r.out);
+	cr_assert_eq(it_up_endpoint(endpoint, sizeof(endpoint), r.out, "db"), 0, "%s", r.out);
+	it_run_free(&r);
+	char *label = stand_in_for("postgres:16");
+	cr_expect_str_eq(label, "postgres:16", "the image is tagged and labelled as the stand-in");
+	free(label);
+	char *entry = it_sh("docker image inspect -f '{{index .Config.Labels \"io.labctl.stand-in\"}}' postgres:16");
+	cr_expect_str_eq(entry, "postgres");
+	free(entry);
+
+	/* the client: psql with the env's credentials, the .sql's table, the
+	   .sh's row and user */
+	psql(&r, endpoint, "course", "s3cret-example", "select string_agg(item || '=' || qty, ',' order by id) from orders");
+	cr_expect_eq(r.status, 0, "psql: %s", r.err);
+	cr_expect_str_eq(r.out, "apple=3,pear=5,from-sh=7\n", "both init scripts ran: %s", r.err);
+	it_run_free(&r);
+	psql(&r, endpoint, "reader", "reader", "select current_user || '@' || current_database() || ':' || count(*) from orders");
+	cr_expect_eq(r.status, 0, "the .sh's user logs in: %s", r.err);
+	cr_expect_str_eq(r.out, "reader@shop:3\n");
+	it_run_free(&r);
+	psql(&r, endpoint, "course", "wrong", "select 1");
+	cr_expect_neq(r.status, 0, "a wrong password is refused");
+	cr_expect(strstr(r.err, "password authentication failed"), "%s", r.err);
+	it_run_free(&r);
+
+	/* again: the stand-in is current, nothing built or changed */
+	it_labctl_run(&r, &lab, "up -f '%s/%s' -p '%s' --offline", it_repo(), file, lab.project);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(!strstr(r.err, "stand-in") && !strstr(r.err, "building"), "nothing built: %s", r.err);
+	cr_expect(strstr(r.err, "nothing changed"), "%s", r.err);
+	it_run_free(&r);
+
+	/* labctl images: the entry, and the built stand-in */
+	it_labctl_run(&r, &lab, "images");
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "postgres ") && strstr(r.out, "/images/postgres"), "the entry: %s", r.out);
+	cr_expect(strstr(r.out, "\npostgres:16 "), "the built stand-in: %s", r.out);
+	it_run_free(&r);
+	it_labctl_run(&r, &lab, "images --json");
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "\"stand_in_for\":\t\"postgres:16\""), "%s", r.out);
+	it_run_free(&r);
+
+	/* without --offline: the pull is tried, fails (no registry here), and
+	   the stand-in is built from nothing again */
+	it_labctl_run(&r, &lab, "down -f '%s/%s' -p '%s' --volumes", it_repo(), file, lab.project);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	it_run_free(&r);
+	free(it_sh("docker rmi postgres:16 >/dev/null 2>&1; true"));
+	it_labctl_run(&r, &lab, "up -f '%s/%s' -p '%s'", it_repo(), file, lab.project);
+	cr_assert_eq(r.status, 0, "up: %s\n%s", r.err, r.out);
+	cr_expect(strstr(r.err, "image 'postgres:16': no registry reachable; building stand-in 'postgres' from "
+				"images/postgres"),
+		  "%s", r.err);
+	cr_assert_eq(it_up_endpoint(endpoint, sizeof(endpoint), r.out, "db"), 0, "%s", r.out);
+	it_run_free(&r);
+	psql(&r, endpoint, "course", "s3cret-example", "select count(*) from orders");
+	cr_expect_str_eq(r.out, "3\n", "%s", r.err);
+	it_run_free(&r);
+	it_lab_cleanup(&lab);
+}
+
+/* Images that are absent, have no build: and no stand-in: every one
+ * listed at once with what was tried and what to do, exit 2, nothing
+ * made; with --offline nothing is pulled. */
+Test(standins, images_without_a_stand_in_are_all_listed_before_anything_is_made, .timeout = 120)
+{
+	struct it_lab lab;
+	struct it_run r;
+	it_lab_make(&lab, "standin-none",
+		    "services:\n"
+		    "  ok:\n"
+		    "    image: debian:bookworm-slim\n"
+		    "    volumes: [\"data:/data\"]\n"
+		    "  one:\n"
+		    "    image: labctl-it-nosuch/one:1\n"
+		    "  two:\n"
+		    "    image: docker.io/library/labctl-it-nosuch-two\n"
+		    "volumes:\n"
+		    "  data: {}\n");
+	it_labctl_run(&r, &lab, "up '%s' --offline", lab.dir);
+	cr_expect_eq(r.status, 2, "exit %d: %s", r.status, r.err);
+	cr_expect(strstr(r.err, "2 images the lab needs cannot be had (no container, network or volume was made)"),
+		  "%s", r.err);
+	cr_expect(strstr(r.err, "service 'one': image 'labctl-it-nosuch/one:1': not on the engine and not pulled "
+				"(--offline); no stand-in in '"),
+		  "%s", r.err);
+	cr_expect(strstr(r.err, "service 'two': image 'docker.io/library/labctl-it-nosuch-two': not on the engine"), "%s",
+		  r.err);
+	cr_expect(strstr(r.err, "images/catalog.yml' matches it (`labctl images` lists them): give the service a "
+				"build:"),
+		  "what to do: %s", r.err);
+	cr_expect(!strstr(r.err, "pulling"), "nothing pulled with --offline: %s", r.err);
+	it_run_free(&r);
+	expect_nothing_made(lab.project);
+	/* without --offline: the pull was tried, and the catalog */
+	it_labctl_run(&r, &lab, "up '%s'", lab.dir);
+	cr_expect_eq(r.status, 2, "exit %d: %s", r.status, r.err);
+	cr_expect(strstr(r.err, "service 'one': image 'labctl-it-nosuch/one:1': no registry reachable: build it here"),
+		  "%s", r.err);
+	cr_expect(strstr(r.err, "; no stand-in in '"), "the catalog was tried: %s", r.err);
+	it_run_free(&r);
+	expect_nothing_made(lab.project);
+	it_lab_cleanup(&lab);
+}
+
+/* A catalog that does not read: its file:line:col, exit 2, nothing made
+ * (LABCTL_IMAGES_DIR names another images directory). */
+Test(standins, a_bad_catalog_is_reported_by_line_and_column, .timeout = 120)
+{
+	struct it_lab lab;
+	struct it_run r;
+	it_lab_make(&lab, "standin-badcat", "services:\n  db:\n    image: postgres:16-labctl-it\n");
+	free(it_sh("mkdir -p '%s/../imgs/pg' && echo 'FROM debian:bookworm-slim' > '%s/../imgs/pg/Dockerfile' && "
+		   "printf 'stand-ins:\\n  - name: pg\\n    for: [postgres]\\n    contxt: pg\\n' > '%s/../imgs/catalog.yml'",
+		   lab.dir, lab.dir, lab.dir));
+	it_run(&r, "LABCTL_IMAGES_DIR='%s/../imgs' LABCTL_STATE_DIR='%s' '%s' up '%s' --offline", lab.dir, lab.state,
+	       it_labctl(), lab.dir);
+	cr_expect_eq(r.status, 2, "exit %d: %s", r.status, r.err);
+	cr_expect(strstr(r.err, "imgs/catalog.yml:4:5: unknown key 'contxt' in a stand-in (did you mean 'context'?)"),
+		  "%s", r.err);
+	cr_expect(strstr(r.err, "imgs/catalog.yml:2:5: stand-in 'pg' needs a 'context'"), "%s", r.err);
+	it_run_free(&r);
+	it_run(&r, "LABCTL_IMAGES_DIR='%s/../imgs' '%s' images", lab.dir, it_labctl());
+	cr_expect_eq(r.status, 2, "exit %d: %s", r.status, r.err);
+	cr_expect(strstr(r.err, "catalog.yml:4:5: unknown key 'contxt'"), "%s", r.err);
+	it_run_free(&r);
+	expect_nothing_made(lab.project);
+	it_lab_cleanup(&lab);
+}
