@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../labctl/converge/converge.h"
@@ -52,6 +53,8 @@ struct cvt {
 	struct lab_converge_result *res;
 	struct lab_err err;
 	int rc;
+	const char *catalog; /* opts.catalog */
+	int offline;         /* opts.offline */
 };
 
 static void cvt_load(struct cvt *t, const char *yaml)
@@ -82,6 +85,12 @@ static const char *const kind_names[] = {
 	[LAB_CONVERGE_SERVICE_READY] = "ready",
 	[LAB_CONVERGE_SERVICE_FAILED] = "failed",
 	[LAB_CONVERGE_BUCKETS_READY] = "buckets",
+	[LAB_CONVERGE_IMAGES_BUILT] = "built",
+	[LAB_CONVERGE_CONNECTOR] = "connector",
+	[LAB_CONVERGE_DATASET_PRESENT] = "dataset",
+	[LAB_CONVERGE_DATASET_PROGRESS] = "dataset",
+	[LAB_CONVERGE_DATASET_UPLOADED] = "dataset",
+	[LAB_CONVERGE_STAND_IN] = "stand-in",
 };
 
 /* No lock: converge promises one call at a time. */
@@ -99,7 +108,8 @@ static void cvt_converge_threads(struct cvt *t, const struct fe_route *routes, s
 {
 	fe_start(&t->fe, routes, n);
 	cr_assert_eq(lab_engine_open(&t->e, t->fe.host, &t->err), 0, "%s", t->err.msg);
-	struct lab_converge_opts opts = {.progress = cvt_record, .progress_ud = t};
+	struct lab_converge_opts opts = {
+		.progress = cvt_record, .progress_ud = t, .catalog = t->catalog, .offline = t->offline};
 	threads_ok(threads);
 	t->rc = lab_converge(&t->res, t->lab, t->e, &opts, &t->err);
 	threads_ok(-1);
@@ -930,5 +940,147 @@ Test(converge, images_that_cannot_be_had_are_listed_together)
 		     "nosuch/b:1 pulled once");
 	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/networks", 0), -1, "no network made");
 	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/containers", 0), -1, "no container made");
+	cvt_free(&t);
+}
+
+/* ---- stand-ins ---- */
+
+/* A catalog in dir: entry 'pg' for postgres from dir/pg. */
+static void write_catalog(const char *dir)
+{
+	char *p = lab_xasprintf("%s/pg", dir);
+	cr_assert_eq(mkdir(p, 0755), 0);
+	free(p);
+	p = lab_xasprintf("%s/pg/Dockerfile", dir);
+	FILE *f = fopen(p, "w");
+	fputs("FROM debian:bookworm-slim\n", f);
+	fclose(f);
+	free(p);
+	p = lab_xasprintf("%s/catalog.yml", dir);
+	f = fopen(p, "w");
+	fputs("stand-ins:\n  - name: pg\n    for: [postgres]\n    context: pg\n    args: {V: \"${version}\"}\n", f);
+	fclose(f);
+	free(p);
+}
+
+static void remove_catalog(const char *dir)
+{
+	char *cmd = lab_xasprintf("rm -rf '%s/pg' '%s/catalog.yml'", dir, dir);
+	cr_expect_eq(system(cmd), 0);
+	free(cmd);
+}
+
+/* postgres:16 is absent and the pull finds no registry: the catalog's
+ * stand-in is built, tagged postgres:16 and labelled, once for the two
+ * services that run it; a present image that is a stand-in (its label
+ * names the entry) is rebuilt when its build hash is stale; a present
+ * image that is not one is used as it is, never built. */
+Test(converge, absent_image_gets_its_stand_in_built_and_a_real_one_is_kept)
+{
+	struct cvt t;
+	cvt_load(&t, "lab: {name: cvt}\n"
+		     "services:\n"
+		     "  a:\n"
+		     "    image: postgres:16\n"
+		     "  b:\n"
+		     "    image: docker.io/library/postgres:16\n"
+		     "  c:\n"
+		     "    image: old/standin:2\n"
+		     "  d:\n"
+		     "    image: img:1\n");
+	write_catalog(t.dir);
+	char *catalog = lab_xasprintf("%s/catalog.yml", t.dir);
+	t.catalog = catalog;
+	struct fe_route routes[] = {
+		/* converge's look and the pull's: absent; after the build, there
+		   (the build's own look escapes the name: absent) */
+		{"GET /v1.41/images/postgres:16/json", FE_HTTP("404 Not Found", "{\"message\":\"no such image\"}"), 0, 2},
+		{"GET /v1.41/images/postgres:16/json", OK_200("{\"Id\":\"sha256:pg16\"}"), 0, 0},
+		{"GET /v1.41/images/postgres%3A16/json", FE_HTTP("404 Not Found", "{\"message\":\"no such image\"}"), 0, 0},
+		{"GET /v1.41/images/docker.io/library/postgres:16/json",
+		 FE_HTTP("404 Not Found", "{\"message\":\"no such image\"}"), 0, 2},
+		{"GET /v1.41/images/docker.io/library/postgres:16/json", OK_200("{\"Id\":\"sha256:pg16b\"}"), 0, 0},
+		{"GET /v1.41/images/docker.io%2Flibrary%2Fpostgres%3A16/json",
+		 FE_HTTP("404 Not Found", "{\"message\":\"no such image\"}"), 0, 0},
+		{"GET /v1.41/images/old%2Fstandin%3A2/json",
+		 OK_200("{\"Id\":\"sha256:old\",\"Config\":{\"Labels\":{\"io.labctl.build-hash\":\"stale\"}}}"), 0, 0},
+		{"POST /v1.41/images/create?fromImage=postgres",
+		 FE_HTTP("500 Internal Server Error",
+			 "{\"message\":\"Get \\\"https://registry-1.docker.io/v2/\\\": dial tcp: lookup registry-1.docker.io: "
+			 "no such host\"}"),
+		 0, 0},
+		{"POST /v1.41/images/create?fromImage=docker.io",
+		 FE_HTTP("500 Internal Server Error", "{\"message\":\"dial tcp: lookup registry-1.docker.io: no such host\"}"),
+		 0, 0},
+		{"GET /v1.41/images/old/standin:2/json",
+		 OK_200("{\"Id\":\"sha256:old\",\"Config\":{\"Labels\":{\"io.labctl.stand-in\":\"pg\","
+			"\"io.labctl.stand-in-for\":\"old/standin:2\",\"io.labctl.build-hash\":\"stale\"}}}"),
+		 0, 0},
+		{"POST /v1.41/build", OK_200("{\"stream\":\"Successfully built 0123456789ab\\n\"}\n"), 0, 0},
+		{"GET /v1.41/networks", FE_HTTP("500 Internal Server Error", "{\"message\":\"stop here\"}"), 0, 0},
+		BASE_ROUTES,
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, LAB_EENGINE, "stops at the networks: %d %s", t.rc, t.err.msg);
+
+	cr_expect_geq(cvt_event(&t, "stand-in postgres:16: no registry reachable"), 0, "one line for it");
+	long one = cvt_event(&t, "stand-in docker.io/library/postgres:16");
+	cr_expect_geq(one, 0, "b names it another way: its own stand-in");
+	cr_expect_lt(cvt_event(&t, "stand-in old/standin:2"), 0, "a present stand-in is checked, not announced");
+	size_t builds = 0, pg16 = 0, old = 0;
+	for (size_t i = 0; i < fe_count(&t.fe); i++) {
+		const char *req = fe_req(&t.fe, i);
+		if (strncmp(req, "POST /v1.41/build", 17) != 0)
+			continue;
+		builds++;
+		if (strstr(req, "t=postgres%3A16") && strstr(req, "stand-in-for%22%3A%22postgres%3A16"))
+			pg16++;
+		if (strstr(req, "t=old%2Fstandin%3A2"))
+			old++;
+		cr_expect(strstr(req, "%22V%22%3A%2216%22") || strstr(req, "t=old"), "${version} is 16: %s", req);
+	}
+	cr_expect_eq(pg16, 1, "postgres:16 built once, tagged and labelled");
+	cr_expect_eq(old, 1, "the stale stand-in rebuilt");
+	cr_expect_eq(builds, 3, "and docker.io/library/postgres:16; img:1 never built");
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/images/create?fromImage=img", 0), -1, "img:1 not pulled");
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/images/create?fromImage=old", 0), -1, "a stand-in is not pulled");
+	remove_catalog(t.dir);
+	free(catalog);
+	cvt_free(&t);
+}
+
+/* --offline: nothing is pulled; an image no entry matches is listed with
+ * what was tried, and nothing is built or made. */
+Test(converge, offline_pulls_nothing_and_lists_what_has_no_stand_in)
+{
+	struct cvt t;
+	cvt_load(&t, "lab: {name: cvt}\n"
+		     "services:\n"
+		     "  a:\n"
+		     "    image: postgres:16\n"
+		     "  b:\n"
+		     "    image: mysql:8\n");
+	write_catalog(t.dir);
+	char *catalog = lab_xasprintf("%s/catalog.yml", t.dir);
+	t.catalog = catalog;
+	t.offline = 1;
+	struct fe_route routes[] = {
+		{"GET /v1.41/images/", FE_HTTP("404 Not Found", "{\"message\":\"no such image\"}"), 0, 0},
+		BASE_ROUTES,
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	cr_expect_eq(t.rc, LAB_EINPUT, "%d %s", t.rc, t.err.msg);
+	cr_expect_null(t.res);
+	char *want = lab_xasprintf("1 image the lab needs cannot be had (no container, network or volume was made):\n"
+				   "  service 'b': image 'mysql:8': not on the engine and not pulled (--offline); no stand-in "
+				   "in '%s' matches it (`labctl images` lists them): give the service a build:",
+				   catalog);
+	cr_expect(strstr(t.err.msg, want) == t.err.msg, "%s", t.err.msg);
+	free(want);
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/images/create", 0), -1, "nothing pulled");
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/build", 0), -1, "nothing built before all are known");
+	cr_expect_eq(fe_find(&t.fe, "POST /v1.41/networks", 0), -1, "nothing made");
+	remove_catalog(t.dir);
+	free(catalog);
 	cvt_free(&t);
 }
