@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -40,11 +41,17 @@ static int make_absent(const char *image)
 	return !real;
 }
 
+/* The tag the postgres test runs (PG_TAG): postgres:16-it<pid>, of its
+ * own on a shared engine, where other tests may build postgres:16. */
+static char pg_image[64];
+
 static void drop_stand_in(void)
 {
-	char *label = stand_in_for("postgres:16");
+	if (!pg_image[0])
+		return;
+	char *label = stand_in_for(pg_image);
 	if (*label && strcmp(label, "<no value>") != 0)
-		free(it_sh("docker rmi postgres:16 >/dev/null 2>&1; true"));
+		free(it_sh("docker rmi '%s' >/dev/null 2>&1; true", pg_image));
 	free(label);
 }
 
@@ -66,9 +73,12 @@ Test(standins, postgres_official_compose_file_runs_offline_and_psql_logs_in, .ti
 {
 	struct it_lab lab;
 	struct it_run r;
-	char port[16], endpoint[64];
-	if (!make_absent("postgres:16"))
-		cr_skip_test("a real postgres:16 is on this engine: nothing to stand in for");
+	char port[16], endpoint[64], tag[32], want[300];
+	snprintf(tag, sizeof(tag), "16-it%d", (int)getpid());
+	snprintf(pg_image, sizeof(pg_image), "postgres:%s", tag);
+	setenv("PG_TAG", tag, 1);
+	if (!make_absent(pg_image))
+		cr_skip_test("a real %s is on this engine: nothing to stand in for", pg_image);
 	snprintf(port, sizeof(port), "%d", it_free_port());
 	setenv("PG_PORT", port, 1);
 	setenv("PG_PASSWORD", "s3cret-example", 1);
@@ -77,16 +87,16 @@ Test(standins, postgres_official_compose_file_runs_offline_and_psql_logs_in, .ti
 
 	it_labctl_run(&r, &lab, "up -f '%s/%s' -p '%s' --offline", it_repo(), file, lab.project);
 	cr_assert_eq(r.status, 0, "up --offline: %s\n%s", r.err, r.out);
-	cr_expect(strstr(r.err, "image 'postgres:16': not present and --offline; building stand-in 'postgres' from "
-				"images/postgres"),
-		  "says which stand-in, once: %s", r.err);
+	snprintf(want, sizeof(want),
+		 "image '%s': not present and --offline; building stand-in 'postgres' from images/postgres\n", pg_image);
+	cr_expect(strstr(r.err, want), "says which stand-in: %s", r.err);
 	cr_expect(strstr(r.out, "healthy"), "health-gated: %s", r.out);
 	cr_assert_eq(it_up_endpoint(endpoint, sizeof(endpoint), r.out, "db"), 0, "%s", r.out);
 	it_run_free(&r);
-	char *label = stand_in_for("postgres:16");
-	cr_expect_str_eq(label, "postgres:16", "the image is tagged and labelled as the stand-in");
+	char *label = stand_in_for(pg_image);
+	cr_expect_str_eq(label, pg_image, "the image is tagged and labelled as the stand-in");
 	free(label);
-	char *entry = it_sh("docker image inspect -f '{{index .Config.Labels \"io.labctl.stand-in\"}}' postgres:16");
+	char *entry = it_sh("docker image inspect -f '{{index .Config.Labels \"io.labctl.stand-in\"}}' '%s'", pg_image);
 	cr_expect_str_eq(entry, "postgres");
 	free(entry);
 
@@ -116,11 +126,13 @@ Test(standins, postgres_official_compose_file_runs_offline_and_psql_logs_in, .ti
 	it_labctl_run(&r, &lab, "images");
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect(strstr(r.out, "postgres ") && strstr(r.out, "/images/postgres"), "the entry: %s", r.out);
-	cr_expect(strstr(r.out, "\npostgres:16 "), "the built stand-in: %s", r.out);
+	snprintf(want, sizeof(want), "\n%s ", pg_image);
+	cr_expect(strstr(r.out, want), "the built stand-in: %s", r.out);
 	it_run_free(&r);
 	it_labctl_run(&r, &lab, "images --json");
 	cr_expect_eq(r.status, 0, "%s", r.err);
-	cr_expect(strstr(r.out, "\"stand_in_for\":\t\"postgres:16\""), "%s", r.out);
+	snprintf(want, sizeof(want), "\"stand_in_for\":\t\"%s\"", pg_image);
+	cr_expect(strstr(r.out, want), "%s", r.out);
 	it_run_free(&r);
 
 	/* without --offline: the pull is tried, fails (no registry here), and
@@ -128,12 +140,12 @@ Test(standins, postgres_official_compose_file_runs_offline_and_psql_logs_in, .ti
 	it_labctl_run(&r, &lab, "down -f '%s/%s' -p '%s' --volumes", it_repo(), file, lab.project);
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	it_run_free(&r);
-	free(it_sh("docker rmi postgres:16 >/dev/null 2>&1; true"));
+	free(it_sh("docker rmi '%s' >/dev/null 2>&1; true", pg_image));
 	it_labctl_run(&r, &lab, "up -f '%s/%s' -p '%s'", it_repo(), file, lab.project);
 	cr_assert_eq(r.status, 0, "up: %s\n%s", r.err, r.out);
-	cr_expect(strstr(r.err, "image 'postgres:16': no registry reachable; building stand-in 'postgres' from "
-				"images/postgres"),
-		  "%s", r.err);
+	snprintf(want, sizeof(want), "image '%s': no registry reachable; building stand-in 'postgres' from images/postgres\n",
+		 pg_image);
+	cr_expect(strstr(r.err, want), "%s", r.err);
 	cr_assert_eq(it_up_endpoint(endpoint, sizeof(endpoint), r.out, "db"), 0, "%s", r.out);
 	it_run_free(&r);
 	psql(&r, endpoint, "course", "s3cret-example", "select count(*) from orders");
