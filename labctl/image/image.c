@@ -234,6 +234,11 @@ static int ensure_bases(struct lab_strv *bases, struct lab_engine *e, const stru
 			sub.dockerfile = src.dockerfile;
 			sub.args = src.args;
 			sub.target = src.target;
+			/* req's labels (build.labels, a stand-in's) are its own: a
+			   base given them would be relabelled and, its hash
+			   changed, rebuilt (labctl/jre:17 once carried
+			   io.labctl.stand-in-for of an image FROM it) */
+			sub.labels = NULL;
 			char *id = NULL, h[65] = "";
 			rc = ensure(&id, h, e, &sub, chain, err);
 			if (rc < 0)

@@ -1049,6 +1049,68 @@ Test(converge, absent_image_gets_its_stand_in_built_and_a_real_one_is_kept)
 	cvt_free(&t);
 }
 
+/* A stand-in FROM an image built here (labctl/base:1 from the directory
+ * base beside its context, as images/kafka is FROM labctl/jre:17): the
+ * base is built without the stand-in's labels (given them, it was
+ * relabelled and its hash changed: rebuilt for every stand-in). */
+Test(converge, stand_in_labels_stay_off_its_base)
+{
+	struct cvt t;
+	cvt_load(&t, "lab: {name: cvt}\n"
+		     "services:\n"
+		     "  a:\n"
+		     "    image: postgres:16\n");
+	write_catalog(t.dir);
+	char *p = lab_xasprintf("%s/pg/Dockerfile", t.dir);
+	FILE *f = fopen(p, "w");
+	fputs("FROM labctl/base:1\n", f);
+	fclose(f);
+	free(p);
+	p = lab_xasprintf("%s/base", t.dir);
+	cr_assert_eq(mkdir(p, 0755), 0);
+	free(p);
+	p = lab_xasprintf("%s/base/Dockerfile", t.dir);
+	f = fopen(p, "w");
+	fputs("FROM debian:bookworm-slim\n", f);
+	fclose(f);
+	free(p);
+	char *catalog = lab_xasprintf("%s/catalog.yml", t.dir);
+	t.catalog = catalog;
+	t.offline = 1;
+	struct fe_route routes[] = {
+		{"GET /v1.41/images/postgres:16/json", FE_HTTP("404 Not Found", "{\"message\":\"no such image\"}"), 0, 1},
+		{"GET /v1.41/images/postgres:16/json", OK_200("{\"Id\":\"sha256:pg16\"}"), 0, 0},
+		{"GET /v1.41/images/postgres%3A16/json", FE_HTTP("404 Not Found", "{\"message\":\"no such image\"}"), 0, 0},
+		{"GET /v1.41/images/labctl%2Fbase%3A1/json", FE_HTTP("404 Not Found", "{\"message\":\"no such image\"}"),
+		 0, 0},
+		{"GET /v1.41/images/labctl/base:1/json", OK_200("{\"Id\":\"sha256:base\"}"), 0, 0},
+		{"POST /v1.41/build", OK_200("{\"stream\":\"Successfully built 0123456789ab\\n\"}\n"), 0, 0},
+		{"GET /v1.41/networks", FE_HTTP("500 Internal Server Error", "{\"message\":\"stop here\"}"), 0, 0},
+		BASE_ROUTES,
+	};
+	cvt_converge(&t, routes, FE_N(routes));
+	size_t base = 0, pg16 = 0;
+	for (size_t i = 0; i < fe_count(&t.fe); i++) {
+		const char *req = fe_req(&t.fe, i);
+		if (strncmp(req, "POST /v1.41/build", 17) != 0)
+			continue;
+		if (strstr(req, "t=labctl%2Fbase%3A1")) {
+			base++;
+			cr_expect(!strstr(req, "stand-in"), "the base carries no stand-in label: %s", req);
+		}
+		if (strstr(req, "t=postgres%3A16") && strstr(req, "stand-in-for%22%3A%22postgres%3A16"))
+			pg16++;
+	}
+	cr_expect_eq(base, 1, "the base built first");
+	cr_expect_eq(pg16, 1, "the stand-in built, labelled: %d %s", t.rc, t.err.msg);
+	char *rm = lab_xasprintf("rm -rf '%s/base'", t.dir);
+	cr_expect_eq(system(rm), 0);
+	free(rm);
+	remove_catalog(t.dir);
+	free(catalog);
+	cvt_free(&t);
+}
+
 /* --offline: nothing is pulled; an image no entry matches is listed with
  * what was tried, and nothing is built or made. */
 Test(converge, offline_pulls_nothing_and_lists_what_has_no_stand_in)
