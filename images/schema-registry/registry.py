@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
-from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 LEVELS = ("NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE",
@@ -143,13 +143,26 @@ class Registry:
                 time.sleep(1)
         self.producer = Producer({**conf, "acks": "all", "enable.idempotence": True,
                                   "linger.ms": 0})
-        self.read_to_end()
+        self.read_to_end(deadline)
 
-    def read_to_end(self):
+    def read_to_end(self, deadline):
         c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "labctl-schema-registry",
                       "enable.auto.commit": False, "auto.offset.reset": "earliest"})
         tp = TopicPartition(self.topic, 0)
-        lo, hi = c.get_watermark_offsets(tp, timeout=10)
+        while True:
+            # a topic just created has no leader for a moment (the broker
+            # answers NOT_LEADER_FOR_PARTITION or LEADER_NOT_AVAILABLE):
+            # retriable, until the start deadline
+            try:
+                lo, hi = c.get_watermark_offsets(tp, timeout=10)
+                break
+            except KafkaException as e:
+                if time.monotonic() > deadline or e.args[0].code() not in (
+                        KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
+                        KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._TIMED_OUT, KafkaError._TRANSPORT):
+                    raise
+                log(f"waiting for the leader of {self.topic}: {e.args[0].str()}")
+                time.sleep(0.5)
         n = 0
         if hi > lo:
             c.assign([TopicPartition(self.topic, 0, lo)])
@@ -431,14 +444,73 @@ class Handler(BaseHTTPRequestHandler):
         raise ApiError(405, 405, "HTTP 405 Method Not Allowed")
 
 
+def first_env(*names, default=None):
+    """The value of the first of names set (not empty) in the environment,
+    else default."""
+    for n in names:
+        v = os.environ.get(n)
+        if v:
+            return v
+    return default
+
+
+def settings():
+    """Settings from the environment: confluentinc/cp-schema-registry's
+    names first (its image turns SCHEMA_REGISTRY_<PROP> into the property
+    <prop>, lowercase, _ to .), then this image's own. Honoured:
+      kafkastore.bootstrap.servers   PLAINTEXT://host:port[,...] or host:port
+      listeners                      http://host:port[,...]: the first one
+      kafkastore.topic, kafkastore.topic.replication.factor
+      schema.compatibility.level (avro.compatibility.level, its old name)
+    Returns (dict, None) or (None, what is wrong)."""
+    bootstrap = first_env("SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS",
+                          "SCHEMA_REGISTRY_KAFKA_BOOTSTRAP_SERVERS", default="kafka:9092")
+    servers = []
+    for b in bootstrap.split(","):
+        b = b.strip()
+        if "://" in b:
+            proto, _, b = b.partition("://")
+            if proto.upper() != "PLAINTEXT":
+                return None, (f"SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS: '{proto}://' is not "
+                              "supported by this stand-in, only PLAINTEXT://")
+        if b:
+            servers.append(b)
+    if not servers:
+        return None, "SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS is empty"
+    if os.environ.get("SCHEMA_REGISTRY_KAFKASTORE_CONNECTION_URL") and \
+            not os.environ.get("SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS"):
+        return None, ("SCHEMA_REGISTRY_KAFKASTORE_CONNECTION_URL (ZooKeeper) is not supported "
+                      "by this stand-in (Confluent removed it in 7.0): set "
+                      "SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS=PLAINTEXT://broker:9092")
+    host, port = "0.0.0.0", int(os.environ.get("SCHEMA_REGISTRY_PORT", "8081"))
+    listeners = os.environ.get("SCHEMA_REGISTRY_LISTENERS")
+    if listeners:
+        m = re.fullmatch(r"\s*(\w+)://([^:,\s]*):(\d+)\s*", listeners.split(",")[0])
+        if not m:
+            return None, f"SCHEMA_REGISTRY_LISTENERS: '{listeners}' is not http://host:port"
+        if m.group(1).lower() != "http":
+            return None, f"SCHEMA_REGISTRY_LISTENERS: '{m.group(1)}://' is not supported by this stand-in, only http://"
+        host, port = m.group(2) or "0.0.0.0", int(m.group(3))
+    return {
+        "bootstrap": ",".join(servers),
+        "topic": first_env("SCHEMA_REGISTRY_KAFKASTORE_TOPIC", "SCHEMA_REGISTRY_TOPIC", default="_schemas"),
+        "rf": int(first_env("SCHEMA_REGISTRY_KAFKASTORE_TOPIC_REPLICATION_FACTOR",
+                            "SCHEMA_REGISTRY_REPLICATION_FACTOR", default="1")),
+        "host": host,
+        "port": port,
+        "level": first_env("SCHEMA_REGISTRY_SCHEMA_COMPATIBILITY_LEVEL", "SCHEMA_REGISTRY_AVRO_COMPATIBILITY_LEVEL",
+                           "SCHEMA_REGISTRY_COMPATIBILITY", default="BACKWARD").upper(),
+    }, None
+
+
 def main():
-    bootstrap = os.environ.get("SCHEMA_REGISTRY_KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
-    topic = os.environ.get("SCHEMA_REGISTRY_TOPIC", "_schemas")
-    rf = int(os.environ.get("SCHEMA_REGISTRY_REPLICATION_FACTOR", "1"))
-    port = int(os.environ.get("SCHEMA_REGISTRY_PORT", "8081"))
-    level = os.environ.get("SCHEMA_REGISTRY_COMPATIBILITY", "BACKWARD").upper()
+    cfg, problem = settings()
+    if problem:
+        log(f"error: {problem}")
+        return 2
+    bootstrap, topic, rf, host, port, level = (cfg[k] for k in ("bootstrap", "topic", "rf", "host", "port", "level"))
     if level not in LEVELS:
-        log(f"error: SCHEMA_REGISTRY_COMPATIBILITY must be one of {', '.join(LEVELS)}, got '{level}'")
+        log(f"error: the compatibility level must be one of {', '.join(LEVELS)}, got '{level}'")
         return 2
     if not re.fullmatch(r"[A-Za-z0-9._-]+", topic):
         log(f"error: SCHEMA_REGISTRY_TOPIC is not a Kafka topic name: '{topic}'")
@@ -450,9 +522,9 @@ def main():
         log(f"error: Kafka at {bootstrap}: {e}")
         return 1
     Handler.reg = reg
-    srv = ThreadingHTTPServer(("0.0.0.0", port), Handler)
+    srv = ThreadingHTTPServer((host, port), Handler)
     srv.daemon_threads = True
-    log(f"listening on :{port} (Kafka {bootstrap}, topic {topic}, default compatibility {level})")
+    log(f"listening on {host}:{port} (Kafka {bootstrap}, topic {topic}, default compatibility {level})")
     import signal
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=srv.shutdown).start())
     srv.serve_forever()
