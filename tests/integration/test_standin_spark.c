@@ -75,6 +75,9 @@ Test(standin_spark, apache_spark_cluster_runs_a_job, .timeout = 1500)
 	make_absent("apache/spark:3.5.4-python3");
 	up_offline(&r, &lab, "apache-spark");
 	cr_assert_eq(r.status, 0, "up -f --offline: %s\n%s", r.err, r.out);
+	cr_expect(strstr(r.err, "image 'apache/spark:3.5.4-python3': ") &&
+			  strstr(r.err, "building stand-in 'apache-spark' from images/spark"),
+		  "%s", r.err);
 	cr_expect(strstr(r.out, "spark-worker         2/2"), "%s", r.out);
 	it_run_free(&r);
 	char *label = stand_in_for("apache/spark:3.5.4-python3");
@@ -107,6 +110,7 @@ Test(standin_spark, bitnami_spark_mode_and_master_url, .timeout = 1500)
 	make_absent("bitnamilegacy/spark:3.5.4");
 	up_offline(&r, &lab, "bitnami-spark");
 	cr_assert_eq(r.status, 0, "up -f --offline: %s\n%s", r.err, r.out);
+	cr_expect(strstr(r.err, "building stand-in 'bitnami-spark' from images/spark"), "%s", r.err);
 	it_run_free(&r);
 	char *label = stand_in_for("bitnami/spark:3.5.4");
 	cr_expect_str_eq(label, "bitnami/spark:3.5.4");
@@ -160,6 +164,7 @@ Test(standin_spark, jupyter_notebooks_token_and_rest_api, .timeout = 1500)
 		make_absent(names[i]);
 	up_offline(&r, &lab, "jupyter");
 	cr_assert_eq(r.status, 0, "up -f --offline: %s\n%s", r.err, r.out);
+	cr_expect(strstr(r.err, "building stand-in 'jupyter-notebook' from images/jupyter"), "%s", r.err);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char *label = stand_in_for(names[i]);
 		cr_expect_str_eq(label, names[i]);
@@ -233,6 +238,7 @@ Test(standin_spark, cp_schema_registry_registers_and_fetches, .timeout = 900)
 	make_absent("confluentinc/cp-schema-registry:7.6.1");
 	up_offline(&r, &lab, "cp-schema-registry");
 	cr_assert_eq(r.status, 0, "up -f --offline: %s\n%s", r.err, r.out);
+	cr_expect(strstr(r.err, "building stand-in 'cp-schema-registry' from images/schema-registry"), "%s", r.err);
 	it_run_free(&r);
 	char *label = stand_in_for("confluentinc/cp-schema-registry:7.6.1");
 	cr_expect_str_eq(label, "confluentinc/cp-schema-registry:7.6.1");
