@@ -74,6 +74,8 @@ Test(standin_spark, apache_spark_cluster_runs_a_job, .timeout = 1500)
 	it_lab_make(&lab, "sapache", "services: {}\n");
 	make_absent("apache/spark:3.5.4-python3");
 	up_offline(&r, &lab, "apache-spark");
+	if (r.status != 0)
+		it_lab_cleanup(&lab); /* cr_assert ends the test: nothing left behind */
 	cr_assert_eq(r.status, 0, "up -f --offline: %s\n%s", r.err, r.out);
 	cr_expect(strstr(r.err, "image 'apache/spark:3.5.4-python3': ") &&
 			  strstr(r.err, "building stand-in 'apache-spark' from images/spark"),
@@ -109,6 +111,8 @@ Test(standin_spark, bitnami_spark_mode_and_master_url, .timeout = 1500)
 	make_absent("bitnami/spark:3.5.4");
 	make_absent("bitnamilegacy/spark:3.5.4");
 	up_offline(&r, &lab, "bitnami-spark");
+	if (r.status != 0)
+		it_lab_cleanup(&lab); /* cr_assert ends the test: nothing left behind */
 	cr_assert_eq(r.status, 0, "up -f --offline: %s\n%s", r.err, r.out);
 	cr_expect(strstr(r.err, "building stand-in 'bitnami-spark' from images/spark"), "%s", r.err);
 	it_run_free(&r);
@@ -163,6 +167,8 @@ Test(standin_spark, jupyter_notebooks_token_and_rest_api, .timeout = 1500)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		make_absent(names[i]);
 	up_offline(&r, &lab, "jupyter");
+	if (r.status != 0)
+		it_lab_cleanup(&lab); /* cr_assert ends the test: nothing left behind */
 	cr_assert_eq(r.status, 0, "up -f --offline: %s\n%s", r.err, r.out);
 	cr_expect(strstr(r.err, "building stand-in 'jupyter-notebook' from images/jupyter"), "%s", r.err);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -237,6 +243,8 @@ Test(standin_spark, cp_schema_registry_registers_and_fetches, .timeout = 900)
 	it_lab_make(&lab, "sregistry", "services: {}\n");
 	make_absent("confluentinc/cp-schema-registry:7.6.1");
 	up_offline(&r, &lab, "cp-schema-registry");
+	if (r.status != 0)
+		it_lab_cleanup(&lab); /* cr_assert ends the test: nothing left behind */
 	cr_assert_eq(r.status, 0, "up -f --offline: %s\n%s", r.err, r.out);
 	cr_expect(strstr(r.err, "building stand-in 'cp-schema-registry' from images/schema-registry"), "%s", r.err);
 	it_run_free(&r);
