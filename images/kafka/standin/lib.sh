@@ -66,9 +66,10 @@ standin_as() {
 # the port kafka-healthcheck asks (an ApiVersions request, PLAINTEXT only):
 # the inter-broker listener when it is PLAINTEXT, else the first PLAINTEXT
 # listener that is not a controller's. Written to
-# /opt/kafka/config/healthcheck.port.
+# /opt/kafka/config/healthcheck.port, and the listener's host, when it binds
+# one ("PLAINTEXT://kafka:9092"), to healthcheck.host.
 standin_healthcheck_port() {
-	local listeners=$1 map=${2:-} ctl=${3:-} ibl=${4:-PLAINTEXT} l name port proto best=
+	local listeners=$1 map=${2:-} ctl=${3:-} ibl=${4:-PLAINTEXT} l name port proto best= host=
 	local -A P=([PLAINTEXT]=PLAINTEXT [SSL]=SSL [SASL_PLAINTEXT]=SASL_PLAINTEXT [SASL_SSL]=SASL_SSL)
 	local -a entries
 	IFS=, read -r -a entries <<<"$map"
@@ -84,10 +85,16 @@ standin_healthcheck_port() {
 		proto=${P[$name]:-}
 		[ "$proto" = PLAINTEXT ] || continue
 		[[ ",$ctl," != *",$name,"* ]] || continue
-		if [ "$name" = "$ibl" ]; then best=$port; break; fi
-		[ -n "$best" ] || best=$port
+		local h=${l#*://}
+		h=${h%:*}
+		h=${h#[}
+		h=${h%]}
+		case $h in '' | 0.0.0.0 | ::) h=127.0.0.1 ;; esac
+		if [ "$name" = "$ibl" ]; then best=$port host=$h; break; fi
+		[ -n "$best" ] || { best=$port; host=$h; }
 	done
 	printf '%s\n' "${best:-9092}" >/opt/kafka/config/healthcheck.port
+	printf '%s\n' "${host:-127.0.0.1}" >/opt/kafka/config/healthcheck.host
 }
 
 # standin_wait_tcp "HOST:PORT[,HOST:PORT...][/chroot]" SECONDS: until one of
