@@ -248,3 +248,27 @@ Test(standins_kafka, bitnami_kafka_and_cp_kafka_in_kraft_mode, .timeout = 900, .
 	it_run_free(&r);
 	it_lab_cleanup(&lab);
 }
+
+/* The stand-in keeps the public image's refusals: bitnami/zookeeper
+ * without ALLOW_ANONYMOUS_LOGIN=yes (and without auth) exits with
+ * Bitnami's message, and up says so (exit 1, the container's last lines). */
+Test(standins_kafka, bitnami_zookeeper_without_allow_anonymous_login_refuses_to_start, .timeout = 600, .fini = fini)
+{
+	struct it_lab lab;
+	struct it_run r;
+	if (!drop_stand_ins())
+		cr_skip_test("a real image of these names is on this engine: nothing to stand in for");
+	it_lab_make(&lab, "standin-zkanon",
+		    "services:\n"
+		    "  zookeeper:\n"
+		    "    image: bitnamilegacy/zookeeper:3.9\n"
+		    "    environment:\n"
+		    "      ZOO_TICK_TIME: 2000\n");
+	it_labctl_run(&r, &lab, "up '%s' --offline", lab.dir);
+	cr_expect_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+	cr_expect(strstr(r.err, "Set the environment variable ALLOW_ANONYMOUS_LOGIN=yes to allow unauthenticated users "
+				"to connect to ZooKeeper."),
+		  "%s", r.err);
+	it_run_free(&r);
+	it_lab_cleanup(&lab);
+}
