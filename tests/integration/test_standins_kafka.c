@@ -16,11 +16,6 @@
 
 #include "harness.h"
 
-static const char *const images[] = {
-	"confluentinc/cp-zookeeper:7.9.0", "confluentinc/cp-kafka:7.9.0", "bitnamilegacy/zookeeper:3.9",
-	"bitnamilegacy/kafka:3.9",         "bitnami/kafka:latest",
-};
-
 /* "" when image is absent, else its io.labctl.stand-in-for label ("<no
  * value>" for an image that is not a stand-in). Caller frees. */
 static char *stand_in_for(const char *image)
@@ -29,19 +24,23 @@ static char *stand_in_for(const char *image)
 		     image);
 }
 
-/* Remove the stand-ins of these tests (never a real image of that name:
- * only what carries the stand-in label). Returns 0 when a real image of
- * that name is on the engine (a machine with a registry): nothing to
- * stand in for. */
+/* The images a test runs, NULL-terminated: dropped before (so that up
+ * builds them) and after it. Only stand-ins are removed, never a real
+ * image of that name. */
+static const char *const *test_images;
+
+/* Remove the stand-ins among test_images. Returns 0 when a real image of
+ * one of those names is on the engine (a machine with a registry):
+ * nothing to stand in for. */
 static int drop_stand_ins(void)
 {
 	int real = 0;
-	for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++) {
-		char *label = stand_in_for(images[i]);
+	for (const char *const *i = test_images; i && *i; i++) {
+		char *label = stand_in_for(*i);
 		if (*label && strcmp(label, "<no value>") == 0)
 			real = 1;
 		else if (*label)
-			free(it_sh("docker rmi '%s' >/dev/null 2>&1; true", images[i]));
+			free(it_sh("docker rmi '%s' >/dev/null 2>&1; true", *i));
 		free(label);
 	}
 	return !real;
@@ -118,6 +117,8 @@ Test(standins_kafka, cp_zookeeper_and_cp_kafka_in_zookeeper_mode, .timeout = 900
 	struct it_lab lab;
 	struct it_run r;
 	char port[16], bootstrap[32];
+	static const char *const run[] = {"confluentinc/cp-zookeeper:7.9.0", "confluentinc/cp-kafka:7.9.0", NULL};
+	test_images = run;
 	if (!drop_stand_ins())
 		cr_skip_test("a real image of these names is on this engine: nothing to stand in for");
 	snprintf(port, sizeof(port), "%d", it_free_port());
@@ -172,6 +173,8 @@ Test(standins_kafka, bitnami_zookeeper_and_kafka_in_zookeeper_mode, .timeout = 9
 	struct it_lab lab;
 	struct it_run r;
 	char port[16], bootstrap[32];
+	static const char *const run[] = {"bitnamilegacy/zookeeper:3.9", "bitnamilegacy/kafka:3.9", NULL};
+	test_images = run;
 	if (!drop_stand_ins())
 		cr_skip_test("a real image of these names is on this engine: nothing to stand in for");
 	snprintf(port, sizeof(port), "%d", it_free_port());
@@ -209,6 +212,8 @@ Test(standins_kafka, bitnami_kafka_and_cp_kafka_in_kraft_mode, .timeout = 900, .
 	struct it_lab lab;
 	struct it_run r;
 	char port[16], cp_port[16], bootstrap[32], cp_bootstrap[32];
+	static const char *const run[] = {"bitnami/kafka:latest", "confluentinc/cp-kafka:7.9.0", NULL};
+	test_images = run;
 	if (!drop_stand_ins())
 		cr_skip_test("a real image of these names is on this engine: nothing to stand in for");
 	snprintf(port, sizeof(port), "%d", it_free_port());
@@ -256,6 +261,8 @@ Test(standins_kafka, bitnami_zookeeper_without_allow_anonymous_login_refuses_to_
 {
 	struct it_lab lab;
 	struct it_run r;
+	static const char *const run[] = {"bitnamilegacy/zookeeper:3.9", NULL};
+	test_images = run;
 	if (!drop_stand_ins())
 		cr_skip_test("a real image of these names is on this engine: nothing to stand in for");
 	it_lab_make(&lab, "standin-zkanon",
