@@ -8,6 +8,8 @@
 #include "../image/catalog.h"
 #include "cmd.h"
 
+#define MAXW(a, b) ((a) > (b) ? (a) : (b))
+
 static int cmd_images(const struct cmd_entry *cmd, struct cmd_args *args);
 
 static const struct cmd_opt images_opts[] = {
@@ -125,11 +127,21 @@ static int cmd_images(const struct cmd_entry *cmd, struct cmd_args *args)
 		printf("%s\n", text);
 		free(text);
 	} else {
-		printf("%-16s %-40s %-12s %s\n", "STAND-IN", "FOR", "TAGS", "CONTEXT");
+		/* columns as wide as their longest value; FOR, the longest, last */
+		int wn = 8, wt = 4, wc = 7;
+		for (size_t i = 0; i < cat->n; i++) {
+			const struct lab_catalog_entry *e = &cat->entries[i];
+			char *tags = joined(&e->tags, ", ");
+			wn = MAXW(wn, (int)strlen(e->name));
+			wt = MAXW(wt, (int)strlen(tags));
+			wc = MAXW(wc, (int)strlen(e->context));
+			free(tags);
+		}
+		printf("%-*s %-*s %-*s %s\n", wn, "STAND-IN", wt, "TAGS", wc, "CONTEXT", "FOR");
 		for (size_t i = 0; i < cat->n; i++) {
 			const struct lab_catalog_entry *e = &cat->entries[i];
 			char *repos = joined(&e->repos, ", "), *tags = joined(&e->tags, ", ");
-			printf("%-16s %-40s %-12s %s\n", e->name, repos, tags, e->context);
+			printf("%-*s %-*s %-*s %s\n", wn, e->name, wt, tags, wc, e->context, repos);
 			free(repos);
 			free(tags);
 		}
@@ -137,15 +149,20 @@ static int cmd_images(const struct cmd_entry *cmd, struct cmd_args *args)
 			printf("(the catalog %s has no entries)\n", cat->path);
 		if (!engine_code) {
 			printf("\n");
+			int wb = 5, we = 8;
+			for (size_t i = 0; i < n_built; i++) {
+				wb = MAXW(wb, (int)strlen(built[i].tag));
+				we = MAXW(we, (int)strlen(built[i].entry));
+			}
 			if (!n_built)
 				printf("no stand-in is built on the engine (up builds one when it is needed)\n");
 			else
-				printf("%-32s %-16s %-19s %-10s %s\n", "BUILT", "STAND-IN", "ID", "SIZE", "CREATED");
+				printf("%-*s %-*s %-12s %8s  %s\n", wb, "BUILT", we, "STAND-IN", "ID", "SIZE", "CREATED");
 			for (size_t i = 0; i < n_built; i++) {
 				char when[32];
 				age(when, sizeof(when), built[i].created);
 				const char *id = strncmp(built[i].id, "sha256:", 7) == 0 ? built[i].id + 7 : built[i].id;
-				printf("%-32s %-16s %-19.12s %-10.0f %s\n", built[i].tag, built[i].entry, id,
+				printf("%-*s %-*s %-12.12s %5.0f MB  %s\n", wb, built[i].tag, we, built[i].entry, id,
 				       (double)built[i].size / 1e6, when);
 			}
 		}
