@@ -44,7 +44,7 @@ Test(install, into_a_prefix_binary_man_page_completions_labs, .timeout = 300)
 			   " COMP_WORDS=(\"%s/bin/labctl\" sta); COMP_CWORD=1; _labctl; echo \"${COMPREPLY[*]}\";"
 			   " COMP_WORDS=(\"%s/bin/labctl\" run module3 \"\"); COMP_CWORD=3; _labctl; echo \"${COMPREPLY[*]}\"'",
 			   prefix, prefix, prefix, prefix);
-	cr_expect_str_eq(bash, "init compute postgres kafka objectstore\nstatus\nproduce aggregate");
+	cr_expect_str_eq(bash, "init compute postgres kafka objectstore\nstatus\nproduce aggregate aggregate-spark");
 	free(bash);
 	/* zsh, when there is one: compadd and _files stand in for the
 	   completion system's */
