@@ -351,6 +351,10 @@ setup_podman() {
 	((IS_ROOT)) && have_apt || return 0
 	[[ ${LABCTL_SKIP_PODMAN:-} == 1 ]] && return 0
 	command -v podman >/dev/null 2>&1 || apt_install podman
+	# bookworm's podman 4.3 runs CNI networks; without the dnsname plugin
+	# (not among podman's recommends) containers on a lab network cannot
+	# resolve each other's service names ("could not translate host name")
+	[[ -e /usr/lib/cni/dnsname ]] || apt_install golang-github-containernetworking-plugin-dnsname
 	podman_ulimits
 	if ! ping_unix "$PODMAN_SOCK" 2; then
 		mkdir -p "$(dirname "$PODMAN_SOCK")" "$(dirname "$PODMAN_LOG")"
