@@ -279,14 +279,15 @@ static const char *dotenv_lookup(const char *name, void *ud)
 int lab_dotenv_parse(struct lab_strv *out, const char *path, int *line, char **msg)
 {
 	struct dotenv_ctx ctx = {.out = out, .ix = LAB_INDEX_INIT};
-	for (size_t i = 0; i < out->n; i++)
-		lab_index_set(&ctx.ix, out->v[i], strcspn(out->v[i], "="), i);
 	struct lab_buf file = LAB_BUF_INIT;
 	int rc = lab_read_file(&file, path, LAB_FILE_MAX, msg);
 	int lineno = 0;
 	*line = 0;
 	if (rc)
-		return rc;
+		return rc; /* before the index is made: nothing to free (a missing
+			      include env_file leaked it, found by fuzz_lab) */
+	for (size_t i = 0; i < out->n; i++)
+		lab_index_set(&ctx.ix, out->v[i], strcspn(out->v[i], "="), i);
 	const char *at = lab_buf_cstr(&file), *end = at + file.len;
 	while (at < end) {
 		const char *nl = memchr(at, '\n', (size_t)(end - at));
