@@ -448,12 +448,14 @@ static int load_lab(struct lab **out, const char *path, const char *project, con
 	return load_lab_vars(out, path, project, student, NULL, generate, quiet);
 }
 
+/* --profile '*': every profile active (lab/profiles.c) */
+static char every_profile_star[] = "*";
+static char *every_profile_v[] = {every_profile_star, NULL};
+static const struct lab_strv every_profile = {every_profile_v, 1, 2};
+
 void cmd_load_every_profile(void)
 {
-	static char star[] = "*";
-	static char *v[] = {star, NULL};
-	static const struct lab_strv all = {v, 1, 2};
-	load_extra.profiles = &all;
+	load_extra.profiles = &every_profile;
 }
 
 void cmd_load_every_profile_off(void)
@@ -694,8 +696,6 @@ int cmd_lab_arg(const struct cmd_entry *cmd, const struct cmd_args *args, int ge
 	for (size_t i = 1; i < files.n; i++)
 		lab_strv_push(&overrides, files.v[i]);
 	load_extra.profiles = cmd_opt_all(cmd, args, "profile");
-	static char *every[] = {"*", NULL};
-	static const struct lab_strv every_profile = {every, 1, 2};
 	if (cmd->all_profiles && (!load_extra.profiles || !load_extra.profiles->n))
 		load_extra.profiles = &every_profile;
 	load_extra.overrides = &overrides;
