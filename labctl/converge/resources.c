@@ -583,9 +583,7 @@ static int ensure_network(char **id_out, struct cv *c, const struct lab_network 
 		cJSON *body = cJSON_CreateObject();
 		cJSON_AddStringToObject(body, "Name", name);
 		cJSON_AddBoolToObject(body, "CheckDuplicate", 1);
-		cJSON *labels = cJSON_AddObjectToObject(body, "Labels");
-		cJSON_AddStringToObject(labels, LAB_LABEL_LAB, c->lab->project);
-		cJSON_AddStringToObject(labels, LAB_LABEL_NETWORK, n->name);
+		cJSON_AddItemToObject(body, "Labels", lab_plan_resource_labels(c->lab, n->name, &n->labels, 1));
 		rc = lab_engine_network_create(c->engine, body, &made, err);
 		cJSON_Delete(body);
 		if (rc < 0 && rc != LAB_EEXISTS)
@@ -660,9 +658,7 @@ int converge_networks_volumes(struct cv *c, struct lab_err *err)
 			   two creates at once make one volume */
 			cJSON *body = cJSON_CreateObject();
 			cJSON_AddStringToObject(body, "Name", name);
-			cJSON *labels = cJSON_AddObjectToObject(body, "Labels");
-			cJSON_AddStringToObject(labels, LAB_LABEL_LAB, c->lab->project);
-			cJSON_AddStringToObject(labels, LAB_LABEL_VOLUME, v->name);
+			cJSON_AddItemToObject(body, "Labels", lab_plan_resource_labels(c->lab, v->name, &v->labels, 0));
 			rc = lab_engine_volume_create(c->engine, body, err);
 			cJSON_Delete(body);
 			if (rc < 0) {

@@ -73,9 +73,7 @@ static int prepare_networks(struct cv *c, struct lab_err *err)
 			cJSON_AddStringToObject(body, "Driver", "overlay");
 			cJSON_AddTrueToObject(body, "Attachable");
 			cJSON_AddTrueToObject(body, "CheckDuplicate");
-			cJSON *labels = cJSON_AddObjectToObject(body, "Labels");
-			cJSON_AddStringToObject(labels, LAB_LABEL_LAB, c->lab->project);
-			cJSON_AddStringToObject(labels, LAB_LABEL_NETWORK, n->name);
+			cJSON_AddItemToObject(body, "Labels", lab_plan_resource_labels(c->lab, n->name, &n->labels, 1));
 			char *id = NULL;
 			rc = lab_engine_network_create(c->engine, body, &id, err);
 			cJSON_Delete(body);

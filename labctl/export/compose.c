@@ -570,16 +570,23 @@ static void header(struct lab_buf *out, const struct lab *lab, const char *base_
 	}
 }
 
-/* A top-level volumes: or networks: entry: "name: {}", or an external one
- * used by its engine name. */
-static void top_level_entry(struct em *m, const char *name, const char *external_name)
+/* A top-level volumes: or networks: entry: "name: {}", an external one
+ * used by its engine name, or one with a custom name: and/or labels:. */
+static void top_level_entry(struct em *m, const char *name, const char *external_name, const char *custom_name,
+			    const struct lab_strv *labels)
 {
 	plain(m, name);
-	map_start(m, 1);
+	map_start(m, !labels->n);
 	if (external_name) {
 		plain(m, "external");
 		plain(m, "true");
 		kv(m, "name", external_name);
+	} else if (custom_name) {
+		kv(m, "name", custom_name);
+	}
+	if (labels->n) {
+		plain(m, "labels");
+		env_map(m, labels, NULL);
 	}
 	map_end(m);
 }
@@ -695,18 +702,21 @@ int lab_export_compose(const struct lab *lab, const char *base_dir, struct lab_b
 		plain(&m, "volumes");
 		map_start(&m, 0);
 		for (size_t i = 0; i < lab->n_volumes; i++) {
-			top_level_entry(&m, lab->volumes[i].name, lab->volumes[i].external_name);
+			const struct lab_volume *v = &lab->volumes[i];
+			top_level_entry(&m, v->name, v->external_name, v->custom_name, &v->labels);
 		}
 		map_end(&m);
 	}
 	int custom_nets = 0;
 	for (size_t i = 0; i < lab->n_networks; i++)
-		custom_nets |= strcmp(lab->networks[i].name, "default") != 0 || lab->networks[i].external_name;
+		custom_nets |= strcmp(lab->networks[i].name, "default") != 0 || lab->networks[i].external_name ||
+			       lab->networks[i].custom_name || lab->networks[i].labels.n;
 	if (custom_nets) {
 		plain(&m, "networks");
 		map_start(&m, 0);
 		for (size_t i = 0; i < lab->n_networks; i++) {
-			top_level_entry(&m, lab->networks[i].name, lab->networks[i].external_name);
+			const struct lab_network *n = &lab->networks[i];
+			top_level_entry(&m, n->name, n->external_name, n->custom_name, &n->labels);
 		}
 		map_end(&m);
 	}

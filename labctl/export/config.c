@@ -375,10 +375,11 @@ cJSON *lab_config_model(const struct lab *lab)
 	for (size_t i = 0; i < lab->n_networks; i++) {
 		const struct lab_network *n = &lab->networks[i];
 		cJSON *e = cJSON_AddObjectToObject(nets, n->name);
-		char *name = n->external_name ? lab_xstrdup(n->external_name) : lab_plan_network_name(lab, n);
+		char *name = lab_plan_network_name(lab, n);
 		cJSON_AddStringToObject(e, "name", name);
 		if (n->external_name)
 			cJSON_AddTrueToObject(e, "external");
+		put_kv(e, "labels", &n->labels);
 		free(name);
 		have_default |= !strcmp(n->name, "default");
 	}
@@ -393,10 +394,11 @@ cJSON *lab_config_model(const struct lab *lab)
 		for (size_t i = 0; i < lab->n_volumes; i++) {
 			const struct lab_volume *v = &lab->volumes[i];
 			cJSON *e = cJSON_AddObjectToObject(vols, v->name);
-			char *name = v->external_name ? lab_xstrdup(v->external_name) : lab_plan_volume_name(lab, v);
+			char *name = lab_plan_volume_name(lab, v);
 			cJSON_AddStringToObject(e, "name", name);
 			if (v->external_name)
 				cJSON_AddTrueToObject(e, "external");
+			put_kv(e, "labels", &v->labels);
 			free(name);
 		}
 	}

@@ -231,15 +231,29 @@ struct lab_service {
 	struct lab_swarm_deploy swarm; /* deploy's Swarm-only keys (up --swarm) */
 };
 
+/* The prefix of labctl's own labels (plan.h's LAB_LABEL_*): a lab file may
+ * not set one on a volume or network, for labctl finds its resources by them. */
+#define LAB_LABEL_PREFIX "io.labctl."
+
+/* A top-level volumes: / networks: entry (Compose Specification,
+ * "volumes top-level element" / "networks top-level element"). */
 struct lab_volume {
-	char *name;        /* key in the file */
-	char *external_name; /* external: true / name: -> used as-is, never removed; else NULL */
+	char *name;          /* key in the file */
+	char *external_name; /* external: true (its name: or the key): used as it
+	                        is, never created nor removed; else NULL */
+	char *custom_name;   /* name: without external: the engine name labctl
+	                        creates it under, labelled as the lab's (down
+	                        --volumes removes it); else NULL (<project>_<key>) */
+	struct lab_strv labels; /* labels: "KEY=VALUE", put on it at create with
+	                           labctl's io.labctl.* (which they may not set) */
 	struct lab_mark mark;
 };
 
 struct lab_network {
 	char *name;
-	char *external_name;
+	char *external_name; /* as for struct lab_volume */
+	char *custom_name;
+	struct lab_strv labels;
 	struct lab_mark mark;
 };
 

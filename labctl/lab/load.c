@@ -868,7 +868,7 @@ static void ld_lab_section(struct lab_ld *L, const struct lab_node *n)
 		lab_ld_bool(L, w, "swarm", &L->lab->swarm);
 }
 
-/* volumes: / networks: -> name, external name. */
+/* volumes: / networks: -> name, external or custom name, labels. */
 static void ld_resources(struct lab_ld *L, const struct lab_node *n, const char *key,
 			 const char *const *allowed, int is_net)
 {
@@ -882,7 +882,8 @@ static void ld_resources(struct lab_ld *L, const struct lab_node *n, const char 
 	}
 	for (size_t i = 0; i < n->n; i++) {
 		const struct lab_node *k = n->kids[2 * i], *v = n->kids[2 * i + 1];
-		char *ext = NULL;
+		char *ext = NULL, *custom = NULL;
+		struct lab_strv labels = LAB_STRV_INIT;
 		if (!lab_node_is_null(v)) {
 			if (lab_ld_want(L, v, LAB_NODE_MAP, k->text) < 0)
 				continue;
@@ -904,16 +905,42 @@ static void ld_resources(struct lab_ld *L, const struct lab_node *n, const char 
 			const char *nms = nm ? lab_ld_str(L, nm, "name") : NULL;
 			if (nm && !nms)
 				continue;
-			if (external || nms)
+			/* external: it exists already; name: alone is a custom
+			   name for one labctl creates (Compose Specification,
+			   volumes/networks top-level element: "name") */
+			if (external)
 				ext = lab_xstrdup(nms ? nms : k->text);
+			else if (nms)
+				custom = lab_xstrdup(nms);
+			const char *what = is_net ? "networks" : "volumes";
+			if ((x = lab_node_get(v, "labels")) && !lab_node_is_null(x)) {
+				if (external)
+					/* Compose too: "external: true" takes no other key but name */
+					lab_ld_diag(L, &x->mark,
+						    "conflicting keys 'external' and 'labels' in %s.%s (an external %s exists "
+						    "already: neither Compose nor labctl labels it)",
+						    what, k->text, is_net ? "network" : "volume");
+				lab_ld_kv_list(L, x, "labels", &labels, 0);
+				/* labctl's own labels tell its resources apart
+				   (down removes by io.labctl.lab): not the file's */
+				size_t nk = x->kind == LAB_NODE_SEQ ? x->n : x->kind == LAB_NODE_MAP ? x->n : 0;
+				for (size_t j = 0; j < nk; j++) {
+					const struct lab_node *kn = x->kind == LAB_NODE_SEQ ? x->kids[j] : x->kids[2 * j];
+					if (kn->kind == LAB_NODE_SCALAR && kn->text &&
+					    !strncmp(kn->text, LAB_LABEL_PREFIX, strlen(LAB_LABEL_PREFIX)))
+						lab_ld_diag(L, &kn->mark,
+							    "'%s.labels': '%.*s' is one of labctl's own labels (%s*), which "
+							    "a file may not set",
+							    what, (int)strcspn(kn->text, "="), kn->text, LAB_LABEL_PREFIX);
+				}
+			}
 			/* what labctl's create does not send is refused, never
 			   dropped: a volume on another driver, an internal network
 			   are other resources */
-			const char *what = is_net ? "networks" : "volumes";
 			const char *why = is_net ? "its networks are bridge networks with the engine's addresses"
 						 : "its volumes are local volumes without options";
-			static const char *const map_keys[] = {"driver_opts", "labels", "ipam"};
-			for (size_t j = 0; j < 3; j++) {
+			static const char *const map_keys[] = {"driver_opts", "ipam"};
+			for (size_t j = 0; j < 2; j++) {
 				if (!(x = lab_node_get(v, map_keys[j])) || lab_node_is_null(x))
 					continue;
 				if (x->kind == LAB_NODE_SCALAR)
@@ -944,6 +971,8 @@ static void ld_resources(struct lab_ld *L, const struct lab_node *n, const char 
 		if (lab_index_get(&have, k->text, strlen(k->text)) >= 0) {
 			/* the same volume/network declared in two files: first wins */
 			free(ext);
+			free(custom);
+			lab_strv_free(&labels);
 			continue;
 		}
 		char *name = lab_xstrdup(k->text);
@@ -954,6 +983,8 @@ static void ld_resources(struct lab_ld *L, const struct lab_node *n, const char 
 			struct lab_network *w = &lab->networks[lab->n_networks++];
 			w->name = name;
 			w->external_name = ext;
+			w->custom_name = custom;
+			w->labels = labels;
 			w->mark = k->mark;
 			lab_index_put(&have, name, strlen(name), lab->n_networks - 1);
 		} else {
@@ -963,6 +994,8 @@ static void ld_resources(struct lab_ld *L, const struct lab_node *n, const char 
 			struct lab_volume *w = &lab->volumes[lab->n_volumes++];
 			w->name = name;
 			w->external_name = ext;
+			w->custom_name = custom;
+			w->labels = labels;
 			w->mark = k->mark;
 			lab_index_put(&have, name, strlen(name), lab->n_volumes - 1);
 		}
@@ -1293,11 +1326,15 @@ void lab_free(struct lab *lab)
 	for (size_t i = 0; i < lab->n_volumes; i++) {
 		free(lab->volumes[i].name);
 		free(lab->volumes[i].external_name);
+		free(lab->volumes[i].custom_name);
+		lab_strv_free(&lab->volumes[i].labels);
 	}
 	free(lab->volumes);
 	for (size_t i = 0; i < lab->n_networks; i++) {
 		free(lab->networks[i].name);
 		free(lab->networks[i].external_name);
+		free(lab->networks[i].custom_name);
+		lab_strv_free(&lab->networks[i].labels);
 	}
 	free(lab->networks);
 	lab_strv_free(&lab->credentials);

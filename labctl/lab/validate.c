@@ -227,8 +227,8 @@ static void check_volumes_networks(struct lab_ld *L, struct lab *lab)
 			return;
 	lab->networks = lab_xrealloc(lab->networks, (lab->n_networks + 1) * sizeof(*lab->networks));
 	struct lab_network *w = &lab->networks[lab->n_networks++];
+	memset(w, 0, sizeof(*w));
 	w->name = lab_xstrdup("default");
-	w->external_name = NULL;
 	w->mark.file = lab->files.n ? lab->files.v[0] : NULL;
 	w->mark.line = 0;
 	w->mark.col = 0;

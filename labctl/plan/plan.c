@@ -97,6 +97,8 @@ char *lab_plan_volume_name(const struct lab *lab, const struct lab_volume *vol)
 {
 	if (vol->external_name)
 		return lab_xstrdup(vol->external_name);
+	if (vol->custom_name)
+		return lab_xstrdup(vol->custom_name);
 	return lab_xasprintf("%s_%s", lab->project, vol->name);
 }
 
@@ -104,7 +106,23 @@ char *lab_plan_network_name(const struct lab *lab, const struct lab_network *net
 {
 	if (net->external_name)
 		return lab_xstrdup(net->external_name);
+	if (net->custom_name)
+		return lab_xstrdup(net->custom_name);
 	return lab_xasprintf("%s_%s", lab->project, net->name);
+}
+
+static void add_kv_labels(cJSON *labels, const struct lab_strv *kv);
+
+cJSON *lab_plan_resource_labels(const struct lab *lab, const char *key, const struct lab_strv *labels, int is_net)
+{
+	cJSON *o = cJSON_CreateObject();
+	add_kv_labels(o, labels);
+	cJSON_DeleteItemFromObjectCaseSensitive(o, LAB_LABEL_LAB);
+	cJSON_AddStringToObject(o, LAB_LABEL_LAB, lab->project);
+	const char *own = is_net ? LAB_LABEL_NETWORK : LAB_LABEL_VOLUME;
+	cJSON_DeleteItemFromObjectCaseSensitive(o, own);
+	cJSON_AddStringToObject(o, own, key);
+	return o;
 }
 
 char *lab_plan_image_name(const struct lab *lab, const struct lab_service *svc)

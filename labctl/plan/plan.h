@@ -35,10 +35,19 @@
  * first edge) or "service 'a' depends on unknown service 'b'". */
 int lab_plan_waves(int **waves, size_t *n_waves, const struct lab *lab, struct lab_err *err);
 
-/* Engine names (caller frees). */
+/* Engine names (caller frees). A volume or network: its external or custom
+ * name: as written, else "<project>_<key>" (Compose Specification, volumes
+ * and networks top-level elements, "name"). */
 char *lab_plan_container_name(const struct lab *lab, const struct lab_service *svc, int replica);
 char *lab_plan_volume_name(const struct lab *lab, const struct lab_volume *vol);
 char *lab_plan_network_name(const struct lab *lab, const struct lab_network *net);
+/* The Labels a volume (is_net 0) or network (is_net 1) of the lab is
+ * created with: its labels: (key: the entry's key in the file), then
+ * LAB_LABEL_LAB=<project> and LAB_LABEL_VOLUME or LAB_LABEL_NETWORK=<key>
+ * (the loader refuses a file's io.labctl.* label, so none is overridden;
+ * Compose likewise adds its com.docker.compose.* to the file's). Returns a
+ * new cJSON object. */
+cJSON *lab_plan_resource_labels(const struct lab *lab, const char *key, const struct lab_strv *labels, int is_net);
 /* The image a service runs: its image:, else "<project>-<service>"
  * (lab->image_project instead of the project when set: a student's
  * instance builds the lab's image, shared by every instance). */

@@ -121,9 +121,7 @@ static void add_mounts(cJSON *cs, const struct lab *lab, const struct lab_servic
 			free(name);
 			if (v && !v->external_name) {
 				cJSON *vo = cJSON_AddObjectToObject(o, "VolumeOptions");
-				cJSON *l = cJSON_AddObjectToObject(vo, "Labels");
-				cJSON_AddStringToObject(l, LAB_LABEL_LAB, lab->project);
-				cJSON_AddStringToObject(l, LAB_LABEL_VOLUME, v->name);
+				cJSON_AddItemToObject(vo, "Labels", lab_plan_resource_labels(lab, v->name, &v->labels, 0));
 			}
 		} else if (m->type == LAB_MOUNT_BIND) {
 			cJSON_AddStringToObject(o, "Source", m->source);

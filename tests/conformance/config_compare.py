@@ -19,8 +19,8 @@ Both models are normalized before the comparison, for spelling only:
   - a ulimit N is {soft: N, hard: N};
   - extra_hosts, cap_add, cap_drop, security_opt are sets (Compose's order
     follows a Go map);
-  - a top-level network or volume is its name and external only (labctl
-    does not model driver options it refuses anyway);
+  - a top-level network or volume is its name, external and labels only
+    (labctl does not model driver options it refuses anyway);
   - build.dockerfile absent is "Dockerfile" (Compose leaves an empty one
     out).
 labctl's own keys (x-*) are not printed by labctl config at all.
@@ -87,7 +87,7 @@ def norm(model):
     for name, s in (m.get("services") or {}).items():
         out["services"][name] = prune(norm_service(s))
     for top in ("networks", "volumes"):
-        out[top] = {k: {f: x[f] for f in ("name", "external") if f in x}
+        out[top] = {k: {f: x[f] for f in ("name", "external", "labels") if f in x}
                     for k, x in (m.get(top) or {}).items()}
     return prune(out)
 

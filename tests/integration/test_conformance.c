@@ -138,6 +138,7 @@ Test(conformance, config_matches_compose, .timeout = 120)
 	config_side_by_side("model", "-f compose.yaml -f compose.override.yaml", "");
 	config_side_by_side("model", "-f compose.yaml", "--profile debug");
 	config_side_by_side("include", "", "");
+	config_side_by_side("resources", "", "");
 }
 
 /* The same for Docker Compose's own end-to-end fixtures, unchanged

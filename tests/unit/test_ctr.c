@@ -765,6 +765,65 @@ Test(ctr_keys, not_applied_is_refused_or_warned, .init = tctr_setup, .fini = tct
 	lab_free(lab);
 }
 
+/* Top-level volumes and networks: name: alone is a custom name labctl
+ * creates (not an external one), labels in both forms are kept; a label
+ * of labctl's own (io.labctl.*) and labels on an external one are
+ * refused at their place. */
+Test(ctr_keys, resource_names_and_labels, .init = tctr_setup, .fini = tctr_teardown)
+{
+	struct lab *lab;
+	struct lab_err err;
+	cr_assert_eq(tctr_load(&lab,
+			       "services:\n"
+			       "  a: {image: x, networks: [n, m], volumes: [v:/v, w:/w]}\n"
+			       "volumes:\n"
+			       "  v: {name: course-data, labels: {course: bigdata, tier: \"1\"}}\n"
+			       "  w: {external: true, name: theirs}\n"
+			       "networks:\n"
+			       "  n: {name: course-net, labels: [zone=dmz, bare]}\n"
+			       "  m: {labels: {zone: inside}}\n",
+			       &err),
+		     0, "%s", err.msg);
+	cr_assert_eq(lab->n_volumes, 2);
+	cr_expect_null(lab->volumes[0].external_name);
+	cr_expect_str_eq(lab->volumes[0].custom_name, "course-data");
+	cr_assert_eq(lab->volumes[0].labels.n, 2);
+	cr_expect_str_eq(lab->volumes[0].labels.v[0], "course=bigdata");
+	cr_expect_str_eq(lab->volumes[0].labels.v[1], "tier=1");
+	cr_expect_str_eq(lab->volumes[1].external_name, "theirs");
+	cr_expect_null(lab->volumes[1].custom_name);
+	cr_expect_null(lab->networks[0].external_name);
+	cr_expect_str_eq(lab->networks[0].custom_name, "course-net");
+	cr_assert_eq(lab->networks[0].labels.n, 2);
+	cr_expect_str_eq(lab->networks[0].labels.v[0], "zone=dmz");
+	cr_expect_str_eq(lab->networks[0].labels.v[1], "bare=");
+	cr_expect_null(lab->networks[1].custom_name);
+	cr_expect_str_eq(lab->networks[1].labels.v[0], "zone=inside");
+	lab_free(lab);
+
+	cr_expect_eq(tctr_load(&lab,
+			       "services:\n"
+			       "  a: {image: x, networks: [n], volumes: [v:/v, w:/w]}\n"
+			       "volumes:\n"
+			       "  v: {labels: {io.labctl.lab: other, ok: yes}}\n"
+			       "  w: {external: true, labels: {a: b}}\n"
+			       "networks:\n"
+			       "  n: {labels: [io.labctl.network=x]}\n",
+			       &err),
+		     LAB_EINPUT);
+	static const char *const want[] = {
+		"compose.yaml:4:16: 'volumes.labels': 'io.labctl.lab' is one of labctl's own labels (io.labctl.*), "
+		"which a file may not set",
+		"compose.yaml:5:31: conflicting keys 'external' and 'labels' in volumes.w (an external volume exists "
+		"already: neither Compose nor labctl labels it)",
+		"compose.yaml:7:16: 'networks.labels': 'io.labctl.network' is one of labctl's own labels (io.labctl.*), "
+		"which a file may not set",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		cr_expect(strstr(err.msg, want[i]), "missing: %s\nin:\n%s", want[i], err.msg);
+	lab_free(lab);
+}
+
 #include "../../labctl/export/compose.h"
 
 /* export compose does not write the container settings yet: it refuses a

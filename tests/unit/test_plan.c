@@ -111,10 +111,43 @@ Test(plan, names_follow_compose)
 	c = lab_plan_volume_name(&m.lab, &v);
 	cr_expect_str_eq(c, "proj_pgdata");
 	free(c);
+	v.custom_name = "course-data";
+	c = lab_plan_volume_name(&m.lab, &v);
+	cr_expect_str_eq(c, "course-data");
+	free(c);
+	v.custom_name = NULL;
 	v.external_name = "shared";
 	c = lab_plan_volume_name(&m.lab, &v);
 	cr_expect_str_eq(c, "shared");
 	free(c);
+	m.net.custom_name = "course-net";
+	c = lab_plan_network_name(&m.lab, &m.net);
+	cr_expect_str_eq(c, "course-net");
+	free(c);
+	m.net.custom_name = NULL;
+	mini_free(&m);
+}
+
+/* A volume's or network's labels: the file's, then labctl's two. */
+Test(plan, resource_labels)
+{
+	const char *names[] = {"web"}, *deps[] = {""};
+	struct mini m;
+	mini_init(&m, names, deps, 1);
+	struct lab_strv l = LAB_STRV_INIT;
+	lab_strv_push(&l, "course=bigdata");
+	lab_strv_push(&l, "bare=");
+	cJSON *o = lab_plan_resource_labels(&m.lab, "data", &l, 0);
+	char *s = cJSON_PrintUnformatted(o);
+	cr_expect_str_eq(s, "{\"course\":\"bigdata\",\"bare\":\"\",\"io.labctl.lab\":\"proj\",\"io.labctl.volume\":\"data\"}");
+	free(s);
+	cJSON_Delete(o);
+	o = lab_plan_resource_labels(&m.lab, "front", &l, 1);
+	s = cJSON_PrintUnformatted(o);
+	cr_expect_str_eq(s, "{\"course\":\"bigdata\",\"bare\":\"\",\"io.labctl.lab\":\"proj\",\"io.labctl.network\":\"front\"}");
+	free(s);
+	cJSON_Delete(o);
+	lab_strv_free(&l);
 	mini_free(&m);
 }
 
