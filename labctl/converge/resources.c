@@ -563,6 +563,134 @@ out:
 	return rc;
 }
 
+/* have (an engine object's Labels, or NULL) holds exactly want's labels. */
+static int labels_equal(const cJSON *have, const cJSON *want)
+{
+	if (cJSON_GetArraySize(have) != cJSON_GetArraySize(want))
+		return 0;
+	const cJSON *w;
+	cJSON_ArrayForEach(w, want)
+	{
+		const char *h = str_of(have, w->string);
+		if (!h || strcmp(h, cJSON_GetStringValue(w)) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* One container attached to a network being made anew: its id and the
+ * aliases it had there. */
+struct attached_ctr {
+	char *id;
+	cJSON *aliases;
+};
+
+/* Network name (old_id) is the lab's but carries other labels than the
+ * file's (labels are set at create only): made anew, as Docker Compose v2
+ * does when a network's configuration diverges from the one it recorded
+ * (compose v5.6.0 pkg/compose/reconcile.go, reconcileNetworks and
+ * planRecreateNetworks: no question asked, a network holds no data). The
+ * containers attached, all of the lab's, are stopped and disconnected,
+ * the network removed and created with want_labels, the containers
+ * connected again with the aliases they had; they are not recreated
+ * (converge's step 3 finds them stopped and starts them). A container of
+ * something else attached is refused (LAB_ERR) before anything changes.
+ * *id_out gets the new network's id. */
+static int recreate_network(char **id_out, struct cv *c, const char *name, const char *old_id, cJSON *want_labels,
+			    struct lab_err *err)
+{
+	cJSON *net = NULL;
+	char *path = lab_xasprintf("/networks/%s", old_id);
+	int rc = lab_engine_json(c->engine, "GET", path, NULL, &net, err);
+	free(path);
+	if (rc < 0)
+		return rc;
+	const cJSON *ctrs = cJSON_GetObjectItemCaseSensitive(net, "Containers"), *x;
+	size_t n = 0;
+	struct attached_ctr *at = lab_xcalloc((size_t)cJSON_GetArraySize(ctrs) + 1, sizeof(*at));
+	cJSON_ArrayForEach(x, ctrs)
+	{
+		cJSON *ins = NULL;
+		if ((rc = lab_engine_container_inspect(c->engine, x->string, &ins, err)) < 0)
+			goto out;
+		const char *lab = str_of(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ins, "Config"),
+									     "Labels"),
+					 LAB_LABEL_LAB);
+		if (!lab || strcmp(lab, c->lab->project) != 0) {
+			const char *cn = str_of(ins, "Name");
+			rc = lab_err_set(err, LAB_ERR,
+					 "network '%s' has other labels than the file gives it and must be made anew, but "
+					 "container '%s' (not of lab '%s') is attached to it: disconnect it (docker network "
+					 "disconnect %s %s) and run up again",
+					 name, cn ? cn + (*cn == '/') : x->string, c->lab->project, name, x->string);
+			cJSON_Delete(ins);
+			goto out;
+		}
+		const cJSON *ep = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ins, "NetworkSettings"),
+							 "Networks"),
+			name);
+		at[n].id = lab_xstrdup(x->string);
+		at[n].aliases = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(ep, "Aliases"), 1);
+		n++;
+		cJSON_Delete(ins);
+	}
+	for (size_t i = 0; i < n; i++) {
+		/* as Compose: stopped, then disconnected */
+		rc = lab_engine_container_stop(c->engine, at[i].id, LAB_STOP_TIMEOUT_CONTAINER, err);
+		if (rc < 0)
+			goto out;
+		cJSON *body = cJSON_CreateObject();
+		cJSON_AddStringToObject(body, "Container", at[i].id);
+		cJSON_AddTrueToObject(body, "Force");
+		path = lab_xasprintf("/networks/%s/disconnect", old_id);
+		rc = lab_engine_json(c->engine, "POST", path, body, NULL, err);
+		free(path);
+		cJSON_Delete(body);
+		if (rc < 0)
+			goto out;
+	}
+	if ((rc = lab_engine_network_remove(c->engine, old_id, err)) < 0)
+		goto out;
+	struct lab_converge_event ev = {.kind = LAB_CONVERGE_NETWORK_REMOVED,
+					.name = name,
+					.reason = "its labels differ from the file's: made anew, as Docker Compose does"};
+	converge_emit(c, &ev);
+	cJSON *body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "Name", name);
+	cJSON_AddBoolToObject(body, "CheckDuplicate", 1);
+	cJSON_AddItemReferenceToObject(body, "Labels", want_labels);
+	rc = lab_engine_network_create(c->engine, body, id_out, err);
+	cJSON_Delete(body);
+	if (rc < 0)
+		goto out;
+	struct lab_converge_event made = {.kind = LAB_CONVERGE_NETWORK_CREATED, .name = name};
+	converge_emit(c, &made);
+	for (size_t i = 0; i < n; i++) {
+		cJSON *b = cJSON_CreateObject();
+		cJSON_AddStringToObject(b, "Container", at[i].id);
+		cJSON *epc = cJSON_AddObjectToObject(b, "EndpointConfig");
+		if (at[i].aliases) {
+			cJSON_AddItemToObject(epc, "Aliases", at[i].aliases);
+			at[i].aliases = NULL;
+		}
+		path = lab_xasprintf("/networks/%s/connect", *id_out);
+		rc = lab_engine_json(c->engine, "POST", path, b, NULL, err);
+		free(path);
+		cJSON_Delete(b);
+		if (rc < 0)
+			goto out;
+	}
+out:
+	for (size_t i = 0; i < n; i++) {
+		free(at[i].id);
+		cJSON_Delete(at[i].aliases);
+	}
+	free(at);
+	cJSON_Delete(net);
+	return rc;
+}
+
 /* Network n's id: the one of its name, made when there is none. Made
  * labelled; found by name, since a network another tool made (compose
  * names its networks alike) or an external one is used as it is. A name
@@ -618,9 +746,23 @@ static int ensure_network(char **id_out, struct cv *c, const struct lab_network 
 		rc = repair_duplicates(id_out, c, name, found, err);
 		goto out;
 	}
-	const char *id = str_of(cJSON_GetArrayItem(found, 0), "Id");
+	const cJSON *one = cJSON_GetArrayItem(found, 0);
+	const char *id = str_of(one, "Id");
 	if (!id) {
 		rc = lab_err_set(err, LAB_EENGINE, "engine: GET /networks: network '%s' has no Id", name);
+		goto out;
+	}
+	/* the lab's, made with other labels: made anew (recreate_network);
+	   one another tool made is used as it is */
+	const cJSON *have = cJSON_GetObjectItemCaseSensitive(one, "Labels");
+	const char *owner = str_of(have, LAB_LABEL_LAB);
+	if (!made && !n->external_name && owner && !strcmp(owner, c->lab->project)) {
+		cJSON *want = lab_plan_resource_labels(c->lab, n->name, &n->labels, 1);
+		if (!labels_equal(have, want))
+			rc = recreate_network(id_out, c, name, id, want, err);
+		else
+			*id_out = lab_xstrdup(id);
+		cJSON_Delete(want);
 		goto out;
 	}
 	*id_out = lab_xstrdup(id);
@@ -667,6 +809,29 @@ int converge_networks_volumes(struct cv *c, struct lab_err *err)
 			}
 			struct lab_converge_event ev = {.kind = LAB_CONVERGE_VOLUME_CREATED, .name = name};
 			converge_emit(c, &ev);
+		} else if (!v->external_name) {
+			/* the lab's, made with other labels (set at create
+			   only): kept with its data. Docker Compose v2 asks
+			   whether to recreate it, data lost, and keeps it unless
+			   answered yes (compose v5.6.0 pkg/compose/reconcile.go,
+			   reconcileVolumes); labctl never asks: it keeps it and
+			   says how to make it anew */
+			const cJSON *it, *vol = NULL;
+			cJSON_ArrayForEach(it, vols) if (!strcmp(str_of(it, "Name") ? str_of(it, "Name") : "", name)) vol = it;
+			const cJSON *have = cJSON_GetObjectItemCaseSensitive(vol, "Labels");
+			const char *owner = str_of(have, LAB_LABEL_LAB);
+			cJSON *want = lab_plan_resource_labels(c->lab, v->name, &v->labels, 0);
+			if (owner && !strcmp(owner, c->lab->project) && !labels_equal(have, want)) {
+				char *text = lab_xasprintf(
+					"volume '%s' exists with other labels than the file gives it; kept with its data "
+					"(labels are set when a volume is made: 'labctl down --volumes %s' then up makes it "
+					"anew, data lost)",
+					name, c->lab->project);
+				struct lab_converge_event ev = {.kind = LAB_CONVERGE_NOTE, .reason = text};
+				converge_emit(c, &ev);
+				free(text);
+			}
+			cJSON_Delete(want);
 		}
 		free(name);
 	}

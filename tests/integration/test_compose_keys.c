@@ -149,3 +149,114 @@ Test(compose_keys, compose_files_found_and_merged, .timeout = 60)
 	it_run_free(&r);
 	free(dir);
 }
+
+/* Top-level volumes and networks with name: (a custom name labctl
+ * creates, not an external one) and labels:, as Docker Compose v2 has
+ * them: made under that name with the file's labels beside labctl's; when
+ * the file's labels change, the network is made anew with its containers
+ * connected again (Compose recreates a network whose config diverged) and
+ * the volume is kept with its data, with a note (Compose keeps it unless
+ * told to recreate it); down keeps the volume, down --volumes removes it. */
+static const char resources_lab[] = "services:\n"
+				    "  app:\n"
+				    "    image: debian:bookworm-slim\n"
+				    "    command: [sleep, infinity]\n"
+				    "    stop_signal: SIGKILL\n"
+				    "    networks: [front]\n"
+				    "    volumes: [data:/data]\n"
+				    "volumes:\n"
+				    "  data:\n"
+				    "    name: @NAME@-data\n"
+				    "    labels: {course: bigdata}\n"
+				    "networks:\n"
+				    "  front:\n"
+				    "    name: @NAME@-front\n"
+				    "    labels: [zone=%s]\n";
+
+static void write_resources_lab(struct it_lab *lab, const char *zone, int make)
+{
+	char yaml[sizeof(resources_lab) + 64];
+	snprintf(yaml, sizeof(yaml), resources_lab, zone);
+	if (make)
+		it_lab_make(lab, "resources", yaml);
+	else
+		it_lab_write(lab, yaml);
+}
+
+Test(compose_keys, named_volume_and_network_with_labels, .timeout = 120)
+{
+	struct it_lab lab;
+	struct it_run r;
+	write_resources_lab(&lab, "dmz", 1);
+	it_labctl_run(&r, &lab, "up -f '%s/lab.yml' -p '%s'", lab.dir, lab.project);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "volume '") && strstr(r.out, "-data' created"), "%s", r.out);
+	it_run_free(&r);
+	char *vl = it_sh("docker volume inspect '%s-data' --format '{{json .Labels}}'", lab.project);
+	char *want = it_sh("printf '{\"course\":\"bigdata\",\"io.labctl.lab\":\"%s\",\"io.labctl.volume\":\"data\"}'",
+			   lab.project);
+	cr_expect_str_eq(vl, want, "the volume's labels");
+	free(vl);
+	free(want);
+	char *nl = it_sh("docker network inspect '%s-front' --format '{{json .Labels}}'", lab.project);
+	want = it_sh("printf '{\"io.labctl.lab\":\"%s\",\"io.labctl.network\":\"front\",\"zone\":\"dmz\"}'", lab.project);
+	cr_expect_str_eq(nl, want, "the network's labels");
+	free(nl);
+	free(want);
+	char *app = it_container_id(lab.project, "app", 1);
+	it_run(&r, "docker exec '%s' sh -c 'echo kept >/data/f'", app);
+	cr_expect_eq(r.status, 0, "%s", r.out);
+	it_run_free(&r);
+
+	/* other labels: the network made anew, the container kept and
+	   connected again under its service name; the volume kept */
+	write_resources_lab(&lab, "inside", 0);
+	it_labctl_run(&r, &lab, "up -f '%s/lab.yml' -p '%s'", lab.dir, lab.project);
+	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "-front' removed (its labels differ from the file's: made anew"), "%s", r.out);
+	cr_expect(strstr(r.out, "-front' created"), "%s", r.out);
+	cr_expect(!strstr(r.out, "-data' created"), "%s", r.out);
+	it_run_free(&r);
+	nl = it_sh("docker network inspect '%s-front' --format '{{index .Labels \"zone\"}}'", lab.project);
+	cr_expect_str_eq(nl, "inside", "the network was not made anew with the file's labels");
+	free(nl);
+	char *again = it_container_id(lab.project, "app", 1);
+	cr_expect_str_eq(again, app, "the container was recreated, not reconnected");
+	free(again);
+	it_run(&r, "docker exec '%s' sh -c 'cat /data/f && getent hosts app'", app);
+	cr_expect_eq(r.status, 0, "%s", r.out);
+	cr_expect(strstr(r.out, "kept\n"), "%s", r.out);
+	it_run_free(&r);
+	free(app);
+
+	/* the volume's labels changed: kept, data in it, and said so */
+	char yaml[sizeof(resources_lab) + 64];
+	snprintf(yaml, sizeof(yaml), resources_lab, "inside");
+	char *p = strstr(yaml, "course: bigdata");
+	memcpy(p, "course: spark  ", 15);
+	it_lab_write(&lab, yaml);
+	it_labctl_run(&r, &lab, "up -f '%s/lab.yml' -p '%s'", lab.dir, lab.project);
+	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "-data' exists with other labels than the file gives it; kept with its data"), "%s",
+		  r.out);
+	cr_expect(!strstr(r.out, "-front' removed"), "%s", r.out);
+	it_run_free(&r);
+
+	/* down keeps the named volume, down --volumes removes it */
+	it_labctl_run(&r, &lab, "down -f '%s/lab.yml' -p '%s'", lab.dir, lab.project);
+	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+	it_run_free(&r);
+	it_run(&r, "docker volume inspect '%s-data' >/dev/null 2>&1", lab.project);
+	cr_expect_eq(r.status, 0, "down removed the named volume");
+	it_run_free(&r);
+	it_run(&r, "docker network inspect '%s-front' >/dev/null 2>&1", lab.project);
+	cr_expect_neq(r.status, 0, "down left the network");
+	it_run_free(&r);
+	it_labctl_run(&r, &lab, "down -f '%s/lab.yml' -p '%s' --volumes", lab.dir, lab.project);
+	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+	it_run_free(&r);
+	it_run(&r, "docker volume inspect '%s-data' >/dev/null 2>&1", lab.project);
+	cr_expect_neq(r.status, 0, "down --volumes left the named volume");
+	it_run_free(&r);
+	it_lab_cleanup(&lab);
+}
