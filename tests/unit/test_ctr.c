@@ -841,3 +841,28 @@ Test(ctr_keys, export_refuses_what_it_cannot_write, .init = tctr_setup, .fini = 
 	lab_buf_release(&out);
 	lab_free(lab);
 }
+
+/* export compose writes a custom name: and labels: of a volume or network
+ * back as Compose reads them (not as external). */
+Test(ctr_keys, export_writes_resource_names_and_labels, .init = tctr_setup, .fini = tctr_teardown)
+{
+	struct lab *lab;
+	struct lab_err err;
+	cr_assert_eq(tctr_load(&lab,
+			       "services:\n"
+			       "  a: {image: x, networks: [n], volumes: [v:/v]}\n"
+			       "volumes:\n"
+			       "  v: {name: course-data, labels: {course: bigdata}}\n"
+			       "networks:\n"
+			       "  n: {labels: [zone=dmz]}\n",
+			       &err),
+		     0, "%s", err.msg);
+	struct lab_buf out = LAB_BUF_INIT;
+	cr_assert_eq(lab_export_compose(lab, tctr_dir, &out, &err), 0, "%s", err.msg);
+	const char *y = lab_buf_cstr(&out);
+	cr_expect(strstr(y, "volumes:\n  v:\n    name: course-data\n    labels:\n      course: bigdata\n"), "%s", y);
+	cr_expect(strstr(y, "networks:\n  n:\n    labels:\n      zone: dmz\n"), "%s", y);
+	cr_expect(!strstr(y, "external"), "%s", y);
+	lab_buf_release(&out);
+	lab_free(lab);
+}
