@@ -691,6 +691,24 @@ out:
 	return rc;
 }
 
+/* A network or volume of the lab found under its name but not made for
+ * the lab (owner: its io.labctl.lab, or NULL): used as it is, and said,
+ * as Docker Compose v2 warns ("a network with name X exists but was not
+ * created by compose", compose v5.6.0 pkg/compose/create.go,
+ * warnUnmanagedNetworks / warnUnmanagedVolumes). */
+static void note_not_ours(struct cv *c, const char *what, const char *name, const char *owner)
+{
+	char *text = owner ? lab_xasprintf("%s '%s' exists but was made for lab '%s': used as it is (write 'external: "
+					   "true' to use an existing %s)",
+					   what, name, owner, what)
+			   : lab_xasprintf("%s '%s' exists but was not made by labctl: used as it is, labels and all "
+					   "(write 'external: true' to use an existing %s)",
+					   what, name, what);
+	struct lab_converge_event ev = {.kind = LAB_CONVERGE_NOTE, .reason = text};
+	converge_emit(c, &ev);
+	free(text);
+}
+
 /* Network n's id: the one of its name, made when there is none. Made
  * labelled; found by name, since a network another tool made (compose
  * names its networks alike) or an external one is used as it is. A name
@@ -765,6 +783,8 @@ static int ensure_network(char **id_out, struct cv *c, const struct lab_network 
 		cJSON_Delete(want);
 		goto out;
 	}
+	if (!made && !n->external_name)
+		note_not_ours(c, "network", name, owner);
 	*id_out = lab_xstrdup(id);
 out:
 	cJSON_Delete(found);
@@ -821,7 +841,9 @@ int converge_networks_volumes(struct cv *c, struct lab_err *err)
 			const cJSON *have = cJSON_GetObjectItemCaseSensitive(vol, "Labels");
 			const char *owner = str_of(have, LAB_LABEL_LAB);
 			cJSON *want = lab_plan_resource_labels(c->lab, v->name, &v->labels, 0);
-			if (owner && !strcmp(owner, c->lab->project) && !labels_equal(have, want)) {
+			if (!owner || strcmp(owner, c->lab->project) != 0) {
+				note_not_ours(c, "volume", name, owner);
+			} else if (!labels_equal(have, want)) {
 				char *text = lab_xasprintf(
 					"volume '%s' exists with other labels than the file gives it; kept with its data "
 					"(labels are set when a volume is made: 'labctl down --volumes %s' then up makes it "

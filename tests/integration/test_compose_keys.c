@@ -156,7 +156,9 @@ Test(compose_keys, compose_files_found_and_merged, .timeout = 60)
  * the file's labels change, the network is made anew with its containers
  * connected again (Compose recreates a network whose config diverged) and
  * the volume is kept with its data, with a note (Compose keeps it unless
- * told to recreate it); down keeps the volume, down --volumes removes it. */
+ * told to recreate it); down keeps the volume, down --volumes removes it.
+ * Ones of those names that labctl did not make are used as they are, with
+ * a note, and left by down. */
 static const char resources_lab[] = "services:\n"
 				    "  app:\n"
 				    "    image: debian:bookworm-slim\n"
@@ -257,6 +259,29 @@ Test(compose_keys, named_volume_and_network_with_labels, .timeout = 120)
 	it_run_free(&r);
 	it_run(&r, "docker volume inspect '%s-data' >/dev/null 2>&1", lab.project);
 	cr_expect_neq(r.status, 0, "down --volumes left the named volume");
+	it_run_free(&r);
+
+	/* a volume and a network of those names that labctl did not make:
+	   used as they are, with a note each (Compose warns alike) */
+	it_run(&r, "docker volume create '%s-data' >/dev/null && docker network create '%s-front' >/dev/null",
+	       lab.project, lab.project);
+	cr_expect_eq(r.status, 0, "%s", r.out);
+	it_run_free(&r);
+	it_labctl_run(&r, &lab, "up -f '%s/lab.yml' -p '%s'", lab.dir, lab.project);
+	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "-front' exists but was not made by labctl: used as it is") &&
+			  strstr(r.out, "-data' exists but was not made by labctl: used as it is"),
+		  "%s", r.out);
+	cr_expect(!strstr(r.out, "removed ("), "%s", r.out);
+	it_run_free(&r);
+	it_labctl_run(&r, &lab, "down -f '%s/lab.yml' -p '%s' --volumes", lab.dir, lab.project);
+	it_run_free(&r);
+	it_run(&r, "docker volume inspect '%s-data' >/dev/null 2>&1 && docker network inspect '%s-front' >/dev/null 2>&1",
+	       lab.project, lab.project);
+	cr_expect_eq(r.status, 0, "down removed a volume or network labctl did not make");
+	it_run_free(&r);
+	it_run(&r, "docker network rm '%s-front' >/dev/null; docker volume rm '%s-data' >/dev/null", lab.project,
+	       lab.project);
 	it_run_free(&r);
 	it_lab_cleanup(&lab);
 }
