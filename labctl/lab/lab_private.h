@@ -65,8 +65,9 @@ struct lab_node *lab_node_copy(const struct lab_node *n);
  * specification's merge rules (compose-go v2.16 override.MergeYaml): maps
  * merge key by key, the later value winning; sequences append without
  * duplicates; command, entrypoint, healthcheck.test, profiles and ulimits
- * are replaced; environment, labels, build args/labels, sysctls, depends_on
- * and networks merge as mappings whatever their form; volumes merge by
+ * are replaced; environment, labels, build args/labels, sysctls, depends_on,
+ * networks and top-level volumes'/networks' labels merge as mappings
+ * whatever their form; volumes merge by
  * target; logging options only under the same driver; a value tagged
  * !override replaces, one tagged !reset removes. over is not changed. */
 struct lab_ld;

@@ -164,13 +164,18 @@ static void append_unique(struct lab_node *e, const struct lab_node *o)
 	}
 }
 
-/* path with the service's name as '*': "services.*.environment". */
+/* path against a pattern with an entry's name as '*':
+ * "services.*.environment", "volumes.*.labels". */
 static int is(const char *path, const char *pattern)
 {
-	if (strncmp(path, "services.", 9) != 0 || strncmp(pattern, "services.*.", 11) != 0)
+	const char *star = strstr(pattern, ".*.");
+	if (!star)
 		return 0;
-	const char *rest = strchr(path + 9, '.');
-	return rest && strcmp(rest + 1, pattern + 11) == 0;
+	size_t pre = (size_t)(star - pattern) + 1; /* "services." */
+	if (strncmp(path, pattern, pre) != 0)
+		return 0;
+	const char *rest = strchr(path + pre, '.');
+	return rest && strcmp(rest + 1, star + 3) == 0;
 }
 
 static int any_of(const char *path, const char *const *patterns)
@@ -188,7 +193,7 @@ static struct lab_node *merge(struct lab_node *e, const struct lab_node *o, cons
 					       "services.*.healthcheck.test", "services.*.profiles", NULL};
 	static const char *const kv[] = {"services.*.environment", "services.*.labels", "services.*.build.args",
 					 "services.*.build.labels", "services.*.deploy.labels", "services.*.sysctls",
-					 "services.*.annotations", NULL};
+					 "services.*.annotations", "volumes.*.labels", "networks.*.labels", NULL};
 	static const char *const names[] = {"services.*.depends_on", "services.*.networks", NULL};
 	static const char *const seqs[] = {"services.*.dns", "services.*.dns_search", "services.*.tmpfs",
 					   "services.*.extra_hosts", "services.*.env_file", "services.*.dns_opt",
