@@ -124,6 +124,12 @@ static void config_side_by_side(const char *fixture, const char *files, const ch
 	cr_expect_eq(r.status, 0, "%s %s: labctl config's YAML read by Compose is another model:\n%s%s", fixture, args,
 		     r.out, r.err);
 	it_run_free(&r);
+	/* validate --print is config by another name */
+	it_run(&r, "cd '%s' && %s '%s' validate -p cfg %s --print | cmp - '%s/lc.yaml'", dir, env, it_labctl(), args,
+	       tmp);
+	cr_expect_eq(r.status, 0, "%s %s: labctl validate --print is not labctl config:\n%s%s", fixture, args, r.out,
+		     r.err);
+	it_run_free(&r);
 	it_run(&r, "rm -rf '%s'", tmp);
 	it_run_free(&r);
 	free(tmp);
