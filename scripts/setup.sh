@@ -183,6 +183,26 @@ live_pidfile() {
 # the containerd it supervises: a dockerd that died hard (or a pid reused
 # after a reboot) leaves them, and the next dockerd then refuses to start or
 # waits for a containerd that is not there.
+# Start the daemon "$@" in its own session (it survives this script, and
+# Ctrl-C on `make` does not reach it) holding no descriptor but 0-2, which
+# the caller redirects: any other it inherited would live on in it, and a
+# lock held on one never be released: setup's own (fd 9), or the one of
+# `flock /tmp/labctl-integration.lock make test` (flock(1) leaves the lock's
+# descriptor to its command): a dockerd started under it held the
+# integration lock for as long as it ran. Sets DAEMON_PID.
+start_daemon() {
+	local fd
+	(
+		for fd in /proc/$BASHPID/fd/*; do
+			fd=${fd##*/}
+			if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+		done
+		exec setsid "$@"
+	) &
+	DAEMON_PID=$!
+	disown "$DAEMON_PID" 2>/dev/null || true
+}
+
 dockerd_running() {
 	live_pidfile /var/run/docker.pid dockerd && return 0
 	live_pidfile /var/run/docker/containerd/containerd.pid containerd || true
@@ -264,10 +284,8 @@ setup_engine() {
 	mkdir -p "$(dirname "$DOCKERD_LOG")"
 	say "starting dockerd (log: $DOCKERD_LOG)"
 	printf '\n=== %s: labctl setup starts dockerd\n' "$(date -u +%FT%TZ)" >>"$DOCKERD_LOG"
-	# Own session: survives this script, and Ctrl-C on `make` does not reach it.
-	setsid dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null 9>&- &
-	pid=$!
-	disown "$pid" 2>/dev/null || true
+	start_daemon dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null
+	pid=$DAEMON_PID
 	wait_for_engine "$pid"
 	say "Docker engine is up"
 }
@@ -360,9 +378,8 @@ setup_podman() {
 		mkdir -p "$(dirname "$PODMAN_SOCK")" "$(dirname "$PODMAN_LOG")"
 		say "starting the Podman service on $PODMAN_SOCK (log: $PODMAN_LOG)"
 		printf '\n=== %s: labctl setup starts podman system service\n' "$(date -u +%FT%TZ)" >>"$PODMAN_LOG"
-		setsid podman system service --time=0 "unix://$PODMAN_SOCK" >>"$PODMAN_LOG" 2>&1 </dev/null 9>&- &
-		pid=$!
-		disown "$pid" 2>/dev/null || true
+		start_daemon podman system service --time=0 "unix://$PODMAN_SOCK" >>"$PODMAN_LOG" 2>&1 </dev/null
+		pid=$DAEMON_PID
 		deadline=$((SECONDS + 30))
 		until ping_unix "$PODMAN_SOCK" 1; do
 			kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)) && { sleep 0.2; continue; }
