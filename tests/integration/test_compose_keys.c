@@ -192,7 +192,7 @@ Test(compose_keys, named_volume_and_network_with_labels, .timeout = 120)
 	write_resources_lab(&lab, "dmz", 1);
 	it_labctl_run(&r, &lab, "up -f '%s/lab.yml' -p '%s'", lab.dir, lab.project);
 	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
-	cr_expect(strstr(r.out, "volume '") && strstr(r.out, "-data' created"), "%s", r.out);
+	cr_expect(strstr(r.err, "volume '") && strstr(r.err, "-data' created"), "%s", r.err);
 	it_run_free(&r);
 	char *vl = it_sh("docker volume inspect '%s-data' --format '{{json .Labels}}'", lab.project);
 	char *want = it_sh("printf '{\"course\":\"bigdata\",\"io.labctl.lab\":\"%s\",\"io.labctl.volume\":\"data\"}'",
@@ -215,9 +215,9 @@ Test(compose_keys, named_volume_and_network_with_labels, .timeout = 120)
 	write_resources_lab(&lab, "inside", 0);
 	it_labctl_run(&r, &lab, "up -f '%s/lab.yml' -p '%s'", lab.dir, lab.project);
 	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
-	cr_expect(strstr(r.out, "-front' removed (its labels differ from the file's: made anew"), "%s", r.out);
-	cr_expect(strstr(r.out, "-front' created"), "%s", r.out);
-	cr_expect(!strstr(r.out, "-data' created"), "%s", r.out);
+	cr_expect(strstr(r.err, "-front' removed (its labels differ from the file's: made anew"), "%s", r.err);
+	cr_expect(strstr(r.err, "-front' created"), "%s", r.err);
+	cr_expect(!strstr(r.err, "-data' created"), "%s", r.err);
 	it_run_free(&r);
 	nl = it_sh("docker network inspect '%s-front' --format '{{index .Labels \"zone\"}}'", lab.project);
 	cr_expect_str_eq(nl, "inside", "the network was not made anew with the file's labels");
@@ -239,9 +239,9 @@ Test(compose_keys, named_volume_and_network_with_labels, .timeout = 120)
 	it_lab_write(&lab, yaml);
 	it_labctl_run(&r, &lab, "up -f '%s/lab.yml' -p '%s'", lab.dir, lab.project);
 	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
-	cr_expect(strstr(r.out, "-data' exists with other labels than the file gives it; kept with its data"), "%s",
-		  r.out);
-	cr_expect(!strstr(r.out, "-front' removed"), "%s", r.out);
+	cr_expect(strstr(r.err, "-data' exists with other labels than the file gives it; kept with its data"), "%s",
+		  r.err);
+	cr_expect(!strstr(r.err, "-front' removed"), "%s", r.err);
 	it_run_free(&r);
 
 	/* down keeps the named volume, down --volumes removes it */
@@ -269,10 +269,10 @@ Test(compose_keys, named_volume_and_network_with_labels, .timeout = 120)
 	it_run_free(&r);
 	it_labctl_run(&r, &lab, "up -f '%s/lab.yml' -p '%s'", lab.dir, lab.project);
 	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
-	cr_expect(strstr(r.out, "-front' exists but was not made by labctl: used as it is") &&
-			  strstr(r.out, "-data' exists but was not made by labctl: used as it is"),
-		  "%s", r.out);
-	cr_expect(!strstr(r.out, "removed ("), "%s", r.out);
+	cr_expect(strstr(r.err, "-front' exists but was not made by labctl: used as it is") &&
+			  strstr(r.err, "-data' exists but was not made by labctl: used as it is"),
+		  "%s", r.err);
+	cr_expect(!strstr(r.err, "removed ("), "%s", r.err);
 	it_run_free(&r);
 	it_labctl_run(&r, &lab, "down -f '%s/lab.yml' -p '%s' --volumes", lab.dir, lab.project);
 	it_run_free(&r);
