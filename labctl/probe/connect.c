@@ -101,13 +101,10 @@ static int plugins_listed(const struct connect_cfg *c, const cJSON *list, const 
 static int connect_run(const void *cfg, const struct lab_probe_target *t, struct lab_err *why)
 {
 	const struct connect_cfg *c = cfg;
-	char *host = NULL;
-	int port = 0;
-	int rc = lab_probe_address(&host, &port, t, c->port, why);
+	char *base = NULL;
+	int rc = lab_probe_url(&base, t, "http", c->port, NULL, why);
 	if (rc < 0)
 		return rc;
-	char *hp = lab_probe_hostport(host, port);
-	char *base = lab_xasprintf("http://%s", hp);
 	struct lab_rest_resp r = {0};
 	rc = get200(base, "/connectors", &r, why);
 	lab_rest_resp_release(&r);
@@ -118,8 +115,6 @@ static int connect_run(const void *cfg, const struct lab_probe_target *t, struct
 		lab_rest_resp_release(&r);
 	}
 	free(base);
-	free(hp);
-	free(host);
 	return rc;
 }
 

@@ -266,18 +266,11 @@ static int http_get(const struct http_cfg *c, const char *url, int timeout_ms, s
 static int http_run(const void *cfg, const struct lab_probe_target *t, struct lab_err *why)
 {
 	const struct http_cfg *c = cfg;
-	char *host = NULL, *hp = NULL, *url = NULL;
-	int port = 0;
-	int rc = lab_probe_address(&host, &port, t, c->port, why);
-	if (rc < 0)
-		goto out;
-	hp = lab_probe_hostport(host, port);
-	url = lab_xasprintf("http://%s%s", hp, c->path ? c->path : "/");
-	rc = http_get(c, url, 2000, why);
-out:
+	char *url = NULL;
+	int rc = lab_probe_url(&url, t, "http", c->port, c->path ? c->path : "/", why);
+	if (rc == 0)
+		rc = http_get(c, url, 2000, why);
 	free(url);
-	free(hp);
-	free(host);
 	return rc;
 }
 

@@ -74,13 +74,10 @@ static int jupyter_port(const void *cfg)
 static int jupyter_run(const void *cfg, const struct lab_probe_target *t, struct lab_err *why)
 {
 	const struct jupyter_cfg *c = cfg;
-	char *host = NULL, *hp = NULL, *url = NULL, *auth = NULL;
-	int port = 0;
-	int rc = lab_probe_address(&host, &port, t, c->port, why);
+	char *url = NULL, *auth = NULL, *path = lab_xasprintf("%sapi/status", c->base_url);
+	int rc = lab_probe_url(&url, t, "http", c->port, path, why);
 	if (rc < 0)
 		goto out;
-	hp = lab_probe_hostport(host, port);
-	url = lab_xasprintf("http://%s%sapi/status", hp, c->base_url);
 	auth = lab_xasprintf("Authorization: token %s", c->token ? c->token : "");
 	long status = 0;
 	if ((rc = lab_probe_http_get(url, auth, 2000, &status, NULL, why)) < 0)
@@ -92,8 +89,7 @@ static int jupyter_run(const void *cfg, const struct lab_probe_target *t, struct
 out:
 	free(auth);
 	free(url);
-	free(hp);
-	free(host);
+	free(path);
 	return rc;
 }
 
@@ -113,18 +109,15 @@ static void jupyter_compose_test(const void *cfg, struct lab_buf *out)
 static int jupyter_client_env(const void *cfg, const struct lab_probe_where *where, struct lab_strv *env)
 {
 	const struct jupyter_cfg *c = cfg;
-	char *host = NULL;
-	int port = 0;
-	if (where->addr(&host, &port, where->ud, c->port) < 0)
-		return LAB_ENOTFOUND;
-	char *hp = lab_probe_hostport(host, port);
-	char *url = lab_xasprintf("http://%s%slab?token=%s", hp, c->base_url, c->token ? c->token : "");
-	lab_probe_env_put(env, "JUPYTER_URL", url);
-	lab_probe_env_put(env, "JUPYTER_TOKEN", c->token ? c->token : "");
+	char *url = NULL, *path = lab_xasprintf("%slab?token=%s", c->base_url, c->token ? c->token : "");
+	int rc = lab_probe_where_url(&url, where, "http", c->port, path);
+	if (rc == 0) {
+		lab_probe_env_put(env, "JUPYTER_URL", url);
+		lab_probe_env_put(env, "JUPYTER_TOKEN", c->token ? c->token : "");
+	}
 	free(url);
-	free(hp);
-	free(host);
-	return 0;
+	free(path);
+	return rc;
 }
 
 const struct lab_probe_kind lab_probe_jupyter = {

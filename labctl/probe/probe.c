@@ -118,19 +118,8 @@ int lab_probe_ui_urls(struct lab_strv *urls, const struct lab_ready *rd, const s
 int lab_probe_service_ui(char **url, const struct lab_service *s, const struct lab_probe_where *where)
 {
 	*url = NULL;
-	if (s->ui_port) {
-		char *host = NULL;
-		int port = 0;
-		if (where->addr(&host, &port, where->ud, s->ui_port) < 0 || !port) {
-			free(host);
-			return LAB_ENOTFOUND;
-		}
-		char *hp = lab_probe_hostport(host, port);
-		*url = lab_xasprintf("http://%s%s", hp, s->ui_path ? s->ui_path : "/");
-		free(hp);
-		free(host);
-		return 0;
-	}
+	if (s->ui_port)
+		return lab_probe_where_url(url, where, "http", s->ui_port, s->ui_path ? s->ui_path : "/");
 	struct lab_strv urls = LAB_STRV_INIT;
 	if (lab_probe_ui_urls(&urls, &s->ready, where) > 0)
 		*url = lab_xstrdup(urls.v[0]);
@@ -190,6 +179,41 @@ char *lab_probe_hostport(const char *host, int port)
 	return lab_xasprintf(strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
 }
 
+static char *url_of(const char *scheme, const char *host, int port, const char *path)
+{
+	char *hp = lab_probe_hostport(host, port);
+	char *url = lab_xasprintf("%s://%s%s", scheme, hp, path ? path : "");
+	free(hp);
+	return url;
+}
+
+int lab_probe_url(char **url, const struct lab_probe_target *t, const char *scheme, int port, const char *path,
+		  struct lab_err *err)
+{
+	char *host = NULL;
+	int hport = 0;
+	*url = NULL;
+	int rc = lab_probe_address(&host, &hport, t, port, err);
+	if (rc == 0)
+		*url = url_of(scheme, host, hport, path);
+	free(host);
+	return rc;
+}
+
+int lab_probe_where_url(char **url, const struct lab_probe_where *w, const char *scheme, int port, const char *path)
+{
+	char *host = NULL;
+	int hport = 0;
+	*url = NULL;
+	if (w->addr(&host, &hport, w->ud, port) < 0 || !hport) {
+		free(host);
+		return LAB_ENOTFOUND;
+	}
+	*url = url_of(scheme, host, hport, path);
+	free(host);
+	return 0;
+}
+
 void lab_probe_env_put(struct lab_strv *env, const char *key, const char *value)
 {
 	if (lab_strv_find_key(env, key) < 0)
@@ -198,16 +222,11 @@ void lab_probe_env_put(struct lab_strv *env, const char *key, const char *value)
 
 int lab_probe_env_put_url(struct lab_strv *env, const char *key, const struct lab_probe_where *w, int port)
 {
-	char *host = NULL;
-	int hport = 0;
-	if (w->addr(&host, &hport, w->ud, port) < 0)
+	char *url = NULL;
+	if (lab_probe_where_url(&url, w, "http", port, NULL) < 0)
 		return LAB_ENOTFOUND;
-	char *hp = lab_probe_hostport(host, hport);
-	char *url = lab_xasprintf("http://%s", hp);
 	lab_probe_env_put(env, key, url);
 	free(url);
-	free(hp);
-	free(host);
 	return 0;
 }
 

@@ -163,6 +163,16 @@ int lab_probe_http_get(const char *url, const char *header, int timeout_ms, long
  * counts a fixed number. labctl run reads their executors (jobs/spark.c). */
 const char *lab_probe_spark_workers(const struct lab_probe *p);
 
+/* For kinds' run: "SCHEME://HOST:PORT" followed by path ("" when NULL)
+ * for container port `port` of t's container (lab_probe_address; an IPv6
+ * host in brackets), e.g. "http://127.0.0.1:18080/json/". *url is a new
+ * string. Returns 0, or LAB_ERR "no address for port N" (*url NULL). */
+int lab_probe_url(char **url, const struct lab_probe_target *t, const char *scheme, int port, const char *path,
+		  struct lab_err *err);
+/* For kinds' client_env: the same URL through w's addr (the host's or the
+ * lab network's address of the port). Returns 0, or LAB_ENOTFOUND when w
+ * has no address for port (*url NULL). */
+int lab_probe_where_url(char **url, const struct lab_probe_where *w, const char *scheme, int port, const char *path);
 /* For kinds' client_env. "host:port" with an IPv6 host in brackets (a
  * new string). */
 char *lab_probe_hostport(const char *host, int port);

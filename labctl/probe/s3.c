@@ -63,15 +63,12 @@ static int s3_port(const void *cfg)
 static int s3_run(const void *cfg, const struct lab_probe_target *t, struct lab_err *why)
 {
 	const struct s3_cfg *c = cfg;
-	char *host = NULL, *hp = NULL, *endpoint = NULL;
+	char *endpoint = NULL;
 	struct lab_buf resp = LAB_BUF_INIT;
-	int port = 0;
 	long status = 0;
-	int rc = lab_probe_address(&host, &port, t, c->port, why);
+	int rc = lab_probe_url(&endpoint, t, "http", c->port, NULL, why);
 	if (rc < 0)
 		goto out;
-	hp = lab_probe_hostport(host, port);
-	endpoint = lab_xasprintf("http://%s", hp);
 	struct lab_s3 s3 = {endpoint, c->access_key, c->secret_key, c->region, 2000};
 	rc = lab_s3_request(&s3, "GET", "/", NULL, 0, &status, &resp, why);
 	if (rc == 0 && status != 200) {
@@ -83,8 +80,6 @@ static int s3_run(const void *cfg, const struct lab_probe_target *t, struct lab_
 out:
 	lab_buf_release(&resp);
 	free(endpoint);
-	free(hp);
-	free(host);
 	return rc;
 }
 
@@ -93,19 +88,16 @@ out:
 static int s3_client_env(const void *cfg, const struct lab_probe_where *w, struct lab_strv *env)
 {
 	const struct s3_cfg *c = cfg;
-	char *host = NULL;
-	int port = 0;
+	char *url = NULL;
 	if (lab_strv_find_key(env, "AWS_ENDPOINT_URL") >= 0)
 		return 0;
-	if (w->addr(&host, &port, w->ud, c->port) < 0)
+	if (lab_probe_where_url(&url, w, "http", c->port, NULL) < 0)
 		return LAB_ENOTFOUND;
-	char *hp = lab_probe_hostport(host, port);
-	lab_strv_pushf(env, "AWS_ENDPOINT_URL=http://%s", hp);
+	lab_strv_pushf(env, "AWS_ENDPOINT_URL=%s", url);
 	lab_strv_pushf(env, "AWS_ACCESS_KEY_ID=%s", c->access_key ? c->access_key : "");
 	lab_strv_pushf(env, "AWS_SECRET_ACCESS_KEY=%s", c->secret_key ? c->secret_key : "");
 	lab_strv_pushf(env, "AWS_REGION=%s", c->region ? c->region : "us-east-1");
-	free(hp);
-	free(host);
+	free(url);
 	return 0;
 }
 

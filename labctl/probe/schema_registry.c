@@ -50,13 +50,10 @@ static int sr_port(const void *cfg)
 static int sr_run(const void *cfg, const struct lab_probe_target *t, struct lab_err *why)
 {
 	const struct sr_cfg *c = cfg;
-	char *host = NULL;
-	int port = 0;
-	int rc = lab_probe_address(&host, &port, t, c->port, why);
+	char *url = NULL;
+	int rc = lab_probe_url(&url, t, "http", c->port, "/subjects", why);
 	if (rc < 0)
 		return rc;
-	char *hp = lab_probe_hostport(host, port);
-	char *url = lab_xasprintf("http://%s/subjects", hp);
 	struct lab_rest_resp r;
 	rc = lab_rest("GET", url, NULL, 2000, &r, why);
 	if (rc == 0 && r.status != 200)
@@ -65,8 +62,6 @@ static int sr_run(const void *cfg, const struct lab_probe_target *t, struct lab_
 		rc = lab_err_set(why, LAB_ERR, "GET %s: not a JSON array of subjects: %.80s", url, r.body);
 	lab_rest_resp_release(&r);
 	free(url);
-	free(hp);
-	free(host);
 	return rc;
 }
 

@@ -105,16 +105,13 @@ static int wanted_workers(const struct spark_cfg *c, const struct lab *lab, stru
 static int spark_run(const void *cfg, const struct lab_probe_target *t, struct lab_err *why)
 {
 	const struct spark_cfg *c = cfg;
-	char *host = NULL, *hp = NULL, *url = NULL;
+	char *url = NULL;
 	struct lab_buf body = LAB_BUF_INIT;
 	cJSON *doc = NULL;
-	int port = 0;
 	int want = wanted_workers(c, t->lab, why);
-	int rc = want < 0 ? want : lab_probe_address(&host, &port, t, c->port, why);
+	int rc = want < 0 ? want : lab_probe_url(&url, t, "http", c->port, "/json/", why);
 	if (rc < 0)
 		goto out;
-	hp = lab_probe_hostport(host, port);
-	url = lab_xasprintf("http://%s/json/", hp);
 	long status = 0;
 	if ((rc = lab_probe_http_get(url, NULL, 2000, &status, &body, why)) < 0)
 		goto out;
@@ -145,8 +142,6 @@ out:
 	cJSON_Delete(doc);
 	lab_buf_release(&body);
 	free(url);
-	free(hp);
-	free(host);
 	return rc;
 }
 
@@ -169,23 +164,14 @@ static void spark_compose_test(const void *cfg, struct lab_buf *out)
 static int spark_client_env(const void *cfg, const struct lab_probe_where *where, struct lab_strv *env)
 {
 	const struct spark_cfg *c = cfg;
-	char *host = NULL;
-	int port = 0;
-	if (where->addr(&host, &port, where->ud, c->port) < 0)
+	char *url = NULL;
+	if (lab_probe_where_url(&url, where, "http", c->port, "/") < 0)
 		return LAB_ENOTFOUND;
-	char *hp = lab_probe_hostport(host, port), *url = lab_xasprintf("http://%s/", hp);
 	lab_probe_env_put(env, "SPARK_UI_URL", url);
 	free(url);
-	free(hp);
-	free(host);
-	if (where->addr(&host, &port, where->ud, c->master_port) == 0) {
-		hp = lab_probe_hostport(host, port);
-		url = lab_xasprintf("spark://%s", hp);
+	if (lab_probe_where_url(&url, where, "spark", c->master_port, NULL) == 0)
 		lab_probe_env_put(env, "SPARK_MASTER_URL", url);
-		free(url);
-		free(hp);
-		free(host);
-	}
+	free(url);
 	return 0;
 }
 

@@ -5,20 +5,16 @@
  * the reason it is not. */
 
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <limits.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../labctl/lab/lab.h"
 #include "../../labctl/probe/probe.h"
 #include "../../labctl/util/json_pointer.h"
+#include "probe_fixture.h"
 
 /* ---- RFC 6901 ---- */
 
@@ -122,21 +118,12 @@ static char tp_dir[PATH_MAX];
 
 static void tp_setup(void)
 {
-	snprintf(tp_dir, sizeof(tp_dir), "/tmp/probetest-XXXXXX");
-	cr_assert(mkdtemp(tp_dir));
-	cr_assert(chdir(tp_dir) == 0);
-}
-
-static int tp_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
+	fx_tmpdir_enter(tp_dir, "probetest");
 }
 
 static void tp_teardown(void)
 {
-	if (chdir("/") == 0 && tp_dir[0])
-		nftw(tp_dir, tp_rm, 16, FTW_DEPTH | FTW_PHYS);
+	fx_tmpdir_leave(tp_dir);
 }
 
 /* Load a lab whose one service w has x-ready http with the lines given
@@ -196,64 +183,17 @@ Test(probe_http, json_parse_errors_table, .init = tp_setup, .fini = tp_teardown)
 
 /* ---- the probe against a real HTTP server ---- */
 
-static struct {
-	int fd;
-	int port;
-	pthread_t th;
-	pthread_mutex_t mu;
-	int status;
-	const char *body;
-} tp_srv = {.fd = -1, .mu = PTHREAD_MUTEX_INITIALIZER};
-
-/* Answer every connection with tp_srv's status and body (HTTP/1.0). */
-static void *tp_serve(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		int c = accept(tp_srv.fd, NULL, NULL);
-		if (c < 0)
-			return NULL;
-		char req[4096];
-		size_t got = 0;
-		ssize_t n;
-		while (got < sizeof(req) - 1 && (n = read(c, req + got, sizeof(req) - 1 - got)) > 0) {
-			got += (size_t)n;
-			req[got] = '\0';
-			if (strstr(req, "\r\n\r\n"))
-				break;
-		}
-		pthread_mutex_lock(&tp_srv.mu);
-		char head[256];
-		int hl = snprintf(head, sizeof(head),
-				  "HTTP/1.0 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-				  tp_srv.status, strlen(tp_srv.body));
-		ssize_t w = write(c, head, (size_t)hl);
-		w = write(c, tp_srv.body, strlen(tp_srv.body));
-		(void)w;
-		pthread_mutex_unlock(&tp_srv.mu);
-		close(c);
-	}
-}
+static struct fx_http tp_srv;
 
 static void tp_server_start(void)
 {
 	tp_setup();
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	tp_srv.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert(tp_srv.fd >= 0);
-	cr_assert(bind(tp_srv.fd, (struct sockaddr *)&a, sizeof(a)) == 0);
-	cr_assert(listen(tp_srv.fd, 16) == 0);
-	cr_assert(getsockname(tp_srv.fd, (struct sockaddr *)&a, &len) == 0);
-	tp_srv.port = ntohs(a.sin_port);
-	cr_assert(pthread_create(&tp_srv.th, NULL, tp_serve, NULL) == 0);
+	fx_http_start(&tp_srv);
 }
 
 static void tp_server_stop(void)
 {
-	shutdown(tp_srv.fd, SHUT_RDWR);
-	pthread_join(tp_srv.th, NULL);
-	close(tp_srv.fd);
+	fx_http_stop(&tp_srv);
 	tp_teardown();
 }
 
@@ -331,10 +271,7 @@ Test(probe_http, json_run_table, .init = tp_server_start, .fini = tp_server_stop
 		cr_assert_eq(rc, 0, "case %zu: %s", i, err.msg);
 		const struct lab_probe *p = lab_ready_find(&lab->services[0].ready, "http");
 		cr_assert(p, "case %zu", i);
-		pthread_mutex_lock(&tp_srv.mu);
-		tp_srv.status = tp_runs[i].status;
-		tp_srv.body = tp_runs[i].body;
-		pthread_mutex_unlock(&tp_srv.mu);
+		fx_http_answer(&tp_srv, tp_runs[i].status, tp_runs[i].body);
 		struct lab_err why = {0};
 		rc = lab_probe_run_all(&lab->services[0].ready, &t, &why);
 		if (!tp_runs[i].want) {

@@ -5,92 +5,29 @@
  * lab_scale (up --scale). */
 
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <limits.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../labctl/lab/lab.h"
 #include "../../labctl/probe/probe.h"
+#include "probe_fixture.h"
 
 static char sp_dir[PATH_MAX];
-
-static int sp_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
-static struct {
-	int fd;
-	int port;
-	pthread_t th;
-	pthread_mutex_t mu;
-	int status;
-	const char *body;
-	char req[4096]; /* the last request */
-} sp_srv = {.fd = -1, .mu = PTHREAD_MUTEX_INITIALIZER};
-
-static void *sp_serve(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		int c = accept(sp_srv.fd, NULL, NULL);
-		if (c < 0)
-			return NULL;
-		char req[4096];
-		size_t got = 0;
-		ssize_t n;
-		req[0] = '\0';
-		while (got < sizeof(req) - 1 && (n = read(c, req + got, sizeof(req) - 1 - got)) > 0) {
-			got += (size_t)n;
-			req[got] = '\0';
-			if (strstr(req, "\r\n\r\n"))
-				break;
-		}
-		pthread_mutex_lock(&sp_srv.mu);
-		memcpy(sp_srv.req, req, sizeof(req));
-		char head[256];
-		int hl = snprintf(head, sizeof(head),
-				  "HTTP/1.0 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-				  sp_srv.status, strlen(sp_srv.body));
-		ssize_t w = write(c, head, (size_t)hl);
-		w = write(c, sp_srv.body, strlen(sp_srv.body));
-		(void)w;
-		pthread_mutex_unlock(&sp_srv.mu);
-		close(c);
-	}
-}
+static struct fx_http sp_srv;
 
 static void sp_start(void)
 {
-	snprintf(sp_dir, sizeof(sp_dir), "/tmp/sparkprobe-XXXXXX");
-	cr_assert(mkdtemp(sp_dir));
-	cr_assert(chdir(sp_dir) == 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	sp_srv.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert(sp_srv.fd >= 0);
-	cr_assert(bind(sp_srv.fd, (struct sockaddr *)&a, sizeof(a)) == 0);
-	cr_assert(listen(sp_srv.fd, 16) == 0);
-	cr_assert(getsockname(sp_srv.fd, (struct sockaddr *)&a, &len) == 0);
-	sp_srv.port = ntohs(a.sin_port);
-	cr_assert(pthread_create(&sp_srv.th, NULL, sp_serve, NULL) == 0);
+	fx_tmpdir_enter(sp_dir, "sparkprobe");
+	fx_http_start(&sp_srv);
 }
 
 static void sp_stop(void)
 {
-	shutdown(sp_srv.fd, SHUT_RDWR);
-	pthread_join(sp_srv.th, NULL);
-	close(sp_srv.fd);
-	if (chdir("/") == 0 && sp_dir[0])
-		nftw(sp_dir, sp_rm, 16, FTW_DEPTH | FTW_PHYS);
+	fx_http_stop(&sp_srv);
+	fx_tmpdir_leave(sp_dir);
 }
 
 /* A lab: service m with x-ready `probe` (one line: "spark: {...}"), and
@@ -188,10 +125,7 @@ Test(probe_spark, spark_run_table, .init = sp_start, .fini = sp_stop)
 		cr_assert_eq(sp_load(&lab, sp_runs[i].probe, &err), 0, "case %zu: %s", i, err.msg);
 		if (sp_runs[i].scale)
 			cr_assert_eq(lab_scale(lab, sp_runs[i].scale, &err), 0, "case %zu: %s", i, err.msg);
-		pthread_mutex_lock(&sp_srv.mu);
-		sp_srv.status = sp_runs[i].status;
-		sp_srv.body = sp_runs[i].body;
-		pthread_mutex_unlock(&sp_srv.mu);
+		fx_http_answer(&sp_srv, sp_runs[i].status, sp_runs[i].body);
 		struct lab_probe_target t = {NULL, "none", in, lab};
 		struct lab_err why = {0};
 		int rc = lab_probe_run_all(&lab->services[0].ready, &t, &why);
@@ -208,9 +142,9 @@ Test(probe_spark, spark_run_table, .init = sp_start, .fini = sp_stop)
 			cr_expect_eq(rc, LAB_ERR, "case %zu: not yet is LAB_ERR, got %d", i, rc);
 			cr_expect_str_eq(why.msg, want, "case %zu", i);
 		}
-		pthread_mutex_lock(&sp_srv.mu);
-		cr_expect(strncmp(sp_srv.req, "GET /json/ ", 11) == 0, "case %zu: asked %.40s", i, sp_srv.req);
-		pthread_mutex_unlock(&sp_srv.mu);
+		char req[sizeof(sp_srv.req)];
+		fx_http_last_request(&sp_srv, req, sizeof(req));
+		cr_expect(strncmp(req, "GET /json/ ", 11) == 0, "case %zu: asked %.40s", i, req);
 		lab_free(lab);
 	}
 	cJSON_Delete(in);
@@ -244,8 +178,7 @@ static int sp_addr(char **host, int *hport, void *ud, int port)
 Test(probe_spark, spark_client_env_and_ui)
 {
 	char cwd[PATH_MAX];
-	snprintf(cwd, sizeof(cwd), "/tmp/sparkenv-XXXXXX");
-	cr_assert(mkdtemp(cwd) && chdir(cwd) == 0);
+	fx_tmpdir_enter(cwd, "sparkenv");
 	struct lab *lab;
 	struct lab_err err;
 	cr_assert_eq(sp_load(&lab, "spark: {port: 8080}", &err), 0, "%s", err.msg);
@@ -262,9 +195,7 @@ Test(probe_spark, spark_client_env_and_ui)
 	lab_strv_free(&env);
 	lab_strv_free(&urls);
 	lab_free(lab);
-	unlink("lab.yml");
-	if (chdir("/") == 0)
-		rmdir(cwd);
+	fx_tmpdir_leave(cwd);
 }
 
 Test(probe_spark, jupyter_sends_the_token_and_refusal_says_so, .init = sp_start, .fini = sp_stop)
@@ -275,11 +206,13 @@ Test(probe_spark, jupyter_sends_the_token_and_refusal_says_so, .init = sp_start,
 	cJSON *in = sp_inspect(sp_srv.port);
 	struct lab_probe_target t = {NULL, "none", in, lab};
 	struct lab_err why = {0};
-	sp_srv.status = 200, sp_srv.body = "{\"started\": \"x\"}";
+	fx_http_answer(&sp_srv, 200, "{\"started\": \"x\"}");
 	cr_expect_eq(lab_probe_run_all(&lab->services[0].ready, &t, &why), 0, "%s", why.msg);
-	cr_expect(strncmp(sp_srv.req, "GET /nb/api/status ", 19) == 0, "asked %.60s", sp_srv.req);
-	cr_expect(strstr(sp_srv.req, "\r\nAuthorization: token s3cr3t\r\n"), "sent the token: %s", sp_srv.req);
-	sp_srv.status = 403;
+	char req[sizeof(sp_srv.req)];
+	fx_http_last_request(&sp_srv, req, sizeof(req));
+	cr_expect(strncmp(req, "GET /nb/api/status ", 19) == 0, "asked %.60s", req);
+	cr_expect(strstr(req, "\r\nAuthorization: token s3cr3t\r\n"), "sent the token: %s", req);
+	fx_http_answer(&sp_srv, 403, "");
 	memset(&why, 0, sizeof(why));
 	cr_expect_eq(lab_probe_run_all(&lab->services[0].ready, &t, &why), LAB_ERR);
 	char want[160];
