@@ -468,6 +468,32 @@ int cmd_load_lab(struct lab **out, const char *path, const char *project, int ge
 	return load_lab(out, path, project, NULL, generate, 0);
 }
 
+/* A name that every student instance of lab would share (container_name,
+ * a volume's or network's name:), said as path:line:col; 1 when there is
+ * one. Instances are projects of their own (instance/instance.h), and
+ * these names are the only ones the project name does not reach: two
+ * instances would take the same container, or share one volume's data. */
+static int shared_name(const struct lab *lab)
+{
+	const char *what = NULL, *name = NULL;
+	const struct lab_mark *m = NULL;
+	for (size_t i = 0; i < lab->n_services && !what; i++)
+		if (lab->services[i].container_name)
+			what = "service", name = lab->services[i].name, m = &lab->services[i].mark;
+	for (size_t i = 0; i < lab->n_volumes && !what; i++)
+		if (lab->volumes[i].custom_name)
+			what = "volume", name = lab->volumes[i].name, m = &lab->volumes[i].mark;
+	for (size_t i = 0; i < lab->n_networks && !what; i++)
+		if (lab->networks[i].custom_name)
+			what = "network", name = lab->networks[i].name, m = &lab->networks[i].mark;
+	if (!what)
+		return 0;
+	fprintf(stderr,
+		"%s:%d:%d: %s '%s' sets %s: every student instance would share it; remove it to run instances\n",
+		m->file, m->line, m->col, what, name, strcmp(what, "service") == 0 ? "container_name" : "name");
+	return 1;
+}
+
 int cmd_load_instance(struct lab **out, const char *path, const char *project, const char *student, int generate)
 {
 	struct lab_err err = {0};
@@ -483,16 +509,10 @@ int cmd_load_instance(struct lab **out, const char *path, const char *project, c
 		code = LAB_EXIT_USAGE;
 		goto out;
 	}
-	for (size_t i = 0; i < base->n_services; i++)
-		if (base->services[i].container_name) {
-			const struct lab_mark *m = &base->services[i].mark;
-			fprintf(stderr,
-				"%s:%d:%d: service '%s' sets container_name: every student instance needs names of its "
-				"own; remove it to run instances\n",
-				m->file, m->line, m->col, base->services[i].name);
-			code = LAB_EXIT_USAGE;
-			goto out;
-		}
+	if (shared_name(base)) {
+		code = LAB_EXIT_USAGE;
+		goto out;
+	}
 	proj = project ? lab_xstrdup(project) : lab_instance_project(base->project, student);
 	if (lab_instance_ports(&ports, proj, base, generate, &err) < 0) {
 		code = cmd_fail(&err);

@@ -247,3 +247,53 @@ Test(class, instances_side_by_side_graded_and_taken_down, .timeout = 900)
 	it_run_free(&r);
 	it_lab_cleanup(&lab);
 }
+
+/* A name the project name does not reach would be one thing for every
+ * instance: the second student's `up` would take the first one's
+ * container, or both would write one volume. up --student refuses such a
+ * lab at the name's place in the file (exit 2) and makes nothing. */
+Test(class, instance_refuses_names_every_instance_would_share, .timeout = 120)
+{
+	static const struct {
+		const char *yaml;
+		const char *want;
+	} cases[] = {
+		{"lab: { name: \"@NAME@\" }\n"
+		 "services:\n  a:\n    image: debian:bookworm-slim\n    container_name: fixed\n",
+		 "lab.yml:3:3: service 'a' sets container_name: every student instance would share it; "
+		 "remove it to run instances"},
+		{"lab: { name: \"@NAME@\" }\n"
+		 "services:\n  a:\n    image: debian:bookworm-slim\n    volumes: [data:/d]\n"
+		 "volumes:\n  data:\n    name: course-data\n",
+		 "lab.yml:7:3: volume 'data' sets name: every student instance would share it; remove it to run instances"},
+		{"lab: { name: \"@NAME@\" }\n"
+		 "services:\n  a:\n    image: debian:bookworm-slim\n    networks: [n]\n"
+		 "networks:\n  n:\n    name: course-net\n",
+		 "lab.yml:7:3: network 'n' sets name: every student instance would share it; remove it to run instances"},
+	};
+	unsetenv("LAB_STUDENT");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct it_lab lab;
+		struct it_run r;
+		it_lab_make(&lab, "shared", cases[i].yaml);
+		it_labctl_run(&r, &lab, "up '%s' --student alice", lab.dir);
+		cr_expect_eq(r.status, 2, "case %zu: exit %d: %s", i, r.status, r.err);
+		cr_expect(strstr(r.err, cases[i].want), "case %zu: %s", i, r.err);
+		char *inst = NULL;
+		cr_assert(asprintf(&inst, "%s-alice", lab.project) > 0);
+		cr_expect_eq(it_count_containers(inst) + it_count_networks(inst) + it_count_volumes(inst), 0,
+			     "case %zu: nothing made", i);
+		char *vols = it_sh("docker volume ls -q --filter name=course-data | wc -l");
+		cr_expect_eq(atoi(vols), 0, "case %zu: no course-data volume", i);
+		free(vols);
+		/* what a broken up made for the instance */
+		char *gone = it_sh("l=label=io.labctl.lab=%s; ids=$(docker ps -aq --filter $l); [ -z \"$ids\" ] || docker rm -f -v $ids;"
+				   "ids=$(docker network ls -q --filter $l); [ -z \"$ids\" ] || docker network rm $ids;"
+				   "ids=$(docker volume ls -q --filter $l); [ -z \"$ids\" ] || docker volume rm $ids",
+				   inst);
+		free(gone);
+		free(inst);
+		it_run_free(&r);
+		it_lab_cleanup(&lab);
+	}
+}
