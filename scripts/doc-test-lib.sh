@@ -9,33 +9,41 @@
 #                                                 terminal + ctrl-c of one block
 # RE: a Perl regular expression (an ERE is one, for what READMEs need).
 # A terminal: the block runs in bash (-euo pipefail, as the steps) in the
-# background, in a session and process group of its own with SIGINT at its
-# default (bash makes background commands ignore it), stdin /dev/null, its
-# output (stdout and stderr) to $doctest_dir/NAME.out. Ctrl-C: SIGINT to that
-# process group, as a terminal sends it to its foreground job, then the
-# terminal must end within 30 s. A wait sees only complete lines printed since
-# the last wait that matched on that terminal and since the last Ctrl-C: what
-# happens next, not what was already on the screen. At the end of the steps
-# each terminal still running gets a Ctrl-C (then SIGKILL), and every
-# terminal's output is printed to stderr, each line prefixed with its name.
-# Needs bash, perl (perl-base is essential in Debian), setsid and
-# coreutils' env --default-signal (8.31+).
+# background on a pseudo-terminal of its own (util-linux's script(1), 120x40),
+# so what runs there sees a terminal as a student's would (labctl exec gives
+# the command a TTY, kcat's output is line-buffered); its output goes to
+# $doctest_dir/NAME.out (the terminal's: CRLF, echoed ^C). Ctrl-C: the byte
+# 0x03 typed into that terminal (its line discipline, or labctl exec's raw
+# mode passing it on to the container's TTY, makes it SIGINT), then the
+# terminal must end within 30 s. A wait sees only complete lines printed
+# since the last wait that matched on that terminal and since the last
+# Ctrl-C: what happens next, not what was already on the screen. At the end
+# of the steps each terminal still running gets a Ctrl-C (then SIGKILL), and
+# every terminal's output is printed to stderr, each line prefixed with its
+# name. Needs bash, perl (perl-base), script (bsdutils), setsid and
+# env --default-signal (coreutils 8.31+): bash makes what it starts in the
+# background ignore SIGINT, a terminal's foreground job does not.
 
 doctest_dir=$(mktemp -d "${TMPDIR:-/tmp}/doc-test-terminals-XXXXXX")
-declare -A doctest_pid=()
+declare -A doctest_pid=() doctest_key=()
 doctest_order=()
 
 # NAME: the block on stdin, run as a terminal of its own.
 doctest_terminal() {
 	local name=$1 f=$doctest_dir/$1
 	[[ -z ${doctest_pid[$name]:-} ]] || { echo "doc-test: terminal '$name' is already open" >&2; return 1; }
-	cat > "$f.sh"
+	{ echo 'stty cols 120 rows 40'; cat; } > "$f.sh"
 	: > "$f.out"
-	env --default-signal=INT,QUIT setsid bash -euo pipefail "$f.sh" < /dev/null > "$f.out" 2>&1 &
+	# its keyboard: a FIFO this shell holds open, so the terminal never
+	# reads an end of input
+	mkfifo "$f.in"
+	exec {fd}<> "$f.in"
+	doctest_key[$name]=$fd
+	env --default-signal=INT,QUIT setsid script -qfec "bash -euo pipefail $(printf %q "$f.sh")" /dev/null < "$f.in" > "$f.out" 2>&1 &
 	doctest_pid[$name]=$!
 	echo 0 > "$f.mark"
 	doctest_order+=("$name")
-	echo "doc-test: terminal '$name' runs: $(tr '\n' ' ' < "$f.sh")" >&2
+	echo "doc-test: terminal '$name' runs: $(tail -n +2 "$f.sh" | tr '\n' ' ')" >&2
 }
 
 # The first complete line at or after byte OFFSET of FILE matching the
@@ -48,7 +56,7 @@ doctest_match_() {
 		while (my $l = <$f>) {
 			last unless $l =~ /\n\z/;
 			$off += length($l);
-			chomp $l;
+			$l =~ s/\r?\n\z//;
 			if ($l =~ /$re/) { print "$off\t$l\n"; exit 0 }
 		}
 		exit 1' "$1" "$2" "$3"
@@ -59,7 +67,8 @@ doctest_running_() { kill -0 "${doctest_pid[$1]}" 2> /dev/null && ! doctest_reap
 doctest_reaped_() { [[ $(ps -o stat= -p "${doctest_pid[$1]}" 2> /dev/null) == Z* ]]; }
 
 doctest_show_() { # NAME: its output so far, on stderr
-	sed "s/^/$1 | /" "$doctest_dir/$1.out" >&2
+	sed "s/\r\$//; s/^/$1 | /" "$doctest_dir/$1.out" >&2
+	[[ -z $(tail -c 1 "$doctest_dir/$1.out") ]] || echo >&2
 }
 
 doctest_known_() {
@@ -121,10 +130,9 @@ doctest_ctrl_c_() (
 		doctest_show_ "$name"
 		exit 1
 	fi
-	pgid=$(ps -o pgid= -p "${doctest_pid[$name]}" | tr -d ' ')
 	# what comes after the Ctrl-C is what the next waits look at
 	for n in "${doctest_order[@]}"; do stat -c %s "$doctest_dir/$n.out" > "$doctest_dir/$n.mark"; done
-	kill -INT -- "-$pgid"
+	printf '\003' >&"${doctest_key[$name]}"
 	for ((i = 0; i < 150; i++)); do doctest_running_ "$name" || exit 0; sleep 0.2; done
 	echo "doc-test: terminal '$name' still runs 30 s after its Ctrl-C; its output:" >&2
 	doctest_show_ "$name"
@@ -132,15 +140,15 @@ doctest_ctrl_c_() (
 )
 
 doctest_end_() {
-	local rc=$? n pgid i
+	local rc=$? n i
 	set +x
 	for n in "${doctest_order[@]}"; do
 		doctest_running_ "$n" || continue
 		echo "doc-test: terminal '$n' still runs at the end of the steps: Ctrl-C" >&2
-		pgid=$(ps -o pgid= -p "${doctest_pid[$n]}" | tr -d ' ')
-		kill -INT -- "-$pgid" 2> /dev/null || true
+		printf '\003' >&"${doctest_key[$n]}"
 		for ((i = 0; i < 50; i++)); do doctest_running_ "$n" || break; sleep 0.2; done
-		! doctest_running_ "$n" || kill -KILL -- "-$pgid" 2> /dev/null || true
+		# script's end hangs its terminal up: SIGHUP to what runs there
+		! doctest_running_ "$n" || kill -KILL "${doctest_pid[$n]}" 2> /dev/null || true
 	done
 	for n in "${doctest_order[@]}"; do
 		echo "doc-test: --- terminal '$n'" >&2
