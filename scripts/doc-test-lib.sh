@@ -158,3 +158,5 @@ doctest_end_() {
 	exit "$rc"
 }
 trap doctest_end_ EXIT
+# timeout(1) ends the steps with SIGTERM: the terminals are closed then too
+trap 'exit 143' TERM

@@ -1,7 +1,11 @@
 /* The lab READMEs are tested: the steps each marks with <!-- doc-test -->
  * (scripts/readme-steps.sh extracts them) run in order, in one bash, as a
  * student would type them, against a fresh lab; then `labctl verify` must
- * pass. So the READMEs and the checks cannot drift apart.
+ * pass. So the READMEs and the checks cannot drift apart. Steps a student
+ * runs in a terminal of their own, or stops with Ctrl-C, are marked so
+ * (<!-- doc-test: terminal / wait / ctrl-c -->, docs/AUTHORING.md): they run
+ * on a pseudo-terminal in the background, get the Ctrl-C key, and the
+ * steps wait for the lines the README says they print.
  *
  * The labs run under their own names and fixed host ports (module0 on
  * 15432/19092/19000, ...), as the READMEs say: a lab that already has
@@ -16,13 +20,16 @@
 
 #include "harness.h"
 
-/* md: the markdown file, relative to the repository. example: when set,
+/* md: the markdown file, relative to the repository. min_blocks: how many
+ * marked blocks at least, min_ctrl_c: how many Ctrl-C markers (<!-- doc-test:
+ * ctrl-c ... -->) at least, so removing the markers fails too. example: when set,
  * the files md writes with <!-- file: PATH --> go to a directory of their
  * own, beside links to the repository's labs/common, images and jobs, and
  * labs are looked up there. in_checkout: the steps run from the
  * repository's root (READMEs whose steps name labs/<lab>/ scripts), else
  * from an empty directory of their own. */
-static void run_md_in(const char *lab, const char *md, int example, int min_blocks, int timeout_s, int in_checkout)
+static void run_md_in(const char *lab, const char *md, int example, int min_blocks, int min_ctrl_c, int timeout_s,
+		      int in_checkout)
 {
 	char *busy = it_sh("docker ps -aq --filter label=io.labctl.lab=%s | head -1", lab);
 	cr_assert_str_empty(busy, "lab '%s' already has containers (someone's run?): not touching it", lab);
@@ -47,6 +54,9 @@ static void run_md_in(const char *lab, const char *md, int example, int min_bloc
 	char *blocks = it_sh("grep -c '^# --- ' '%s/steps.sh'", dir);
 	cr_expect_geq(atoi(blocks), min_blocks, "%s: %s marked blocks, expected at least %d", lab, blocks, min_blocks);
 	free(blocks);
+	char *ctrl_c = it_sh("grep -c '^doctest_ctrl_c ' '%s/steps.sh' || true", dir);
+	cr_expect_geq(atoi(ctrl_c), min_ctrl_c, "%s: %s Ctrl-C markers, expected at least %d", lab, ctrl_c, min_ctrl_c);
+	free(ctrl_c);
 	/* a student's shell: labctl on PATH, their own state */
 	it_run(&r, "mkdir -p '%s/bin' '%s/work' && ln -s '%s' '%s/bin/labctl'", dir, dir, it_labctl(), dir);
 	it_run_free(&r);
@@ -73,7 +83,7 @@ static void run_md_in(const char *lab, const char *md, int example, int min_bloc
 
 static void run_md(const char *lab, const char *md, int example, int min_blocks, int timeout_s)
 {
-	run_md_in(lab, md, example, min_blocks, timeout_s, 0);
+	run_md_in(lab, md, example, min_blocks, 0, timeout_s, 0);
 }
 
 Test(docs, module0_readme, .timeout = 600)
@@ -83,7 +93,7 @@ Test(docs, module0_readme, .timeout = 600)
 
 Test(docs, module1_readme, .timeout = 600)
 {
-	run_md("module1", "labs/module1/README.md", 0, 5, 420);
+	run_md_in("module1", "labs/module1/README.md", 0, 8, 2, 420, 0);
 }
 
 Test(docs, module3_readme, .timeout = 600)
@@ -98,12 +108,20 @@ Test(docs, module4_readme, .timeout = 600)
 
 Test(docs, module2_readme, .timeout = 600)
 {
-	run_md_in("module2", "labs/module2/README.md", 0, 8, 540, 1);
+	run_md_in("module2", "labs/module2/README.md", 0, 8, 0, 540, 1);
 }
 
 Test(docs, module6_readme, .timeout = 900)
 {
-	run_md_in("module6", "labs/module6/README.md", 0, 6, 600, 1);
+	run_md_in("module6", "labs/module6/README.md", 0, 6, 0, 600, 1);
+}
+
+/* The Spark cluster: up, flights-batch on the 20,000-row sample, the
+ * notebook copied in, --scale spark-worker=3, the job again, back to 2
+ * workers; from the repository's root (docker cp of labs/module5/notebooks). */
+Test(docs, module5_readme, .timeout = 1200)
+{
+	run_md_in("module5", "labs/module5/README.md", 0, 4, 0, 1000, 1);
 }
 
 /* docs/AUTHORING.md's complete example lab validates, comes up, and its
