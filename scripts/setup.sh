@@ -46,9 +46,10 @@ fi
 PACKAGES=(build-essential pkg-config libcurl4-openssl-dev libyaml-dev libcjson-dev
 	libpq-dev libarchive-dev libssl-dev libcriterion-dev librdkafka-dev
 	postgresql-client debootstrap debian-archive-keyring ca-certificates curl
-	socat openssl kcat jq python3 docker-compose time clang libclang-rt-14-dev)
+	socat openssl kcat jq python3 python3-botocore docker-compose time clang libclang-rt-14-dev)
 # (socat and openssl: the integration tests front the engine with TCP/TLS;
 # kcat: Kafka clients on the host; jq: module6's README pipes CDC events through it; python3: JSON and JUnit XML parsed in tests;
+# python3-botocore: the AWS CLI v1's signer, for the README's `aws s3 presign` (V2 unless s3v4 is set);
 # docker-compose: the tests check `labctl export compose` with Debian's 1.29;
 # time: GNU time, peak RSS in bench/; clang and libclang-rt-14-dev: `make
 # fuzz`'s libFuzzer harnesses (bookworm's clang 14 finds -fsanitize=fuzzer's

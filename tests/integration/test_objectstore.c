@@ -43,6 +43,19 @@ Test(objectstore, buckets_sigv4_and_persistence, .timeout = 600)
 		     it_labctl(), lab.dir);
 	cr_expect_str_eq(code, "200", "signed PUT");
 	free(code);
+	/* presigned URLs as AWS CLI v1's `aws s3 presign` makes them (botocore,
+	   its signer): Signature V2 by default, refused; with what `aws
+	   configure set default.s3.signature_version s3v4` writes to the config
+	   file (README.md, module0's README), V4, accepted */
+	const char *presign = "eval \"$(LABCTL_STATE_DIR='%s' '%s' env '%s')\" && printf '[default]\\ns3 =\\n    signature_version = s3v4\\n' > '%s/aws-config' && "
+			      "for cfg in /dev/null '%s/aws-config'; do url=$(AWS_CONFIG_FILE=$cfg /usr/bin/python3 -c \""
+			      "import os, botocore.session as b; c = b.get_session().create_client('s3', endpoint_url=os.environ['AWS_ENDPOINT_URL'], region_name=os.environ['AWS_REGION']); "
+			      "print(c.generate_presigned_url('get_object', Params={'Bucket': 'lake', 'Key': 'greeting.txt'}, ExpiresIn=300))\") && "
+			      "case $url in *X-Amz-Signature=*) v=V4;; *Signature=*) v=V2;; *) v=?;; esac; "
+			      "echo \"$v $(curl -s -o /dev/null -w '%%{http_code}' \"$url\")\"; done";
+	code = it_sh(presign, lab.state, it_labctl(), lab.dir, lab.dir, lab.dir);
+	cr_expect_str_eq(code, "V2 403\nV4 200", "aws s3 presign: V2 refused, V4 with signature_version s3v4");
+	free(code);
 	/* unsigned: refused */
 	code = it_sh("eval \"$(LABCTL_STATE_DIR='%s' '%s' env '%s')\" && curl -s -o /dev/null -w '%%{http_code}' "
 		     "\"$AWS_ENDPOINT_URL/lake/greeting.txt\"",

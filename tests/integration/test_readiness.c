@@ -92,6 +92,15 @@ Test(readiness, docker_healthcheck_gates_service_healthy)
 	it_labctl_run(&r, &lab, "up '%s'", lab.dir);
 	cr_assert_eq(r.status, 0, "up: %s", r.err);
 	cr_expect(strstr(r.out, "healthy"), "%s", r.out);
+	/* up's table and status say the same word for each service's state
+	   (slowpoke healthy, after running) */
+	char *up_words = it_sh("printf '%%s' '%s' | awk 'NR > 1 && NF >= 3 && $2 ~ /^[0-9]+\\/[0-9]+$/ {print $1, $3}' | sort", r.out);
+	it_run_free(&r);
+	it_labctl_run(&r, &lab, "status '%s'", lab.dir);
+	char *status_words = it_sh("printf '%%s' '%s' | awk 'NR > 1 {print $1, $4}' | sort", r.out);
+	cr_expect_str_eq(up_words, "after running\nslowpoke healthy", "up's table");
+	cr_expect_str_eq(status_words, up_words, "status's words:\n%s", r.out);
+	free(up_words), free(status_words);
 	it_run_free(&r);
 	char *sid = it_container_id(lab.project, "slowpoke", 1), *aid = it_container_id(lab.project, "after", 1);
 	char *health = it_sh("docker inspect -f '{{.State.Health.Status}}' %s", sid);
