@@ -104,9 +104,10 @@ doctest_wait() (
 	done
 )
 
-# NAME [after SECONDSs | after RE [SECONDS]]: Ctrl-C to the terminal; it
-# must still be running (the text says it has to be interrupted) and must
-# end within 30 s.
+# NAME [after SECONDSs | after RE [SECONDS]]: Ctrl-C to the terminal, a
+# second after the last wait (a student's reaction) or SECONDS after now; it
+# must still be running then (the text says it has to be interrupted) and
+# must end within 30 s.
 doctest_ctrl_c() {
 	doctest_ctrl_c_ "$@" || return 1
 	local rc=0
@@ -118,12 +119,13 @@ doctest_ctrl_c_() (
 	set +x
 	name=$1
 	doctest_known_ "$name" || exit 1
-	if [[ ${2:-} == after ]]; then
-		if [[ $3 =~ ^([0-9]+)s$ ]]; then
-			sleep "${BASH_REMATCH[1]}"
-		else
-			doctest_wait "$name" "$3" "${4:-60}" || exit 1
-		fi
+	if [[ ${2:-} == after && $3 =~ ^([0-9]+)s$ ]]; then
+		sleep "${BASH_REMATCH[1]}"
+	else
+		[[ ${2:-} != after ]] || doctest_wait "$name" "$3" "${4:-60}" || exit 1
+		# a student's reaction: a block that ends by itself just after the
+		# line it printed does not need the Ctrl-C the text asks for
+		sleep 1
 	fi
 	if ! doctest_running_ "$name"; then
 		echo "doc-test: terminal '$name' ended before its Ctrl-C; its output:" >&2

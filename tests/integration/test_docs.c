@@ -130,3 +130,56 @@ Test(docs, authoring_guide_example_lab, .timeout = 600)
 {
 	run_md("example", "docs/AUTHORING.md", 1, 3, 420);
 }
+
+/* The runner of the terminal and Ctrl-C markers, on commands that need no
+ * engine (tests/fixtures/docs/): two terminals on pseudo-terminals of
+ * 40x120, a wait on each, Ctrl-C to one (its trap runs, the other goes on),
+ * a Ctrl-C after a line and after a fixed wait; then what must fail: a line
+ * the terminal never prints, a block that ends before its Ctrl-C, and
+ * malformed markers (file:line). */
+static void run_fixture(struct it_run *r, const char *md)
+{
+	it_run(r, "d=$(mktemp -d) && '%s/scripts/readme-steps.sh' '%s/tests/fixtures/docs/%s' > $d/steps.sh && "
+		  "timeout 60 bash -euo pipefail $d/steps.sh; rc=$?; rm -rf $d; exit $rc",
+	       it_repo(), it_repo(), md);
+}
+
+Test(docs, terminal_markers_run_blocks_on_ptys_and_ctrl_c_them, .timeout = 120)
+{
+	struct it_run r;
+	run_fixture(&r, "terminals.md");
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "doc-test: first | on a terminal of 40 120 rows and columns\n"), "%s", r.err);
+	cr_expect(strstr(r.err, "doc-test: terminal 'first' ended after its Ctrl-C (exit 0)\n"
+				"doc-test: first | ^Cinterrupted\n"),
+		  "the key reached the block's trap: %s", r.err);
+	cr_expect(strstr(r.err, "doc-test: terminal 'second' ended after its Ctrl-C (exit 0)\n"), "%s", r.err);
+	cr_expect(strstr(r.err, "doc-test: terminal 'block2' ended after its Ctrl-C (exit 130)\n"), "%s", r.err);
+	cr_expect(strstr(r.err, "doc-test: terminal 'block3' ended after its Ctrl-C (exit 130)\n"), "%s", r.err);
+	/* the second terminal's wait after the first one's Ctrl-C saw a new line,
+	   not one printed before the Ctrl-C */
+	const char *c = strstr(r.err, "first | ^Cinterrupted\ndoc-test: second | tick ");
+	cr_expect(c && atoi(c + strlen("first | ^Cinterrupted\ndoc-test: second | tick ")) > 3, "%s", r.err);
+	it_run_free(&r);
+}
+
+Test(docs, terminal_markers_fail_as_the_text_would, .timeout = 120)
+{
+	struct it_run r;
+	run_fixture(&r, "never.md");
+	cr_expect_neq(r.status, 0);
+	cr_expect(strstr(r.err, "doc-test: terminal 't' printed no line matching /^the line the text promises$/ within 3s;"
+				" its output:\nt | something else\n"),
+		  "%s", r.err);
+	it_run_free(&r);
+	run_fixture(&r, "ends.md");
+	cr_expect_neq(r.status, 0);
+	cr_expect(strstr(r.err, "doc-test: terminal 'block1' ended before its Ctrl-C; its output:\n"), "%s", r.err);
+	it_run_free(&r);
+	it_run(&r, "'%s/scripts/readme-steps.sh' '%s/tests/fixtures/docs/malformed.md'", it_repo(), it_repo());
+	cr_expect_eq(r.status, 1);
+	cr_expect(strstr(r.err, "malformed.md:1: doc-test: wait NAME \"RE\" [within Ns]\n") &&
+			  strstr(r.err, "malformed.md:3: doc-test: ctrl-c after Ns | after \"RE\" [within Ns], before a fence\n"),
+		  "%s", r.err);
+	it_run_free(&r);
+}
