@@ -93,11 +93,11 @@ Test(readiness, docker_healthcheck_gates_service_healthy)
 	cr_assert_eq(r.status, 0, "up: %s", r.err);
 	cr_expect(strstr(r.out, "healthy"), "%s", r.out);
 	/* up's table and status say the same word for each service's state
-	   (slowpoke healthy, after running) */
-	char *up_words = it_sh("printf '%%s' '%s' | awk 'NR > 1 && NF >= 3 && $2 ~ /^[0-9]+\\/[0-9]+$/ {print $1, $3}' | sort", r.out);
+	   (slowpoke healthy, after running), each in its STATE column */
+	char *up_words = it_sh("printf '%%s' '%s' | awk '$1 == \"SERVICE\" {for (i = 1; i <= NF; i++) if ($i == \"STATE\") c = i; next} c && NF == 0 {exit} c {print $1, $c}' | sort", r.out);
 	it_run_free(&r);
 	it_labctl_run(&r, &lab, "status '%s'", lab.dir);
-	char *status_words = it_sh("printf '%%s' '%s' | awk 'NR > 1 {print $1, $4}' | sort", r.out);
+	char *status_words = it_sh("printf '%%s' '%s' | awk '$1 == \"SERVICE\" {for (i = 1; i <= NF; i++) if ($i == \"STATE\") c = i; next} c && NF == 0 {exit} c {print $1, $c}' | sort", r.out);
 	cr_expect_str_eq(up_words, "after running\nslowpoke healthy", "up's table");
 	cr_expect_str_eq(status_words, up_words, "status's words:\n%s", r.out);
 	free(up_words), free(status_words);
