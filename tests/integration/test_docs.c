@@ -93,7 +93,7 @@ Test(docs, module0_readme, .timeout = 600)
 
 Test(docs, module1_readme, .timeout = 600)
 {
-	run_md_in("module1", "labs/module1/README.md", 0, 8, 2, 420, 0);
+	run_md_in("module1", "labs/module1/README.md", 0, 10, 2, 420, 0);
 }
 
 Test(docs, module3_readme, .timeout = 600)
