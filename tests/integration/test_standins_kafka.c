@@ -290,3 +290,111 @@ Test(standins_kafka, bitnami_zookeeper_without_allow_anonymous_login_refuses_to_
 	free(id);
 	it_lab_cleanup(&lab);
 }
+
+/* apache/kafka as its docs run it (tests/standins/apache-kafka): the
+ * single-node plaintext example on 3.9.1 (KAFKA_* -> server.properties as
+ * the official image's KafkaDockerWrapper writes them, CLUSTER_ID, the
+ * broker's own healthcheck through /opt/kafka/bin), produce/consume on the
+ * advertised host listener; and `apache/kafka` with no environment at all:
+ * Kafka 4's single-node KRaft broker on 9092 with the default cluster id. */
+Test(standins_kafka, apache_kafka_single_node_and_no_environment, .timeout = 900, .fini = fini)
+{
+	struct it_lab lab;
+	struct it_run r;
+	char port[16], bootstrap[32];
+	static const char *const run[] = {"apache/kafka:3.9.1", "apache/kafka", NULL};
+	test_images = run;
+	if (!drop_stand_ins())
+		cr_skip_test("a real image of these names is on this engine: nothing to stand in for");
+	snprintf(port, sizeof(port), "%d", it_free_port());
+	snprintf(bootstrap, sizeof(bootstrap), "localhost:%s", port);
+	setenv("KAFKA_HOST_PORT", port, 1);
+	it_lab_make(&lab, "standin-apache", "");
+	const char *file = "tests/standins/apache-kafka/compose.yaml";
+	const char *const want[] = {"apache/kafka:3.9.1", "apache-kafka-3", "apache/kafka", "apache-kafka"};
+	up_offline(&lab, file, want, 4);
+
+	produce_consume(bootstrap, "quickstart-events", "course-group");
+	char *md = wait_topic(bootstrap, "quickstart-events", 1);
+	cr_expect(strstr(md, "broker 1 at localhost:"), "KAFKA_NODE_ID and the advertised host listener: %s", md);
+	free(md);
+
+	char *broker = it_container_id(lab.project, "broker", 1);
+	/* KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS -> group.initial.rebalance.delay.ms */
+	char *line = it_sh("docker exec %s grep -c -x -e 'group.initial.rebalance.delay.ms=0' "
+			   "-e 'controller.quorum.voters=1@broker:29093' -e 'node.id=1' /opt/kafka/config/server.properties",
+			   broker);
+	cr_expect_str_eq(line, "3", "the environment's properties in server.properties");
+	free(line);
+	char *id = it_sh("docker exec %s sed -n 's/^cluster.id=//p' /tmp/kraft-combined-logs/meta.properties", broker);
+	cr_expect_str_eq(id, "4L6g3nShT-eMCtK--X86sw", "CLUSTER_ID formats the storage");
+	free(id);
+	char *ver = it_sh("docker exec %s sh -c 'ls /opt/kafka/libs/kafka_2.13-*.jar'", broker);
+	cr_expect_str_eq(ver, "/opt/kafka/libs/kafka_2.13-3.9.1.jar", "the 3.9.1 tag runs Kafka 3.9.1");
+	free(ver);
+	free(broker);
+
+	/* no environment: the distribution's single-node file, the default id */
+	char *plain = it_container_id(lab.project, "plain", 1);
+	id = it_sh("docker exec %s sed -n 's/^cluster.id=//p' /tmp/kraft-combined-logs/meta.properties", plain);
+	cr_expect_str_eq(id, "5L6g3nShT-eMCtK--X86sw", "CLUSTER_ID's default");
+	free(id);
+	ver = it_sh("docker exec %s sh -c 'ls /opt/kafka/libs/kafka_2.13-*.jar'", plain);
+	cr_expect_str_eq(ver, "/opt/kafka/libs/kafka_2.13-4.4.0.jar", "latest runs Kafka 4");
+	free(ver);
+	it_run(&r, "docker exec %s sh -c 'echo hello | /opt/kafka/bin/kafka-console-producer.sh --bootstrap-server "
+		   "localhost:9092 --topic plain-events && /opt/kafka/bin/kafka-console-consumer.sh --bootstrap-server "
+		   "localhost:9092 --topic plain-events --from-beginning --max-messages 1 --timeout-ms 60000'",
+	       plain);
+	cr_expect_str_eq(r.out, "hello\n", "produce/consume on localhost:9092 in the container: %s", r.err);
+	it_run_free(&r);
+	free(plain);
+
+	it_labctl_run(&r, &lab, "down -f '%s/%s' -p '%s' --volumes", it_repo(), file, lab.project);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	it_run_free(&r);
+	it_lab_cleanup(&lab);
+}
+
+/* apache/kafka's isolated example, one controller and one broker on a 4.x
+ * tag: the controller has no advertised listeners, the broker reaches the
+ * static quorum, a client produces and consumes on the broker's advertised
+ * host listener. */
+Test(standins_kafka, apache_kafka_controller_and_broker_apart, .timeout = 900, .fini = fini)
+{
+	struct it_lab lab;
+	struct it_run r;
+	char port[16], bootstrap[32];
+	static const char *const run[] = {"apache/kafka:4.1.0", NULL};
+	test_images = run;
+	if (!drop_stand_ins())
+		cr_skip_test("a real image of these names is on this engine: nothing to stand in for");
+	snprintf(port, sizeof(port), "%d", it_free_port());
+	snprintf(bootstrap, sizeof(bootstrap), "localhost:%s", port);
+	setenv("KAFKA_HOST_PORT", port, 1);
+	it_lab_make(&lab, "standin-apache-split", "");
+	const char *file = "tests/standins/apache-kafka/split.yaml";
+	it_labctl_run(&r, &lab, "up -f '%s/%s' -p '%s' --offline", it_repo(), file, lab.project);
+	cr_assert_eq(r.status, 0, "up --offline: %s\n%s", r.err, r.out);
+	cr_expect(strstr(r.err, "image 'apache/kafka:4.1.0': not present and --offline; building stand-in "
+				"'apache-kafka' from images/kafka"),
+		  "%s", r.err);
+	it_run_free(&r);
+
+	produce_consume(bootstrap, "split-events", "course-group");
+	char *md = wait_topic(bootstrap, "split-events", 1);
+	cr_expect(strstr(md, "broker 4 at localhost:"), "the broker's node id and host listener: %s", md);
+	free(md);
+	char *ctl = it_container_id(lab.project, "controller-1", 1);
+	char *props = it_sh("docker exec %s grep -E '^(process.roles|advertised.listeners)=' "
+			    "/opt/kafka/config/server.properties",
+			    ctl);
+	cr_expect_str_eq(props, "process.roles=controller", "a controller only, no advertised listeners");
+	free(props);
+	free(ctl);
+
+	it_labctl_run(&r, &lab, "down -f '%s/%s' -p '%s' --volumes", it_repo(), file, lab.project);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	it_run_free(&r);
+	it_lab_cleanup(&lab);
+}

@@ -204,6 +204,17 @@ Test(catalog, the_repositorys_catalog_reads)
 	const struct lab_catalog_entry *pg = lab_catalog_match(c, "postgres:16");
 	cr_assert_not_null(pg);
 	cr_expect_str_eq(pg->name, "postgres");
+	/* first match wins: apache/kafka's 3.x tags on Dockerfile.3.9, the rest on Kafka 4 */
+	static const char *const want[][2] = {
+		{"apache/kafka:3.9.1", "apache-kafka-3"}, {"apache/kafka:3.7.0", "apache-kafka-3"},
+		{"apache/kafka", "apache-kafka"},         {"apache/kafka:4.1.0", "apache-kafka"},
+		{"minio/minio", "minio"},                 {"quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z", "minio"},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct lab_catalog_entry *e = lab_catalog_match(c, want[i][0]);
+		cr_expect(e && strcmp(e->name, want[i][1]) == 0, "%s -> %s, got %s", want[i][0], want[i][1],
+			  e ? e->name : "none");
+	}
 	for (size_t i = 0; i < c->n; i++) {
 		cr_expect(c->entries[i].interface && strlen(c->entries[i].interface) > 40, "entry '%s' documents its interface",
 			  c->entries[i].name);
