@@ -85,7 +85,11 @@ struct cv {
 
 /* A stand-in to build for an image the lab runs (standin.c). */
 struct standin {
-	struct svc_run *r;       /* the first service that runs it: gets image_id */
+	struct svc_run *r;       /* the first service that runs it (gets image_id), or,
+	                            for a base only, the first whose build is FROM it */
+	int runs;                /* r runs it: r->image_id gets its id */
+	int first;               /* a FROM of a build here (up --offline): built before
+	                            the lab's builds */
 	char *name;              /* the image as the lab names it: the tag built */
 	const struct lab_catalog_entry *entry;
 	struct lab_strv args;    /* the entry's build args for name */
@@ -108,6 +112,11 @@ int converge_image_inspect(struct lab_engine *e, const char *name, char **id, ch
  * entry matches (or no catalog), negative: the catalog does not read. */
 int converge_standin_plan(struct cv *c, struct svc_run *r, const char *name, const char *by_entry,
 			  const char *reason, struct lab_err *err);
+/* standin.c: as converge_standin_plan for an image a build of r's is FROM
+ * (up --offline), which r does not run: built before the lab's builds.
+ * One already planned for a service is moved first instead (returns 1). */
+int converge_standin_plan_base(struct cv *c, struct svc_run *r, const char *name, const char *reason,
+			       struct lab_err *err);
 void converge_standins_free(struct cv *c);
 
 /* Report ev (elapsed_ms is filled in) through opts->progress, one call at

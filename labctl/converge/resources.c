@@ -175,6 +175,67 @@ static int standin_planned(const struct cv *c, const char *name)
 	return 0;
 }
 
+/* up --offline: the images the lab's builds are FROM that are not built
+ * here (lab_image_external_bases) must be on the engine, since the build
+ * would pull them. One that is absent gets the catalog's stand-in planned,
+ * built before the lab's builds; one no entry matches is a line in lines
+ * (and its name in failed), as pull_images' own. Engine errors stop. */
+static int offline_bases(struct cv *c, struct lab_buf *lines, struct lab_strv *failed, struct lab_err *err)
+{
+	struct lab_strv names = LAB_STRV_INIT, bases = LAB_STRV_INIT, checked = LAB_STRV_INIT;
+	size_t n_src = 0;
+	struct lab_image_source *src = lab_sources(c, &names, &n_src);
+	int rc = 0;
+	for (size_t i = 0, k = 0; i < c->n && rc == 0; i++) {
+		struct svc_run *r = &c->runs[i];
+		if (!r->svc->has_build)
+			continue;
+		const struct lab_image_source *mine = &src[k++];
+		lab_strv_free(&bases);
+		lab_image_external_bases(&bases, mine, src, n_src);
+		for (size_t j = 0; j < bases.n && rc == 0; j++) {
+			const char *base = bases.v[j];
+			char *id = NULL, *entry = NULL, note[700];
+			if (lab_strv_find(&checked, base) >= 0 || lab_strv_find(failed, base) >= 0)
+				continue;
+			lab_strv_push(&checked, base);
+			struct lab_err why = {0};
+			int have = converge_image_inspect(c->engine, base, &id, &entry, &why);
+			free(id);
+			free(entry);
+			if (have < 0 && !(have == LAB_EENGINE && lab_image_pull_problem(why.msg) == LAB_PULL_BAD_NAME)) {
+				*err = why;
+				rc = have;
+				break;
+			}
+			if (have == 1)
+				continue;
+			char reason[300];
+			snprintf(reason, sizeof(reason), "not present and --offline (service '%s' builds FROM it)",
+				 r->svc->name);
+			int planned = have == 0 ? converge_standin_plan_base(c, r, base, reason, err) : 0;
+			if (planned < 0) {
+				rc = planned;
+				break;
+			}
+			if (planned == 1)
+				continue;
+			lab_buf_printf(lines,
+				       "\n  service '%s': its build (%s/%s) is FROM '%s': not on the engine and not pulled "
+				       "(--offline)%s: load it (docker load -i FILE), build FROM an image that is here, or "
+				       "up without --offline where its registry answers",
+				       r->svc->name, mine->context, mine->dockerfile ? mine->dockerfile : "Dockerfile", base,
+				       no_standin(c, note, sizeof(note)));
+			lab_strv_push(failed, base);
+		}
+	}
+	lab_strv_free(&bases);
+	lab_strv_free(&checked);
+	lab_strv_free(&names);
+	free(src);
+	return rc;
+}
+
 /* The images the lab pulls (no build: here makes them), each pulled when
  * absent; all are tried, and those that cannot be had are listed
  * together in err (LAB_EINPUT), each with the reason in plain words and
@@ -284,6 +345,8 @@ static int pull_images(struct cv *c, struct lab_err *err)
 		if (stop)
 			break;
 	}
+	if (!stop && c->opts->offline && (rc = offline_bases(c, &lines, &failed, err)) < 0)
+		stop = 1;
 	if (stop) {
 		lab_strv_free(&failed);
 		lab_buf_release(&lines);
@@ -307,6 +370,7 @@ struct builds {
 	struct lab_err *errs;    /* per run, meaningful where rcs[i] < 0 */
 	int *rcs;                /* per run */
 	atomic_int failed;       /* a build failed: the ones not started are not */
+	struct standin **first;  /* set: build only these (and runs/extras not at all) */
 };
 
 /* An image no service runs (converge_opts.extra_images), reported as
@@ -350,11 +414,18 @@ static int ensure_standin(struct cv *c, struct lab_engine *e, struct standin *s,
 		.dockerfile = s->entry->dockerfile,
 		.args = &s->args,
 		.project = c->lab->project,
+		.force = c->opts->force_build,
 		.labels = &s->labels,
 		.progress = on_image,
 		.progress_ud = &ic,
 	};
-	int rc = lab_image_ensure(&s->r->image_id, e, &req, err);
+	char *id = NULL;
+	int rc = lab_image_ensure(&id, e, &req, err);
+	if (s->runs && !s->r->image_id) {
+		s->r->image_id = id;
+		id = NULL;
+	}
+	free(id);
 	if (rc < 0)
 		lab_err_prefix(err, "service '%s': stand-in '%s' for image '%s'", s->r->svc->name, s->entry->name,
 			       s->name);
@@ -368,7 +439,9 @@ static void build_one(size_t i, void *ud)
 		return;
 	struct lab_engine *e = lab_engine_dup(b->c->engine);
 	size_t n_extra = b->c->opts->n_extra_images;
-	if (i < b->n_runs)
+	if (b->first) /* the first phase: the stand-ins the lab's builds are FROM */
+		b->rcs[i] = ensure_standin(b->c, e, b->first[i], &b->errs[i]);
+	else if (i < b->n_runs)
 		b->rcs[i] = ensure_one(b->c, e, b->runs[i], NULL, &b->errs[i]);
 	else if (i < b->n_runs + n_extra)
 		b->rcs[i] = ensure_extra(b->c, e, &b->c->opts->extra_images[i - b->n_runs], &b->errs[i]);
@@ -423,7 +496,23 @@ int converge_images(struct cv *c, struct lab_err *err)
 	size_t jobs = build_jobs();
 	double t = lab_now();
 	atomic_store(&c->images_built, 0);
-	lab_parallel(n, jobs, build_one, &b);
+	/* up --offline: a stand-in a build here is FROM comes before that
+	   build, which would otherwise ask the engine to pull it */
+	size_t n_first = 0;
+	struct standin **first = calloc(c->n_standins + 1, sizeof(*first));
+	if (!first)
+		abort();
+	for (size_t i = 0; i < c->n_standins; i++)
+		if (c->standins[i].first)
+			first[n_first++] = &c->standins[i];
+	if (n_first) {
+		b.first = first;
+		lab_parallel(n_first, jobs, build_one, &b);
+		b.first = NULL;
+	}
+	free(first);
+	if (!atomic_load(&b.failed))
+		lab_parallel(n, jobs, build_one, &b);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		if (b.rcs[i] < 0) {
 			*err = b.errs[i];

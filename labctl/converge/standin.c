@@ -57,7 +57,8 @@ int converge_standin_plan(struct cv *c, struct svc_run *r, const char *name, con
 		return 0;
 	c->standins = lab_xrealloc(c->standins, (c->n_standins + 1) * sizeof(*c->standins));
 	struct standin *s = &c->standins[c->n_standins++];
-	*s = (struct standin){.r = r, .name = lab_xstrdup(name), .entry = e, .args = LAB_STRV_INIT, .labels = LAB_STRV_INIT};
+	*s = (struct standin){.r = r, .runs = 1, .name = lab_xstrdup(name), .entry = e, .args = LAB_STRV_INIT,
+			      .labels = LAB_STRV_INIT};
 	lab_catalog_args(&s->args, e, name);
 	lab_strv_pushf(&s->labels, "%s=%s", LAB_LABEL_STAND_IN_FOR, name);
 	lab_strv_pushf(&s->labels, "%s=%s", LAB_LABEL_STAND_IN, e->name);
@@ -74,6 +75,22 @@ int converge_standin_plan(struct cv *c, struct svc_run *r, const char *name, con
 		free(where);
 	}
 	return 1;
+}
+
+int converge_standin_plan_base(struct cv *c, struct svc_run *r, const char *name, const char *reason,
+			       struct lab_err *err)
+{
+	for (size_t i = 0; i < c->n_standins; i++)
+		if (strcmp(c->standins[i].name, name) == 0) {
+			c->standins[i].first = 1;
+			return 1;
+		}
+	int rc = converge_standin_plan(c, r, name, NULL, reason, err);
+	if (rc == 1) {
+		c->standins[c->n_standins - 1].runs = 0;
+		c->standins[c->n_standins - 1].first = 1;
+	}
+	return rc;
 }
 
 void converge_standins_free(struct cv *c)

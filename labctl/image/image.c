@@ -284,6 +284,37 @@ void lab_image_local_bases(struct lab_strv *names, struct lab_strv *contexts, co
 	local_bases(names, contexts, src, known, n_known, 0);
 }
 
+static void external_bases(struct lab_strv *out, struct lab_strv *seen, const struct lab_image_source *src,
+			   const struct lab_image_source *known, size_t n_known, int depth)
+{
+	struct lab_strv from = LAB_STRV_INIT;
+	if (depth > 8 || lab_strv_find(seen, src->name) >= 0)
+		return;
+	lab_strv_push(seen, src->name);
+	dockerfile_from(&from, src->context, src->dockerfile, src->args);
+	struct lab_image_req req = {.name = src->name, .context = src->context, .sources = known, .n_sources = n_known};
+	for (size_t i = 0; i < from.n; i++) {
+		struct lab_image_source b;
+		char *owned = NULL;
+		if (strcmp(from.v[i], src->name) == 0)
+			continue;
+		if (base_source(&b, &owned, &req, from.v[i]))
+			external_bases(out, seen, &b, known, n_known, depth + 1);
+		else if (lab_strv_find(out, from.v[i]) < 0)
+			lab_strv_push(out, from.v[i]);
+		free(owned);
+	}
+	lab_strv_free(&from);
+}
+
+void lab_image_external_bases(struct lab_strv *out, const struct lab_image_source *src,
+			      const struct lab_image_source *known, size_t n_known)
+{
+	struct lab_strv seen = LAB_STRV_INIT;
+	external_bases(out, &seen, src, known, n_known, 0);
+	lab_strv_free(&seen);
+}
+
 /* The image's id when it carries build hash want (and !force); NULL with
  * *why set otherwise. */
 static int current_image(struct lab_engine *e, const struct lab_image_req *req, const char *want, char **id,

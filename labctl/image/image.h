@@ -106,6 +106,17 @@ int lab_image_ensure(char **id_out, struct lab_engine *e, const struct lab_image
 void lab_image_local_bases(struct lab_strv *names, struct lab_strv *contexts, const struct lab_image_source *src,
 			   const struct lab_image_source *known, size_t n_known);
 
+/* The images src's Dockerfile is FROM that are not built here (by
+ * lab_image_ensure's rule: none of known of that name, not labctl/NAME
+ * beside the context), and those of its bases built here in turn, each
+ * once, in order of first appearance; appended to out (those already in
+ * out are skipped). Stage names and "scratch" are not images
+ * (lab_dockerfile_bases). No engine is asked; a Dockerfile that cannot be
+ * read has none. For up --offline, which must have them before a build
+ * asks the engine to pull them. */
+void lab_image_external_bases(struct lab_strv *out, const struct lab_image_source *src,
+			      const struct lab_image_source *known, size_t n_known);
+
 /* A stand-in image on the engine (one with the io.labctl.stand-in-for
  * label, labctl/image/catalog.h). */
 struct lab_standin_image {

@@ -222,3 +222,109 @@ Test(standins, a_bad_catalog_is_reported_by_line_and_column, .timeout = 120)
 	expect_nothing_made(lab.project);
 	it_lab_cleanup(&lab);
 }
+
+/* A catalog of one small stand-in (FROM debian:bookworm-slim, which setup
+ * leaves on the engine) under dir/imgs, for <repo>:1; the lab is dir/lab. */
+static void tiny_catalog(const char *dir, const char *repo)
+{
+	free(it_sh("mkdir -p '%s/imgs/tiny' && printf 'FROM debian:bookworm-slim\\nRUN echo tiny > /tiny\\n"
+		   "CMD [\"sleep\", \"infinity\"]\\n' > '%s/imgs/tiny/Dockerfile' && "
+		   "printf 'stand-ins:\\n  - name: tiny\\n    for: [%s]\\n    context: tiny\\n"
+		   "    interface: a test stand-in\\n    test: tests/integration/test_standins.c\\n' > '%s/imgs/catalog.yml'",
+		   dir, dir, repo, dir));
+}
+
+/* up --build rebuilds a stand-in as it rebuilds the lab's own images; a
+ * plain up after it finds it current. */
+Test(standins, up_build_rebuilds_a_stand_in, .timeout = 300)
+{
+	struct it_lab lab;
+	struct it_run r;
+	char repo[64], want[1024];
+	snprintf(repo, sizeof(repo), "labctl-it-tiny-%d/base", (int)getpid());
+	it_lab_make(&lab, "standin-force", "");
+	snprintf(want, sizeof(want), "services:\n  app:\n    image: %s:1\n", repo);
+	it_lab_write(&lab, want);
+	tiny_catalog(lab.dir, repo);
+	const char *env = "LABCTL_IMAGES_DIR=\"$D/imgs\" LABCTL_STATE_DIR=\"$S\"";
+	it_run(&r, "D='%s' S='%s'; %s '%s' up '%s' --offline", lab.dir, lab.state, env, it_labctl(), lab.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	snprintf(want, sizeof(want), "app | building image '%s:1' from ", repo);
+	cr_expect(strstr(r.err, want) && strstr(r.err, "(not present)"), "built once: %s", r.err);
+	it_run_free(&r);
+	it_run(&r, "D='%s' S='%s'; %s '%s' up '%s' --offline", lab.dir, lab.state, env, it_labctl(), lab.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(!strstr(r.err, "building"), "current: not built again: %s", r.err);
+	it_run_free(&r);
+	it_run(&r, "D='%s' S='%s'; %s '%s' up '%s' --offline --build", lab.dir, lab.state, env, it_labctl(), lab.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	snprintf(want, sizeof(want), "app | building image '%s:1' from %s/imgs/tiny (--build)", repo, lab.dir);
+	cr_expect(strstr(r.err, want), "--build rebuilds the stand-in: %s", r.err);
+	it_run_free(&r);
+	it_lab_cleanup(&lab);
+	free(it_sh("docker rmi '%s:1' >/dev/null 2>&1; true", repo));
+}
+
+/* up --offline and a build: FROM a public image: the catalog's stand-in is
+ * built first, then the lab's image FROM it; a FROM no entry matches fails
+ * before anything is made, listed (exit 2). */
+Test(standins, offline_build_from_a_public_image_gets_its_stand_in_first, .timeout = 300)
+{
+	struct it_lab lab;
+	struct it_run r;
+	char repo[64], want[1024];
+	snprintf(repo, sizeof(repo), "labctl-it-tiny-%d/base", (int)getpid());
+	it_lab_make(&lab, "standin-from", "");
+	snprintf(want, sizeof(want),
+		 "services:\n"
+		 "  app:\n"
+		 "    build: ./app\n"
+		 "    image: labctl-it-app-%d:1\n"
+		 "  other:\n"
+		 "    build: ./other\n"
+		 "    image: labctl-it-other-%d:1\n"
+		 "    volumes: [\"data:/data\"]\n"
+		 "volumes:\n"
+		 "  data: {}\n",
+		 (int)getpid(), (int)getpid());
+	it_lab_write(&lab, want);
+	tiny_catalog(lab.dir, repo);
+	free(it_sh("mkdir -p '%s/app' '%s/other' && printf 'FROM %s:1\\nRUN cat /tiny\\n' > '%s/app/Dockerfile' && "
+		   "printf 'FROM labctl-it-nosuch-%d/base:2 AS b\\nFROM b\\n' > '%s/other/Dockerfile'",
+		   lab.dir, lab.dir, repo, lab.dir, (int)getpid(), lab.dir));
+	const char *env = "LABCTL_IMAGES_DIR=\"$D/imgs\" LABCTL_STATE_DIR=\"$S\"";
+
+	/* 'other' is FROM an image nothing provides: all of it refused first */
+	it_run(&r, "D='%s' S='%s'; %s '%s' up '%s' --offline", lab.dir, lab.state, env, it_labctl(), lab.dir);
+	cr_expect_eq(r.status, 2, "exit %d: %s", r.status, r.err);
+	snprintf(want, sizeof(want),
+		 "service 'other': its build (%s/other/Dockerfile) is FROM 'labctl-it-nosuch-%d/base:2': not on the "
+		 "engine and not pulled (--offline); no stand-in in '",
+		 lab.dir, (int)getpid());
+	cr_expect(strstr(r.err, want), "listed with what was tried: %s", r.err);
+	cr_expect(strstr(r.err, "cannot be had (no container, network or volume was made)"), "%s", r.err);
+	cr_expect(!strstr(r.err, "building"), "nothing built: %s", r.err);
+	it_run_free(&r);
+	expect_nothing_made(lab.project);
+
+	/* without 'other': the stand-in first, then app FROM it */
+	snprintf(want, sizeof(want), "services:\n  app:\n    build: ./app\n    image: labctl-it-app-%d:1\n", (int)getpid());
+	it_lab_write(&lab, want);
+	it_run(&r, "D='%s' S='%s'; %s '%s' up '%s' --offline", lab.dir, lab.state, env, it_labctl(), lab.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	snprintf(want, sizeof(want),
+		 "image '%s:1': not present and --offline (service 'app' builds FROM it); building stand-in 'tiny' "
+		 "from imgs/tiny",
+		 repo);
+	cr_expect(strstr(r.err, want), "%s", r.err);
+	const char *standin = strstr(r.err, "image 'labctl-it-tiny");
+	snprintf(want, sizeof(want), "app | building image 'labctl-it-app-%d:1'", (int)getpid());
+	const char *app = strstr(r.err, want);
+	cr_expect(standin && app && standin < app, "the stand-in before the build FROM it: %s", r.err);
+	it_run_free(&r);
+	char *label = it_sh("docker image inspect -f '{{index .Config.Labels \"io.labctl.stand-in\"}}' '%s:1'", repo);
+	cr_expect_str_eq(label, "tiny", "tagged and labelled");
+	free(label);
+	it_lab_cleanup(&lab);
+	free(it_sh("docker rmi 'labctl-it-app-%d:1' '%s:1' >/dev/null 2>&1; true", (int)getpid(), repo));
+}

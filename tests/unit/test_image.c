@@ -1,5 +1,7 @@
 /* image/image.c: why a pull failed, from what engines and registries say. */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "../../labctl/image/image.h"
 
@@ -49,4 +51,37 @@ Test(image, pull_advice_says_what_to_do)
 	cr_expect(strstr(lab_image_pull_advice(LAB_PULL_AUTH), "docker login"));
 	cr_expect(strstr(lab_image_pull_advice(LAB_PULL_NO_SUCH_IMAGE), "no such image"));
 	cr_expect(strstr(lab_image_pull_advice(LAB_PULL_OTHER), "cannot be pulled"));
+}
+
+/* The FROM images not built here, through the bases built here
+ * (labctl/NAME beside the context, a source of the lab's): each once,
+ * stage names and scratch left out. */
+Test(image, external_bases_through_the_local_ones)
+{
+	char tmpl[] = "/tmp/labctl-ut-bases-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	cr_assert_not_null(dir);
+	char cmd[2048];
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p %1$s/app %1$s/jre %1$s/lib && "
+		 "printf 'ARG PY=python:3.11\\nFROM ${PY} AS py\\nFROM labctl/jre:17\\nCOPY --from=py / /py\\n"
+		 "FROM lib/own:1\\nFROM scratch\\n' > %1$s/app/Dockerfile && "
+		 "printf 'FROM debian:bookworm-slim\\n' > %1$s/jre/Dockerfile && "
+		 "printf 'FROM python:3.11\\nFROM postgres:16\\n' > %1$s/lib/Dockerfile",
+		 dir);
+	cr_assert_eq(system(cmd), 0);
+	char app[512], lib[512];
+	snprintf(app, sizeof(app), "%s/app", dir);
+	snprintf(lib, sizeof(lib), "%s/lib", dir);
+	struct lab_image_source known[] = {{.name = "lib/own:1", .context = lib}};
+	struct lab_image_source src = {.name = "course/app:1", .context = app};
+	struct lab_strv out = LAB_STRV_INIT;
+	lab_image_external_bases(&out, &src, known, 1);
+	cr_assert_eq(out.n, 3, "%zu", out.n);
+	cr_expect_str_eq(out.v[0], "python:3.11");
+	cr_expect_str_eq(out.v[1], "debian:bookworm-slim", "labctl/jre:17's, from the jre directory beside app");
+	cr_expect_str_eq(out.v[2], "postgres:16", "lib/own:1's, a source of the lab's");
+	lab_strv_free(&out);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_expect_eq(system(cmd), 0);
 }
