@@ -24,8 +24,11 @@ static char *stand_in_for(const char *image)
 		     image);
 }
 
-/* The images a test runs, NULL-terminated: dropped before (so that up
- * builds them) and after it. Only stand-ins are removed, never a real
+/* The images a test runs, NULL-terminated: dropped before, so that up
+ * builds them (from the build cache but for the first). They stay after
+ * it, as the other stand-in tests' do: the course stack
+ * (test_standins_stack.c, later in the run) runs cp-kafka and cp-zookeeper
+ * without building them again. Only stand-ins are removed, never a real
  * image of that name. */
 static const char *const *test_images;
 
@@ -44,11 +47,6 @@ static int drop_stand_ins(void)
 		free(label);
 	}
 	return !real;
-}
-
-static void fini(void)
-{
-	drop_stand_ins();
 }
 
 /* up -f FILE -p PROJECT --offline: exit 0, health-gated, each image in
@@ -112,7 +110,7 @@ static void produce_consume(const char *bootstrap, const char *topic, const char
  * `kafka-topics` make the topic (auto-creation is off, so it is theirs),
  * a consumer group commits (offsets topic with replication factor 1), the
  * tools without .sh answer on the internal listener. */
-Test(standins_kafka, cp_zookeeper_and_cp_kafka_in_zookeeper_mode, .timeout = 900, .fini = fini)
+Test(standins_kafka, cp_zookeeper_and_cp_kafka_in_zookeeper_mode, .timeout = 900)
 {
 	struct it_lab lab;
 	struct it_run r;
@@ -168,7 +166,7 @@ Test(standins_kafka, cp_zookeeper_and_cp_kafka_in_zookeeper_mode, .timeout = 900
  * ALLOW_ANONYMOUS_LOGIN, zkServer.sh status as the healthcheck,
  * KAFKA_CFG_* (num.partitions=2 for an auto-created topic), the legacy
  * alias KAFKA_BROKER_ID. */
-Test(standins_kafka, bitnami_zookeeper_and_kafka_in_zookeeper_mode, .timeout = 900, .fini = fini)
+Test(standins_kafka, bitnami_zookeeper_and_kafka_in_zookeeper_mode, .timeout = 900)
 {
 	struct it_lab lab;
 	struct it_run r;
@@ -207,7 +205,7 @@ Test(standins_kafka, bitnami_zookeeper_and_kafka_in_zookeeper_mode, .timeout = 9
  * CONTROLLER_QUORUM_VOTERS, KAFKA_KRAFT_CLUSTER_ID) and cp-kafka 7.x
  * (KAFKA_PROCESS_ROLES, CLUSTER_ID, a listener bound to the container's
  * name), side by side. */
-Test(standins_kafka, bitnami_kafka_and_cp_kafka_in_kraft_mode, .timeout = 900, .fini = fini)
+Test(standins_kafka, bitnami_kafka_and_cp_kafka_in_kraft_mode, .timeout = 900)
 {
 	struct it_lab lab;
 	struct it_run r;
@@ -259,7 +257,7 @@ Test(standins_kafka, bitnami_kafka_and_cp_kafka_in_kraft_mode, .timeout = 900, .
  * Bitnami's message. With no healthcheck in the file (the public image has
  * none), up counts the service ready once it runs, as Compose would; the
  * container then stops, and its log says why. */
-Test(standins_kafka, bitnami_zookeeper_without_allow_anonymous_login_refuses_to_start, .timeout = 600, .fini = fini)
+Test(standins_kafka, bitnami_zookeeper_without_allow_anonymous_login_refuses_to_start, .timeout = 600)
 {
 	struct it_lab lab;
 	struct it_run r;
@@ -297,7 +295,7 @@ Test(standins_kafka, bitnami_zookeeper_without_allow_anonymous_login_refuses_to_
  * broker's own healthcheck through /opt/kafka/bin), produce/consume on the
  * advertised host listener; and `apache/kafka` with no environment at all:
  * Kafka 4's single-node KRaft broker on 9092 with the default cluster id. */
-Test(standins_kafka, apache_kafka_single_node_and_no_environment, .timeout = 900, .fini = fini)
+Test(standins_kafka, apache_kafka_single_node_and_no_environment, .timeout = 900)
 {
 	struct it_lab lab;
 	struct it_run r;
@@ -360,7 +358,7 @@ Test(standins_kafka, apache_kafka_single_node_and_no_environment, .timeout = 900
  * tag: the controller has no advertised listeners, the broker reaches the
  * static quorum, a client produces and consumes on the broker's advertised
  * host listener. */
-Test(standins_kafka, apache_kafka_controller_and_broker_apart, .timeout = 900, .fini = fini)
+Test(standins_kafka, apache_kafka_controller_and_broker_apart, .timeout = 900)
 {
 	struct it_lab lab;
 	struct it_run r;
