@@ -21,8 +21,8 @@ static const struct cmd_opt up_opts[] = {
 	CMD_OPT_STUDENT,
 	CMD_OPT_PROFILE,
 	CMD_OPT_ENV_FILE,
-	{"build", 0, NULL, "build images of services with build: even when the image exists"},
-	{"offline", 0, NULL, "never pull: an absent image is built from the stand-in catalog (labctl images) or is an error"},
+	{"build", 0, NULL, "build images of services with build: (and stand-ins) even when the image exists"},
+	{"offline", 0, NULL, "never pull: an absent image, or one a build: is FROM, is built from the stand-in catalog (labctl images) or is an error"},
 	{"remove-orphans", 0, NULL, "remove containers of services no longer in the lab file"},
 	{"scale", 0, "SERVICE=N", "run N replicas of SERVICE this time, instead of its deploy.replicas (repeatable; 0 stops it)"},
 	{"swarm", 0, NULL, "run the services as Docker Swarm services on the engine, a Swarm manager (as lab.swarm: true does)"},
@@ -55,7 +55,8 @@ const struct cmd_entry cmd_up_entry = {
 		       "absent and cannot be pulled (no registry, access denied, rate limited),\n"
 		       "or is absent with --offline, is built from the stand-in catalog\n"
 		       "(images/catalog.yml, `labctl images`), tagged with its name, when an\n"
-		       "entry matches it. The first service that fails stops\n"
+		       "entry matches it; with --offline so is an absent image a build: is\n"
+		       "FROM, before that build. The first service that fails stops\n"
 		       "the waiting on the others. Another labctl working on the same lab is\n"
 		       "waited for. --student ID (or $LAB_STUDENT) brings up that student's\n"
 		       "own instance: project <lab>-ID, its own credentials, networks, volumes\n"
