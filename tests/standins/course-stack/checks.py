@@ -1,10 +1,12 @@
 # One client check per service of the course stack, run in its jupyter
 # service (python3 - < checks.py), as a student's notebook would reach
 # them by name; prints "<service> ok <detail>" or "<service> FAIL <why>".
-# Kafka is checked from the host (kcat on the advertised listener) by the
-# test; ZooKeeper through it.
+# Jupyter is this container's own API (127.0.0.1:8888, the token from
+# JUPYTER_TOKEN). Kafka is checked from the host (kcat on the advertised
+# listener) by the test; ZooKeeper through it.
 import json
 import sys
+import urllib.error
 import urllib.request
 
 import boto3
@@ -55,8 +57,19 @@ def spark():
     return "workers=%d" % sum(w["state"] == "ALIVE" for w in d["workers"])
 
 
+def jupyter():
+    with urllib.request.urlopen("http://127.0.0.1:8888/api/status?token=course-token", timeout=10) as r:
+        ok = r.status
+    try:
+        urllib.request.urlopen("http://127.0.0.1:8888/api/status", timeout=10)
+        return "%d, and 200 without the token" % ok
+    except urllib.error.HTTPError as e:
+        return "%d, %d without the token" % (ok, e.code)
+
+
 check("postgres", postgres)
 check("pgadmin", pgadmin)
 check("schema-registry", schema_registry)
 check("minio", minio)
 check("spark", spark)
+check("jupyter", jupyter)
