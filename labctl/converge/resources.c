@@ -273,6 +273,7 @@ static int pull_images(struct cv *c, struct lab_err *err)
 					rc = 0;
 					goto next;
 				}
+				rc = 1; /* no catalog, or no entry for it now: used as it is */
 			}
 			if (rc == 1) {
 				r->image_id = id;

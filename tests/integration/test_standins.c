@@ -261,6 +261,13 @@ Test(standins, up_build_rebuilds_a_stand_in, .timeout = 300)
 	snprintf(want, sizeof(want), "app | building image '%s:1' from %s/imgs/tiny (--build)", repo, lab.dir);
 	cr_expect(strstr(r.err, want), "--build rebuilds the stand-in: %s", r.err);
 	it_run_free(&r);
+	/* with no catalog (another images directory), the stand-in on the
+	   engine is an image like any other: used as it is */
+	it_run(&r, "D='%s' S='%s'; LABCTL_IMAGES_DIR=\"$D/none\" LABCTL_STATE_DIR=\"$S\" '%s' up '%s' --offline",
+	       lab.dir, lab.state, it_labctl(), lab.dir);
+	cr_expect_eq(r.status, 0, "a present stand-in with no catalog: %s", r.err);
+	cr_expect(!strstr(r.err, "not on the engine"), "%s", r.err);
+	it_run_free(&r);
 	it_lab_cleanup(&lab);
 	free(it_sh("docker rmi '%s:1' >/dev/null 2>&1; true", repo));
 }
