@@ -42,4 +42,4 @@ for i in $(seq 1 "$REPS"); do
 	"$LABCTL" down -f "$FILE" -p "$P" --volumes >/dev/null 2>&1 || die "down failed"
 done
 read -r med min max <<<"$(stats "$times")"
-echo "warm up of the course stack (10 containers): median $med s, min $min s, max $max s over$(wc -w <<<"$times") runs"
+echo "warm up of the course stack (10 containers): median $med s, min $min s, max $max s over $(wc -w <<<"$times") runs"
