@@ -150,6 +150,8 @@ check "1 every window final" [ "$(q "SELECT count(*) FROM flight_windows WHERE N
 check "1 lake objects equal PostgreSQL's rows" lake_matches_pg
 days_in_lake
 check "1 one dt= prefix per day ($(tr '\n' ' ' <"$WORK/days.got"))" cmp -s "$WORK/days.want" "$WORK/days.got"
+one_object_per_day() { [ "$(wc -l <"$WORK/keys")" = "$(wc -l <"$WORK/days.want")" ] && ! grep -qv '^flights/dt=[0-9-]*/windows\.jsonl$' "$WORK/keys"; }
+check "1 one object per day, dt=YYYY-MM-DD/windows.jsonl ($(wc -l <"$WORK/keys") objects)" one_object_per_day
 check "1 no lake hour pending" [ "$(q "SELECT count(*) FROM lake_hours WHERE version > written_version")" = 0 ]
 
 # --- 2: kill -9 midway, rerun ---

@@ -20,15 +20,16 @@
  * watermark is the minimum over its partitions minus the allowed lateness,
  * never moving back. An hour [s, s+1h) is final once the watermark >= s+1h.
  *
- * Lake: table lake_hours keeps per hour a version, bumped by every
+ * Lake: one object per day (UTC), the rows of its hours that have become
+ * final. Table lake_hours keeps per hour a version, bumped by every
  * transaction that finalizes rows of the hour or changes a final row, and
  * the version last written. At most every LAKE_EVERY_S after a commit (by a
- * writer thread with its own connection), at start and before exit (by main) the hours with version > written_version are
- * written, up to LAKE_ROUND per round: under a PostgreSQL advisory lock per
- * hour (taken in hour order), read the versions and the hours' rows in one
- * query, PUT the objects LAKE_PUTS at a time, set written_version in one
- * statement. A failed PUT leaves the hour pending, so writes converge on
- * restart.
+ * writer thread with its own connection), at start and before exit (by main)
+ * the days of the hours with version > written_version are written, up to
+ * LAKE_ROUND days per round: under a PostgreSQL advisory lock per day (taken
+ * in day order), read the versions and rows of the days' hours in one query,
+ * PUT the objects LAKE_PUTS at a time, set written_version in one statement.
+ * A failed PUT leaves the hours pending, so writes converge on restart.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -784,10 +785,12 @@ static void json_str(struct buf *b, const char *s)
 	buf_add(b, "\"");
 }
 
-/* One object to PUT: an hour (epoch seconds), the version its rows were read at. */
+/* One object to PUT: a day (epoch seconds of its 00:00 UTC), its hours
+ * [h0, h1) in the round's hour and version arrays (set written when the PUT
+ * succeeded). */
 struct lake_obj {
-	int64_t hour_s;
-	char version[24];
+	int64_t day_s;
+	size_t h0, h1;
 	char key[256];
 	struct buf body;
 	int failed;
@@ -831,27 +834,33 @@ static void arr_add(struct buf *b, int64_t v)
 	buf_add(b, "%s%" PRId64, b->len > 1 ? "," : "", v);
 }
 
-/* Write up to LAKE_ROUND pending hours. Holds pg_advisory_lock(1464419143,
- * hour) for each of them (taken in hour order, so members never deadlock),
- * reads their versions and rows in one query, PUTs the objects LAKE_PUTS at
- * a time, sets written_version of those PUT, unlocks. Returns the number of
- * hours handled (0: none pending), -1 on a PostgreSQL error (a->err), -2 when
- * a PUT failed (a->err; the hour stays pending). */
-#define LAKE_ROUND 512
+/* Write the days of up to LAKE_ROUND pending hours, one object per day
+ * (UTC): <prefix>/dt=YYYY-MM-DD/windows.jsonl, the rows of every hour of that
+ * day in lake_hours (the hours that have final rows), ordered by hour and
+ * state. Holds pg_advisory_lock(LAKE_LOCK_DAY, day index) for each day (taken
+ * in day order, so members never deadlock), reads the versions of the days'
+ * hours and their rows in one query, PUTs the objects LAKE_PUTS at a time,
+ * sets written_version of the hours of the days PUT, unlocks. Returns the
+ * number of days handled (0: none pending), -1 on a PostgreSQL error
+ * (a->err), -2 when a PUT failed (a->err; its hours stay pending). */
+#define LAKE_ROUND 64
 #define LAKE_EVERY_S 5
+#define LAKE_LOCK_DAY "1464419144" /* 'WAGH': advisory lock class of a lake day */
 static int lake_write_round(struct app *a)
 {
-	struct buf hours = {0}, done_h = {0}, done_v = {0};
+	struct buf days = {0}, done_h = {0}, done_v = {0};
 	struct lake_obj *objs = NULL;
-	size_t nobj = 0;
+	int64_t *hs = NULL;
+	char (*vs)[24] = NULL;
+	size_t nobj = 0, nh = 0;
 	PGresult *r = NULL;
 	int rc = -1, locked = 0;
-	/* lock the oldest pending hours, in order (the nested loop runs the
-	   lateral call per row of the ordered subquery) */
-	if (!(r = pg_exec(a, PGRES_TUPLES_OK, "lock lake hours",
-			  "SELECT h.e FROM (SELECT extract(epoch FROM window_start)::bigint AS e FROM lake_hours"
-			  " WHERE version > written_version ORDER BY window_start LIMIT " JOB_STR(LAKE_ROUND) ") h,"
-			  " LATERAL (SELECT pg_advisory_lock(1464419143, (h.e / 3600)::int)) l ORDER BY h.e",
+	/* lock the days of the oldest pending hours, in order (the nested loop
+	   runs the lateral call per row of the ordered subquery) */
+	if (!(r = pg_exec(a, PGRES_TUPLES_OK, "lock lake days",
+			  "SELECT d.e FROM (SELECT DISTINCT floor(extract(epoch FROM window_start) / 86400)::bigint AS e"
+			  " FROM lake_hours WHERE version > written_version ORDER BY 1 LIMIT " JOB_STR(LAKE_ROUND) ") d,"
+			  " LATERAL (SELECT pg_advisory_lock(" LAKE_LOCK_DAY ", d.e::int)) l ORDER BY d.e",
 			  0, NULL)))
 		goto out;
 	if (PQntuples(r) == 0) {
@@ -859,42 +868,56 @@ static int lake_write_round(struct app *a)
 		goto out;
 	}
 	locked = 1;
-	buf_add(&hours, "{");
+	buf_add(&days, "{");
 	for (int i = 0; i < PQntuples(r); i++)
-		arr_add(&hours, strtoll(PQgetvalue(r, i, 0), NULL, 10));
-	buf_add(&hours, "}");
+		arr_add(&days, strtoll(PQgetvalue(r, i, 0), NULL, 10));
+	buf_add(&days, "}");
 	PQclear(r);
-	if (hours.overflow) {
-		snprintf(a->err, sizeof(a->err), "lake: too many hours");
+	if (days.overflow) {
+		snprintf(a->err, sizeof(a->err), "lake: too many days");
 		r = NULL;
 		goto out;
 	}
-	/* the versions read under the locks, and the committed rows of those hours */
-	const char *ph[1] = {hours.p};
-	if (!(r = pg_exec(a, PGRES_TUPLES_OK, "read lake hours",
+	/* the versions read under the locks, and the committed rows of every hour
+	   of those days that lake_hours holds */
+	const char *pd[1] = {days.p};
+	if (!(r = pg_exec(a, PGRES_TUPLES_OK, "read lake days",
 			  "SELECT extract(epoch FROM h.window_start)::bigint, h.version, w.origin_state, w.flights,"
-			  " w.avg_delay_min, w.late_events FROM lake_hours h"
+			  " w.avg_delay_min, w.late_events FROM unnest($1::bigint[]) AS d(e)"
+			  " JOIN lake_hours h ON h.window_start >= to_timestamp(d.e * 86400)"
+			  "  AND h.window_start < to_timestamp((d.e + 1) * 86400)"
 			  " LEFT JOIN flight_windows w ON w.window_start = h.window_start"
-			  " WHERE h.window_start = ANY (SELECT to_timestamp(unnest($1::bigint[])))"
-			  " AND h.version > h.written_version ORDER BY h.window_start, w.origin_state",
-			  1, ph)))
+			  " ORDER BY h.window_start, w.origin_state",
+			  1, pd)))
 		goto out;
 	int nt = PQntuples(r);
 	char iso[32] = "", day[16] = "";
 	objs = calloc((size_t)nt + 1, sizeof(*objs));
+	hs = calloc((size_t)nt + 1, sizeof(*hs));
+	vs = calloc((size_t)nt + 1, sizeof(*vs));
+	if (!objs || !hs || !vs) {
+		snprintf(a->err, sizeof(a->err), "lake: out of memory");
+		goto out;
+	}
 	for (int i = 0; i < nt; i++) {
-		int64_t hs = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		int64_t h = strtoll(PQgetvalue(r, i, 0), NULL, 10);
 		struct lake_obj *o = nobj ? &objs[nobj - 1] : NULL;
 		char num[64];
-		if (!o || o->hour_s != hs) { /* rows come ordered by hour: format its time once */
-			job_format_time(hs * 1000, iso, day);
-			o = &objs[nobj++];
-			o->hour_s = hs;
-			snprintf(o->version, sizeof(o->version), "%s", PQgetvalue(r, i, 1));
-			snprintf(o->key, sizeof(o->key), "%s/dt=%s/hour=%.2s.jsonl", a->o.prefix, day, iso + 11);
+		if (!nh || hs[nh - 1] != h) { /* rows come ordered by hour: format its time once */
+			job_format_time(h * 1000, iso, day);
+			int64_t d = floordiv(h, 86400) * 86400;
+			if (!o || o->day_s != d) {
+				o = &objs[nobj++];
+				o->day_s = d;
+				o->h0 = nh;
+				snprintf(o->key, sizeof(o->key), "%s/dt=%s/windows.jsonl", a->o.prefix, day);
+			}
+			hs[nh] = h;
+			snprintf(vs[nh], sizeof(vs[nh]), "%s", PQgetvalue(r, i, 1));
+			o->h1 = ++nh;
 		}
 		if (PQgetisnull(r, i, 2))
-			continue; /* an hour without rows: an empty object */
+			continue; /* an hour without rows */
 		buf_add(&o->body, "{\"window_start\":\"%s\",\"origin_state\":", iso);
 		json_str(&o->body, PQgetvalue(r, i, 2));
 		snprintf(num, sizeof(num), "%.3f", atof(PQgetvalue(r, i, 4)));
@@ -937,8 +960,10 @@ static int lake_write_round(struct app *a)
 			continue;
 		}
 		a->lake_objects++;
-		arr_add(&done_h, objs[i].hour_s);
-		buf_add(&done_v, "%s%s", done_v.len > 1 ? "," : "", objs[i].version);
+		for (size_t k = objs[i].h0; k < objs[i].h1; k++) {
+			arr_add(&done_h, hs[k]);
+			buf_add(&done_v, "%s%s", done_v.len > 1 ? "," : "", vs[k]);
+		}
 	}
 	buf_add(&done_h, "}");
 	buf_add(&done_v, "}");
@@ -963,15 +988,17 @@ static int lake_write_round(struct app *a)
 out:
 	PQclear(r);
 	if (locked) {
-		const char *pl[1] = {hours.p};
+		const char *pl[1] = {days.p};
 		PQclear(PQexecParams(a->pg,
-				     "SELECT pg_advisory_unlock(1464419143, (e / 3600)::int) FROM unnest($1::bigint[]) e",
+				     "SELECT pg_advisory_unlock(" LAKE_LOCK_DAY ", e::int) FROM unnest($1::bigint[]) e",
 				     1, NULL, pl, NULL, NULL, 0));
 	}
 	for (size_t i = 0; i < nobj; i++)
 		buf_release(&objs[i].body);
 	free(objs);
-	buf_release(&hours);
+	free(hs);
+	free(vs);
+	buf_release(&days);
 	buf_release(&done_h);
 	buf_release(&done_v);
 	return rc;
@@ -1483,8 +1510,8 @@ static const char USAGE[] =
 	"\n"
 	"Tumbling 1-hour event-time windows of flight events per origin state:\n"
 	"reads JSON events from Kafka, keeps totals in PostgreSQL table flight_windows\n"
-	"(exactly once with the offsets in window_offsets) and writes each finished\n"
-	"hour to the lake as <prefix>/dt=YYYY-MM-DD/hour=HH.jsonl.\n"
+	"(exactly once with the offsets in window_offsets) and writes the finished\n"
+	"hours of each day to the lake as <prefix>/dt=YYYY-MM-DD/windows.jsonl.\n"
 	"\n"
 	"  --topic NAME        topic to read (default 'flights')\n"
 	"  --group ID          consumer group (default 'window-agg')\n"
