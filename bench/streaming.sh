@@ -49,6 +49,32 @@ cleanup() {
 trap cleanup EXIT
 
 L() { "$LABCTL" "$@" --student "$STUDENT"; }
+# CPU-seconds used so far by each of the instance's containers (cgroup v1
+# cpuacct, or v2 cpu.stat) and by this script's children on the host
+# ("host": labctl's exec/run clients, and kcat and the job with ON=host), one
+# "name seconds" a line: the work a run made, which the load does not stretch
+# as it does the wall time
+lab_cpu() {
+	local id name f ns
+	docker ps --no-trunc --filter "name=^module3-$STUDENT-" --format '{{.ID}} {{.Names}}' | while read -r id name; do
+		ns=0
+		for f in /sys/fs/cgroup/cpuacct/docker/$id/cpuacct.usage /sys/fs/cgroup/cpuacct/system.slice/docker-$id.scope/cpuacct.usage; do
+			[ -r "$f" ] && ns=$((ns + $(cat "$f")))
+		done
+		f=/sys/fs/cgroup/system.slice/docker-$id.scope/cpu.stat
+		[ -r "$f" ] && ns=$((ns + $(awk '/^usage_usec/ { print $2 * 1000 }' "$f")))
+		echo "${name#module3-$STUDENT-} $ns"
+	done | awk '{ printf "%s %.3f\n", $1, $2 / 1e9 }'
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "host %.3f\n", ($14 + $15 + $16 + $17) / hz }' /proc/$$/stat
+}
+# cpu_of RUN BEFORE-FILE: appends "RUN total name=seconds ..." (CPU-s since
+# BEFORE-FILE was written by lab_cpu) to $LOGDIR/cpu.txt
+cpu_of() {
+	lab_cpu >"$2.after"
+	awk -v run="$1" 'NR == FNR { a[$1] = $2; next } { d[$1] = $2 - a[$1]; t += $2 - a[$1] }
+		END { printf "%s %.2f", run, t; for (n in d) if (d[n] >= 0.05) printf " %s=%.2f", n, d[n]; printf "\n" }' \
+		"$2" "$2.after" >>"$LOGDIR/cpu.txt"
+}
 psql_lab() { "$LABCTL" exec module3 postgres --student "$STUDENT" -- psql -U lab -d lab -X -qtA -c "$1"; }
 
 if [ "${UP:-1}" = 1 ]; then
@@ -125,11 +151,12 @@ spark() {
 }
 
 raws= a1s= a2s= sps= loads=
+: >"$LOGDIR/cpu.txt"
 for r in $(seq 1 "$REPS"); do
-	t=$(raw); raws="$raws $t"; log "rep $r raw consume $t s"
-	t=$(agg module3); a1s="$a1s $t"; log "rep $r window-agg x1 $t s"
+	lab_cpu >"$LOGDIR/c0"; t=$(raw); cpu_of raw "$LOGDIR/c0"; raws="$raws $t"; log "rep $r raw consume $t s"
+	lab_cpu >"$LOGDIR/c0"; t=$(agg module3); cpu_of agg1 "$LOGDIR/c0"; a1s="$a1s $t"; log "rep $r window-agg x1 $t s"
 	if [ "$PARTS" -ge 2 ]; then
-		t=$(agg -f "$LAB2"); a2s="$a2s $t"; log "rep $r window-agg x2 $t s"
+		lab_cpu >"$LOGDIR/c0"; t=$(agg -f "$LAB2"); cpu_of agg2 "$LOGDIR/c0"; a2s="$a2s $t"; log "rep $r window-agg x2 $t s"
 	fi
 	if [ "$SPARK" = 1 ]; then
 		t=$(spark); sps="$sps $t"; log "rep $r aggregate-spark $t s"
@@ -163,6 +190,13 @@ if [ -n "$sps" ]; then
 	echo "aggregate-spark, per run (the stream alone, from its query's start):"
 	sed 's/^/    /' "$LOGDIR/spark.txt"
 fi
+echo
+echo "CPU-seconds per run (the instance's containers, idle included, and the host's labctl/kcat/job processes):"
+for n in raw agg1 agg2; do
+	v=$(awk -v n=$n '$1 == n { print $2 }' "$LOGDIR/cpu.txt" | tr '\n' ' ')
+	[ -z "$v" ] || echo "    $n: median $(median "$v") ($v)"
+done
+sed 's/^/    /' "$LOGDIR/cpu.txt"
 echo
 echo "window-agg's own breakdown (stderr at exit), per replica and run:"
 sed 's/^/    /' "$LOGDIR/breakdown.txt"
