@@ -21,18 +21,21 @@ its 1-hour window ends at or before the watermark:
               on_message).
   spark       micro-batches of at most --max-offsets messages, split over
               the partitions in proportion to what each has left
-              (KafkaMicroBatchStream.rateLimit); a batch is judged with the
-              watermark after the batch before: max event time of all
-              earlier batches - D (Structured Streaming guide, "Handling
-              Late Data and Watermarking"; one input stream, so the global
-              watermark is that stream's).
+              (KafkaMicroBatchStream.rateLimit). Batch b's watermark is the
+              max event time of all batches before b, - D (0 for the first);
+              late rows of batch b are judged with the watermark of batch
+              b - 1 (Spark 4's default PropagateWatermarkSimulator:
+              getInputWatermarkForLateEvents(b) = the input watermark of
+              b - 1, "we use watermark for previous microbatch to determine
+              late events"), i.e. with the max event time of batches <= b - 2.
+              One input stream, so the global watermark is that stream's
+              (spark.sql.streaming.multipleWatermarkPolicy applies across
+              streams).
 
-And the two mixed rules that separate the two differences:
-
-  min, per batch   window-agg's min over partitions, moved only between
-                   Spark's batches
-  max, per message Spark's max over partitions, moved with every message
-                   in the consumer's order
+And three mixed rules that separate the differences: max over partitions
+with a batch judged by its own watermark (Spark before SPARK-40925), min
+over partitions the same way, and max over partitions moved with every
+message in the consumer's order.
 
 Prints the counts, and per rule the late events by producer rank.
 """
@@ -91,10 +94,12 @@ def main():
     by_part = {p: sorted((o, t, i) for i, (pp, o, t, r) in enumerate(order) if pp == p) for p in parts}
     end = {p: len(by_part[p]) for p in parts}  # offsets from 0 here: positions
     frm = {p: 0 for p in parts}
-    sp = [False] * len(order)
-    mb = [False] * len(order)
-    s_wm = None       # Spark: max of earlier batches - D
-    m_wm = None       # min over partitions of earlier batches' max - D
+    sp = [False] * len(order)   # Spark 4: the watermark of the batch before
+    sp1 = [False] * len(order)  # the batch's own watermark (max of the batches before)
+    mb = [False] * len(order)   # min over partitions, the batch's own watermark
+    s_wm = [0]        # batch b's watermark: max event time of batches < b, - D (0 at first)
+    m_wm = None       # min over partitions of the earlier batches' max - D
+    gmax = None
     pmax = {}
     nb = 0
     while any(frm[p] < end[p] for p in parts):
@@ -108,15 +113,15 @@ def main():
             pr = a.max_offsets * (sizes[p] / total)
             prl = int(pr) if pr >= 1 else (1 if pr > 0 else 0)
             until[p] = min(end[p], frm[p] + prl)
-        bmax = None
+        late_wm = s_wm[nb - 1] if nb >= 1 else 0
         for p in parts:
             for o, t, i in by_part[p][frm[p]:until[p]]:
-                sp[i] = late(t, s_wm)
+                sp[i] = late(t, late_wm or None)
+                sp1[i] = late(t, s_wm[nb] or None)
                 mb[i] = late(t, m_wm)
-                bmax = t if bmax is None or t > bmax else bmax
+                gmax = t if gmax is None or t > gmax else gmax
                 pmax[p] = max(pmax.get(p, t), t)
-        if bmax is not None and (s_wm is None or bmax - D > s_wm):
-            s_wm = bmax - D
+        s_wm.append(max(s_wm[nb], gmax - D))
         if len(pmax) == len(parts):
             m = min(pmax.values()) - D
             if m_wm is None or m > m_wm:
@@ -124,24 +129,29 @@ def main():
         frm = until
         nb += 1
 
-    # how far behind its partition's max event time each message was
+    # how far behind its partition's max event time each message was when read
+    # (window-agg can only call an event late when it is more than the
+    # lateness behind its own partition's max: the watermark is at most that
+    # max - D), per producer rank
     buckets = [(H, "< 1 h"), (2 * H, "1-2 h"), (6 * H, "2-6 h"), (24 * H, "6-24 h"), (1 << 62, ">= 24 h")]
-    hist = [0] * len(buckets)
+    hist = [[0] * len(buckets) for _ in range(a.ranks)]
     mx = {}
     for p, o, t, r in order:
         lag = mx.get(p, t) - t
         mx[p] = max(mx.get(p, t), t)
-        hist[next(k for k, (b, _) in enumerate(buckets) if lag < b)] += 1
+        hist[r][next(k for k, (b, _) in enumerate(buckets) if lag < b)] += 1
     n = len(order)
-    print("behind its partition's max event time when read: " +
-          ", ".join(f"{name} {c:,}" for (b, name), c in zip(buckets, hist)))
+    print("behind its partition's max event time when read, per producer rank:")
+    for r in range(a.ranks):
+        print(f"  rank {r}: " + ", ".join(f"{name} {c:,}" for (b, name), c in zip(buckets, hist[r])))
     print(f"{n} messages, {len(parts)} partitions, lateness {D} ms; Spark: {nb} batches of at most {a.max_offsets}")
     print("| rule | watermark over partitions | moves | late | late by producer rank |")
     print("|---|---|---|---|---|")
-    for name, over, moves, fl in (("window-agg", "min", "every message", wa),
-                                  ("spark", "max", "between batches", sp),
-                                  ("mixed", "min", "between batches", mb),
-                                  ("mixed", "max", "every message", xm)):
+    for name, over, moves, fl in (("window-agg", "min", "with every message", wa),
+                                  ("aggregate-spark (Spark 4)", "max", "between batches; a batch is judged with the batch before's", sp),
+                                  ("mixed", "max", "between batches; a batch is judged with its own", sp1),
+                                  ("mixed", "min", "between batches; a batch is judged with its own", mb),
+                                  ("mixed", "max", "with every message", xm)):
         c, by = tally(fl)
         print(f"| {name} | {over} | {moves} | {c:,} ({100.0 * c / n:.2f} %) | {' / '.join(f'{x:,}' for x in by)} |")
 
