@@ -30,7 +30,11 @@ resumes from the checkpoint.
 Late rows: Spark's rule (Structured Streaming guide, "Handling Late Data
 and Watermarking"; Spark 4 applies it per stateful operator): in a batch,
 an event whose window ends at or before the watermark of the batch before
-(max event time seen so far - lateness) is dropped, not counted. window-agg
+is dropped, not counted. That watermark is the max event time of the
+batches before that one, - lateness (PropagateWatermarkSimulator:
+getInputWatermarkForLateEvents uses the previous micro-batch's), so it is
+up to two batches behind the newest event; bench/late-rules.py replays
+the rule on a topic. window-agg
 counts such an event and marks it late. After the stream, the job
 reconstructs which events were dropped from Spark's own progress reports
 (each batch's Kafka offset ranges and watermark), with one batch read of
