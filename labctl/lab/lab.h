@@ -106,7 +106,9 @@ struct lab_probe {
 struct lab_ready {
 	struct lab_probe *probes; /* in registry order (the order they run in) */
 	size_t n_probes;
-	long timeout_ms;        /* overall time to ready; default 120000 */
+	long timeout_ms;        /* overall time to ready: x-ready's timeout, else 120000,
+	                           or a healthcheck's own allowance when longer
+	                           (service.c, default_ready_timeout) */
 	struct lab_mark mark;
 };
 

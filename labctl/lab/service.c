@@ -1075,6 +1075,26 @@ static void set_str(struct lab_ld *L, const struct lab_node *v, const char *key,
 		*dst = lab_xstrdup(t);
 }
 
+/* How long up waits for s to be ready when x-ready gives no timeout (ms):
+ * 120 s; for a service gated by its own healthcheck (no x-ready probes),
+ * the time Docker takes to call it unhealthy when that is longer:
+ * start_period + retries x (interval + timeout), each unset one at the
+ * Engine's default (0, 3, 30 s, 30 s: Engine API v1.41 HealthConfig). So
+ * a compose file whose healthcheck allows pgAdmin 3 minutes gets them, as
+ * under `docker compose up --wait`. */
+static long default_ready_timeout(const struct lab_service *s)
+{
+	const long floor_ms = 120000;
+	const struct lab_healthcheck *h = &s->healthcheck;
+	if (s->ready.n_probes || !h->present || h->disable || !h->test.n)
+		return floor_ms;
+	long interval = h->interval_ms > 0 ? h->interval_ms : 30000;
+	long timeout = h->timeout_ms > 0 ? h->timeout_ms : 30000;
+	long retries = h->retries > 0 ? h->retries : 3;
+	long allowed = h->start_period_ms + retries * (interval + timeout);
+	return allowed > floor_ms ? allowed : floor_ms;
+}
+
 void lab_ld_service(struct lab_ld *L, const char *absdir, const struct lab_node *key,
 		    const struct lab_node *val, struct lab_service *s)
 {
@@ -1082,7 +1102,7 @@ void lab_ld_service(struct lab_ld *L, const char *absdir, const struct lab_node 
 	s->name = lab_xstrdup(key->text);
 	s->mark = key->mark;
 	s->replicas = 1;
-	s->ready.timeout_ms = 120000;
+	s->ready.timeout_ms = 0; /* default_ready_timeout when x-ready gives none */
 	s->ready.mark = key->mark;
 	if (!valid_name(key->text))
 		lab_ld_diag(L, &key->mark,
@@ -1198,6 +1218,8 @@ void lab_ld_service(struct lab_ld *L, const char *absdir, const struct lab_node 
 		lab_ld_diag(L, &lab_node_get(val, "container_name")->mark,
 			    "service '%s' sets container_name but has %d replicas", s->name,
 			    s->replicas);
+	if (!s->ready.timeout_ms)
+		s->ready.timeout_ms = default_ready_timeout(s);
 }
 
 void lab_service_clear(struct lab_service *s)

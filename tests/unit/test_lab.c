@@ -1126,3 +1126,37 @@ Test(lab_compose, values)
 	cr_expect_str_eq(pg->container_name, "postgres");
 	lab_free(lab);
 }
+
+/* How long up waits when x-ready gives no timeout: 120 s, or a service's
+ * own healthcheck allowance when longer (start_period + retries x
+ * (interval + timeout), unset ones at the Engine's defaults). */
+Test(lab_good, ready_timeout_follows_a_healthcheck_allowance, .init = tlab_setup, .fini = tlab_teardown)
+{
+	static const struct {
+		const char *svc;
+		long want_ms;
+	} cases[] = {
+		{"    image: x\n", 120000},
+		/* pgAdmin's in a course file: 180 + 3 x (10 + 5) s */
+		{"    image: x\n    healthcheck: {test: [CMD, true], interval: 10s, timeout: 5s, retries: 3, start_period: 180s}\n",
+		 225000},
+		/* the Engine's defaults: 3 x (30 + 30) s */
+		{"    image: x\n    healthcheck: {test: [CMD, true]}\n", 180000},
+		/* a quick one does not shorten the floor */
+		{"    image: x\n    healthcheck: {test: [CMD, true], interval: 1s, timeout: 1s, retries: 5}\n", 120000},
+		{"    image: x\n    healthcheck: {disable: true}\n", 120000},
+		/* x-ready's timeout wins, and probes gate instead of the healthcheck */
+		{"    image: x\n    healthcheck: {test: [CMD, true], start_period: 600s}\n    x-ready: {timeout: 30s}\n", 30000},
+		{"    image: x\n    healthcheck: {test: [CMD, true], start_period: 600s}\n    x-ready: {tcp: 80}\n", 120000},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char yaml[512];
+		snprintf(yaml, sizeof(yaml), "services:\n  a:\n%s", cases[i].svc);
+		struct lab *lab;
+		struct lab_err err;
+		cr_assert_eq(tlab_load_yaml(&lab, yaml, NULL, &err), 0, "case %zu: %s", i, err.msg);
+		cr_expect_eq(lab->services[0].ready.timeout_ms, cases[i].want_ms, "case %zu: %ld ms", i,
+			     lab->services[0].ready.timeout_ms);
+		lab_free(lab);
+	}
+}
