@@ -1058,6 +1058,40 @@ static int diag_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* compose-go's loader applies each file's includes before it merges the
+ * next file over it (loader.go loadYamlFile: ApplyInclude, then
+ * override.Merge), so an override file (-f) may change a service that a
+ * file the lab includes defines: such a service of root is merged into
+ * that included file's definition (and leaves root), not refused as
+ * defined twice. Relative paths in it are then the included file's. */
+static void ld_override_included(struct lab_ld *L, struct lab_node *root, size_t into)
+{
+	struct lab_node *over = lab_node_get(root, "services");
+	if (!over || over->kind != LAB_NODE_MAP)
+		return;
+	const struct lab_node *mine = lab_node_get(L->srcs[into].root, "services");
+	size_t keep = 0;
+	for (size_t i = 0; i < over->n; i++) {
+		struct lab_node *k = over->kids[2 * i], *v = over->kids[2 * i + 1];
+		struct lab_node *def = NULL;
+		if (k->kind == LAB_NODE_SCALAR && !(mine && mine->kind == LAB_NODE_MAP && lab_node_get(mine, k->text)))
+			for (size_t j = 0; j < L->n_srcs && !def; j++) {
+				const struct lab_node *svcs = j == into ? NULL : lab_node_get(L->srcs[j].root, "services");
+				def = svcs && svcs->kind == LAB_NODE_MAP ? lab_node_get(svcs, k->text) : NULL;
+			}
+		if (def && def->kind == LAB_NODE_MAP && v->kind == LAB_NODE_MAP) {
+			lab_ld_merge_service(def, v, k->text);
+			lab_node_free(k);
+			lab_node_free(v);
+			continue;
+		}
+		over->kids[2 * keep] = k;
+		over->kids[2 * keep + 1] = v;
+		keep++;
+	}
+	over->n = keep;
+}
+
 /* An override file merged over srcs[into]: lab_load_opts.overrides over
  * the lab file (into 0), or an include's further paths over its first.
  * from: the include entry naming it, NULL for -f. Its extends are resolved
@@ -1084,6 +1118,8 @@ static void ld_merge_file(struct lab_ld *L, const char *path, size_t into, const
 	} else {
 		lab_ld_check_keys(L, root, from ? include_top_keys : top_keys, 1);
 		lab_ld_extends(L, root, L->srcs[into].absdir);
+		if (!from)
+			ld_override_included(L, root, into);
 		lab_ld_merge(L, L->srcs[into].root, root);
 	}
 	lab_node_free(root);

@@ -511,6 +511,46 @@ Test(ctr_merge, override_file_merged_by_compose_rules, .init = tctr_setup, .fini
 	lab_strv_free(&ov);
 }
 
+/* -f over a file with include: the override may change a service the
+ * included file defines (compose-go applies each file's includes before
+ * merging the next file over it); a service of the lab's own is merged as
+ * before, a new one added. */
+Test(ctr_merge, override_changes_an_included_service, .init = tctr_setup, .fini = tctr_teardown)
+{
+	tctr_write("frag.yml", "services:\n"
+			       "  kafka:\n"
+			       "    image: debian:bookworm-slim\n"
+			       "    environment: {HOST: 127.0.0.1, PORT: \"19092\"}\n");
+	tctr_write("compose.yaml", "include: [frag.yml]\n"
+				   "services:\n"
+				   "  web: { image: debian:bookworm-slim }\n");
+	tctr_write("spread.yaml", "services:\n"
+				  "  kafka:\n"
+				  "    environment: {HOST: 10.0.0.3}\n"
+				  "    deploy: { placement: { constraints: [node.hostname==sw1] } }\n"
+				  "  web:\n"
+				  "    deploy: { placement: { constraints: [node.role==manager] } }\n"
+				  "  extra: { image: debian:bookworm-slim }\n");
+	struct lab_strv ov = LAB_STRV_INIT;
+	lab_strv_push(&ov, "spread.yaml");
+	struct lab_load_opts o = {.overrides = &ov};
+	struct lab *lab = NULL;
+	struct lab_err err = {0};
+	cr_assert_eq(lab_load(&lab, "compose.yaml", &o, &err), 0, "%s", err.msg);
+	const struct lab_service *k = lab_find_service(lab, "kafka"), *web = lab_find_service(lab, "web");
+	cr_assert(k && web && lab_find_service(lab, "extra"));
+	cr_expect_str_eq(k->image, "debian:bookworm-slim");
+	cr_assert_eq(k->environment.n, 2);
+	cr_expect_str_eq(k->environment.v[0], "HOST=10.0.0.3");
+	cr_expect_str_eq(k->environment.v[1], "PORT=19092");
+	cr_assert_eq(k->swarm.constraints.n, 1);
+	cr_expect_str_eq(k->swarm.constraints.v[0], "node.hostname==sw1");
+	cr_assert_eq(web->swarm.constraints.n, 1);
+	cr_expect_str_eq(web->swarm.constraints.v[0], "node.role==manager");
+	lab_free(lab);
+	lab_strv_free(&ov);
+}
+
 /* --env-file: instead of .env; a later file's value wins, as in Compose. */
 Test(ctr_merge, env_files_instead_of_dotenv, .init = tctr_setup, .fini = tctr_teardown)
 {
