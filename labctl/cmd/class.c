@@ -207,8 +207,13 @@ static void render_down(enum lab_teardown_kind kind, const char *name, void *ud)
 {
 	const char *what = kind == LAB_TEARDOWN_CONTAINER_REMOVED ? "" :
 			   kind == LAB_TEARDOWN_NETWORK_REMOVED  ? "network " :
+			   kind == LAB_TEARDOWN_SERVICE_REMOVED  ? "swarm service " :
 								   "volume ";
-	say(ud, "%s%s removed", what, name);
+	const char *slash = kind == LAB_TEARDOWN_NODE_VOLUME_REMOVED ? strchr(name, '/') : NULL;
+	if (slash)
+		say(ud, "volume %s removed on node %.*s", slash + 1, (int)(slash - name), name);
+	else
+		say(ud, "%s%s removed", what, name);
 }
 
 static void down_one(size_t i, void *ud)

@@ -29,8 +29,10 @@ const struct cmd_entry cmd_down_entry = {
 		       "carry the lab's io.labctl.lab label. Named volumes, and the data in\n"
 		       "them, are kept unless --volumes is given. On a Swarm manager, the lab's\n"
 		       "Swarm services (up --swarm) go first, and their tasks are waited for;\n"
-		       "--volumes removes the volumes of this engine's node only: those the\n"
-		       "tasks made on other nodes stay there (down says so).",
+		       "with --volumes, the lab's volumes on the other nodes its tasks ran on\n"
+		       "go too, each node's through a one-shot task with that node's engine\n"
+		       "socket, from an image the node has (it runs perl). After a plain down\n"
+		       "the services are gone, and with them where they ran.",
 	.fn = cmd_down,
 };
 
@@ -49,6 +51,12 @@ static void render(enum lab_teardown_kind kind, const char *name, void *ud)
 	case LAB_TEARDOWN_SERVICE_REMOVED:
 		fprintf(stderr, "swarm service '%s' removed\n", name);
 		break;
+	case LAB_TEARDOWN_NODE_VOLUME_REMOVED: {
+		const char *slash = strchr(name, '/');
+		fprintf(stderr, "volume '%s' removed on node '%.*s'\n", slash ? slash + 1 : name,
+			slash ? (int)(slash - name) : 0, name);
+		break;
+	}
 	}
 }
 
@@ -74,12 +82,6 @@ static int cmd_down(const struct cmd_entry *cmd, struct cmd_args *args)
 		code = cmd_fail(&err);
 		goto out;
 	}
-	if (res.swarm_nodes > 1 && cmd_opt(cmd, args, "volumes"))
-		fprintf(stderr,
-			"note: the swarm has %zu nodes: the lab's volumes on the other nodes are out of this engine's "
-			"reach; remove them on each node (docker volume rm, or labctl down %s --volumes with "
-			"DOCKER_HOST set to that node)\n",
-			res.swarm_nodes, project);
 	if (!res.containers && !res.networks && !res.volumes && !res.volumes_kept && !res.services) {
 		/* a lab named with no lab file and nothing of it on the engine:
 		   a typo, not a lab that is down */

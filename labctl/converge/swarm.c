@@ -35,22 +35,6 @@ static void note(struct cv *c, const char *text)
 	converge_emit(c, &ev);
 }
 
-/* Where this host reaches a port of the routing mesh: the engine's own
- * address. unix socket: 127.0.0.1; tcp://HOST:PORT: HOST. */
-static char *mesh_host(struct lab_engine *e)
-{
-	const char *h = lab_engine_host(e);
-	if (strncmp(h, "tcp://", 6) != 0)
-		return lab_xstrdup("127.0.0.1");
-	h += 6;
-	if (*h == '[') {
-		const char *end = strchr(h, ']');
-		return end ? lab_xstrndup(h + 1, (size_t)(end - h - 1)) : lab_xstrdup(h);
-	}
-	const char *colon = strchr(h, ':');
-	return colon ? lab_xstrndup(h, (size_t)(colon - h)) : lab_xstrdup(h);
-}
-
 static int prepare_networks(struct cv *c, struct lab_err *err)
 {
 	cJSON *nets = NULL;
@@ -100,7 +84,7 @@ int converge_swarm_prepare(struct cv *c, struct lab_err *err)
 	c->swarm_node = info.node_id;
 	info.node_id = NULL;
 	lab_swarm_info_release(&info);
-	c->swarm_host = mesh_host(c->engine);
+	c->swarm_host = lab_swarm_mesh_host(c->engine);
 
 	/* the lab as plain containers (up without --swarm): refused */
 	cJSON *list = NULL;
@@ -248,25 +232,7 @@ static cJSON *task_target(struct cv *c, struct lab_engine *e, const struct lab_s
 		cJSON_DeleteItemFromObjectCaseSensitive(ns, "Ports");
 		ports = cJSON_AddObjectToObject(ns, "Ports");
 	}
-	const cJSON *p;
-	cJSON_ArrayForEach(p, get(get(svc, "Endpoint"), "Ports"))
-	{
-		const cJSON *pub = get(p, "PublishedPort");
-		if (!cJSON_IsNumber(pub))
-			continue;
-		char key[32], hp[16];
-		snprintf(key, sizeof(key), "%d/%s", (int)cJSON_GetNumberValue(get(p, "TargetPort")),
-			 *str(p, "Protocol") ? str(p, "Protocol") : "tcp");
-		snprintf(hp, sizeof(hp), "%d", (int)pub->valuedouble);
-		int host_mode = !strcmp(str(p, "PublishMode"), "host");
-		const char *ip = host_mode && *t->node_addr ? t->node_addr : c->swarm_host;
-		cJSON_DeleteItemFromObjectCaseSensitive(ports, key);
-		cJSON *arr = cJSON_AddArrayToObject(ports, key);
-		cJSON *b = cJSON_CreateObject();
-		cJSON_AddStringToObject(b, "HostIp", ip);
-		cJSON_AddStringToObject(b, "HostPort", hp);
-		cJSON_AddItemToArray(arr, b);
-	}
+	lab_swarm_task_bindings(ports, svc, t->node_addr, c->swarm_host);
 	return in;
 }
 

@@ -6,6 +6,7 @@
 
 #include "../plan/plan.h"
 #include "../probe/probe.h"
+#include "../swarm/swarm.h"
 
 static const cJSON *get(const cJSON *o, const char *key)
 {
@@ -77,6 +78,12 @@ int lab_endpoints_read(struct lab_endpoints *ep, const struct lab *lab, struct l
 	free(filter);
 	if (rc < 0)
 		return rc;
+	/* a lab run as Swarm services: its tasks on every node, each with
+	   its ports where this host reaches them */
+	if (cJSON_IsArray(list) && (rc = lab_swarm_task_endpoints(list, e, lab->project, err)) < 0) {
+		cJSON_Delete(list);
+		return rc;
+	}
 	lab_endpoints_init(ep, lab, list);
 	return 0;
 }
@@ -138,6 +145,14 @@ int lab_endpoints_addr(char **host, int *hport, const struct lab_endpoints *ep, 
 	int task = c && cJSON_GetObjectItemCaseSensitive(get(c, "Labels"), "com.docker.swarm.service.id");
 	if (c && lab_endpoints_running(c) && !task)
 		return lab_endpoint_host(host, hport, c, port);
+	/* a task whose published ports lab_swarm_task_endpoints put where
+	   this host reaches them (the node's address, the engine's) */
+	if (c && task && lab_endpoints_running(c) && cJSON_IsObject(get(get(c, "NetworkSettings"), "Ports"))) {
+		char key[32];
+		snprintf(key, sizeof(key), "%d/tcp", port);
+		if (get(get(get(c, "NetworkSettings"), "Ports"), key))
+			return lab_endpoint_host(host, hport, c, port);
+	}
 	for (size_t i = 0; i < s->n_ports; i++) {
 		const struct lab_port *p = &s->ports[i];
 		if (p->container_port == port && p->host_port && (!p->protocol || !strcmp(p->protocol, "tcp"))) {

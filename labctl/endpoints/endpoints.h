@@ -12,6 +12,10 @@
  *             P (reachable from the Docker host itself); else, when the
  *             container is not running, a host port fixed in the lab file
  *             ("15432:5432"), at its host_ip.
+ *             A Swarm task (up --swarm, the engine a manager): its port as
+ *             lab_swarm_task_endpoints (labctl/swarm/swarm.h) puts it, at
+ *             the address of the node running the task (host mode) or of
+ *             the engine (ingress), also for a task on another node.
  *   internal  "<service>:P" on the lab network (the service name is an
  *             alias of every replica there).
  *

@@ -1209,6 +1209,17 @@ out:
 	return rc;
 }
 
+int lab_engine_service_logs(struct lab_engine *e, const char *id, lab_output_fn out, void *ud, struct lab_err *err)
+{
+	int stopped = 0;
+	char *esc = lab_engine_escape(id);
+	char *path = lab_xasprintf("/services/%s/logs?stdout=1&stderr=1", esc);
+	int rc = engine_mux_stream(e, "GET", path, NULL, 0, out, ud, &stopped, err);
+	free(path);
+	free(esc);
+	return rc;
+}
+
 static cJSON *engine_strv_json(const struct lab_strv *sv)
 {
 	cJSON *a = cJSON_CreateArray();

@@ -208,6 +208,12 @@ typedef int (*lab_output_fn)(int stream, const char *data, size_t len, void *ud)
 int lab_engine_logs(struct lab_engine *e, const char *id, long tail, int follow,
 		    lab_output_fn out, void *ud, struct lab_err *err);
 
+/* GET /services/{id}/logs?stdout=1&stderr=1 (Engine API v1.41; a Swarm
+ * manager gathers the log of every task, on whichever node it ran): the
+ * frames of a service without a TTY, decoded as lab_engine_logs does.
+ * Errors: the engine's (LAB_ENOTFOUND: no such service). */
+int lab_engine_service_logs(struct lab_engine *e, const char *id, lab_output_fn out, void *ud, struct lab_err *err);
+
 /* POST /containers/{id}/exec then /exec/{id}/start (no TTY, attached
  * stdout/stderr), decode frames to out, then GET /exec/{id}/json for the
  * exit code (*exit_code). argv NULL-terminated; env "KEY=VALUE" (may be

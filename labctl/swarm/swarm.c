@@ -587,3 +587,364 @@ out:
 	cJSON_Delete(svcs);
 	return rc;
 }
+
+/* ---- where the host reaches a task ---- */
+
+char *lab_swarm_mesh_host(struct lab_engine *e)
+{
+	const char *h = lab_engine_host(e);
+	if (strncmp(h, "tcp://", 6) != 0)
+		return lab_xstrdup("127.0.0.1");
+	h += 6;
+	if (*h == '[') {
+		const char *end = strchr(h, ']');
+		return end ? lab_xstrndup(h + 1, (size_t)(end - h - 1)) : lab_xstrdup(h);
+	}
+	const char *colon = strchr(h, ':');
+	return colon ? lab_xstrndup(h, (size_t)(colon - h)) : lab_xstrdup(h);
+}
+
+void lab_swarm_task_bindings(cJSON *ports, const cJSON *svc, const char *node_addr, const char *mesh)
+{
+	const cJSON *p;
+	cJSON_ArrayForEach(p, get(get(svc, "Endpoint"), "Ports"))
+	{
+		const cJSON *pub = get(p, "PublishedPort");
+		if (!cJSON_IsNumber(pub))
+			continue;
+		char key[32], hp[16];
+		snprintf(key, sizeof(key), "%d/%s", (int)cJSON_GetNumberValue(get(p, "TargetPort")),
+			 *str(p, "Protocol") ? str(p, "Protocol") : "tcp");
+		snprintf(hp, sizeof(hp), "%d", (int)pub->valuedouble);
+		int host_mode = !strcmp(str(p, "PublishMode"), "host");
+		const char *ip = host_mode && node_addr && *node_addr ? node_addr : mesh;
+		cJSON_DeleteItemFromObjectCaseSensitive(ports, key);
+		cJSON *arr = cJSON_AddArrayToObject(ports, key);
+		cJSON *b = cJSON_CreateObject();
+		cJSON_AddStringToObject(b, "HostIp", ip);
+		cJSON_AddStringToObject(b, "HostPort", hp);
+		cJSON_AddItemToArray(arr, b);
+	}
+}
+
+int lab_swarm_task_endpoints(cJSON *containers, struct lab_engine *e, const char *project, struct lab_err *err)
+{
+	struct lab_swarm_info info;
+	struct lab_err ignore = {0};
+	/* an engine that says nothing of Swarm (Podman, an old one) has none */
+	if (lab_swarm_info(&info, e, &ignore) < 0 || strcmp(info.state, "active") != 0 || !info.manager) {
+		lab_swarm_info_release(&info);
+		return 0;
+	}
+	lab_swarm_info_release(&info);
+	cJSON *svcs = NULL, *tasks = NULL, *nodes = NULL;
+	int rc = lab_swarm_services(&svcs, e, project, err);
+	if (rc < 0 || !cJSON_GetArraySize(svcs))
+		goto out;
+	if ((rc = lab_engine_json(e, "GET", "/nodes", NULL, &nodes, err)) < 0)
+		goto out;
+	cJSON *f = cJSON_CreateObject();
+	cJSON *a = cJSON_AddArrayToObject(f, "service");
+	const cJSON *sv;
+	cJSON_ArrayForEach(sv, svcs) cJSON_AddItemToArray(a, cJSON_CreateString(str(sv, "ID")));
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(f, "desired-state"), cJSON_CreateString("running"));
+	char *text = cJSON_PrintUnformatted(f);
+	char *esc = lab_engine_escape(text);
+	char *path = lab_xasprintf("/tasks?filters=%s", esc);
+	rc = lab_engine_json(e, "GET", path, NULL, &tasks, err);
+	free(path);
+	free(esc);
+	free(text);
+	cJSON_Delete(f);
+	if (rc < 0)
+		goto out;
+	char *mesh = lab_swarm_mesh_host(e);
+	const cJSON *task;
+	cJSON_ArrayForEach(task, tasks)
+	{
+		const cJSON *svc = NULL, *s, *node = NULL, *nd;
+		cJSON_ArrayForEach(s, svcs) if (!strcmp(str(s, "ID"), str(task, "ServiceID"))) svc = s;
+		const cJSON *st = get(task, "Status");
+		if (!svc || strcmp(str(st, "State"), "running") != 0)
+			continue;
+		const char *lsvc = str(get(get(svc, "Spec"), "Labels"), LAB_LABEL_SERVICE);
+		if (!*lsvc)
+			continue;
+		cJSON_ArrayForEach(nd, nodes) if (!strcmp(str(nd, "ID"), str(task, "NodeID"))) node = nd;
+		const char *cid = str(get(st, "ContainerStatus"), "ContainerID");
+		cJSON *c = NULL, *x;
+		cJSON_ArrayForEach(x, containers) if (*cid && !strcmp(str(x, "Id"), cid)) c = x;
+		if (!c) {
+			/* a task on another node: what the manager knows of it */
+			c = cJSON_CreateObject();
+			cJSON_AddStringToObject(c, "Id", cid);
+			char *name = lab_xasprintf("/%s.%d.%s", str(get(svc, "Spec"), "Name"),
+						   (int)cJSON_GetNumberValue(get(task, "Slot")), str(task, "ID"));
+			cJSON_AddItemToArray(cJSON_AddArrayToObject(c, "Names"), cJSON_CreateString(name));
+			free(name);
+			cJSON *labels = cJSON_AddObjectToObject(c, "Labels");
+			char slot[16];
+			snprintf(slot, sizeof(slot), "%d",
+				 cJSON_GetNumberValue(get(task, "Slot")) > 0 ? (int)cJSON_GetNumberValue(get(task, "Slot")) : 1);
+			cJSON_AddStringToObject(labels, LAB_LABEL_LAB, project);
+			cJSON_AddStringToObject(labels, LAB_LABEL_SERVICE, lsvc);
+			cJSON_AddStringToObject(labels, LAB_LABEL_REPLICA, slot);
+			cJSON_AddStringToObject(labels, LAB_SWARM_LABEL_SERVICE_ID, str(svc, "ID"));
+			cJSON_AddStringToObject(labels, "com.docker.swarm.node.id", str(task, "NodeID"));
+			cJSON_AddStringToObject(c, "State", "running");
+			cJSON_AddItemToArray(containers, c);
+		}
+		cJSON *ns = cJSON_GetObjectItemCaseSensitive(c, "NetworkSettings");
+		if (!ns)
+			ns = cJSON_AddObjectToObject(c, "NetworkSettings");
+		cJSON *ports = cJSON_GetObjectItemCaseSensitive(ns, "Ports");
+		if (!cJSON_IsObject(ports)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(ns, "Ports");
+			ports = cJSON_AddObjectToObject(ns, "Ports");
+		}
+		lab_swarm_task_bindings(ports, svc, node ? str(get(node, "Status"), "Addr") : "", mesh);
+	}
+	free(mesh);
+out:
+	cJSON_Delete(svcs);
+	cJSON_Delete(tasks);
+	cJSON_Delete(nodes);
+	return rc;
+}
+
+/* ---- the lab's volumes on the other nodes (down --volumes) ---- */
+
+#define SWEEP_ROLE "volume-sweep"
+
+/* Run by perl (perl-base: in every Debian- and Ubuntu-based image) in the
+ * sweep task, as root, with the node's engine socket: for each volume
+ * named in @ARGV after the project, GET /volumes/NAME, and when it
+ * carries io.labctl.lab=<project>, DELETE it (again every second for up
+ * to 60 s while the engine says 409: a container of a task just removed
+ * still uses it). One line per volume: "removed NAME", "absent NAME",
+ * "kept NAME: why" or "error NAME: status message"; exit 1 after an error. */
+static const char sweep_script[] =
+	"use IO::Socket::UNIX; $| = 1; my ($lab, @vols) = @ARGV; my $bad = 0;\n"
+	"sub req { my ($m, $p) = @_;\n"
+	"  my $s = IO::Socket::UNIX->new(Peer => '/var/run/docker.sock') or die \"error /var/run/docker.sock: $!\\n\";\n"
+	"  print $s \"$m $p HTTP/1.0\\r\\nHost: docker\\r\\n\\r\\n\"; local $/; my $r = <$s>; close $s;\n"
+	"  my ($c) = $r =~ m{^HTTP/\\S+ (\\d+)}; my ($b) = $r =~ m{\\r\\n\\r\\n(.*)}s; return ($c // 0, $b // '') }\n"
+	"for my $v (@vols) { my ($c, $b);\n"
+	"  for my $try (1 .. 60) { ($c, $b) = req('GET', \"/volumes/$v\"); last if $c == 404;\n"
+	"    if ($c != 200 || $b !~ /\"io\\.labctl\\.lab\":\"\\Q$lab\\E\"/) { $c = -1; last }\n"
+	"    ($c, $b) = req('DELETE', \"/volumes/$v\"); last unless $c == 409; sleep 1 }\n"
+	"  if ($c == 204) { print \"removed $v\\n\" } elsif ($c == 404) { print \"absent $v\\n\" }\n"
+	"  elsif ($c == -1) { print \"kept $v: not labelled io.labctl.lab=$lab\\n\" }\n"
+	"  else { $b =~ s/\\s+$//; print \"error $v: $c $b\\n\"; $bad = 1 } }\n"
+	"exit $bad;\n";
+
+void lab_swarm_sweep_free(struct lab_swarm_sweep *sw)
+{
+	for (size_t i = 0; i < sw->n; i++) {
+		free(sw->nodes[i].node_id);
+		free(sw->nodes[i].node);
+		free(sw->nodes[i].image);
+	}
+	free(sw->nodes);
+	lab_strv_free(&sw->volumes);
+	memset(sw, 0, sizeof(*sw));
+}
+
+int lab_swarm_sweep_plan(struct lab_swarm_sweep *out, struct lab_engine *e, const char *project, const char *self,
+			 struct lab_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	cJSON *svcs = NULL;
+	struct lab_swarm_task *t = NULL;
+	size_t n = 0;
+	int rc = lab_swarm_services(&svcs, e, project, err);
+	if (rc < 0 || !cJSON_GetArraySize(svcs))
+		goto out;
+	const cJSON *s, *m;
+	cJSON_ArrayForEach(s, svcs)
+	{
+		if (!strcmp(str(get(get(s, "Spec"), "Labels"), "io.labctl.role"), SWEEP_ROLE))
+			continue;
+		cJSON_ArrayForEach(m, get(get(get(get(s, "Spec"), "TaskTemplate"), "ContainerSpec"), "Mounts"))
+		{
+			const char *src = str(m, "Source");
+			int dup = 0;
+			for (size_t i = 0; i < out->volumes.n; i++)
+				dup |= !strcmp(out->volumes.v[i], src);
+			if (!strcmp(str(m, "Type"), "volume") && *src && !dup)
+				lab_strv_push(&out->volumes, src);
+		}
+	}
+	if (!out->volumes.n)
+		goto out;
+	if ((rc = lab_swarm_tasks(&t, &n, e, project, 1, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		/* a task that got a container: its node has the task's image */
+		if (!*t[i].node_id || !*t[i].container_id || (self && !strcmp(t[i].node_id, self)))
+			continue;
+		int seen = 0;
+		for (size_t k = 0; k < out->n; k++)
+			seen |= !strcmp(out->nodes[k].node_id, t[i].node_id);
+		if (seen)
+			continue;
+		const char *image = NULL;
+		cJSON_ArrayForEach(s, svcs) if (!strcmp(str(get(get(s, "Spec"), "Labels"), LAB_LABEL_SERVICE), t[i].service))
+			image = str(get(get(get(s, "Spec"), "TaskTemplate"), "ContainerSpec"), "Image");
+		if (!image || !*image)
+			continue;
+		out->nodes = lab_xrealloc(out->nodes, (out->n + 1) * sizeof(*out->nodes));
+		out->nodes[out->n].node_id = lab_xstrdup(t[i].node_id);
+		out->nodes[out->n].node = lab_xstrdup(t[i].node);
+		out->nodes[out->n].image = lab_xstrdup(image);
+		out->n++;
+	}
+out:
+	lab_swarm_tasks_free(t, n);
+	cJSON_Delete(svcs);
+	return rc;
+}
+
+static int sweep_log(int stream, const char *data, size_t len, void *ud)
+{
+	lab_buf_append(ud, data, len);
+	return 0;
+}
+
+int lab_swarm_sweep_run(const struct lab_swarm_sweep *sw, struct lab_engine *e, const char *project, int timeout_s,
+			void (*on_removed)(const char *node, const char *volume, void *ud), void *ud, size_t *n_removed,
+			struct lab_err *err)
+{
+	*n_removed = 0;
+	if (!sw->n || !sw->volumes.n)
+		return 0;
+	char **ids = lab_xcalloc(sw->n, sizeof(char *));
+	int rc = 0;
+	size_t made = 0;
+	for (size_t i = 0; i < sw->n && rc == 0; i++) {
+		cJSON *spec = cJSON_CreateObject(), *resp = NULL;
+		char *name = lab_xasprintf("%s_volume-sweep-%.12s", project, sw->nodes[i].node_id);
+		cJSON_AddStringToObject(spec, "Name", name);
+		cJSON *labels = cJSON_AddObjectToObject(spec, "Labels");
+		cJSON_AddStringToObject(labels, LAB_LABEL_LAB, project);
+		cJSON_AddStringToObject(labels, "io.labctl.role", SWEEP_ROLE);
+		cJSON *tt = cJSON_AddObjectToObject(spec, "TaskTemplate");
+		cJSON *cs = cJSON_AddObjectToObject(tt, "ContainerSpec");
+		cJSON_AddStringToObject(cs, "Image", sw->nodes[i].image);
+		cJSON_AddStringToObject(cs, "User", "0");
+		cJSON *cmd = cJSON_AddArrayToObject(cs, "Command");
+		cJSON_AddItemToArray(cmd, cJSON_CreateString("perl"));
+		cJSON_AddItemToArray(cmd, cJSON_CreateString("-e"));
+		cJSON_AddItemToArray(cmd, cJSON_CreateString(sweep_script));
+		cJSON_AddItemToArray(cmd, cJSON_CreateString(project));
+		for (size_t k = 0; k < sw->volumes.n; k++)
+			cJSON_AddItemToArray(cmd, cJSON_CreateString(sw->volumes.v[k]));
+		cJSON *mount = cJSON_CreateObject();
+		cJSON_AddStringToObject(mount, "Type", "bind");
+		cJSON_AddStringToObject(mount, "Source", "/var/run/docker.sock");
+		cJSON_AddStringToObject(mount, "Target", "/var/run/docker.sock");
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(cs, "Mounts"), mount);
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(tt, "RestartPolicy"), "Condition", "none");
+		char *constraint = lab_xasprintf("node.id==%s", sw->nodes[i].node_id);
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(cJSON_AddObjectToObject(tt, "Placement"), "Constraints"),
+				     cJSON_CreateString(constraint));
+		free(constraint);
+		cJSON_AddNumberToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(spec, "Mode"), "Replicated"),
+					"Replicas", 1);
+		rc = lab_engine_json(e, "POST", "/services/create", spec, &resp, err);
+		if (rc == 0)
+			ids[made++] = lab_xstrdup(str(resp, "ID"));
+		cJSON_Delete(spec);
+		cJSON_Delete(resp);
+		free(name);
+	}
+	/* each node's task done (complete, failed or rejected), or the time up */
+	int *done = lab_xcalloc(sw->n, sizeof(int));
+	char **why = lab_xcalloc(sw->n, sizeof(char *));
+	struct timespec ts = {0, 250 * 1000000L};
+	for (int round = 0; rc == 0 && round < timeout_s * 4; round++) {
+		size_t left = 0;
+		for (size_t i = 0; i < made && rc == 0; i++) {
+			if (done[i])
+				continue;
+			cJSON *tasks = NULL;
+			char *f = lab_xasprintf("{\"service\":[\"%s\"]}", ids[i]);
+			char *esc = lab_engine_escape(f);
+			char *path = lab_xasprintf("/tasks?filters=%s", esc);
+			rc = lab_engine_json(e, "GET", path, NULL, &tasks, err);
+			free(path);
+			free(esc);
+			free(f);
+			const cJSON *task;
+			cJSON_ArrayForEach(task, tasks)
+			{
+				const cJSON *st = get(task, "Status");
+				const char *state = str(st, "State");
+				if (!strcmp(state, "complete"))
+					done[i] = 1;
+				else if (!strcmp(state, "failed") || !strcmp(state, "rejected")) {
+					done[i] = -1;
+					free(why[i]);
+					why[i] = lab_xasprintf("task %s: %s", state,
+							       *str(st, "Err") ? str(st, "Err") : str(st, "Message"));
+				} else {
+					free(why[i]);
+					why[i] = lab_xasprintf("task %s%s%s", state, *str(st, "Message") ? ": " : "",
+							       str(st, "Message"));
+				}
+			}
+			cJSON_Delete(tasks);
+			left += !done[i];
+		}
+		if (!left)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	/* what each did, from its log (the manager gathers it from the node) */
+	struct lab_buf bad = LAB_BUF_INIT;
+	for (size_t i = 0; i < made; i++) {
+		struct lab_buf log = LAB_BUF_INIT;
+		struct lab_err ignore = {0};
+		if (done[i])
+			lab_engine_service_logs(e, ids[i], sweep_log, &log, &ignore);
+		char *save = NULL;
+		for (char *line = strtok_r(log.data ? log.data : (char *)"", "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			if (!strncmp(line, "removed ", 8)) {
+				(*n_removed)++;
+				if (on_removed)
+					on_removed(sw->nodes[i].node, line + 8, ud);
+			} else if (strncmp(line, "absent ", 7) != 0) {
+				lab_buf_printf(&bad, "\n  node '%s': %s", sw->nodes[i].node, line);
+			}
+		}
+		if (done[i] <= 0)
+			lab_buf_printf(&bad, "\n  node '%s': %s", sw->nodes[i].node,
+				       done[i] < 0 ? why[i] : why[i] ? why[i] : "no task yet");
+		if (done[i] <= 0 && !done[i])
+			lab_buf_printf(&bad, " (after %ds)", timeout_s);
+		lab_buf_release(&log);
+		char *path = lab_xasprintf("/services/%s", ids[i]);
+		struct lab_err derr = {0};
+		int drc = lab_engine_request(e, "DELETE", path, NULL, NULL, NULL, &derr);
+		free(path);
+		if (rc == 0 && drc < 0 && drc != LAB_ENOTFOUND) {
+			*err = derr;
+			rc = drc;
+		}
+	}
+	if (rc == 0 && bad.len)
+		rc = lab_err_set(err, LAB_ERR,
+				 "the lab's volumes could not all be removed on the other nodes (a one-shot task per node "
+				 "runs perl from the image that ran there, with the node's /var/run/docker.sock):%s",
+				 lab_buf_cstr(&bad));
+	lab_buf_release(&bad);
+	for (size_t i = 0; i < sw->n; i++) {
+		free(ids[i]);
+		free(why[i]);
+	}
+	free(ids);
+	free(why);
+	free(done);
+	return rc;
+}

@@ -149,4 +149,67 @@ void lab_swarm_tasks_free(struct lab_swarm_task *t, size_t n);
 int lab_swarm_remove(size_t *n_removed, struct lab_engine *e, const char *project, int timeout_s,
 		     void (*on_removed)(const char *name, void *ud), void *ud, struct lab_err *err);
 
+/* Where this host reaches a port of the routing mesh: the engine's own
+ * address. unix socket: "127.0.0.1"; tcp://HOST:PORT: HOST (caller frees). */
+char *lab_swarm_mesh_host(struct lab_engine *e);
+
+/* Put into ports (an inspect's NetworkSettings.Ports object: {"5432/tcp":
+ * [{HostIp, HostPort}]}) every port svc (GET /services/{id}: Endpoint.Ports
+ * [{Protocol, TargetPort, PublishedPort, PublishMode}]) publishes, where
+ * this host reaches it: host mode at node_addr (the task's node's
+ * Status.Addr; mesh when empty), ingress at mesh. */
+void lab_swarm_task_bindings(cJSON *ports, const cJSON *svc, const char *node_addr, const char *mesh);
+
+/* When e is an active Swarm manager and project has Swarm services: give
+ * every running task of them (GET /tasks, desired-state running) an entry
+ * in containers (a GET /containers/json array, the lab's) with its
+ * published ports as NetworkSettings.Ports (lab_swarm_task_bindings): the
+ * task's own container when it is in the list (a task on e's node), else
+ * a stand-in {Id, Names, Labels {io.labctl.lab, io.labctl.service,
+ * io.labctl.replica (the slot), com.docker.swarm.service.id,
+ * com.docker.swarm.node.id}, State "running"} for a task on another node,
+ * which the host reaches at that node's address. Anything else: nothing
+ * changes, 0. Errors: the engine's. */
+int lab_swarm_task_endpoints(cJSON *containers, struct lab_engine *e, const char *project, struct lab_err *err);
+
+/* The lab's volumes on the nodes other than the engine's own (down
+ * --volumes). Swarm has no API for another node's local volumes (Engine
+ * API v1.41 /volumes is the node's own), so a one-shot Swarm service per
+ * node, constrained node.id==ID, with the node's engine socket
+ * (/var/run/docker.sock) bind-mounted, removes them through that engine;
+ * it runs perl (perl-base, in every Debian- or Ubuntu-based image) from
+ * an image the node has: one a task of the lab ran there. */
+struct lab_swarm_sweep {
+	struct lab_swarm_sweep_node {
+		char *node_id, *node, *image; /* node: its hostname, else its id */
+	} *nodes;
+	size_t n;
+	struct lab_strv volumes; /* "<project>_<name>": every volume the lab's services mount */
+};
+
+/* Before the services go (their tasks say where they ran): every node but
+ * self (the engine's node id, may be NULL) where a task of project's
+ * services got a container, with that task's image, and the volumes the
+ * services mount. *out empty when there is nothing to sweep.
+ * Errors: the engine's. */
+int lab_swarm_sweep_plan(struct lab_swarm_sweep *out, struct lab_engine *e, const char *project, const char *self,
+			 struct lab_err *err);
+
+/* After the services went: on each node of sw, the one-shot service
+ * "<project>_volume-sweep-<node id>" (labels io.labctl.lab, io.labctl.role
+ * volume-sweep; restart none; User 0) which, for each volume, asks the
+ * node's engine GET /volumes/{name} and, when it carries
+ * io.labctl.lab=<project>, DELETE /volumes/{name} (retried for 60 s while
+ * 409: a removed task's container still holds it). Waits at most
+ * timeout_s for every task to finish, reads each one's log (GET
+ * /services/{id}/logs), calls on_removed (may be NULL) per volume removed
+ * with the node's name, counts them in *n_removed, removes the sweep
+ * services. Errors: the engine's; LAB_ERR naming each node and volume not
+ * removed (a task failed or rejected, e.g. its image has no perl, the
+ * time up, an engine error on the node). */
+int lab_swarm_sweep_run(const struct lab_swarm_sweep *sw, struct lab_engine *e, const char *project, int timeout_s,
+			void (*on_removed)(const char *node, const char *volume, void *ud), void *ud, size_t *n_removed,
+			struct lab_err *err);
+void lab_swarm_sweep_free(struct lab_swarm_sweep *sw);
+
 #endif

@@ -37,6 +37,13 @@ static void service_removed(const char *name, void *ud)
 	say(ud, LAB_TEARDOWN_SERVICE_REMOVED, name);
 }
 
+static void node_volume_removed(const char *node, const char *volume, void *ud)
+{
+	char *name = lab_xasprintf("%s/%s", node, volume);
+	say(ud, LAB_TEARDOWN_NODE_VOLUME_REMOVED, name);
+	free(name);
+}
+
 static void remove_one(size_t i, void *ud)
 {
 	struct td *d = ud;
@@ -74,14 +81,17 @@ int lab_teardown(struct lab_teardown_result *res, struct lab_engine *e, const ch
 	struct lab_err ignore = {0};
 	/* an engine that says nothing of Swarm (Podman, an old one) has none */
 	int manager = lab_swarm_info(&sw, e, &ignore) == 0 && !strcmp(sw.state, "active") && sw.manager;
-	lab_swarm_info_release(&sw);
+	struct lab_swarm_sweep sweep = {0};
 	int rc = 0;
 	if (manager) {
+		/* where the tasks ran, before the services (and their tasks) go */
+		if (volumes && (rc = lab_swarm_sweep_plan(&sweep, e, project, sw.node_id, err)) < 0)
+			goto out;
 		rc = lab_swarm_remove(&res->services, e, project, 60, service_removed, &d, err);
 		if (rc < 0)
 			goto out;
 		cJSON *nodes = NULL;
-		if (res->services && lab_engine_json(e, "GET", "/nodes", NULL, &nodes, err) == 0)
+		if (lab_engine_json(e, "GET", "/nodes", NULL, &nodes, &ignore) == 0)
 			res->swarm_nodes = (size_t)cJSON_GetArraySize(nodes);
 		cJSON_Delete(nodes);
 	}
@@ -138,7 +148,15 @@ int lab_teardown(struct lab_teardown_result *res, struct lab_engine *e, const ch
 		res->volumes++;
 		say(&d, LAB_TEARDOWN_VOLUME_REMOVED, name);
 	}
+	if (volumes && sweep.n) {
+		size_t n = 0;
+		rc = lab_swarm_sweep_run(&sweep, e, project, 120, node_volume_removed, &d, &n, err);
+		res->volumes += n;
+		res->node_volumes += n;
+	}
 out:
+	lab_swarm_info_release(&sw);
+	lab_swarm_sweep_free(&sweep);
 	pthread_mutex_destroy(&d.mu);
 	free(d.errs);
 	free(d.failed);

@@ -17,6 +17,7 @@ enum lab_teardown_kind {
 	LAB_TEARDOWN_NETWORK_REMOVED,   /* name: the network's */
 	LAB_TEARDOWN_VOLUME_REMOVED,    /* name: the volume's */
 	LAB_TEARDOWN_SERVICE_REMOVED,   /* name: a Swarm service's (up --swarm) */
+	LAB_TEARDOWN_NODE_VOLUME_REMOVED, /* name: "NODE/VOLUME", a volume on another Swarm node */
 };
 
 /* Called once per object removed, from several threads but never two
@@ -27,16 +28,18 @@ struct lab_teardown_result {
 	size_t containers, networks, volumes; /* removed */
 	size_t volumes_kept;                  /* named volumes left (no --volumes) */
 	size_t services;                      /* Swarm services removed */
-	size_t swarm_nodes;                   /* nodes of the swarm when services were removed:
-	                                         more than 1, the lab's volumes on the other
-	                                         nodes are out of this engine's reach */
+	size_t node_volumes;                  /* of volumes: those removed on other Swarm nodes */
+	size_t swarm_nodes;                   /* nodes of the swarm (0: the engine is no Swarm manager) */
 };
 
 /* Take project down on e. When e is a Swarm manager, first the lab's
  * Swarm services (lab_swarm_remove, labctl/swarm/swarm.h: DELETE
  * /services/{id}, then waiting up to 60 s until their tasks are gone);
- * the volumes their tasks made on other nodes stay there (only this
- * engine's own are listed below; res->swarm_nodes says how many nodes).
+ * with volumes, where the tasks ran is read before (lab_swarm_sweep_plan)
+ * and, after all below, the lab's volumes on the other
+ * nodes those tasks ran on are removed by a one-shot task per node
+ * (lab_swarm_sweep_run, swarm.h; at most 120 s); after a plain down the
+ * services are gone and with them where they ran: nothing is swept then.
  * Then: list its containers (GET /containers/json,
  * lab_plan_container_filter), stop each (POST /containers/{id}/stop?t=
  * timeout_s) and remove it (DELETE /containers/{id}?v=1&force=1), up to

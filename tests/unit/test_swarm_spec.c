@@ -16,6 +16,7 @@
 #include "../../labctl/lab/lab.h"
 #include "../../labctl/plan/plan.h"
 #include "../../labctl/swarm/swarm.h"
+#include "fake_engine.h"
 
 static char tsw_dir[PATH_MAX];
 
@@ -278,4 +279,85 @@ Test(swarm_spec, replica_of_a_task_container)
 			cr_expect_null(got, "%s: got %s", rows[i].labels, got);
 		cJSON_Delete(l);
 	}
+}
+
+/* down --volumes on a Swarm: the sweep of another node's volumes
+ * (lab_swarm_sweep_run). What a real engine cannot produce on cue: one
+ * node's task rejected (its image gone), another's engine refusing a
+ * removal. Each sweep service is pinned to its node with the node's engine
+ * socket; down fails naming both nodes, counts the one volume removed and
+ * removes both sweep services. */
+static void tsw_removed(const char *node, const char *volume, void *ud)
+{
+	lab_buf_printf(ud, "%s/%s;", node, volume);
+}
+
+Test(swarm_sweep, failures_name_the_node)
+{
+	static char logs[512];
+	static const char *const frames[] = {"1removed p_a\n", "1absent p_c\n", "1error p_b: 500 boom\n", NULL};
+	size_t logs_len = fe_framed(logs, sizeof(logs), "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", frames);
+	char *f1 = lab_engine_escape("{\"service\":[\"s1\"]}"), *f2 = lab_engine_escape("{\"service\":[\"s2\"]}");
+	char *m1 = lab_xasprintf("GET /v1.41/tasks?filters=%s", f1), *m2 = lab_xasprintf("GET /v1.41/tasks?filters=%s", f2);
+	struct fe_route routes[] = {
+		{"GET /_ping", FE_PING_OK, 0, 0},
+		{"POST /v1.41/services/create", FE_HTTP("201 Created", "{\"ID\":\"s1\"}"), 0, 1},
+		{"POST /v1.41/services/create", FE_HTTP("201 Created", "{\"ID\":\"s2\"}"), 0, 1},
+		{m1, FE_HTTP("200 OK", "[{\"Status\":{\"State\":\"rejected\",\"Err\":\"No such image: labctl/kafka:4.4.0\"}}]"), 0, 0},
+		{m2, FE_HTTP("200 OK", "[{\"Status\":{\"State\":\"complete\"}}]"), 0, 0},
+		{"GET /v1.41/services/s1/logs", FE_HTTP("404 Not Found", "{\"message\":\"no such task\"}"), 0, 0},
+		{"GET /v1.41/services/s2/logs", logs, logs_len, 0},
+		{"DELETE /v1.41/services/s", FE_HTTP("200 OK", ""), 0, 0},
+	};
+	struct fe_server s;
+	struct lab_engine *e = NULL;
+	struct lab_err err = {0};
+	fe_start(&s, routes, FE_N(routes));
+	cr_assert_eq(lab_engine_open(&e, s.host, &err), 0, "%s", err.msg);
+	struct lab_swarm_sweep_node nodes[] = {{"n1", "sw1", "labctl/kafka:4.4.0"}, {"n2", "sw2", "labctl/postgres:15"}};
+	struct lab_swarm_sweep sw = {.nodes = nodes, .n = 2};
+	lab_strv_push(&sw.volumes, "p_a");
+	lab_strv_push(&sw.volumes, "p_b");
+	lab_strv_push(&sw.volumes, "p_c");
+	struct lab_buf seen = LAB_BUF_INIT;
+	size_t n = 0;
+	int rc = lab_swarm_sweep_run(&sw, e, "p", 5, tsw_removed, &seen, &n, &err);
+	cr_expect_eq(rc, LAB_ERR, "%d %s", rc, err.msg);
+	cr_expect(strstr(err.msg, "node 'sw1': task rejected: No such image: labctl/kafka:4.4.0"), "%s", err.msg);
+	cr_expect(strstr(err.msg, "node 'sw2': error p_b: 500 boom"), "%s", err.msg);
+	cr_expect(!strstr(err.msg, "p_c"), "an absent volume is no failure: %s", err.msg);
+	cr_expect_eq(n, 1);
+	cr_expect_str_eq(lab_buf_cstr(&seen), "sw2/p_a;");
+	/* the first sweep service: on n1, the socket, root, once, the lab's */
+	long c = fe_find(&s, "POST /v1.41/services/create", 0);
+	cr_assert_geq(c, 0);
+	cJSON *spec = cJSON_Parse(fe_body(&s, (size_t)c));
+	cr_assert(spec);
+	const cJSON *tt = cJSON_GetObjectItem(spec, "TaskTemplate"), *cs = cJSON_GetObjectItem(tt, "ContainerSpec");
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(spec, "Name")), "p_volume-sweep-n1");
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "Labels"), "io.labctl.lab")), "p");
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cs, "Image")), "labctl/kafka:4.4.0");
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cs, "User")), "0");
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(cs, "Command"), 0)), "perl");
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(cs, "Command"), 3)), "p");
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(cs, "Command"), 6)), "p_c");
+	const cJSON *mount = cJSON_GetArrayItem(cJSON_GetObjectItem(cs, "Mounts"), 0);
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(mount, "Source")), "/var/run/docker.sock");
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(mount, "Type")), "bind");
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(
+				 cJSON_GetObjectItem(cJSON_GetObjectItem(tt, "Placement"), "Constraints"), 0)),
+			 "node.id==n1");
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(tt, "RestartPolicy"), "Condition")),
+			 "none");
+	cJSON_Delete(spec);
+	cr_expect_geq(fe_find(&s, "DELETE /v1.41/services/s1", 0), 0, "sweep service s1 removed");
+	cr_expect_geq(fe_find(&s, "DELETE /v1.41/services/s2", 0), 0, "sweep service s2 removed");
+	lab_strv_free(&sw.volumes);
+	lab_buf_release(&seen);
+	lab_engine_free(e);
+	fe_stop(&s);
+	free(f1);
+	free(f2);
+	free(m1);
+	free(m2);
 }
