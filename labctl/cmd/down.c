@@ -27,8 +27,10 @@ const struct cmd_entry cmd_down_entry = {
 	.summary = "stop and remove a lab's containers and networks",
 	.description = "Removes only containers, networks (and with --volumes, volumes) that\n"
 		       "carry the lab's io.labctl.lab label. Named volumes, and the data in\n"
-		       "them, are kept unless --volumes is given. On a Swarm manager, the lab's\n"
-		       "Swarm services (up --swarm) go first, and their tasks are waited for;\n"
+		       "them, are kept unless --volumes is given. Every service's containers\n"
+		       "go, whatever profile it is in (down needs no --profile). On a Swarm\n"
+		       "manager, the lab's Swarm services (up --swarm) go first, and their\n"
+		       "tasks are waited for;\n"
 		       "with --volumes, the lab's volumes on the other nodes its tasks ran on\n"
 		       "go too, each node's through a one-shot task with that node's engine\n"
 		       "socket, from an image the node has (it runs perl). After a plain down\n"
