@@ -459,32 +459,47 @@ static char *ports_text(const cJSON *svc)
 	return lab_buf_detach(&b);
 }
 
+/* The lab's services, the swarm's nodes and the services' tasks (one GET
+ * /tasks with every service in its filter: the values OR; with
+ * running_only, only those whose desired state is running). *tasks stays
+ * NULL when the lab has no service. Returns 0 or the engine's error; the
+ * caller deletes the three. */
+static int fetch_tasks(cJSON **svcs, cJSON **nodes, cJSON **tasks, struct lab_engine *e, const char *project,
+		       int running_only, struct lab_err *err)
+{
+	*svcs = *nodes = *tasks = NULL;
+	int rc = lab_swarm_services(svcs, e, project, err);
+	if (rc < 0 || !cJSON_GetArraySize(*svcs))
+		return rc;
+	if ((rc = lab_engine_json(e, "GET", "/nodes", NULL, nodes, err)) < 0)
+		return rc;
+	cJSON *f = cJSON_CreateObject();
+	cJSON *a = cJSON_AddArrayToObject(f, "service");
+	const cJSON *s;
+	cJSON_ArrayForEach(s, *svcs) cJSON_AddItemToArray(a, cJSON_CreateString(str(s, "ID")));
+	if (running_only)
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(f, "desired-state"), cJSON_CreateString("running"));
+	char *text = cJSON_PrintUnformatted(f);
+	char *esc = lab_engine_escape(text);
+	char *path = lab_xasprintf("/tasks?filters=%s", esc);
+	rc = lab_engine_json(e, "GET", path, NULL, tasks, err);
+	free(path);
+	free(esc);
+	free(text);
+	cJSON_Delete(f);
+	return rc;
+}
+
 int lab_swarm_tasks(struct lab_swarm_task **out, size_t *n, struct lab_engine *e, const char *project, int all,
 		    struct lab_err *err)
 {
 	*out = NULL;
 	*n = 0;
 	cJSON *svcs = NULL, *tasks = NULL, *nodes = NULL;
-	int rc = lab_swarm_services(&svcs, e, project, err);
-	if (rc < 0 || !cJSON_GetArraySize(svcs))
+	int rc = fetch_tasks(&svcs, &nodes, &tasks, e, project, 0, err);
+	if (rc < 0 || !tasks)
 		goto out;
-	if ((rc = lab_engine_json(e, "GET", "/nodes", NULL, &nodes, err)) < 0)
-		goto out;
-	/* one GET /tasks with every service of the lab (the filter's values OR) */
-	cJSON *f = cJSON_CreateObject();
-	cJSON *a = cJSON_AddArrayToObject(f, "service");
 	const cJSON *s;
-	cJSON_ArrayForEach(s, svcs) cJSON_AddItemToArray(a, cJSON_CreateString(str(s, "ID")));
-	char *text = cJSON_PrintUnformatted(f);
-	char *esc = lab_engine_escape(text);
-	char *path = lab_xasprintf("/tasks?filters=%s", esc);
-	rc = lab_engine_json(e, "GET", path, NULL, &tasks, err);
-	free(path);
-	free(esc);
-	free(text);
-	cJSON_Delete(f);
-	if (rc < 0)
-		goto out;
 	size_t cap = (size_t)cJSON_GetArraySize(tasks);
 	struct lab_swarm_task *t = lab_xcalloc(cap ? cap : 1, sizeof(*t));
 	size_t k = 0;
@@ -638,25 +653,8 @@ int lab_swarm_task_endpoints(cJSON *containers, struct lab_engine *e, const char
 	}
 	lab_swarm_info_release(&info);
 	cJSON *svcs = NULL, *tasks = NULL, *nodes = NULL;
-	int rc = lab_swarm_services(&svcs, e, project, err);
-	if (rc < 0 || !cJSON_GetArraySize(svcs))
-		goto out;
-	if ((rc = lab_engine_json(e, "GET", "/nodes", NULL, &nodes, err)) < 0)
-		goto out;
-	cJSON *f = cJSON_CreateObject();
-	cJSON *a = cJSON_AddArrayToObject(f, "service");
-	const cJSON *sv;
-	cJSON_ArrayForEach(sv, svcs) cJSON_AddItemToArray(a, cJSON_CreateString(str(sv, "ID")));
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(f, "desired-state"), cJSON_CreateString("running"));
-	char *text = cJSON_PrintUnformatted(f);
-	char *esc = lab_engine_escape(text);
-	char *path = lab_xasprintf("/tasks?filters=%s", esc);
-	rc = lab_engine_json(e, "GET", path, NULL, &tasks, err);
-	free(path);
-	free(esc);
-	free(text);
-	cJSON_Delete(f);
-	if (rc < 0)
+	int rc = fetch_tasks(&svcs, &nodes, &tasks, e, project, 1, err);
+	if (rc < 0 || !tasks)
 		goto out;
 	char *mesh = lab_swarm_mesh_host(e);
 	const cJSON *task;
