@@ -312,4 +312,8 @@ void cmd_parallel(size_t n, size_t max_threads, void (*fn)(size_t i, void *ud), 
 /* Seconds since an arbitrary fixed point (CLOCK_MONOTONIC). */
 double cmd_now(void);
 
+/* --json output: doc printed indented on stdout with a newline, then
+ * deleted. */
+void cmd_print_json(cJSON *doc);
+
 #endif

@@ -860,3 +860,11 @@ int cmd_opt_long(const struct cmd_entry *cmd, const struct cmd_args *args, const
 	*out = n;
 	return 0;
 }
+
+void cmd_print_json(cJSON *doc)
+{
+	char *text = cJSON_Print(doc);
+	printf("%s\n", text ? text : "null");
+	free(text);
+	cJSON_Delete(doc);
+}

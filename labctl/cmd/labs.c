@@ -100,10 +100,7 @@ static int cmd_labs(const struct cmd_entry *cmd, struct cmd_args *args)
 		free(p);
 	}
 	if (json) {
-		char *text = cJSON_Print(arr);
-		printf("%s\n", text);
-		free(text);
-		cJSON_Delete(arr);
+		cmd_print_json(arr);
 	}
 out:
 	lab_strv_free(&names);

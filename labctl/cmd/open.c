@@ -146,10 +146,7 @@ static int cmd_open(const struct cmd_entry *cmd, struct cmd_args *args)
 			cJSON_AddStringToObject(o, "url", uis[i].url);
 			cJSON_AddItemToArray(arr, o);
 		}
-		char *text = cJSON_Print(arr);
-		printf("%s\n", text);
-		free(text);
-		cJSON_Delete(arr);
+		cmd_print_json(arr);
 	} else {
 		for (size_t i = 0; i < n; i++)
 			printf("%-20s %s\n", uis[i].who, uis[i].url);

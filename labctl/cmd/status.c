@@ -132,10 +132,7 @@ static void print_tasks(const struct lab_swarm_task *t, size_t n, int json)
 			cJSON_AddStringToObject(o, "ports", t[i].ports);
 			cJSON_AddItemToArray(out, o);
 		}
-		char *text = cJSON_Print(out);
-		printf("%s\n", text);
-		free(text);
-		cJSON_Delete(out);
+		cmd_print_json(out);
 		return;
 	}
 	printf("%-20s %-8s %-16s %-11s %-24s %s\n", "SERVICE", "REPLICA", "NODE", "STATE", "PORTS", "MESSAGE");
@@ -216,10 +213,7 @@ static int cmd_status(const struct cmd_entry *cmd, struct cmd_args *args)
 		lab_buf_release(&ep);
 	}
 	if (json) {
-		char *text = cJSON_Print(out);
-		printf("%s\n", text);
-		free(text);
-		cJSON_Delete(out);
+		cmd_print_json(out);
 	} else if (!n) {
 		fprintf(stderr, "lab '%s' has no containers (labctl up %s)\n", project, project);
 	}

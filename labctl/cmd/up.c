@@ -208,10 +208,7 @@ static void print_json(const struct lab_converge_result *res, const char *projec
 			cJSON_AddStringToObject(ko, "trace", k->trace);
 		cJSON_AddItemToArray(ks, ko);
 	}
-	char *text = cJSON_Print(o);
-	printf("%s\n", text);
-	free(text);
-	cJSON_Delete(o);
+	cmd_print_json(o);
 }
 
 static void print_table(const struct lab_converge_result *res)
