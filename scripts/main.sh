@@ -39,7 +39,7 @@ hours=$(sql -tAc "select count(distinct window_start) from flight_windows where 
 echo
 echo "== module3: flights -> Kafka -> event-time windows -> PostgreSQL + lake =="
 printf 'rows in:          %s flights in flight_windows (late events: %s)\n' "$rows" "$late"
-printf 'windows written:  %s (state x hour), %s final; lake: %s hourly objects in %s dt= partitions\n' \
+printf 'windows written:  %s (state x hour), %s final; lake: %s final hours in %s day objects (dt=.../windows.jsonl)\n' \
 	"$windows" "$final" "$hours" "$days"
 echo "top 5 origin states by flights:"
 sql -c "select origin_state as state, sum(flights) as flights,
