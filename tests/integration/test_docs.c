@@ -152,18 +152,25 @@ Test(docs, terminal_markers_run_blocks_on_ptys_and_ctrl_c_them, .timeout = 120)
 {
 	struct it_run r;
 	run_fixture(&r, "terminals.md");
-	cr_expect_eq(r.status, 0, "%s", r.err);
-	cr_expect(strstr(r.err, "doc-test: first | on a terminal of 40 120 rows and columns\n"), "%s", r.err);
+	/* each message ends with what it expected: a failure's last lines name it */
+	cr_expect_eq(r.status, 0, "%s\n(expected: the steps exit 0, not %d)", r.err, r.status);
+	cr_expect(strstr(r.err, "doc-test: first | on a terminal of 40 120 rows and columns\n"),
+		  "%s\n(expected: first | on a terminal of 40 120 rows and columns)", r.err);
 	cr_expect(strstr(r.err, "doc-test: terminal 'first' ended after its Ctrl-C (exit 0)\n"
 				"doc-test: first | ^Cinterrupted\n"),
-		  "the key reached the block's trap: %s", r.err);
-	cr_expect(strstr(r.err, "doc-test: terminal 'second' ended after its Ctrl-C (exit 0)\n"), "%s", r.err);
-	cr_expect(strstr(r.err, "doc-test: terminal 'block2' ended after its Ctrl-C (exit 130)\n"), "%s", r.err);
-	cr_expect(strstr(r.err, "doc-test: terminal 'block3' ended after its Ctrl-C (exit 130)\n"), "%s", r.err);
+		  "%s\n(expected: the key reached the block's trap: 'first' ended (exit 0), then its ^Cinterrupted)",
+		  r.err);
+	cr_expect(strstr(r.err, "doc-test: terminal 'second' ended after its Ctrl-C (exit 0)\n"),
+		  "%s\n(expected: terminal 'second' ended after its Ctrl-C (exit 0))", r.err);
+	cr_expect(strstr(r.err, "doc-test: terminal 'block2' ended after its Ctrl-C (exit 130)\n"),
+		  "%s\n(expected: terminal 'block2' ended after its Ctrl-C (exit 130))", r.err);
+	cr_expect(strstr(r.err, "doc-test: terminal 'block3' ended after its Ctrl-C (exit 130)\n"),
+		  "%s\n(expected: terminal 'block3' ended after its Ctrl-C (exit 130))", r.err);
 	/* the second terminal's wait after the first one's Ctrl-C saw a new line,
 	   not one printed before the Ctrl-C */
 	const char *c = strstr(r.err, "first | ^Cinterrupted\ndoc-test: second | tick ");
-	cr_expect(c && atoi(c + strlen("first | ^Cinterrupted\ndoc-test: second | tick ")) > 3, "%s", r.err);
+	cr_expect(c && atoi(c + strlen("first | ^Cinterrupted\ndoc-test: second | tick ")) > 3,
+		  "%s\n(expected: right after first's ^Cinterrupted, second | tick N with N > 3)", r.err);
 	it_run_free(&r);
 }
 
