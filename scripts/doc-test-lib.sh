@@ -39,7 +39,11 @@ doctest_terminal() {
 	mkfifo "$f.in"
 	exec {fd}<> "$f.in"
 	doctest_key[$name]=$fd
-	env --default-signal=INT,QUIT setsid script -qfec "bash -euo pipefail $(printf %q "$f.sh")" /dev/null < "$f.in" > "$f.out" 2>&1 &
+	# script(1) runs the command with $SHELL -c: bash itself, and exec, so
+	# bash is the terminal's process and its exit code the terminal's (with
+	# SHELL unset or /bin/sh, as under CI, dash stayed in between and died of
+	# the Ctrl-C: exit 130 where the block's trap exits 0)
+	env --default-signal=INT,QUIT SHELL="$BASH" setsid script -qfec "exec bash -euo pipefail $(printf %q "$f.sh")" /dev/null < "$f.in" > "$f.out" 2>&1 &
 	doctest_pid[$name]=$!
 	echo 0 > "$f.mark"
 	doctest_order+=("$name")
