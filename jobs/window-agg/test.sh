@@ -241,6 +241,15 @@ got5=$(q "SELECT origin_state || ':' || flights || ':' || sum_delay_min FROM fli
 skipped5() { [ $rc5 = 0 ] && grep -q 'skipped 3 malformed' "$WORK/r5.err"; }
 check "5 odd events: exit 0, 3 skipped ($(grep -o 'skipped [0-9]* malformed' "$WORK/r5.err"))" skipped5
 check "5 odd events read as cJSON reads them: $got5" [ "$got5" = "CA:1:-5 GA:3:36 IL:1:7 " ]
+# --- 6: -X passes librdkafka properties; what librdkafka refuses is a usage
+# error before anything connects ---
+"$BIN" -X no.such.property=1 >"$WORK/r6.out" 2>"$WORK/r6.err"
+rc6=$?
+refused6() { [ $rc6 = 2 ] && grep -q 'No such configuration property: "no.such.property"' "$WORK/r6.err"; }
+check "6 -X no.such.property=1: exit 2 ($(cat "$WORK/r6.err"))" refused6
+"$BIN" -X queued.min.messages >/dev/null 2>"$WORK/r6b.err"
+rc6=$?
+check "6 -X without =VALUE: exit 2 ($(cat "$WORK/r6b.err"))" [ $rc6 = 2 ]
 
 [ $fail = 0 ] || { echo "# logs of the last runs:"; tail -n 5 "$WORK"/r*.err; }
 echo "$pass passed, $fail failed"

@@ -64,6 +64,8 @@ struct opts {
 	int64_t lateness_ms;
 	long batch, linger_ms, wait_s;
 	int until_end;
+	int nprops; /* -X NAME=VALUE: librdkafka consumer properties, after the job's own */
+	char *props[32];
 };
 
 struct part {
@@ -290,7 +292,11 @@ static const char SCHEMA[] =
 	" window_start timestamptz NOT NULL, origin_state text NOT NULL,"
 	" flights bigint NOT NULL, avg_delay_min double precision, sum_delay_min bigint NOT NULL,"
 	" late_events bigint NOT NULL DEFAULT 0, final boolean NOT NULL DEFAULT false,"
-	" updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (window_start, origin_state));"
+	" updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (window_start, origin_state))"
+	/* room on each page for a row's next version: the commit that marks a
+	   row final, and late events, update it in place (a HOT update, no new
+	   index entry); at fillfactor 100 every update went to another page */
+	" WITH (fillfactor = 50);"
 	"CREATE TABLE IF NOT EXISTS window_offsets ("
 	" group_id text NOT NULL, topic text NOT NULL, partition int NOT NULL,"
 	" next_offset bigint NOT NULL, max_event_time timestamptz, updated_at timestamptz NOT NULL DEFAULT now(),"
@@ -1214,6 +1220,16 @@ static int kafka_open(struct app *a)
 		/* a crashed member's partitions move on after 10 s, not 45 */
 		{"session.timeout.ms", "10000"},
 		{"log.connection.close", "false"},
+		/* librdkafka 2.0's fetcher stops fetching once the consumer's queue
+		   holds queued.min.messages (100,000 by default) or
+		   queued.max.messages.kbytes, and looks again only after its broker
+		   thread's idle wait of up to 1 s (librdkafka issues #2879, #3662;
+		   fetch.queue.backoff.ms in 2.3 makes it a setting): the job drained
+		   100,000 events in ~0.3 s and then waited, 250-300k events/s with the
+		   CPU mostly idle. A queue of about a second of events keeps the
+		   fetcher ahead (docs/BENCHMARKS.md, "Fourth round"). */
+		{"queued.min.messages", "1000000"},
+		{"queued.max.messages.kbytes", "131072"},
 	};
 	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
 		if (rd_kafka_conf_set(c, kv[i][0], kv[i][1], e, sizeof(e)) != RD_KAFKA_CONF_OK) {
@@ -1221,6 +1237,17 @@ static int kafka_open(struct app *a)
 			rd_kafka_conf_destroy(c);
 			return -1;
 		}
+	for (int i = 0; i < a->o.nprops; i++) {
+		char *eq = strchr(a->o.props[i], '=');
+		*eq = '\0';
+		rd_kafka_conf_res_t res = rd_kafka_conf_set(c, a->o.props[i], eq + 1, e, sizeof(e));
+		*eq = '=';
+		if (res != RD_KAFKA_CONF_OK) {
+			snprintf(a->err, sizeof(a->err), "kafka: -X %s: %s", a->o.props[i], e);
+			rd_kafka_conf_destroy(c);
+			return -1;
+		}
+	}
 	rd_kafka_conf_set_opaque(c, a);
 	rd_kafka_conf_set_rebalance_cb(c, rebalance_cb);
 	rd_kafka_conf_set_error_cb(c, error_cb);
@@ -1525,6 +1552,8 @@ static const char USAGE[] =
 	"                      finalize all windows and exit\n"
 	"  --wait SECONDS      with --until-end: fail when no partition is assigned\n"
 	"                      within SECONDS (default 120)\n"
+	"  -X NAME=VALUE       a librdkafka consumer property (repeatable; after the\n"
+	"                      job's own, e.g. -X queued.min.messages=100000)\n"
 	"  -h, --help          this text\n"
 	"\n"
 	"Environment: KAFKA_BOOTSTRAP_SERVERS, PG* (libpq), AWS_ENDPOINT_URL,\n"
@@ -1542,11 +1571,11 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},           {0, 0, 0, 0},
 	};
 	*o = (struct opts){"flights", "window-agg", job_env("LAB_DATASET_AIRPORTS", NULL), "lake", "flights",
-			   HOUR_MS, 200000, 1000, 120, 0};
+			   HOUR_MS, 200000, 1000, 120, 0, 0, {0}};
 	int c;
 	char *end;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hX:", lo, NULL)) != -1) {
 		switch (c) {
 		case 't': o->topic = optarg; break;
 		case 'g': o->group = optarg; break;
@@ -1573,6 +1602,29 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			break;
 		}
 		case 'h': fputs(USAGE, stdout); return 0;
+		case 'X':
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				fprintf(stderr, "window-agg: -X needs NAME=VALUE, not '%s'\n", optarg);
+				return 2;
+			}
+			if (o->nprops == (int)(sizeof(o->props) / sizeof(o->props[0]))) {
+				fprintf(stderr, "window-agg: too many -X options\n");
+				return 2;
+			}
+			o->props[o->nprops++] = optarg;
+			{ /* a name or value librdkafka refuses is a usage error, before connecting */
+				char e[256], *eq = strchr(optarg, '=');
+				rd_kafka_conf_t *t = rd_kafka_conf_new();
+				*eq = '\0';
+				rd_kafka_conf_res_t res = rd_kafka_conf_set(t, optarg, eq + 1, e, sizeof(e));
+				*eq = '=';
+				rd_kafka_conf_destroy(t);
+				if (res != RD_KAFKA_CONF_OK) {
+					fprintf(stderr, "window-agg: -X %s: %s\n", optarg, e);
+					return 2;
+				}
+			}
+			break;
 		case ':':
 			fprintf(stderr, "window-agg: option '%s' needs a value\n", argv[optind - 1]);
 			return 2;
