@@ -1197,6 +1197,17 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	fprintf(stderr, "window-agg: kafka: %s (retrying)\n", reason);
 }
 
+/* -X NAME=VALUE (checked to hold a '=' by parse_args) onto c; librdkafka's
+   message in e when it refuses the name or the value */
+static rd_kafka_conf_res_t conf_set_prop(rd_kafka_conf_t *c, char *prop, char *e, size_t n)
+{
+	char *eq = strchr(prop, '=');
+	*eq = '\0';
+	rd_kafka_conf_res_t res = rd_kafka_conf_set(c, prop, eq + 1, e, n);
+	*eq = '=';
+	return res;
+}
+
 static int kafka_open(struct app *a)
 {
 	char e[512];
@@ -1237,17 +1248,12 @@ static int kafka_open(struct app *a)
 			rd_kafka_conf_destroy(c);
 			return -1;
 		}
-	for (int i = 0; i < a->o.nprops; i++) {
-		char *eq = strchr(a->o.props[i], '=');
-		*eq = '\0';
-		rd_kafka_conf_res_t res = rd_kafka_conf_set(c, a->o.props[i], eq + 1, e, sizeof(e));
-		*eq = '=';
-		if (res != RD_KAFKA_CONF_OK) {
+	for (int i = 0; i < a->o.nprops; i++)
+		if (conf_set_prop(c, a->o.props[i], e, sizeof(e)) != RD_KAFKA_CONF_OK) {
 			snprintf(a->err, sizeof(a->err), "kafka: -X %s: %s", a->o.props[i], e);
 			rd_kafka_conf_destroy(c);
 			return -1;
 		}
-	}
 	rd_kafka_conf_set_opaque(c, a);
 	rd_kafka_conf_set_rebalance_cb(c, rebalance_cb);
 	rd_kafka_conf_set_error_cb(c, error_cb);
@@ -1613,11 +1619,9 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			}
 			o->props[o->nprops++] = optarg;
 			{ /* a name or value librdkafka refuses is a usage error, before connecting */
-				char e[256], *eq = strchr(optarg, '=');
+				char e[256];
 				rd_kafka_conf_t *t = rd_kafka_conf_new();
-				*eq = '\0';
-				rd_kafka_conf_res_t res = rd_kafka_conf_set(t, optarg, eq + 1, e, sizeof(e));
-				*eq = '=';
+				rd_kafka_conf_res_t res = conf_set_prop(t, optarg, e, sizeof(e));
 				rd_kafka_conf_destroy(t);
 				if (res != RD_KAFKA_CONF_OK) {
 					fprintf(stderr, "window-agg: -X %s: %s\n", optarg, e);
