@@ -151,24 +151,25 @@ static void run_fixture(struct it_run *r, const char *md)
 	       it_repo(), it_repo(), md);
 }
 
+/* want is in the runner's stderr; the message ends with it, so a failure's
+ * last lines (all CI shows) name what was expected */
+static void expect_in_err(const struct it_run *r, const char *want)
+{
+	cr_expect(strstr(r->err, want), "%s\n(expected: %s)", r->err, want);
+}
+
 Test(docs, terminal_markers_run_blocks_on_ptys_and_ctrl_c_them, .timeout = 120)
 {
 	struct it_run r;
 	run_fixture(&r, "terminals.md");
-	/* each message ends with what it expected: a failure's last lines name it */
 	cr_expect_eq(r.status, 0, "%s\n(expected: the steps exit 0, not %d)", r.err, r.status);
-	cr_expect(strstr(r.err, "doc-test: first | on a terminal of 40 120 rows and columns\n"),
-		  "%s\n(expected: first | on a terminal of 40 120 rows and columns)", r.err);
-	cr_expect(strstr(r.err, "doc-test: terminal 'first' ended after its Ctrl-C (exit 0)\n"
-				"doc-test: first | ^Cinterrupted\n"),
-		  "%s\n(expected: the key reached the block's trap: 'first' ended (exit 0), then its ^Cinterrupted)",
-		  r.err);
-	cr_expect(strstr(r.err, "doc-test: terminal 'second' ended after its Ctrl-C (exit 0)\n"),
-		  "%s\n(expected: terminal 'second' ended after its Ctrl-C (exit 0))", r.err);
-	cr_expect(strstr(r.err, "doc-test: terminal 'block2' ended after its Ctrl-C (exit 130)\n"),
-		  "%s\n(expected: terminal 'block2' ended after its Ctrl-C (exit 130))", r.err);
-	cr_expect(strstr(r.err, "doc-test: terminal 'block3' ended after its Ctrl-C (exit 130)\n"),
-		  "%s\n(expected: terminal 'block3' ended after its Ctrl-C (exit 130))", r.err);
+	expect_in_err(&r, "doc-test: first | on a terminal of 40 120 rows and columns\n");
+	/* the key reached the block's trap */
+	expect_in_err(&r, "doc-test: terminal 'first' ended after its Ctrl-C (exit 0)\n"
+			  "doc-test: first | ^Cinterrupted\n");
+	expect_in_err(&r, "doc-test: terminal 'second' ended after its Ctrl-C (exit 0)\n");
+	expect_in_err(&r, "doc-test: terminal 'block2' ended after its Ctrl-C (exit 130)\n");
+	expect_in_err(&r, "doc-test: terminal 'block3' ended after its Ctrl-C (exit 130)\n");
 	/* the second terminal's wait after the first one's Ctrl-C saw a new line,
 	   not one printed before the Ctrl-C */
 	const char *c = strstr(r.err, "first | ^Cinterrupted\ndoc-test: second | tick ");
