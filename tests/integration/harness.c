@@ -267,19 +267,52 @@ long it_created_after_start_ms(const char *later, const char *earlier)
 	return ms;
 }
 
+int it_remove_labs(const char *select)
+{
+	struct it_run r;
+	/* containers first (with their anonymous volumes), then what they used */
+	it_run(&r,
+	       "sel() { %s; }; n=0;"
+	       "ids=$(docker ps -a --filter label=io.labctl.lab --format '{{.ID}} {{.Label \"io.labctl.lab\"}}' | sel);"
+	       "[ -z \"$ids\" ] || n=$((n + $(docker rm -f -v $ids | wc -l)));"
+	       "ids=$(docker network ls --filter label=io.labctl.lab --format '{{.ID}} {{.Label \"io.labctl.lab\"}}' | sel);"
+	       "[ -z \"$ids\" ] || n=$((n + $(docker network rm $ids | wc -l)));"
+	       "ids=$(docker volume ls --filter label=io.labctl.lab --format '{{.Name}} {{.Label \"io.labctl.lab\"}}' | sel);"
+	       "[ -z \"$ids\" ] || n=$((n + $(docker volume rm $ids | wc -l)));"
+	       "echo $n",
+	       select);
+	int n = r.status == 0 ? atoi(r.out) : -1;
+	it_run_free(&r);
+	return n;
+}
+
+int it_reclaim(void)
+{
+	const char *v = getenv("LABCTL_IT_RECLAIM");
+	return v && strcmp(v, "1") == 0;
+}
+
+/* Before all tests, in the runner, with LABCTL_IT_RECLAIM=1 (CI): remove
+ * the labs of earlier runs that were cut off before their POST_ALL
+ * (it<pid>- whose runner is gone), so their networks do not use up the
+ * engine's address pools. */
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
+{
+	(void)set;
+	if (!it_reclaim())
+		return;
+	int n = it_remove_labs("while read -r id lab; do case $lab in it[0-9]*-*) p=${lab#it}; p=${p%%-*};"
+			       " kill -0 \"$p\" 2>/dev/null || echo \"$id\";; esac; done");
+	if (n != 0)
+		fprintf(stderr, "harness: LABCTL_IT_RECLAIM=1: removed %d object(s) left by earlier runs\n", n);
+}
+
 /* After all tests, in the runner: remove every lab of this run that a
  * test aborted by a failed assertion did not clean up. */
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
 	(void)stats;
-	struct it_run r;
-	it_run(&r,
-	       "ids=$(docker ps -aq --filter label=io.labctl.lab --format '{{.ID}} {{.Label \"io.labctl.lab\"}}' "
-	       "| awk '$2 ~ /^it%d-/ {print $1}'); [ -z \"$ids\" ] || docker rm -f -v $ids;"
-	       "ids=$(docker network ls --filter label=io.labctl.lab --format '{{.ID}} {{.Label \"io.labctl.lab\"}}' "
-	       "| awk '$2 ~ /^it%d-/ {print $1}'); [ -z \"$ids\" ] || docker network rm $ids;"
-	       "ids=$(docker volume ls --filter label=io.labctl.lab --format '{{.Name}} {{.Label \"io.labctl.lab\"}}' "
-	       "| awk '$2 ~ /^it%d-/ {print $1}'); [ -z \"$ids\" ] || docker volume rm $ids",
-	       (int)getpid(), (int)getpid(), (int)getpid());
-	it_run_free(&r);
+	char select[100];
+	snprintf(select, sizeof(select), "awk '$2 ~ /^it%d-/ {print $1}'", (int)getpid());
+	it_remove_labs(select);
 }

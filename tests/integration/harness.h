@@ -69,4 +69,15 @@ int it_up_endpoint(char *out, size_t n, const char *table, const char *service);
  * creation (ids), from docker inspect. */
 long it_created_after_start_ms(const char *later, const char *earlier);
 
+/* Remove every container (with its anonymous volumes), network and volume
+ * carrying io.labctl.lab whose id and lab pass select: a shell command
+ * reading "ID LAB" lines and printing the ids to remove. Returns how many
+ * were removed, -1 when the shell failed. */
+int it_remove_labs(const char *select);
+
+/* Whether LABCTL_IT_RECLAIM=1 (.ci/run sets it): leftovers of earlier,
+ * interrupted test runs are removed rather than refused. Off on a
+ * developer's machine, where a lab of the same name may be theirs. */
+int it_reclaim(void);
+
 #endif
