@@ -405,9 +405,11 @@ static struct cred_ctx cred_ctx;
 /* quiet: no diagnostics, and only names are needed (cmd_project).
  * student: for params, NULL for $LAB_STUDENT. */
 /* Options of the command line that reach lab_load (set by cmd_lab_arg
- * around its load): --profile, the files after the first -f, --env-file. */
+ * around its load): --profile, the files after the first -f, --env-file;
+ * swarm: up --swarm, whose services get deploy's Swarm-only keys. */
 static struct {
 	const struct lab_strv *profiles, *overrides, *env_files;
+	int swarm;
 } load_extra;
 
 static int load_lab_vars(struct lab **out, const char *path, const char *project, const char *student,
@@ -439,6 +441,9 @@ static int load_lab_vars(struct lab **out, const char *path, const char *project
 	}
 	for (size_t i = 0; !quiet && i < (*out)->warnings.n; i++)
 		fprintf(stderr, "%s\n", (*out)->warnings.v[i]);
+	/* a lab run on Swarm (up --swarm, lab.swarm: true) applies them */
+	for (size_t i = 0; !quiet && !load_extra.swarm && !(*out)->swarm && i < (*out)->swarm_warnings.n; i++)
+		fprintf(stderr, "%s\n", (*out)->swarm_warnings.v[i]);
 	return 0;
 }
 
@@ -720,6 +725,7 @@ int cmd_lab_arg(const struct cmd_entry *cmd, const struct cmd_args *args, int ge
 		load_extra.profiles = &every_profile;
 	load_extra.overrides = &overrides;
 	load_extra.env_files = cmd_opt_all(cmd, args, "env-file");
+	load_extra.swarm = cmd_opt(cmd, args, "swarm") != NULL;
 	if (student)
 		code = cmd_load_instance(lab, path, project_of(cmd, args, from_env), student, generate);
 	else

@@ -64,15 +64,15 @@ const struct cmd_entry cmd_up_entry = {
 		       "20000-29999), allocated once and kept. --swarm (or lab.swarm: true in the\n"
 		       "lab file) runs each service as a Swarm service on the engine, which must\n"
 		       "be a Swarm manager: deploy.replicas, mode, placement, resources,\n"
-		       "restart_policy and update_config go to the service's spec, networks are\n"
-		       "attachable overlays, named volumes are made by the node a task lands on\n"
-		       "(local to it), ports publish in ingress mode or, with the long form's\n"
-		       "mode: host, on the task's node, on every interface. Readiness: every task\n"
-		       "running (a healthcheck passed), then the x-ready probes from this host\n"
-		       "against the published ports. Exit 0 when all are ready, 1\n"
-		       "when one fails or times out (or a dataset upload fails), 2 for a bad\n"
-		       "lab file, a bad --scale, a host port already taken or an image that\n"
-		       "cannot be had, 3 for engine errors.",
+		       "restart_policy, update_config and rollback_config go to the service's\n"
+		       "spec, networks are attachable overlays, named volumes are made by the\n"
+		       "node a task lands on (local to it), ports publish in ingress mode or,\n"
+		       "with the long form's mode: host, on the task's node, on every interface.\n"
+		       "Readiness: every task running (a healthcheck passed), then the x-ready\n"
+		       "probes from this host against the published ports. Exit 0 when all are\n"
+		       "ready, 1 when one fails or times out (or a dataset upload fails), 2 for\n"
+		       "a bad lab file, a bad --scale, a host port already taken or an image\n"
+		       "that cannot be had, 3 for engine errors.",
 	.fn = cmd_up,
 };
 

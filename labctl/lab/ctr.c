@@ -587,9 +587,9 @@ static void ld_resource(struct lab_ld *L, const struct lab_node *n, const char *
 	if ((x = lab_node_get(n, "cpus"))) {
 		long long nano = 0;
 		if (!limits) {
-			lab_ld_warn(L, &x->mark,
-				    "'deploy.resources.reservations.cpus' is ignored (a Swarm setting Docker "
-				    "Compose ignores too)");
+			lab_ld_warn_swarm(L, &x->mark,
+					  "'deploy.resources.reservations.cpus' is ignored without Swarm (Docker "
+					  "Compose ignores it too; up --swarm applies it)");
 			if (ld_cpus(L, x, "cpus", &nano) == 0)
 				s->swarm.cpu_reservation = nano; /* up --swarm: Reservations.NanoCPUs */
 		} else if (ld_cpus(L, x, "cpus", &nano) == 0) {
@@ -676,11 +676,13 @@ void lab_ld_deploy_restart(struct lab_ld *L, const struct lab_node *n, struct la
 		s->restart = lab_xstrdup(name);
 	/* up --swarm sends them (RestartPolicy.Delay, .Window) */
 	if ((x = lab_node_get(n, "delay"))) {
-		lab_ld_warn(L, &x->mark, "'deploy.restart_policy.delay' is ignored (Docker Compose ignores it too)");
+		lab_ld_warn_swarm(L, &x->mark, "'deploy.restart_policy.delay' is ignored without Swarm (Docker "
+					       "Compose ignores it too; up --swarm applies it)");
 		lab_ld_duration(L, x, "delay", &s->swarm.restart_delay_ms);
 	}
 	if ((x = lab_node_get(n, "window"))) {
-		lab_ld_warn(L, &x->mark, "'deploy.restart_policy.window' is ignored (Docker Compose ignores it too)");
+		lab_ld_warn_swarm(L, &x->mark, "'deploy.restart_policy.window' is ignored without Swarm (Docker "
+					       "Compose ignores it too; up --swarm applies it)");
 		lab_ld_duration(L, x, "window", &s->swarm.restart_window_ms);
 	}
 }

@@ -170,6 +170,21 @@ struct lab_ctr_opts {
 	                                 depended on (service_started), as in compose-go */
 };
 
+/* deploy.update_config and deploy.rollback_config (Compose spec "Deploy
+ * Specification"): how Swarm replaces a service's tasks on an update, and
+ * on a rollback; up --swarm sends them as ServiceSpec.UpdateConfig and
+ * .RollbackConfig (Engine API v1.41). given: the key is in the file. */
+struct lab_swarm_update {
+	int given;
+	int parallelism;               /* tasks at once; 0 = not given (Swarm: 1) */
+	long delay_ms;                 /* between batches */
+	long monitor_ms;               /* how long a task is watched for failure */
+	double max_failure_ratio;      /* 0 to 1; failures tolerated */
+	char *order;                   /* start-first | stop-first */
+	char *failure_action;          /* update: continue | pause | rollback;
+	                                  rollback: continue | pause */
+};
+
 /* deploy: keys only Swarm reads (Compose spec "Deploy Specification";
  * Docker Compose v2 ignores them, up without --swarm too). up --swarm
  * turns them into the service's spec (labctl/swarm/swarm.h). Durations ms;
@@ -186,11 +201,8 @@ struct lab_swarm_deploy {
 	long long cpu_reservation;     /* resources.reservations.cpus, nano CPUs */
 	long restart_delay_ms;         /* restart_policy.delay */
 	long restart_window_ms;        /* restart_policy.window */
-	int update_parallelism;        /* update_config.parallelism; 0 = not given */
-	long update_delay_ms;          /* update_config.delay */
-	long update_monitor_ms;        /* update_config.monitor */
-	char *update_order;            /* update_config.order: start-first | stop-first */
-	char *update_failure_action;   /* update_config.failure_action: continue | pause | rollback */
+	struct lab_swarm_update update;   /* update_config */
+	struct lab_swarm_update rollback; /* rollback_config */
 };
 
 struct lab_service {
@@ -405,6 +417,11 @@ struct lab {
 	                                  containers are no orphans */
 	struct lab_strv warnings;      /* "path:line:col: message" for keys the file sets
 	                                  that Docker Compose itself ignores (labctl too) */
+	struct lab_strv swarm_warnings; /* the same for deploy keys only Swarm applies
+	                                  (placement, labels, update_config, ...): up
+	                                  --swarm and lab.swarm: true send them, so the
+	                                  commands show these only for a lab not run
+	                                  on Swarm */
 };
 
 /* Variables for interpolation, looked up in order: vars ("KEY=VALUE"),

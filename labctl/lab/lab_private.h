@@ -129,6 +129,10 @@ void lab_ld_diag(struct lab_ld *L, const struct lab_mark *m, const char *fmt, ..
  * file sets that Docker Compose ignores too, so labctl does the same. */
 void lab_ld_warn(struct lab_ld *L, const struct lab_mark *m, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same, in lab->swarm_warnings: a deploy key only Swarm applies (up
+ * --swarm sends it; Docker Compose and up without Swarm ignore it). */
+void lab_ld_warn_swarm(struct lab_ld *L, const struct lab_mark *m, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Variable lookup (lab_lookup_fn) in the order lab.h gives; ud is the loader. */
 const char *lab_ld_lookup(const char *name, void *ud);
 /* Set the mark credential errors are reported at. */

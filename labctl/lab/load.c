@@ -141,20 +141,33 @@ void lab_ld_diag(struct lab_ld *L, const struct lab_mark *m, const char *fmt, ..
 	d->text = lab_buf_detach(&b);
 }
 
-void lab_ld_warn(struct lab_ld *L, const struct lab_mark *m, const char *fmt, ...)
+static void ld_vwarn(struct lab_strv *to, const struct lab_mark *m, const char *fmt, va_list ap)
 {
 	struct lab_buf b = LAB_BUF_INIT;
-	va_list ap;
-	if (L->lab->warnings.n >= DIAG_MAX)
+	if (to->n >= DIAG_MAX)
 		return;
 	if (m && m->file)
 		lab_buf_printf(&b, "%s:%d:%d: ", m->file, m->line, m->col);
 	lab_buf_puts(&b, "warning: ");
-	va_start(ap, fmt);
 	lab_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	lab_strv_push(&L->lab->warnings, lab_buf_cstr(&b));
+	lab_strv_push(to, lab_buf_cstr(&b));
 	lab_buf_release(&b);
+}
+
+void lab_ld_warn(struct lab_ld *L, const struct lab_mark *m, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	ld_vwarn(&L->lab->warnings, m, fmt, ap);
+	va_end(ap);
+}
+
+void lab_ld_warn_swarm(struct lab_ld *L, const struct lab_mark *m, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	ld_vwarn(&L->lab->swarm_warnings, m, fmt, ap);
+	va_end(ap);
 }
 
 /* A diagnostic already formatted (by the YAML parser). */
@@ -1376,6 +1389,7 @@ void lab_free(struct lab *lab)
 	lab_strv_free(&lab->credentials);
 	lab_strv_free(&lab->files);
 	lab_strv_free(&lab->warnings);
+	lab_strv_free(&lab->swarm_warnings);
 	lab_strv_free(&lab->disabled);
 	lab_jobs_free(lab);
 	lab_checks_free(lab);

@@ -894,38 +894,51 @@ static void ld_placement(struct lab_ld *L, const struct lab_node *n, struct lab_
 	}
 }
 
-/* deploy.update_config (Compose spec "update_config"): parallelism, delay,
- * monitor, order, failure_action -> ServiceSpec.UpdateConfig. */
-static void ld_update_config(struct lab_ld *L, const struct lab_node *n, struct lab_service *s)
+/* deploy.update_config and deploy.rollback_config (Compose spec "Deploy
+ * Specification"): parallelism, delay, monitor, max_failure_ratio, order,
+ * failure_action -> ServiceSpec.UpdateConfig / RollbackConfig. A rollback
+ * cannot itself roll back: its failure_action is continue or pause. */
+static void ld_update_config(struct lab_ld *L, const struct lab_node *n, const char *key, struct lab_swarm_update *u)
 {
 	static const char *const keys[] = {"parallelism", "delay", "failure_action", "monitor",
 					   "max_failure_ratio", "order", NULL};
-	if (lab_ld_want(L, n, LAB_NODE_MAP, "update_config") < 0 || lab_ld_check_keys(L, n, keys, 1))
+	if (lab_ld_want(L, n, LAB_NODE_MAP, key) < 0 || lab_ld_check_keys(L, n, keys, 1))
 		return;
+	u->given = 1;
 	const struct lab_node *x;
 	long v = 0;
 	if ((x = lab_node_get(n, "parallelism")) && lab_ld_int(L, x, "parallelism", &v) == 0) {
 		if (v < 0 || v > LAB_SCALE_MAX)
 			lab_ld_diag(L, &x->mark, "invalid parallelism %ld (0 to %d)", v, LAB_SCALE_MAX);
 		else
-			s->swarm.update_parallelism = (int)v;
+			u->parallelism = (int)v;
 	}
 	if ((x = lab_node_get(n, "delay")))
-		lab_ld_duration(L, x, "delay", &s->swarm.update_delay_ms);
+		lab_ld_duration(L, x, "delay", &u->delay_ms);
 	if ((x = lab_node_get(n, "monitor")))
-		lab_ld_duration(L, x, "monitor", &s->swarm.update_monitor_ms);
+		lab_ld_duration(L, x, "monitor", &u->monitor_ms);
 	const char *t;
+	if ((x = lab_node_get(n, "max_failure_ratio")) && (t = lab_ld_str(L, x, "max_failure_ratio"))) {
+		char *end = NULL;
+		double r = strtod(t, &end);
+		if (!*t || *end || !(r >= 0 && r <= 1))
+			lab_ld_diag(L, &x->mark, "invalid max_failure_ratio '%s' (a number from 0 to 1)", t);
+		else
+			u->max_failure_ratio = r;
+	}
 	if ((x = lab_node_get(n, "order")) && (t = lab_ld_str(L, x, "order"))) {
 		if (strcmp(t, "start-first") != 0 && strcmp(t, "stop-first") != 0)
 			lab_ld_diag(L, &x->mark, "invalid order '%s' (start-first or stop-first)", t);
 		else
-			s->swarm.update_order = lab_xstrdup(t);
+			u->order = lab_xstrdup(t);
 	}
+	int rollback = strcmp(key, "rollback_config") == 0;
 	if ((x = lab_node_get(n, "failure_action")) && (t = lab_ld_str(L, x, "failure_action"))) {
-		if (strcmp(t, "continue") != 0 && strcmp(t, "pause") != 0 && strcmp(t, "rollback") != 0)
-			lab_ld_diag(L, &x->mark, "invalid failure_action '%s' (continue, pause or rollback)", t);
+		if (strcmp(t, "continue") != 0 && strcmp(t, "pause") != 0 && (rollback || strcmp(t, "rollback") != 0))
+			lab_ld_diag(L, &x->mark, "invalid failure_action '%s' (continue, pause%s)", t,
+				    rollback ? "" : " or rollback");
 		else
-			s->swarm.update_failure_action = lab_xstrdup(t);
+			u->failure_action = lab_xstrdup(t);
 	}
 }
 
@@ -952,7 +965,9 @@ static void ld_deploy(struct lab_ld *L, const struct lab_node *n, struct lab_ser
 	if ((x = lab_node_get(n, "placement")))
 		ld_placement(L, x, s);
 	if ((x = lab_node_get(n, "update_config")))
-		ld_update_config(L, x, s);
+		ld_update_config(L, x, "update_config", &s->swarm.update);
+	if ((x = lab_node_get(n, "rollback_config")))
+		ld_update_config(L, x, "rollback_config", &s->swarm.rollback);
 	if ((x = lab_node_get(n, "labels")))
 		lab_ld_kv_list(L, x, "labels", &s->swarm.labels, 0);
 	if ((x = lab_node_get(n, "endpoint_mode"))) {
@@ -966,8 +981,10 @@ static void ld_deploy(struct lab_ld *L, const struct lab_node *n, struct lab_ser
 					    "endpoint_mode"};
 	for (size_t i = 0; i < NELEM(swarm); i++)
 		if ((x = lab_node_get(n, swarm[i])))
-			lab_ld_warn(L, &x->mark, "'deploy.%s' is ignored (a Swarm setting Docker Compose ignores too)",
-				    swarm[i]);
+			lab_ld_warn_swarm(L, &x->mark,
+					  "'deploy.%s' is ignored without Swarm (Docker Compose ignores it too; "
+					  "up --swarm applies it)",
+					  swarm[i]);
 }
 
 int lab_ld_port(struct lab_ld *L, const struct lab_node *n, const char *key, int *port)
@@ -1263,8 +1280,10 @@ void lab_service_clear(struct lab_service *s)
 	lab_strv_free(&s->swarm.constraints);
 	lab_strv_free(&s->swarm.spread);
 	lab_strv_free(&s->swarm.labels);
-	free(s->swarm.update_order);
-	free(s->swarm.update_failure_action);
+	free(s->swarm.update.order);
+	free(s->swarm.update.failure_action);
+	free(s->swarm.rollback.order);
+	free(s->swarm.rollback.failure_action);
 	lab_ctr_opts_clear(&s->ctr);
 	lab_strv_free(&s->profiles);
 }

@@ -99,6 +99,24 @@ static void add_ns(cJSON *o, const char *key, long ms)
 		cJSON_AddNumberToObject(o, key, (double)ms * 1e6);
 }
 
+/* ServiceSpec.UpdateConfig / RollbackConfig (Engine API v1.41) from
+ * deploy.update_config / rollback_config, when the file gives it. */
+static void add_update_config(cJSON *spec, const char *key, const struct lab_swarm_update *u)
+{
+	if (!u->given)
+		return;
+	cJSON *o = cJSON_AddObjectToObject(spec, key);
+	cJSON_AddNumberToObject(o, "Parallelism", u->parallelism ? u->parallelism : 1);
+	add_ns(o, "Delay", u->delay_ms);
+	add_ns(o, "Monitor", u->monitor_ms);
+	if (u->max_failure_ratio > 0)
+		cJSON_AddNumberToObject(o, "MaxFailureRatio", u->max_failure_ratio);
+	if (u->order)
+		cJSON_AddStringToObject(o, "Order", u->order);
+	if (u->failure_action)
+		cJSON_AddStringToObject(o, "FailureAction", u->failure_action);
+}
+
 static int refuse(const struct lab_service *svc, const char *key, struct lab_err *err)
 {
 	return lab_err_append(err, LAB_EINPUT, "%s:%d:%d: service '%s': '%s' has no Swarm equivalent (up --swarm)",
@@ -325,18 +343,8 @@ int lab_swarm_service_spec(cJSON **out, const struct lab *lab, const struct lab_
 	else
 		cJSON_AddNumberToObject(cJSON_AddObjectToObject(mode, "Replicated"), "Replicas", svc->replicas);
 
-	const struct lab_swarm_deploy *d = &svc->swarm;
-	if (d->update_parallelism || d->update_delay_ms || d->update_monitor_ms || d->update_order ||
-	    d->update_failure_action) {
-		cJSON *u = cJSON_AddObjectToObject(spec, "UpdateConfig");
-		cJSON_AddNumberToObject(u, "Parallelism", d->update_parallelism ? d->update_parallelism : 1);
-		add_ns(u, "Delay", d->update_delay_ms);
-		add_ns(u, "Monitor", d->update_monitor_ms);
-		if (d->update_order)
-			cJSON_AddStringToObject(u, "Order", d->update_order);
-		if (d->update_failure_action)
-			cJSON_AddStringToObject(u, "FailureAction", d->update_failure_action);
-	}
+	add_update_config(spec, "UpdateConfig", &svc->swarm.update);
+	add_update_config(spec, "RollbackConfig", &svc->swarm.rollback);
 
 	cJSON *ep = cJSON_AddObjectToObject(spec, "EndpointSpec");
 	dnsrr |= svc->swarm.dnsrr;

@@ -173,11 +173,22 @@ Test(swarm, not_a_manager, .timeout = 60)
 		cr_skip_test("the engine is in a swarm now");
 	struct it_lab l;
 	struct it_run r;
-	it_lab_make(&l, "swarmno", "services:\n  a: { image: debian:bookworm-slim, command: [sleep, '60'] }\n");
+	it_lab_make(&l, "swarmno",
+		    "services:\n  a:\n    image: debian:bookworm-slim\n    command: [sleep, '60']\n"
+		    "    deploy: { placement: { constraints: [node.role==manager] } }\n");
 	it_labctl_run(&r, &l, "up '%s' --swarm", l.dir);
 	cr_expect_eq(r.status, 2, "%s", r.err);
 	cr_expect(strstr(r.err, "is not a Swarm manager (its swarm state is 'inactive'): run 'docker swarm init'"), "%s",
 		  r.err);
+	/* --swarm applies deploy.placement: no warning that it is ignored */
+	cr_expect_null(strstr(r.err, "ignored without Swarm"), "%s", r.err);
+	it_run_free(&r);
+	/* without --swarm it is ignored, and said so */
+	it_labctl_run(&r, &l, "validate '%s'", l.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "lab.yml:5:26: warning: 'deploy.placement' is ignored without Swarm (Docker Compose "
+				"ignores it too; up --swarm applies it)"),
+		  "%s", r.err);
 	it_run_free(&r);
 	cr_expect_eq(it_count_networks(l.project), 0, "nothing made");
 	it_lab_cleanup(&l);

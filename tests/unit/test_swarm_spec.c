@@ -63,7 +63,7 @@ static char *at(const cJSON *o, const char *path)
 	if (cJSON_IsString(o))
 		return strdup(o->valuestring);
 	if (cJSON_IsNumber(o)) {
-		snprintf(buf, sizeof(buf), "%.0f", o->valuedouble);
+		snprintf(buf, sizeof(buf), "%.15g", o->valuedouble);
 		return strdup(buf);
 	}
 	if (cJSON_IsBool(o))
@@ -96,6 +96,7 @@ static const char *const full_lab =
 	"        preferences: [{ spread: node.labels.rack }]\n"
 	"        max_replicas_per_node: 1\n"
 	"      update_config: { parallelism: 2, delay: 10s, order: start-first, failure_action: rollback }\n"
+	"      rollback_config: { parallelism: 3, monitor: 30s, max_failure_ratio: 0.25, failure_action: pause }\n"
 	"volumes: { data: {} }\n";
 
 Test(swarm_spec, every_deploy_key, .init = tsw_setup, .fini = tsw_teardown)
@@ -140,6 +141,10 @@ Test(swarm_spec, every_deploy_key, .init = tsw_setup, .fini = tsw_teardown)
 		{"UpdateConfig.Delay", "10000000000"},
 		{"UpdateConfig.Order", "start-first"},
 		{"UpdateConfig.FailureAction", "rollback"},
+		{"RollbackConfig.Parallelism", "3"},
+		{"RollbackConfig.Monitor", "30000000000"},
+		{"RollbackConfig.MaxFailureRatio", "0.25"},
+		{"RollbackConfig.FailureAction", "pause"},
 		{"EndpointSpec.Mode", "vip"},
 		{"EndpointSpec.Ports.0.PublishedPort", "19092"},
 		{"EndpointSpec.Ports.0.TargetPort", "19092"},
@@ -239,6 +244,9 @@ Test(swarm_spec, refused_and_bad_keys, .init = tsw_setup, .fini = tsw_teardown)
 		{"placement: { constraints: [node.role] }", "invalid constraint 'node.role'"},
 		{"update_config: { order: sideways }", "invalid order 'sideways' (start-first or stop-first)"},
 		{"update_config: { failure_action: retry }", "invalid failure_action 'retry'"},
+		{"rollback_config: { failure_action: rollback }", "invalid failure_action 'rollback' (continue, pause)"},
+		{"update_config: { max_failure_ratio: 2 }", "invalid max_failure_ratio '2' (a number from 0 to 1)"},
+		{"rollback_config: { max_failure_ratio: half }", "invalid max_failure_ratio 'half'"},
 		{"endpoint_mode: round", "invalid endpoint_mode 'round' (vip or dnsrr)"},
 		{"placement: { preferences: [{ pack: x }] }", "unknown key 'pack'"},
 	};
