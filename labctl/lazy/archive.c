@@ -51,35 +51,8 @@
 	X(archive_write_set_bytes_per_block)                                                       \
 	X(archive_write_set_format_pax_restricted)
 
-#define FIELD(f) __typeof__(f) *f;
-static struct {
-	ARCHIVE_FUNCS(FIELD)
-} fn;
-#undef FIELD
-
-static struct lazy_lib lib = {"libarchive.so.13", "libarchive13", "LABCTL_LAZY_ARCHIVE", NULL, 0, ""};
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-static void load(void)
-{
-	if (lazy_open(&lib) < 0)
-		return;
-#define RESOLVE(f)                                                                                 \
-	if (!(fn.f = (__typeof__(fn.f))lazy_sym(&lib, #f)))                                        \
-		return;
-	ARCHIVE_FUNCS(RESOLVE)
-#undef RESOLVE
-	lib.loaded = 1;
-}
-
-int lazy_load_archive(struct lab_err *err)
-{
-	pthread_once(&once, load);
-	return lazy_result(&lib, err);
-}
-
-/* Loads on first use too (unit tests call the library directly); see lazy.h */
-#define AR() (pthread_once(&once, load), lazy_need(&lib), &fn)
+LAZY_LIBRARY(archive, ARCHIVE_FUNCS, lazy_open, "libarchive.so.13", "libarchive13", "LABCTL_LAZY_ARCHIVE")
+#define AR() lazy_fn()
 
 /* archive.h */
 

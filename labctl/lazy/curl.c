@@ -38,40 +38,19 @@
 	X(curl_slist_append)                                                                       \
 	X(curl_slist_free_all)
 
-#define FIELD(f) __typeof__(f) *f;
-static struct {
-	CURL_FUNCS(FIELD)
-} fn;
-#undef FIELD
-
-static struct lazy_lib lib = {"libcurl.so.4", "libcurl4", "LABCTL_LAZY_CURL", NULL, 0, ""};
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-static void load(void)
+/* lazy_open with GNUTLS_NO_IMPLICIT_INIT=1 around it (see above) */
+static int open_curl(struct lazy_lib *l)
 {
 	static const char var[] = "GNUTLS_NO_IMPLICIT_INIT";
 	int set = !getenv(var) && setenv(var, "1", 0) == 0;
-	int rc = lazy_open(&lib);
+	int rc = lazy_open(l);
 	if (set)
 		unsetenv(var);
-	if (rc < 0)
-		return;
-#define RESOLVE(f)                                                                                 \
-	if (!(fn.f = (__typeof__(fn.f))lazy_sym(&lib, #f)))                                        \
-		return;
-	CURL_FUNCS(RESOLVE)
-#undef RESOLVE
-	lib.loaded = 1;
+	return rc;
 }
 
-int lazy_load_curl(struct lab_err *err)
-{
-	pthread_once(&once, load);
-	return lazy_result(&lib, err);
-}
-
-/* Loads on first use too (unit tests call the library directly); see lazy.h */
-#define CU() (pthread_once(&once, load), lazy_need(&lib), &fn)
+LAZY_LIBRARY(curl, CURL_FUNCS, open_curl, "libcurl.so.4", "libcurl4", "LABCTL_LAZY_CURL")
+#define CU() lazy_fn()
 
 CURLcode curl_global_init(long flags)
 {

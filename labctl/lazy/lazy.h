@@ -34,6 +34,8 @@
 #ifndef LAB_LAZY_H
 #define LAB_LAZY_H
 
+#include <pthread.h>
+
 #include "../util/err.h"
 
 enum lab_lazy_lib {
@@ -81,6 +83,42 @@ int lazy_result(const struct lazy_lib *lib, struct lab_err *err);
 /* For trampolines: lib after loading; abort()s when it could not be loaded
  * (the caller skipped lab_lazy_load, see above). */
 void lazy_need(const struct lazy_lib *lib);
+
+/* The whole loader of one library file: a table fn with a pointer for
+ * every function FUNCS lists (an X-macro: FUNCS(X) expands X(name) for
+ * each), the struct lazy_lib lib {SONAME, PACKAGE, ENV}, int
+ * lazy_load_NAME(struct lab_err *) for lab_lazy_load, and lazy_fn(), the
+ * table after loading, which the file's trampolines call through (it
+ * loads on first use too: unit tests call the library directly).
+ * OPEN(&lib) dlopens: lazy_open, or a wrapper around it (curl.c). */
+#define LAZY_FIELD(f) __typeof__(f) *f;
+#define LAZY_RESOLVE(f)                                                                            \
+	if (!(fn.f = (__typeof__(fn.f))lazy_sym(&lib, #f)))                                        \
+		return;
+#define LAZY_LIBRARY(NAME, FUNCS, OPEN, SONAME, PACKAGE, ENV)                                     \
+	static struct {                                                                            \
+		FUNCS(LAZY_FIELD)                                                                  \
+	} fn;                                                                                      \
+	static struct lazy_lib lib = {SONAME, PACKAGE, ENV, NULL, 0, ""};                          \
+	static pthread_once_t once = PTHREAD_ONCE_INIT;                                            \
+	static void load(void)                                                                     \
+	{                                                                                          \
+		if (OPEN(&lib) < 0)                                                                \
+			return;                                                                    \
+		FUNCS(LAZY_RESOLVE)                                                                \
+		lib.loaded = 1;                                                                    \
+	}                                                                                          \
+	int lazy_load_##NAME(struct lab_err *err)                                                  \
+	{                                                                                          \
+		pthread_once(&once, load);                                                         \
+		return lazy_result(&lib, err);                                                     \
+	}                                                                                          \
+	static __typeof__(fn) *lazy_fn(void)                                                       \
+	{                                                                                          \
+		pthread_once(&once, load);                                                         \
+		lazy_need(&lib);                                                                   \
+		return &fn;                                                                        \
+	}
 
 /* The loaders lab_lazy_load dispatches to, one per library file. */
 int lazy_load_curl(struct lab_err *err);

@@ -23,35 +23,8 @@
 	X(PQresultStatus)                                                                          \
 	X(PQstatus)
 
-#define FIELD(f) __typeof__(f) *f;
-static struct {
-	PQ_FUNCS(FIELD)
-} fn;
-#undef FIELD
-
-static struct lazy_lib lib = {"libpq.so.5", "libpq5", "LABCTL_LAZY_PQ", NULL, 0, ""};
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-static void load(void)
-{
-	if (lazy_open(&lib) < 0)
-		return;
-#define RESOLVE(f)                                                                                 \
-	if (!(fn.f = (__typeof__(fn.f))lazy_sym(&lib, #f)))                                        \
-		return;
-	PQ_FUNCS(RESOLVE)
-#undef RESOLVE
-	lib.loaded = 1;
-}
-
-int lazy_load_pq(struct lab_err *err)
-{
-	pthread_once(&once, load);
-	return lazy_result(&lib, err);
-}
-
-/* Loads on first use too (unit tests call the library directly); see lazy.h */
-#define PQ() (pthread_once(&once, load), lazy_need(&lib), &fn)
+LAZY_LIBRARY(pq, PQ_FUNCS, lazy_open, "libpq.so.5", "libpq5", "LABCTL_LAZY_PQ")
+#define PQ() lazy_fn()
 
 PGconn *PQconnectdbParams(const char *const *keywords, const char *const *values, int expand_dbname)
 {

@@ -27,35 +27,8 @@
 	X(rd_kafka_topic_partition_list_destroy)                                                   \
 	X(rd_kafka_topic_partition_list_new)
 
-#define FIELD(f) __typeof__(f) *f;
-static struct {
-	RDKAFKA_FUNCS(FIELD)
-} fn;
-#undef FIELD
-
-static struct lazy_lib lib = {"librdkafka.so.1", "librdkafka1", "LABCTL_LAZY_RDKAFKA", NULL, 0, ""};
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-static void load(void)
-{
-	if (lazy_open(&lib) < 0)
-		return;
-#define RESOLVE(f)                                                                                 \
-	if (!(fn.f = (__typeof__(fn.f))lazy_sym(&lib, #f)))                                        \
-		return;
-	RDKAFKA_FUNCS(RESOLVE)
-#undef RESOLVE
-	lib.loaded = 1;
-}
-
-int lazy_load_rdkafka(struct lab_err *err)
-{
-	pthread_once(&once, load);
-	return lazy_result(&lib, err);
-}
-
-/* Loads on first use too (unit tests call the library directly); see lazy.h */
-#define RK() (pthread_once(&once, load), lazy_need(&lib), &fn)
+LAZY_LIBRARY(rdkafka, RDKAFKA_FUNCS, lazy_open, "librdkafka.so.1", "librdkafka1", "LABCTL_LAZY_RDKAFKA")
+#define RK() lazy_fn()
 
 const char *rd_kafka_err2str(rd_kafka_resp_err_t err)
 {
