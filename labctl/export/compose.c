@@ -1,14 +1,13 @@
 /* labctl export compose: the lab model written back as a docker-compose
  * file with libyaml's emitter (see compose.h for what is translated). */
 #include "compose.h"
+#include "emit.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include <yaml.h>
 
 #include "../image/image.h"
 #include "../plan/plan.h"
@@ -57,62 +56,10 @@ char *lab_export_relpath(const char *dir, const char *path)
 	return lab_buf_detach(&b);
 }
 
-struct em {
-	yaml_emitter_t e;
-	struct lab_buf *out;
-	int failed;
-};
-
-static int write_cb(void *data, unsigned char *buf, size_t size)
-{
-	struct em *m = data;
-	lab_buf_append(m->out, buf, size);
-	return 1;
-}
-
-static void emit(struct em *m, yaml_event_t *ev)
-{
-	if (m->failed) {
-		yaml_event_delete(ev);
-		return;
-	}
-	if (!yaml_emitter_emit(&m->e, ev))
-		m->failed = 1;
-}
-
-/* Would YAML 1.1 (PyYAML, which docker-compose 1.29 reads with) take the
- * plain scalar s for something other than a string: a number (also
- * sexagesimal like 80:80, or .inf), a boolean, null, a date, a merge key?
- * Then it is written quoted. */
-static int needs_quotes(const char *s)
-{
-	static const char *const words[] = {"y", "n", "yes", "no", "true", "false", "on", "off", "null", "~",
-					    "=", "<<", ".inf", "-.inf", "+.inf", ".nan", NULL};
-	if (!*s)
-		return 1;
-	for (int i = 0; words[i]; i++)
-		if (strcasecmp(s, words[i]) == 0)
-			return 1;
-	if (!strchr("0123456789+-.", *s))
-		return 0;
-	/* number-like: only digits, signs, separators and radix/exponent letters */
-	return strspn(s, "0123456789+-._:xXoObBeEaAcCdDfF") == strlen(s);
-}
-
-/* A key or a value that is known to be a plain word (names, numbers we
- * mean as numbers). */
-static void plain(struct em *m, const char *s)
-{
-	yaml_event_t ev;
-	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
-				     YAML_PLAIN_SCALAR_STYLE);
-	emit(m, &ev);
-}
-
 /* A string value: '$' doubled for Compose interpolation, credential
  * markers as ${NAME}; quoted when YAML would read it as another type,
  * a literal block when it has several lines. */
-static void text(struct em *m, const char *s)
+static void text(struct lab_emit *m, const char *s)
 {
 	struct lab_buf b = LAB_BUF_INIT;
 	lab_buf_puts(&b, "");
@@ -129,102 +76,67 @@ static void text(struct em *m, const char *s)
 			lab_buf_append(&b, p, 1);
 		}
 	}
-	const char *v = lab_buf_cstr(&b);
-	yaml_scalar_style_t style = strchr(v, '\n')     ? YAML_LITERAL_SCALAR_STYLE
-				    : needs_quotes(v) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-						      : YAML_ANY_SCALAR_STYLE;
-	yaml_event_t ev;
-	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)v, (int)b.len, 1, 1, style);
-	emit(m, &ev);
+	lab_emit_string(m, lab_buf_cstr(&b), b.len);
 	lab_buf_release(&b);
 }
 
-static void map_start(struct em *m, int flow)
+static void kv(struct lab_emit *m, const char *key, const char *value)
 {
-	yaml_event_t ev;
-	yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
-	emit(m, &ev);
-}
-
-static void map_end(struct em *m)
-{
-	yaml_event_t ev;
-	yaml_mapping_end_event_initialize(&ev);
-	emit(m, &ev);
-}
-
-static void seq_start(struct em *m, int flow)
-{
-	yaml_event_t ev;
-	yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
-					     flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
-	emit(m, &ev);
-}
-
-static void seq_end(struct em *m)
-{
-	yaml_event_t ev;
-	yaml_sequence_end_event_initialize(&ev);
-	emit(m, &ev);
-}
-
-static void kv(struct em *m, const char *key, const char *value)
-{
-	plain(m, key);
+	lab_emit_plain(m, key);
 	text(m, value);
 }
 
-static void kv_int(struct em *m, const char *key, long v)
+static void kv_int(struct lab_emit *m, const char *key, long v)
 {
 	char num[32];
 	snprintf(num, sizeof(num), "%ld", v);
-	plain(m, key);
-	plain(m, num);
+	lab_emit_plain(m, key);
+	lab_emit_plain(m, num);
 }
 
 /* A duration in Compose's format: "1s", "1500ms". */
-static void kv_duration(struct em *m, const char *key, long ms)
+static void kv_duration(struct lab_emit *m, const char *key, long ms)
 {
 	char d[32];
 	if (ms % 1000 == 0)
 		snprintf(d, sizeof(d), "%lds", ms / 1000);
 	else
 		snprintf(d, sizeof(d), "%ldms", ms);
-	plain(m, key);
-	plain(m, d);
+	lab_emit_plain(m, key);
+	lab_emit_plain(m, d);
 }
 
 /* A list of strings: flow style on one line unless an item spans lines. */
-static void strv(struct em *m, const struct lab_strv *v)
+static void strv(struct lab_emit *m, const struct lab_strv *v)
 {
 	int multiline = 0;
 	for (size_t i = 0; i < v->n; i++)
 		multiline |= strchr(v->v[i], '\n') != NULL;
-	seq_start(m, !multiline);
+	lab_emit_seq_start(m, !multiline);
 	for (size_t i = 0; i < v->n; i++)
 		text(m, v->v[i]);
-	seq_end(m);
+	lab_emit_seq_end(m);
 }
 
 /* "KEY=VALUE" entries as a mapping. */
-static void env_map(struct em *m, const struct lab_strv *v, const struct lab_strv *extra)
+static void env_map(struct lab_emit *m, const struct lab_strv *v, const struct lab_strv *extra)
 {
-	map_start(m, 0);
+	lab_emit_map_start(m, 0);
 	const struct lab_strv *lists[] = {v, extra};
 	for (int l = 0; l < 2; l++) {
 		for (size_t i = 0; lists[l] && i < lists[l]->n; i++) {
 			const char *e = lists[l]->v[i];
 			const char *eq = strchr(e, '=');
 			char *k = lab_xstrndup(e, eq ? (size_t)(eq - e) : strlen(e));
-			plain(m, k);
+			lab_emit_plain(m, k);
 			if (eq)
 				text(m, eq + 1);
 			else
-				plain(m, "");
+				lab_emit_plain(m, "");
 			free(k);
 		}
 	}
-	map_end(m);
+	lab_emit_map_end(m);
 }
 
 static char *real_or_copy(const char *path)
@@ -263,33 +175,33 @@ static const char *condition_name(enum lab_dep_condition c)
  * its x-ready probes (lab_probe_compose_test), else only the interval for
  * the image's HEALTHCHECK when no probe has a Compose equivalent (kafka,
  * s3, log). */
-static void healthcheck(struct em *m, const struct lab_service *s)
+static void healthcheck(struct lab_emit *m, const struct lab_service *s)
 {
 	const struct lab_healthcheck *h = &s->healthcheck;
 	const struct lab_ready *rd = &s->ready;
 	int has_probe = lab_ready_has_probes(rd);
 	if (h->present && h->disable) {
-		plain(m, "healthcheck");
-		map_start(m, 1);
-		plain(m, "disable");
-		plain(m, "true");
-		map_end(m);
+		lab_emit_plain(m, "healthcheck");
+		lab_emit_map_start(m, 1);
+		lab_emit_plain(m, "disable");
+		lab_emit_plain(m, "true");
+		lab_emit_map_end(m);
 		return;
 	}
 	if (!h->present && !has_probe)
 		return;
-	plain(m, "healthcheck");
-	map_start(m, 0);
+	lab_emit_plain(m, "healthcheck");
+	lab_emit_map_start(m, 0);
 	long start_period = h->start_period_ms;
 	int retries = h->retries;
 	long timeout = h->timeout_ms;
 	if (h->present && h->test.n) {
-		plain(m, "test");
+		lab_emit_plain(m, "test");
 		strv(m, &h->test);
 	} else {
 		struct lab_strv t = LAB_STRV_INIT;
 		if (lab_probe_compose_test(&t, rd)) {
-			plain(m, "test");
+			lab_emit_plain(m, "test");
 			strv(m, &t);
 		}
 		lab_strv_free(&t);
@@ -307,10 +219,10 @@ static void healthcheck(struct em *m, const struct lab_service *s)
 		kv_duration(m, "start_period", start_period);
 	if (retries)
 		kv_int(m, "retries", retries);
-	map_end(m);
+	lab_emit_map_end(m);
 }
 
-static void port(struct em *m, const struct lab_port *p)
+static void port(struct lab_emit *m, const struct lab_port *p)
 {
 	char *s;
 	const char *ip = p->host_ip ? p->host_ip : "127.0.0.1";
@@ -326,7 +238,7 @@ static void port(struct em *m, const struct lab_port *p)
 	free(s);
 }
 
-static void mount(struct em *m, const struct lab_mount *mt, const char *base_dir)
+static void mount(struct lab_emit *m, const struct lab_mount *mt, const char *base_dir)
 {
 	char *s;
 	if (mt->type == LAB_MOUNT_ANON) {
@@ -340,15 +252,15 @@ static void mount(struct em *m, const struct lab_mount *mt, const char *base_dir
 	free(s);
 }
 
-static void service(struct em *m, const struct lab_service *s, const char *base_dir)
+static void service(struct lab_emit *m, const struct lab_service *s, const char *base_dir)
 {
-	plain(m, s->name);
-	map_start(m, 0);
+	lab_emit_plain(m, s->name);
+	lab_emit_map_start(m, 0);
 	if (s->image)
 		kv(m, "image", s->image);
 	if (s->has_build) {
-		plain(m, "build");
-		map_start(m, 0);
+		lab_emit_plain(m, "build");
+		lab_emit_map_start(m, 0);
 		char *ctx = file_path(base_dir, s->build_context);
 		kv(m, "context", ctx);
 		free(ctx);
@@ -357,10 +269,10 @@ static void service(struct em *m, const struct lab_service *s, const char *base_
 		if (s->build_target)
 			kv(m, "target", s->build_target);
 		if (s->build_args.n) {
-			plain(m, "args");
+			lab_emit_plain(m, "args");
 			env_map(m, &s->build_args, NULL);
 		}
-		map_end(m);
+		lab_emit_map_end(m);
 	}
 	if (s->container_name)
 		kv(m, "container_name", s->container_name);
@@ -374,8 +286,8 @@ static void service(struct em *m, const struct lab_service *s, const char *base_
 			snprintf(size, sizeof(size), "%lldm", b >> 20);
 		else
 			snprintf(size, sizeof(size), "%lld", b); /* bytes, an integer */
-		plain(m, "mem_limit");
-		plain(m, size);
+		lab_emit_plain(m, "mem_limit");
+		lab_emit_plain(m, size);
 	}
 	if (s->hostname)
 		kv(m, "hostname", s->hostname);
@@ -384,11 +296,11 @@ static void service(struct em *m, const struct lab_service *s, const char *base_
 	if (s->working_dir)
 		kv(m, "working_dir", s->working_dir);
 	if (s->has_entrypoint) {
-		plain(m, "entrypoint");
+		lab_emit_plain(m, "entrypoint");
 		strv(m, &s->entrypoint);
 	}
 	if (s->has_command) {
-		plain(m, "command");
+		lab_emit_plain(m, "command");
 		strv(m, &s->command);
 	}
 	struct lab_strv extra = LAB_STRV_INIT;
@@ -400,54 +312,54 @@ static void service(struct em *m, const struct lab_service *s, const char *base_
 		lab_strv_take(&extra, lab_buf_detach(&b));
 	}
 	if (s->environment.n || extra.n) {
-		plain(m, "environment");
+		lab_emit_plain(m, "environment");
 		env_map(m, &s->environment, &extra);
 	}
 	lab_strv_free(&extra);
 	if (s->n_ports) {
-		plain(m, "ports");
-		seq_start(m, 0);
+		lab_emit_plain(m, "ports");
+		lab_emit_seq_start(m, 0);
 		for (size_t i = 0; i < s->n_ports; i++)
 			port(m, &s->ports[i]);
-		seq_end(m);
+		lab_emit_seq_end(m);
 	}
 	if (s->n_mounts) {
-		plain(m, "volumes");
-		seq_start(m, 0);
+		lab_emit_plain(m, "volumes");
+		lab_emit_seq_start(m, 0);
 		for (size_t i = 0; i < s->n_mounts; i++)
 			mount(m, &s->mounts[i], base_dir);
-		seq_end(m);
+		lab_emit_seq_end(m);
 	}
 	if (s->networks.n && !(s->networks.n == 1 && strcmp(s->networks.v[0], "default") == 0)) {
-		plain(m, "networks");
+		lab_emit_plain(m, "networks");
 		strv(m, &s->networks);
 	}
 	if (s->n_deps) {
-		plain(m, "depends_on");
-		map_start(m, 0);
+		lab_emit_plain(m, "depends_on");
+		lab_emit_map_start(m, 0);
 		for (size_t i = 0; i < s->n_deps; i++) {
-			plain(m, s->deps[i].service);
-			map_start(m, 1);
-			plain(m, "condition");
-			plain(m, condition_name(s->deps[i].condition));
-			map_end(m);
+			lab_emit_plain(m, s->deps[i].service);
+			lab_emit_map_start(m, 1);
+			lab_emit_plain(m, "condition");
+			lab_emit_plain(m, condition_name(s->deps[i].condition));
+			lab_emit_map_end(m);
 		}
-		map_end(m);
+		lab_emit_map_end(m);
 	}
 	healthcheck(m, s);
 	if (s->restart)
 		kv(m, "restart", s->restart);
 	if (s->labels.n) {
-		plain(m, "labels");
+		lab_emit_plain(m, "labels");
 		env_map(m, &s->labels, NULL);
 	}
 	if (s->replicas != 1) {
-		plain(m, "deploy");
-		map_start(m, 1);
+		lab_emit_plain(m, "deploy");
+		lab_emit_map_start(m, 1);
 		kv_int(m, "replicas", s->replicas);
-		map_end(m);
+		lab_emit_map_end(m);
 	}
-	map_end(m);
+	lab_emit_map_end(m);
 }
 
 /* Images the lab's builds are FROM that are built here but by no service
@@ -496,24 +408,24 @@ static char *build_only_name(const struct lab *lab, const char *image)
 	return name;
 }
 
-static void build_only_service(struct em *m, const struct lab *lab, const char *image, const char *context,
+static void build_only_service(struct lab_emit *m, const struct lab *lab, const char *image, const char *context,
 			       const char *base_dir)
 {
 	char *name = build_only_name(lab, image);
-	plain(m, name);
-	map_start(m, 0);
+	lab_emit_plain(m, name);
+	lab_emit_map_start(m, 0);
 	kv(m, "image", image);
-	plain(m, "build");
-	map_start(m, 0);
+	lab_emit_plain(m, "build");
+	lab_emit_map_start(m, 0);
 	char *ctx = file_path(base_dir, context);
 	kv(m, "context", ctx);
 	free(ctx);
-	map_end(m);
-	plain(m, "deploy");
-	map_start(m, 1);
+	lab_emit_map_end(m);
+	lab_emit_plain(m, "deploy");
+	lab_emit_map_start(m, 1);
 	kv_int(m, "replicas", 0);
-	map_end(m);
-	map_end(m);
+	lab_emit_map_end(m);
+	lab_emit_map_end(m);
 	free(name);
 }
 
@@ -572,23 +484,23 @@ static void header(struct lab_buf *out, const struct lab *lab, const char *base_
 
 /* A top-level volumes: or networks: entry: "name: {}", an external one
  * used by its engine name, or one with a custom name: and/or labels:. */
-static void top_level_entry(struct em *m, const char *name, const char *external_name, const char *custom_name,
+static void top_level_entry(struct lab_emit *m, const char *name, const char *external_name, const char *custom_name,
 			    const struct lab_strv *labels)
 {
-	plain(m, name);
-	map_start(m, !labels->n);
+	lab_emit_plain(m, name);
+	lab_emit_map_start(m, !labels->n);
 	if (external_name) {
-		plain(m, "external");
-		plain(m, "true");
+		lab_emit_plain(m, "external");
+		lab_emit_plain(m, "true");
 		kv(m, "name", external_name);
 	} else if (custom_name) {
 		kv(m, "name", custom_name);
 	}
 	if (labels->n) {
-		plain(m, "labels");
+		lab_emit_plain(m, "labels");
 		env_map(m, labels, NULL);
 	}
-	map_end(m);
+	lab_emit_map_end(m);
 }
 
 /* The first Compose key of s that the export does not write yet (the
@@ -673,21 +585,12 @@ int lab_export_compose(const struct lab *lab, const char *base_dir, struct lab_b
 					   lab->services[i].name, k);
 	}
 	header(out, lab, base_dir);
-	struct em m = {.out = out};
-	yaml_emitter_initialize(&m.e);
-	yaml_emitter_set_output(&m.e, write_cb, &m);
-	yaml_emitter_set_unicode(&m.e, 1);
-	yaml_emitter_set_width(&m.e, -1);
-	yaml_emitter_set_indent(&m.e, 2);
-	yaml_event_t ev;
-	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-	emit(&m, &ev);
-	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
-	emit(&m, &ev);
-	map_start(&m, 0);
+	struct lab_emit m;
+	lab_emit_begin(&m, out);
+	lab_emit_map_start(&m, 0);
 
-	plain(&m, "services");
-	map_start(&m, 0);
+	lab_emit_plain(&m, "services");
+	lab_emit_map_start(&m, 0);
 	struct lab_strv bases = LAB_STRV_INIT, ctxs = LAB_STRV_INIT;
 	build_only(&bases, &ctxs, lab);
 	for (size_t i = 0; i < bases.n; i++)
@@ -696,41 +599,31 @@ int lab_export_compose(const struct lab *lab, const char *base_dir, struct lab_b
 	lab_strv_free(&ctxs);
 	for (size_t i = 0; i < lab->n_services; i++)
 		service(&m, &lab->services[i], base_dir);
-	map_end(&m);
+	lab_emit_map_end(&m);
 
 	if (lab->n_volumes) {
-		plain(&m, "volumes");
-		map_start(&m, 0);
+		lab_emit_plain(&m, "volumes");
+		lab_emit_map_start(&m, 0);
 		for (size_t i = 0; i < lab->n_volumes; i++) {
 			const struct lab_volume *v = &lab->volumes[i];
 			top_level_entry(&m, v->name, v->external_name, v->custom_name, &v->labels);
 		}
-		map_end(&m);
+		lab_emit_map_end(&m);
 	}
 	int custom_nets = 0;
 	for (size_t i = 0; i < lab->n_networks; i++)
 		custom_nets |= strcmp(lab->networks[i].name, "default") != 0 || lab->networks[i].external_name ||
 			       lab->networks[i].custom_name || lab->networks[i].labels.n;
 	if (custom_nets) {
-		plain(&m, "networks");
-		map_start(&m, 0);
+		lab_emit_plain(&m, "networks");
+		lab_emit_map_start(&m, 0);
 		for (size_t i = 0; i < lab->n_networks; i++) {
 			const struct lab_network *n = &lab->networks[i];
 			top_level_entry(&m, n->name, n->external_name, n->custom_name, &n->labels);
 		}
-		map_end(&m);
+		lab_emit_map_end(&m);
 	}
 
-	map_end(&m);
-	yaml_document_end_event_initialize(&ev, 1);
-	emit(&m, &ev);
-	yaml_stream_end_event_initialize(&ev);
-	emit(&m, &ev);
-	int rc = 0;
-	if (m.failed)
-		rc = lab_err_set(err, LAB_ERR, "writing YAML failed: %s", m.e.problem ? m.e.problem : "libyaml emitter error");
-	else if (!yaml_emitter_flush(&m.e))
-		rc = lab_err_set(err, LAB_ERR, "writing YAML failed: %s", m.e.problem ? m.e.problem : "flush");
-	yaml_emitter_delete(&m.e);
-	return rc;
+	lab_emit_map_end(&m);
+	return lab_emit_end(&m, err);
 }

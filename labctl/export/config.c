@@ -1,12 +1,11 @@
 /* labctl config: the resolved model (config.h). */
 #include "config.h"
+#include "emit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include <yaml.h>
 
 #include "../plan/plan.h"
 
@@ -411,83 +410,24 @@ cJSON *lab_config_model(const struct lab *lab)
 
 /* --- YAML --- */
 
-struct em {
-	yaml_emitter_t e;
-	struct lab_buf *out;
-	int failed;
-};
-
-static int write_cb(void *data, unsigned char *buf, size_t size)
+static void node(struct lab_emit *m, const cJSON *j)
 {
-	struct em *m = data;
-	lab_buf_append(m->out, buf, size);
-	return 1;
-}
-
-static void emit(struct em *m, yaml_event_t *ev)
-{
-	if (m->failed) {
-		yaml_event_delete(ev);
-		return;
-	}
-	if (!yaml_emitter_emit(&m->e, ev))
-		m->failed = 1;
-}
-
-/* Would a YAML reader (1.1 or 1.2) take the plain scalar s for something
- * other than a string: a number, a boolean, null, ...? */
-static int needs_quotes(const char *s)
-{
-	static const char *const words[] = {"y", "n", "yes", "no", "true", "false", "on", "off", "null", "~",
-					    "=", "<<", ".inf", "-.inf", "+.inf", ".nan", NULL};
-	if (!*s)
-		return 1;
-	for (int i = 0; words[i]; i++)
-		if (strcasecmp(s, words[i]) == 0)
-			return 1;
-	if (!strchr("0123456789+-.", *s))
-		return 0;
-	return strspn(s, "0123456789+-._:xXoObBeEaAcCdDfF") == strlen(s);
-}
-
-static void scalar(struct em *m, const char *s, yaml_scalar_style_t style)
-{
-	yaml_event_t ev;
-	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1, style);
-	emit(m, &ev);
-}
-
-static void string(struct em *m, const char *s)
-{
-	scalar(m, s,
-	       strchr(s, '\n')   ? YAML_LITERAL_SCALAR_STYLE
-	       : needs_quotes(s) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-				 : YAML_ANY_SCALAR_STYLE);
-}
-
-static void node(struct em *m, const cJSON *j)
-{
-	yaml_event_t ev;
 	if (cJSON_IsObject(j)) {
-		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
-		emit(m, &ev);
+		lab_emit_map_start(m, 0);
 		for (const cJSON *c = j->child; c; c = c->next) {
-			string(m, c->string);
+			lab_emit_string(m, c->string, strlen(c->string));
 			node(m, c);
 		}
-		yaml_mapping_end_event_initialize(&ev);
-		emit(m, &ev);
+		lab_emit_map_end(m);
 	} else if (cJSON_IsArray(j)) {
-		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
-		emit(m, &ev);
+		lab_emit_seq_start(m, 0);
 		for (const cJSON *c = j->child; c; c = c->next)
 			node(m, c);
-		yaml_sequence_end_event_initialize(&ev);
-		emit(m, &ev);
+		lab_emit_seq_end(m);
 	} else if (cJSON_IsString(j)) {
-		string(m, j->valuestring);
+		lab_emit_string(m, j->valuestring, strlen(j->valuestring));
 	} else if (cJSON_IsBool(j)) {
-		scalar(m, cJSON_IsTrue(j) ? "true" : "false", YAML_PLAIN_SCALAR_STYLE);
+		lab_emit_plain(m, cJSON_IsTrue(j) ? "true" : "false");
 	} else if (cJSON_IsNumber(j)) {
 		char n[64];
 		double d = j->valuedouble;
@@ -495,32 +435,16 @@ static void node(struct em *m, const cJSON *j)
 			snprintf(n, sizeof(n), "%lld", (long long)d);
 		else
 			snprintf(n, sizeof(n), "%.15g", d);
-		scalar(m, n, YAML_PLAIN_SCALAR_STYLE);
+		lab_emit_plain(m, n);
 	} else {
-		scalar(m, "null", YAML_PLAIN_SCALAR_STYLE);
+		lab_emit_plain(m, "null");
 	}
 }
 
 int lab_config_yaml(const cJSON *model, struct lab_buf *out, struct lab_err *err)
 {
-	struct em m = {.out = out};
-	yaml_event_t ev;
-	yaml_emitter_initialize(&m.e);
-	yaml_emitter_set_output(&m.e, write_cb, &m);
-	yaml_emitter_set_unicode(&m.e, 1);
-	yaml_emitter_set_width(&m.e, -1);
-	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-	emit(&m, &ev);
-	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
-	emit(&m, &ev);
+	struct lab_emit m;
+	lab_emit_begin(&m, out);
 	node(&m, model);
-	yaml_document_end_event_initialize(&ev, 1);
-	emit(&m, &ev);
-	yaml_stream_end_event_initialize(&ev);
-	emit(&m, &ev);
-	int rc = 0;
-	if (m.failed)
-		rc = lab_err_set(err, LAB_ERR, "YAML emitter: %s", m.e.problem ? m.e.problem : "failed");
-	yaml_emitter_delete(&m.e);
-	return rc;
+	return lab_emit_end(&m, err);
 }
