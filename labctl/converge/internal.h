@@ -145,8 +145,34 @@ int converge_replicas(struct cv *c, struct svc_run *r, struct lab_engine *e, str
  * another service failed (c->abort: SVC_FAILED, r->outcome
  * LAB_CONVERGE_ABANDONED, r->err "stopped waiting: ..."). */
 enum svc_state converge_wait_ready(struct cv *c, struct svc_run *r, struct lab_engine *e);
+
+/* What one look at a service's readiness saw (a converge_poll_fn's return;
+ * a negative lab error code: it failed). */
+enum {
+	CV_POLL_WAIT = 0,      /* not yet: why says what was seen */
+	CV_POLL_READY = 1,     /* every replica (task) ready */
+	CV_POLL_COMPLETED = 2, /* every one a one-shot that exited 0 */
+	CV_POLL_NONE = 3,      /* ready, with no replica to wait for (scaled to 0) */
+};
+/* One look at r: a CV_POLL_* value, or a negative code with why the
+ * reason and *logs_from (malloc'd, may stay NULL) the container whose last
+ * log lines go with it. */
+typedef int (*converge_poll_fn)(struct cv *c, struct svc_run *r, struct lab_engine *e, struct lab_err *why,
+				char **logs_from);
+/* ready.c: the wait converge_wait_ready describes, for any poll (the
+ * containers' replicas, or Swarm's tasks), every poll_ms; events
+ * LAB_CONVERGE_SERVICE_WAITING when what the poll saw changes. */
+enum svc_state converge_wait(struct cv *c, struct svc_run *r, struct lab_engine *e, long poll_ms,
+			     converge_poll_fn poll);
+/* ready.c: r->err = code, "service 'x' <reason>" and container's last 15
+ * log lines (none when container is NULL or empty). */
+void converge_fail_with_logs(struct svc_run *r, struct lab_engine *e, const char *container, int code,
+			     const char *reason);
 /* ready.c: r's x-buckets, through its first replica's S3 endpoint. */
 int converge_buckets(struct cv *c, struct svc_run *r, struct lab_engine *e, struct lab_err *err);
+/* ready.c: r's x-buckets through the S3 endpoint of a container of r
+ * (inspected: in); a LAB_CONVERGE_BUCKETS_READY event when all are made. */
+int converge_make_buckets(struct cv *c, struct svc_run *r, const cJSON *in, struct lab_err *err);
 /* connectors.c: the lab's connectors:, once every service is ready, on the
  * caller's engine; res->connectors gets each one's outcome. Returns 0 when
  * all run, else the first failure's code and error. */

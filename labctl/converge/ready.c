@@ -140,51 +140,42 @@ static int last_logs(int stream, const char *data, size_t len, void *ud)
 	return 0;
 }
 
-/* r->err: code (what really failed), "service 'x' <reason>" and the first
- * replica's last log lines. */
-static void fail_with_logs(struct svc_run *r, struct lab_engine *e, int code, const char *reason)
+void converge_fail_with_logs(struct svc_run *r, struct lab_engine *e, const char *container, int code,
+			     const char *reason)
 {
 	struct lab_buf logs = LAB_BUF_INIT;
 	struct lab_err ignore = {0};
-	if (r->ids.n)
-		lab_engine_logs(e, r->ids.v[0], 15, 0, last_logs, &logs, &ignore);
+	if (container && *container)
+		lab_engine_logs(e, container, 15, 0, last_logs, &logs, &ignore);
 	lab_err_set(&r->err, code, "service '%s' %s%s%s", r->svc->name, reason, logs.len ? "\nlast log lines:\n" : "",
 		    lab_buf_cstr(&logs));
 	lab_buf_release(&logs);
 }
 
-enum svc_state converge_wait_ready(struct cv *c, struct svc_run *r, struct lab_engine *e)
+enum svc_state converge_wait(struct cv *c, struct svc_run *r, struct lab_engine *e, long poll_ms,
+			     converge_poll_fn poll)
 {
 	long timeout = r->svc->ready.timeout_ms ? r->svc->ready.timeout_ms : DEFAULT_READY_TIMEOUT_MS;
 	double deadline = lab_now() + (double)timeout / 1000.0;
-	struct lab_err why = {0};
 	struct lab_buf said = LAB_BUF_INIT; /* the reason last reported as waiting */
 	enum svc_state final = SVC_FAILED;
 	for (;;) {
-		int ready = 0, completed = 0, failed = 0;
-		for (size_t i = 0; i < r->ids.n; i++) {
-			memset(&why, 0, sizeof(why));
-			int rc = replica_ready(r, e, r->ids.v[i], &why);
-			if (rc < 0) {
-				failed = rc;
-				break;
-			}
-			if (rc == 0)
-				break;
-			ready++;
-			completed += rc == 2;
-		}
-		if (failed) {
-			fail_with_logs(r, e, failed, why.msg);
+		struct lab_err why = {0};
+		char *logs_from = NULL;
+		int rc = poll(c, r, e, &why, &logs_from);
+		if (rc < 0) {
+			converge_fail_with_logs(r, e, logs_from, rc, why.msg);
+			free(logs_from);
 			break;
 		}
-		if ((size_t)ready == r->ids.n) {
-			final = completed == ready && ready > 0 ? SVC_COMPLETED : SVC_READY;
-			r->health = final == SVC_COMPLETED ? "completed"
-				    : r->ids.n == 0 ? "scaled to 0"
+		free(logs_from);
+		if (rc > CV_POLL_WAIT) {
+			final = rc == CV_POLL_COMPLETED ? SVC_COMPLETED : SVC_READY;
+			r->health = final == SVC_COMPLETED		      ? "completed"
+				    : rc == CV_POLL_NONE		      ? "scaled to 0"
 				    : lab_ready_has_probes(&r->svc->ready) ? "ready"
-				    : r->health_gated ? "healthy"
-										      : "running";
+				    : r->health_gated			      ? "healthy"
+									      : "running";
 			break;
 		}
 		if (atomic_load(&c->abort)) {
@@ -199,7 +190,7 @@ enum svc_state converge_wait_ready(struct cv *c, struct svc_run *r, struct lab_e
 		if (lab_now() > deadline) {
 			char *reason = lab_xasprintf("not ready after %.0fs: %.500s", (double)timeout / 1000.0,
 						     why.msg[0] ? why.msg : "no answer");
-			fail_with_logs(r, e, LAB_ETIMEOUT, reason);
+			converge_fail_with_logs(r, e, r->ids.n ? r->ids.v[0] : NULL, LAB_ETIMEOUT, reason);
 			free(reason);
 			break;
 		}
@@ -210,11 +201,39 @@ enum svc_state converge_wait_ready(struct cv *c, struct svc_run *r, struct lab_e
 				.kind = LAB_CONVERGE_SERVICE_WAITING, .service = r->svc->name, .reason = why.msg};
 			converge_emit(c, &ev);
 		}
-		struct timespec ts = {0, POLL_MS * 1000000L};
+		struct timespec ts = {poll_ms / 1000, (poll_ms % 1000) * 1000000L};
 		nanosleep(&ts, NULL);
 	}
 	lab_buf_release(&said);
 	return final;
+}
+
+/* One look at every replica of r (a converge_poll_fn): the first that is
+ * not ready says why, the first failed one gives its logs. */
+static int replicas_poll(struct cv *c, struct svc_run *r, struct lab_engine *e, struct lab_err *why,
+			 char **logs_from)
+{
+	size_t ready = 0, completed = 0;
+	for (size_t i = 0; i < r->ids.n; i++) {
+		memset(why, 0, sizeof(*why));
+		int rc = replica_ready(r, e, r->ids.v[i], why);
+		if (rc < 0) {
+			*logs_from = lab_xstrdup(r->ids.v[0]);
+			return rc;
+		}
+		if (rc == 0)
+			return CV_POLL_WAIT;
+		ready++;
+		completed += rc == 2;
+	}
+	if (ready == 0)
+		return CV_POLL_NONE;
+	return completed == ready ? CV_POLL_COMPLETED : CV_POLL_READY;
+}
+
+enum svc_state converge_wait_ready(struct cv *c, struct svc_run *r, struct lab_engine *e)
+{
+	return converge_wait(c, r, e, POLL_MS, replicas_poll);
 }
 
 int converge_buckets(struct cv *c, struct svc_run *r, struct lab_engine *e, struct lab_err *err)
@@ -225,11 +244,18 @@ int converge_buckets(struct cv *c, struct svc_run *r, struct lab_engine *e, stru
 		return lab_err_set(err, LAB_EINPUT, "service '%s' has x-buckets but no x-ready s3 probe to reach it",
 				   r->svc->name);
 	cJSON *in = NULL;
-	struct lab_strv env = LAB_STRV_INIT;
-	struct lab_s3 s3;
 	int rc = lab_engine_container_inspect(e, r->ids.v[0], &in, err);
 	if (rc == 0)
-		rc = converge_s3_client(&s3, &env, r->svc, in, err);
+		rc = converge_make_buckets(c, r, in, err);
+	cJSON_Delete(in);
+	return rc;
+}
+
+int converge_make_buckets(struct cv *c, struct svc_run *r, const cJSON *in, struct lab_err *err)
+{
+	struct lab_strv env = LAB_STRV_INIT;
+	struct lab_s3 s3;
+	int rc = converge_s3_client(&s3, &env, r->svc, in, err);
 	for (size_t i = 0; i < r->svc->buckets.n && rc == 0; i++) {
 		rc = lab_s3_create_bucket(&s3, r->svc->buckets.v[i], err);
 		if (rc < 0)
@@ -240,7 +266,6 @@ int converge_buckets(struct cv *c, struct svc_run *r, struct lab_engine *e, stru
 			.kind = LAB_CONVERGE_BUCKETS_READY, .service = r->svc->name, .count = r->svc->buckets.n};
 		converge_emit(c, &ev);
 	}
-	cJSON_Delete(in);
 	lab_strv_free(&env);
 	return rc;
 }

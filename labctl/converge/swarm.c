@@ -236,26 +236,6 @@ static cJSON *task_target(struct cv *c, struct lab_engine *e, const struct lab_s
 	return in;
 }
 
-static int last_logs(int stream, const char *data, size_t len, void *ud)
-{
-	lab_buf_append(ud, data, len);
-	return 0;
-}
-
-/* r->err: "service 'x' <reason>", with the last log lines of a task's
- * container on the engine's node. */
-static void fail_with_logs(struct svc_run *r, struct lab_engine *e, const char *container, int code,
-			   const char *reason)
-{
-	struct lab_buf logs = LAB_BUF_INIT;
-	struct lab_err ignore = {0};
-	if (container && *container)
-		lab_engine_logs(e, container, 15, 0, last_logs, &logs, &ignore);
-	lab_err_set(&r->err, code, "service '%s' %s%s%s", r->svc->name, reason, logs.len ? "\nlast log lines:\n" : "",
-		    lab_buf_cstr(&logs));
-	lab_buf_release(&logs);
-}
-
 /* One look at r's tasks. 1 ready (2 completed), 0 not yet (why), negative failed (why). */
 static int swarm_check(struct cv *c, struct svc_run *r, struct lab_engine *e, struct lab_err *why, char **failed_ctr)
 {
@@ -368,57 +348,18 @@ out:
 	return result;
 }
 
+/* swarm_check as a converge_poll_fn */
+static int tasks_poll(struct cv *c, struct svc_run *r, struct lab_engine *e, struct lab_err *why, char **logs_from)
+{
+	int rc = swarm_check(c, r, e, why, logs_from);
+	if (rc > 0 && rc != 2 && r->svc->replicas == 0 && !r->svc->swarm.global)
+		return CV_POLL_NONE;
+	return rc > 0 ? (rc == 2 ? CV_POLL_COMPLETED : CV_POLL_READY) : rc;
+}
+
 enum svc_state converge_swarm_wait(struct cv *c, struct svc_run *r, struct lab_engine *e)
 {
-	long timeout = r->svc->ready.timeout_ms ? r->svc->ready.timeout_ms : DEFAULT_READY_TIMEOUT_MS;
-	double deadline = lab_now() + (double)timeout / 1000.0;
-	struct lab_buf said = LAB_BUF_INIT;
-	enum svc_state final = SVC_FAILED;
-	for (;;) {
-		struct lab_err why = {0};
-		char *failed_ctr = NULL;
-		int rc = swarm_check(c, r, e, &why, &failed_ctr);
-		if (rc < 0) {
-			fail_with_logs(r, e, failed_ctr, rc, why.msg);
-			free(failed_ctr);
-			break;
-		}
-		free(failed_ctr);
-		if (rc > 0) {
-			final = rc == 2 ? SVC_COMPLETED : SVC_READY;
-			r->health = final == SVC_COMPLETED		? "completed"
-				    : r->svc->replicas == 0 && !r->svc->swarm.global ? "scaled to 0"
-				    : lab_ready_has_probes(&r->svc->ready)	? "ready"
-				    : r->health_gated				? "healthy"
-										: "running";
-			break;
-		}
-		if (atomic_load(&c->abort)) {
-			pthread_mutex_lock(&c->mu);
-			lab_err_set(&r->err, LAB_ERR, "stopped waiting: service '%s' failed", c->abort_by);
-			r->outcome = LAB_CONVERGE_ABANDONED;
-			pthread_mutex_unlock(&c->mu);
-			break;
-		}
-		if (lab_now() > deadline) {
-			char *reason = lab_xasprintf("not ready after %.0fs: %.500s", (double)timeout / 1000.0,
-						     why.msg[0] ? why.msg : "no answer");
-			fail_with_logs(r, e, r->ids.n ? r->ids.v[0] : NULL, LAB_ETIMEOUT, reason);
-			free(reason);
-			break;
-		}
-		if (strcmp(lab_buf_cstr(&said), why.msg) != 0) {
-			lab_buf_reset(&said);
-			lab_buf_puts(&said, why.msg);
-			struct lab_converge_event ev = {
-				.kind = LAB_CONVERGE_SERVICE_WAITING, .service = r->svc->name, .reason = why.msg};
-			converge_emit(c, &ev);
-		}
-		struct timespec ts = {0, SWARM_POLL_MS * 1000000L};
-		nanosleep(&ts, NULL);
-	}
-	lab_buf_release(&said);
-	return final;
+	return converge_wait(c, r, e, SWARM_POLL_MS, tasks_poll);
 }
 
 int converge_swarm_buckets(struct cv *c, struct svc_run *r, struct lab_err *err)
@@ -428,21 +369,7 @@ int converge_swarm_buckets(struct cv *c, struct svc_run *r, struct lab_err *err)
 	if (!r->swarm_in)
 		return lab_err_set(err, LAB_ERR, "service '%s': no running task to make its x-buckets through",
 				   r->svc->name);
-	struct lab_strv env = LAB_STRV_INIT;
-	struct lab_s3 s3;
-	int rc = converge_s3_client(&s3, &env, r->svc, r->swarm_in, err);
-	for (size_t i = 0; i < r->svc->buckets.n && rc == 0; i++) {
-		rc = lab_s3_create_bucket(&s3, r->svc->buckets.v[i], err);
-		if (rc < 0)
-			lab_err_prefix(err, "service '%s'", r->svc->name);
-	}
-	if (rc == 0) {
-		struct lab_converge_event ev = {
-			.kind = LAB_CONVERGE_BUCKETS_READY, .service = r->svc->name, .count = r->svc->buckets.n};
-		converge_emit(c, &ev);
-	}
-	lab_strv_free(&env);
-	return rc;
+	return converge_make_buckets(c, r, r->swarm_in, err);
 }
 
 void converge_swarm_endpoint(struct svc_run *r)

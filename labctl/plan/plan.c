@@ -140,6 +140,28 @@ struct lab_volume *lab_plan_find_volume(const struct lab *lab, const char *name)
 	return NULL;
 }
 
+cJSON *lab_plan_mount(const struct lab *lab, const struct lab_mount *m, int volume_labels)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "Type", m->type == LAB_MOUNT_BIND ? "bind" : "volume");
+	if (m->type == LAB_MOUNT_VOLUME) {
+		const struct lab_volume *v = lab_plan_find_volume(lab, m->source);
+		char *name = v ? lab_plan_volume_name(lab, v) : lab_xstrdup(m->source);
+		cJSON_AddStringToObject(o, "Source", name);
+		free(name);
+		if (volume_labels && v && !v->external_name) {
+			cJSON *vo = cJSON_AddObjectToObject(o, "VolumeOptions");
+			cJSON_AddItemToObject(vo, "Labels", lab_plan_resource_labels(lab, v->name, &v->labels, 0));
+		}
+	} else if (m->type == LAB_MOUNT_BIND) {
+		cJSON_AddStringToObject(o, "Source", m->source);
+	}
+	cJSON_AddStringToObject(o, "Target", m->target);
+	if (m->read_only)
+		cJSON_AddBoolToObject(o, "ReadOnly", 1);
+	return o;
+}
+
 struct lab_network *lab_plan_find_network(const struct lab *lab, const char *name)
 {
 	for (size_t i = 0; i < lab->n_networks; i++)
@@ -392,23 +414,8 @@ static cJSON *body_base(const struct lab *lab, const struct lab_service *svc, co
 		cJSON_AddItemToArray(list, bnd);
 	}
 	cJSON *mounts = cJSON_AddArrayToObject(host, "Mounts");
-	for (size_t i = 0; i < svc->n_mounts; i++) {
-		const struct lab_mount *m = &svc->mounts[i];
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "Type", m->type == LAB_MOUNT_BIND ? "bind" : "volume");
-		if (m->type == LAB_MOUNT_VOLUME) {
-			const struct lab_volume *v = lab_plan_find_volume(lab, m->source);
-			char *name = v ? lab_plan_volume_name(lab, v) : lab_xstrdup(m->source);
-			cJSON_AddStringToObject(o, "Source", name);
-			free(name);
-		} else if (m->type == LAB_MOUNT_BIND) {
-			cJSON_AddStringToObject(o, "Source", m->source);
-		}
-		cJSON_AddStringToObject(o, "Target", m->target);
-		if (m->read_only)
-			cJSON_AddBoolToObject(o, "ReadOnly", 1);
-		cJSON_AddItemToArray(mounts, o);
-	}
+	for (size_t i = 0; i < svc->n_mounts; i++)
+		cJSON_AddItemToArray(mounts, lab_plan_mount(lab, &svc->mounts[i], 0));
 	add_ctr_opts(b, host, lab, svc);
 	cJSON *rp = cJSON_AddObjectToObject(host, "RestartPolicy");
 	const char *restart = svc->restart ? svc->restart : "no";

@@ -54,6 +54,12 @@ cJSON *lab_plan_resource_labels(const struct lab *lab, const char *key, const st
 char *lab_plan_image_name(const struct lab *lab, const struct lab_service *svc);
 
 struct lab_volume *lab_plan_find_volume(const struct lab *lab, const char *name);
+/* One Mount (Engine API 1.41 HostConfig.Mounts[], and the same shape in a
+ * Swarm ContainerSpec.Mounts[]) for a bind or named-volume mount of the
+ * lab: Type, Source (a volume's engine name), Target, ReadOnly. With
+ * volume_labels, a lab volume's VolumeOptions.Labels too (a Swarm node
+ * makes the volume from them). Returns a new cJSON object. */
+cJSON *lab_plan_mount(const struct lab *lab, const struct lab_mount *m, int volume_labels);
 struct lab_network *lab_plan_find_network(const struct lab *lab, const char *name);
 
 /* Body for POST /containers/create (Engine API 1.41 ContainerConfig +

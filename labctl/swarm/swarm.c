@@ -128,27 +128,8 @@ static void add_mounts(cJSON *cs, const struct lab *lab, const struct lab_servic
 	if (!svc->n_mounts && !svc->ctr.tmpfs.n)
 		return;
 	cJSON *ms = cJSON_AddArrayToObject(cs, "Mounts");
-	for (size_t i = 0; i < svc->n_mounts; i++) {
-		const struct lab_mount *m = &svc->mounts[i];
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "Type", m->type == LAB_MOUNT_BIND ? "bind" : "volume");
-		if (m->type == LAB_MOUNT_VOLUME) {
-			const struct lab_volume *v = lab_plan_find_volume(lab, m->source);
-			char *name = v ? lab_plan_volume_name(lab, v) : lab_xstrdup(m->source);
-			cJSON_AddStringToObject(o, "Source", name);
-			free(name);
-			if (v && !v->external_name) {
-				cJSON *vo = cJSON_AddObjectToObject(o, "VolumeOptions");
-				cJSON_AddItemToObject(vo, "Labels", lab_plan_resource_labels(lab, v->name, &v->labels, 0));
-			}
-		} else if (m->type == LAB_MOUNT_BIND) {
-			cJSON_AddStringToObject(o, "Source", m->source);
-		}
-		cJSON_AddStringToObject(o, "Target", m->target);
-		if (m->read_only)
-			cJSON_AddTrueToObject(o, "ReadOnly");
-		cJSON_AddItemToArray(ms, o);
-	}
+	for (size_t i = 0; i < svc->n_mounts; i++)
+		cJSON_AddItemToArray(ms, lab_plan_mount(lab, &svc->mounts[i], 1));
 	for (size_t i = 0; i < svc->ctr.tmpfs.n; i++) {
 		char *path = lab_xstrdup(svc->ctr.tmpfs.v[i]);
 		char *colon = strchr(path, ':');
