@@ -267,20 +267,20 @@ long it_created_after_start_ms(const char *later, const char *earlier)
 	return ms;
 }
 
-int it_remove_labs(const char *select)
+int it_remove_labelled(const char *label, const char *select)
 {
 	struct it_run r;
 	/* containers first (with their anonymous volumes), then what they used */
 	it_run(&r,
 	       "sel() { %s; }; n=0;"
-	       "ids=$(docker ps -a --filter label=io.labctl.lab --format '{{.ID}} {{.Label \"io.labctl.lab\"}}' | sel);"
+	       "ids=$(docker ps -a --filter label=%s --format '{{.ID}} {{.Label \"%s\"}}' | sel);"
 	       "[ -z \"$ids\" ] || n=$((n + $(docker rm -f -v $ids | wc -l)));"
-	       "ids=$(docker network ls --filter label=io.labctl.lab --format '{{.ID}} {{.Label \"io.labctl.lab\"}}' | sel);"
+	       "ids=$(docker network ls --filter label=%s --format '{{.ID}} {{.Label \"%s\"}}' | sel);"
 	       "[ -z \"$ids\" ] || n=$((n + $(docker network rm $ids | wc -l)));"
-	       "ids=$(docker volume ls --filter label=io.labctl.lab --format '{{.Name}} {{.Label \"io.labctl.lab\"}}' | sel);"
+	       "ids=$(docker volume ls --filter label=%s --format '{{.Name}} {{.Label \"%s\"}}' | sel);"
 	       "[ -z \"$ids\" ] || n=$((n + $(docker volume rm $ids | wc -l)));"
 	       "echo $n",
-	       select);
+	       select, label, label, label, label, label, label);
 	int n = r.status == 0 ? atoi(r.out) : -1;
 	it_run_free(&r);
 	return n;
@@ -301,8 +301,12 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
 	(void)set;
 	if (!it_reclaim())
 		return;
-	int n = it_remove_labs("while read -r id lab; do case $lab in it[0-9]*-*) p=${lab#it}; p=${p%%-*};"
-			       " kill -0 \"$p\" 2>/dev/null || echo \"$id\";; esac; done");
+	static const char gone[] = "while read -r id lab; do case $lab in it[0-9]*-*) p=${lab#it}; p=${p%%-*};"
+				   " kill -0 \"$p\" 2>/dev/null || echo \"$id\";; esac; done";
+	/* the labs, and the engines-in-containers of swarm/three_nodes_* */
+	int n = it_remove_labelled("io.labctl.lab", gone);
+	int m = it_remove_labelled("io.labctl.swarm-test", gone);
+	n = n < 0 || m < 0 ? -1 : n + m;
 	if (n != 0)
 		fprintf(stderr, "harness: LABCTL_IT_RECLAIM=1: removed %d object(s) left by earlier runs\n", n);
 }
@@ -314,5 +318,5 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 	(void)stats;
 	char select[100];
 	snprintf(select, sizeof(select), "awk '$2 ~ /^it%d-/ {print $1}'", (int)getpid());
-	it_remove_labs(select);
+	it_remove_labelled("io.labctl.lab", select);
 }

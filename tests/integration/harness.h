@@ -70,10 +70,10 @@ int it_up_endpoint(char *out, size_t n, const char *table, const char *service);
 long it_created_after_start_ms(const char *later, const char *earlier);
 
 /* Remove every container (with its anonymous volumes), network and volume
- * carrying io.labctl.lab whose id and lab pass select: a shell command
- * reading "ID LAB" lines and printing the ids to remove. Returns how many
- * were removed, -1 when the shell failed. */
-int it_remove_labs(const char *select);
+ * carrying label (io.labctl.lab: labs) whose id and label value pass
+ * select: a shell command reading "ID VALUE" lines and printing the ids to
+ * remove. Returns how many were removed, -1 when the shell failed. */
+int it_remove_labelled(const char *label, const char *select);
 
 /* Whether LABCTL_IT_RECLAIM=1 (.ci/run sets it): leftovers of earlier,
  * interrupted test runs are removed rather than refused. Off on a

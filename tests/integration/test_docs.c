@@ -37,7 +37,7 @@ static void run_md_in(const char *lab, const char *md, int example, int min_bloc
 		   module2's containers from a run the machine's restart ended) */
 		char select[100];
 		snprintf(select, sizeof(select), "awk '$2 == \"%s\" {print $1}'", lab);
-		int n = it_remove_labs(select);
+		int n = it_remove_labelled("io.labctl.lab", select);
 		fprintf(stderr, "docs: LABCTL_IT_RECLAIM=1: removed %d object(s) of lab '%s' left by an earlier run\n", n,
 			lab);
 		free(busy);
