@@ -33,8 +33,9 @@ const struct cmd_entry cmd_down_entry = {
 		       "tasks are waited for;\n"
 		       "with --volumes, the lab's volumes on the other nodes its tasks ran on\n"
 		       "go too, each node's through a one-shot task with that node's engine\n"
-		       "socket, from an image the node has (it runs perl). After a plain down\n"
-		       "the services are gone, and with them where they ran.",
+		       "socket, from an image the node has (it runs perl). A plain down keeps\n"
+		       "where the tasks ran (a Swarm config per node), so that a later\n"
+		       "down --volumes reaches those nodes too.",
 	.fn = cmd_down,
 };
 

@@ -792,6 +792,105 @@ out:
 	return rc;
 }
 
+/* A config's Data is base64 and must not be empty; what it says is in its
+ * labels: base64 of "labctl: where a down --volumes sweeps this lab's volumes\n" */
+#define SWEEP_DATA "bGFiY3RsOiB3aGVyZSBhIGRvd24gLS12b2x1bWVzIHN3ZWVwcyB0aGlzIGxhYidzIHZvbHVtZXMK"
+
+/* The lab's configs of role volume-sweep (GET /configs, Engine API v1.41). */
+static int kept_configs(cJSON **out, struct lab_engine *e, const char *project, struct lab_err *err)
+{
+	char *label = lab_xasprintf("%s=%s", LAB_LABEL_LAB, project);
+	cJSON *all = NULL;
+	int rc = get_filtered(&all, e, "/configs", "label", label, err);
+	free(label);
+	*out = cJSON_CreateArray();
+	const cJSON *c;
+	cJSON_ArrayForEach(c, all) if (!strcmp(str(get(get(c, "Spec"), "Labels"), "io.labctl.role"), SWEEP_ROLE))
+		cJSON_AddItemToArray(*out, cJSON_Duplicate(c, 1));
+	cJSON_Delete(all);
+	return rc;
+}
+
+int lab_swarm_sweep_keep(const struct lab_swarm_sweep *sw, struct lab_engine *e, const char *project,
+			 struct lab_err *err)
+{
+	struct lab_buf vols = LAB_BUF_INIT;
+	for (size_t k = 0; k < sw->volumes.n; k++)
+		lab_buf_printf(&vols, "%s%s", k ? " " : "", sw->volumes.v[k]);
+	int rc = 0;
+	for (size_t i = 0; i < sw->n && rc == 0; i++) {
+		char *name = lab_xasprintf("%s_volume-sweep-%.12s", project, sw->nodes[i].node_id);
+		char *path = lab_xasprintf("/configs/%s", name);
+		struct lab_err gone = {0};
+		lab_engine_json(e, "DELETE", path, NULL, NULL, &gone); /* an older one of this node */
+		cJSON *spec = cJSON_CreateObject();
+		cJSON_AddStringToObject(spec, "Name", name);
+		cJSON *labels = cJSON_AddObjectToObject(spec, "Labels");
+		cJSON_AddStringToObject(labels, LAB_LABEL_LAB, project);
+		cJSON_AddStringToObject(labels, "io.labctl.role", SWEEP_ROLE);
+		cJSON_AddStringToObject(labels, "io.labctl.node-id", sw->nodes[i].node_id);
+		cJSON_AddStringToObject(labels, "io.labctl.node", sw->nodes[i].node);
+		cJSON_AddStringToObject(labels, "io.labctl.image", sw->nodes[i].image);
+		cJSON_AddStringToObject(labels, "io.labctl.volumes", lab_buf_cstr(&vols));
+		cJSON_AddStringToObject(spec, "Data", SWEEP_DATA);
+		rc = lab_engine_json(e, "POST", "/configs/create", spec, NULL, err);
+		cJSON_Delete(spec);
+		free(path);
+		free(name);
+	}
+	lab_buf_release(&vols);
+	return rc;
+}
+
+int lab_swarm_sweep_kept(struct lab_swarm_sweep *sw, struct lab_engine *e, const char *project, const char *self,
+			 struct lab_err *err)
+{
+	cJSON *kept = NULL;
+	int rc = kept_configs(&kept, e, project, err);
+	const cJSON *c;
+	cJSON_ArrayForEach(c, kept)
+	{
+		const cJSON *l = get(get(c, "Spec"), "Labels");
+		const char *id = str(l, "io.labctl.node-id"), *image = str(l, "io.labctl.image");
+		if (!*id || !*image || (self && !strcmp(id, self)))
+			continue;
+		char *vols = lab_xstrdup(str(l, "io.labctl.volumes")), *save = NULL;
+		for (char *v = strtok_r(vols, " ", &save); v; v = strtok_r(NULL, " ", &save))
+			if (lab_strv_find(&sw->volumes, v) < 0)
+				lab_strv_push(&sw->volumes, v);
+		free(vols);
+		int seen = 0;
+		for (size_t k = 0; k < sw->n; k++)
+			seen |= !strcmp(sw->nodes[k].node_id, id);
+		if (seen)
+			continue;
+		sw->nodes = lab_xrealloc(sw->nodes, (sw->n + 1) * sizeof(*sw->nodes));
+		sw->nodes[sw->n].node_id = lab_xstrdup(id);
+		sw->nodes[sw->n].node = lab_xstrdup(*str(l, "io.labctl.node") ? str(l, "io.labctl.node") : id);
+		sw->nodes[sw->n].image = lab_xstrdup(image);
+		sw->n++;
+	}
+	cJSON_Delete(kept);
+	return rc;
+}
+
+int lab_swarm_sweep_forget(struct lab_engine *e, const char *project, struct lab_err *err)
+{
+	cJSON *kept = NULL;
+	int rc = kept_configs(&kept, e, project, err);
+	const cJSON *c;
+	cJSON_ArrayForEach(c, kept)
+	{
+		char *path = lab_xasprintf("/configs/%s", str(c, "ID"));
+		int r = lab_engine_json(e, "DELETE", path, NULL, NULL, err);
+		if (r < 0 && r != LAB_ENOTFOUND && rc == 0)
+			rc = r;
+		free(path);
+	}
+	cJSON_Delete(kept);
+	return rc;
+}
+
 static int sweep_log(int stream, const char *data, size_t len, void *ud)
 {
 	lab_buf_append(ud, data, len);

@@ -212,4 +212,22 @@ int lab_swarm_sweep_run(const struct lab_swarm_sweep *sw, struct lab_engine *e, 
 			struct lab_err *err);
 void lab_swarm_sweep_free(struct lab_swarm_sweep *sw);
 
+/* A plain down removes the services, and with them where their tasks ran;
+ * so it keeps sw on the swarm for a later down --volumes: one Swarm config
+ * per node, "<project>_volume-sweep-<node id>", labelled io.labctl.lab,
+ * io.labctl.role volume-sweep, and the node's id (io.labctl.node-id),
+ * name (io.labctl.node), image (io.labctl.image) and the volumes
+ * (io.labctl.volumes, space-separated) (Engine API v1.41 POST
+ * /configs/create; the node's older one is replaced). Errors: the engine's. */
+int lab_swarm_sweep_keep(const struct lab_swarm_sweep *sw, struct lab_engine *e, const char *project,
+			 struct lab_err *err);
+/* Add to sw the nodes kept by lab_swarm_sweep_keep that it lacks (but not
+ * self, the engine's node id, may be NULL), and their volumes.
+ * Errors: the engine's. */
+int lab_swarm_sweep_kept(struct lab_swarm_sweep *sw, struct lab_engine *e, const char *project, const char *self,
+			 struct lab_err *err);
+/* After a sweep that removed them: DELETE /configs/{id} of what
+ * lab_swarm_sweep_keep kept. Errors: the engine's (one gone is no error). */
+int lab_swarm_sweep_forget(struct lab_engine *e, const char *project, struct lab_err *err);
+
 #endif

@@ -84,8 +84,14 @@ int lab_teardown(struct lab_teardown_result *res, struct lab_engine *e, const ch
 	struct lab_swarm_sweep sweep = {0};
 	int rc = 0;
 	if (manager) {
-		/* where the tasks ran, before the services (and their tasks) go */
-		if (volumes && (rc = lab_swarm_sweep_plan(&sweep, e, project, sw.node_id, err)) < 0)
+		/* where the tasks ran, before the services (and their tasks) go;
+		   a plain down keeps it on the swarm for a later down --volumes,
+		   which adds what an earlier one kept */
+		if ((rc = lab_swarm_sweep_plan(&sweep, e, project, sw.node_id, err)) < 0)
+			goto out;
+		if (!volumes && sweep.n && (rc = lab_swarm_sweep_keep(&sweep, e, project, err)) < 0)
+			goto out;
+		if (volumes && (rc = lab_swarm_sweep_kept(&sweep, e, project, sw.node_id, err)) < 0)
 			goto out;
 		rc = lab_swarm_remove(&res->services, e, project, 60, service_removed, &d, err);
 		if (rc < 0)
@@ -154,6 +160,8 @@ int lab_teardown(struct lab_teardown_result *res, struct lab_engine *e, const ch
 		res->volumes += n;
 		res->node_volumes += n;
 	}
+	if (volumes && manager && rc == 0)
+		rc = lab_swarm_sweep_forget(e, project, err);
 out:
 	lab_swarm_info_release(&sw);
 	lab_swarm_sweep_free(&sweep);

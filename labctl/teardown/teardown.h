@@ -38,8 +38,10 @@ struct lab_teardown_result {
  * with volumes, where the tasks ran is read before (lab_swarm_sweep_plan)
  * and, after all below, the lab's volumes on the other
  * nodes those tasks ran on are removed by a one-shot task per node
- * (lab_swarm_sweep_run, swarm.h; at most 120 s); after a plain down the
- * services are gone and with them where they ran: nothing is swept then.
+ * (lab_swarm_sweep_run, swarm.h; at most 120 s). A plain down keeps
+ * where they ran on the swarm (lab_swarm_sweep_keep: a Swarm config per
+ * node), and a later down --volumes sweeps those nodes too, then forgets
+ * them (lab_swarm_sweep_kept, _forget).
  * Then: list its containers (GET /containers/json,
  * lab_plan_container_filter), stop each (POST /containers/{id}/stop?t=
  * timeout_s) and remove it (DELETE /containers/{id}?v=1&force=1), up to

@@ -431,7 +431,17 @@ Test(swarm, three_nodes_module0_spread, .timeout = 900, .fini = tri_cleanup)
 	cr_expect_eq(r.status, 0, "the rows on sw2's volume: %s %s", r.out, r.err);
 	it_run_free(&r);
 
-	/* down --volumes: gone on every node */
+	/* a plain down again: where the tasks ran is kept on the swarm, a
+	   config per node; then down --volumes, with no service left to say
+	   where they ran, reaches sw1 and sw2 from those */
+	it_run(&r, "%s down %s", env, lab);
+	cr_expect_eq(r.status, 0, "down: %s", r.err);
+	it_run_free(&r);
+	char *kept = it_sh("docker exec %s-swm docker config ls -q --filter label=io.labctl.lab=%s "
+			   "--filter label=io.labctl.role=volume-sweep | wc -l",
+			   tri_project, l.project);
+	cr_expect_str_eq(kept, "2", "a config per node of the workers kept by the plain down");
+	free(kept);
 	t0 = time(NULL);
 	it_run(&r, "%s down %s --volumes", env, lab);
 	cr_log_info("swarm: down --volumes on three nodes in %lds\n", (long)(time(NULL) - t0));
@@ -449,6 +459,9 @@ Test(swarm, three_nodes_module0_spread, .timeout = 900, .fini = tri_cleanup)
 	}
 	char *left = it_sh("docker exec %s-swm docker service ls -q | wc -l", tri_project);
 	cr_expect_str_eq(left, "0", "no service left (the sweep's neither)");
+	free(left);
+	left = it_sh("docker exec %s-swm docker config ls -q | wc -l", tri_project);
+	cr_expect_str_eq(left, "0", "no config left");
 	free(left);
 	cr_log_info("swarm: three-node test in %lds\n", (long)(time(NULL) - start));
 	free(mip);
