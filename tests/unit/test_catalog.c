@@ -209,6 +209,7 @@ Test(catalog, the_repositorys_catalog_reads)
 		{"apache/kafka:3.9.1", "apache-kafka-3"}, {"apache/kafka:3.7.0", "apache-kafka-3"},
 		{"apache/kafka", "apache-kafka"},         {"apache/kafka:4.1.0", "apache-kafka"},
 		{"minio/minio", "minio"},                 {"quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z", "minio"},
+		{"minio/mc", "mc"},                       {"minio/mc:RELEASE.2025-03-12T17-29-24Z", "mc"},
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		const struct lab_catalog_entry *e = lab_catalog_match(c, want[i][0]);

@@ -3,6 +3,8 @@
 #                                           prints "got ..." and "listed ..."
 #   python3 - ENDPOINT USER PASSWORD denied  list buckets with these keys;
 #                                           prints "refused <code>" when refused
+#   python3 - ENDPOINT USER PASSWORD get BUCKET KEY
+#                                           prints "object <the object's text>"
 # Used by tests/integration/test_standin_minio.c.
 import sys
 
@@ -27,6 +29,9 @@ if mode == "rw":
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="course-data", Prefix="raw/").get("Contents", [])]
     print("listed", ",".join(keys))
     print("buckets", ",".join(b["Name"] for b in s3.list_buckets()["Buckets"]))
+elif mode == "get":
+    bucket, key = sys.argv[5:7]
+    print("object", s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode().strip())
 else:
     try:
         print("accepted", [b["Name"] for b in s3.list_buckets()["Buckets"]])
