@@ -49,6 +49,35 @@ static int drop_stand_ins(void)
 	return !real;
 }
 
+/* The test runs the images of run (NULL-terminated): their stand-ins are
+ * dropped first, or the test is skipped when a real image has one's name. */
+static void use_images(const char *const *run)
+{
+	test_images = run;
+	if (!drop_stand_ins())
+		cr_skip_test("a real image of these names is on this engine: nothing to stand in for");
+}
+
+/* A free port for the file's host listener, in the variable var the file
+ * reads; bootstrap (32 bytes) gets "localhost:PORT". */
+static void host_listener(const char *var, char *bootstrap)
+{
+	char port[16];
+	snprintf(port, sizeof(port), "%d", it_free_port());
+	snprintf(bootstrap, 32, "localhost:%s", port);
+	setenv(var, port, 1);
+}
+
+/* down -f FILE -p PROJECT --volumes succeeds; then the lab's cleanup. */
+static void down_stack(struct it_lab *lab, const char *file)
+{
+	struct it_run r;
+	it_labctl_run(&r, lab, "down -f '%s/%s' -p '%s' --volumes", it_repo(), file, lab->project);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	it_run_free(&r);
+	it_lab_cleanup(lab);
+}
+
 /* up -f FILE -p PROJECT --offline: exit 0, health-gated, each image in
  * want built as the named stand-in (one line each on stderr). */
 static void up_offline(struct it_lab *lab, const char *file, const char *const *want, size_t n_want)
@@ -114,14 +143,10 @@ Test(standins_kafka, cp_zookeeper_and_cp_kafka_in_zookeeper_mode, .timeout = 900
 {
 	struct it_lab lab;
 	struct it_run r;
-	char port[16], bootstrap[32];
+	char bootstrap[32];
 	static const char *const run[] = {"confluentinc/cp-zookeeper:7.9.0", "confluentinc/cp-kafka:7.9.0", NULL};
-	test_images = run;
-	if (!drop_stand_ins())
-		cr_skip_test("a real image of these names is on this engine: nothing to stand in for");
-	snprintf(port, sizeof(port), "%d", it_free_port());
-	snprintf(bootstrap, sizeof(bootstrap), "localhost:%s", port);
-	setenv("KAFKA_HOST_PORT", port, 1);
+	use_images(run);
+	host_listener("KAFKA_HOST_PORT", bootstrap);
 	it_lab_make(&lab, "standin-cp", "");
 	const char *file = "tests/standins/cp-kafka/compose.yaml";
 	const char *const want[] = {"confluentinc/cp-zookeeper:7.9.0", "cp-zookeeper", "confluentinc/cp-kafka:7.9.0",
@@ -156,10 +181,7 @@ Test(standins_kafka, cp_zookeeper_and_cp_kafka_in_zookeeper_mode, .timeout = 900
 	cr_expect(strstr(r.out, "beta"), "%s", r.out);
 	it_run_free(&r);
 
-	it_labctl_run(&r, &lab, "down -f '%s/%s' -p '%s' --volumes", it_repo(), file, lab.project);
-	cr_expect_eq(r.status, 0, "%s", r.err);
-	it_run_free(&r);
-	it_lab_cleanup(&lab);
+	down_stack(&lab, file);
 }
 
 /* bitnamilegacy/zookeeper + bitnamilegacy/kafka, ZooKeeper mode:
@@ -170,14 +192,10 @@ Test(standins_kafka, bitnami_zookeeper_and_kafka_in_zookeeper_mode, .timeout = 9
 {
 	struct it_lab lab;
 	struct it_run r;
-	char port[16], bootstrap[32];
+	char bootstrap[32];
 	static const char *const run[] = {"bitnamilegacy/zookeeper:3.9", "bitnamilegacy/kafka:3.9", NULL};
-	test_images = run;
-	if (!drop_stand_ins())
-		cr_skip_test("a real image of these names is on this engine: nothing to stand in for");
-	snprintf(port, sizeof(port), "%d", it_free_port());
-	snprintf(bootstrap, sizeof(bootstrap), "localhost:%s", port);
-	setenv("KAFKA_HOST_PORT", port, 1);
+	use_images(run);
+	host_listener("KAFKA_HOST_PORT", bootstrap);
 	it_lab_make(&lab, "standin-bn", "");
 	const char *file = "tests/standins/bitnami-kafka/compose.yaml";
 	const char *const want[] = {"bitnamilegacy/zookeeper:3.9", "bitnami-zookeeper", "bitnamilegacy/kafka:3.9",
@@ -195,10 +213,7 @@ Test(standins_kafka, bitnami_zookeeper_and_kafka_in_zookeeper_mode, .timeout = 9
 	cr_expect(strstr(r.out, "Mode: standalone"), "%s", r.out);
 	it_run_free(&r);
 
-	it_labctl_run(&r, &lab, "down -f '%s/%s' -p '%s' --volumes", it_repo(), file, lab.project);
-	cr_expect_eq(r.status, 0, "%s", r.err);
-	it_run_free(&r);
-	it_lab_cleanup(&lab);
+	down_stack(&lab, file);
 }
 
 /* KRaft, no ZooKeeper: bitnami/kafka (KAFKA_CFG_PROCESS_ROLES, NODE_ID,
@@ -208,18 +223,11 @@ Test(standins_kafka, bitnami_zookeeper_and_kafka_in_zookeeper_mode, .timeout = 9
 Test(standins_kafka, bitnami_kafka_and_cp_kafka_in_kraft_mode, .timeout = 900)
 {
 	struct it_lab lab;
-	struct it_run r;
-	char port[16], cp_port[16], bootstrap[32], cp_bootstrap[32];
+	char bootstrap[32], cp_bootstrap[32];
 	static const char *const run[] = {"bitnami/kafka:latest", "confluentinc/cp-kafka:7.9.0", NULL};
-	test_images = run;
-	if (!drop_stand_ins())
-		cr_skip_test("a real image of these names is on this engine: nothing to stand in for");
-	snprintf(port, sizeof(port), "%d", it_free_port());
-	snprintf(cp_port, sizeof(cp_port), "%d", it_free_port());
-	snprintf(bootstrap, sizeof(bootstrap), "localhost:%s", port);
-	snprintf(cp_bootstrap, sizeof(cp_bootstrap), "localhost:%s", cp_port);
-	setenv("KAFKA_HOST_PORT", port, 1);
-	setenv("CP_KAFKA_HOST_PORT", cp_port, 1);
+	use_images(run);
+	host_listener("KAFKA_HOST_PORT", bootstrap);
+	host_listener("CP_KAFKA_HOST_PORT", cp_bootstrap);
 	it_lab_make(&lab, "standin-kraft", "");
 	const char *file = "tests/standins/kafka-kraft/compose.yaml";
 	const char *const want[] = {"bitnami/kafka:latest", "bitnami-kafka", "confluentinc/cp-kafka:7.9.0", "cp-kafka"};
@@ -246,10 +254,7 @@ Test(standins_kafka, bitnami_kafka_and_cp_kafka_in_kraft_mode, .timeout = 900)
 	free(id);
 	free(kafka);
 
-	it_labctl_run(&r, &lab, "down -f '%s/%s' -p '%s' --volumes", it_repo(), file, lab.project);
-	cr_expect_eq(r.status, 0, "%s", r.err);
-	it_run_free(&r);
-	it_lab_cleanup(&lab);
+	down_stack(&lab, file);
 }
 
 /* The stand-in keeps the public image's refusals: bitnami/zookeeper
@@ -262,9 +267,7 @@ Test(standins_kafka, bitnami_zookeeper_without_allow_anonymous_login_refuses_to_
 	struct it_lab lab;
 	struct it_run r;
 	static const char *const run[] = {"bitnamilegacy/zookeeper:3.9", NULL};
-	test_images = run;
-	if (!drop_stand_ins())
-		cr_skip_test("a real image of these names is on this engine: nothing to stand in for");
+	use_images(run);
 	it_lab_make(&lab, "standin-zkanon",
 		    "services:\n"
 		    "  zookeeper:\n"
@@ -299,14 +302,10 @@ Test(standins_kafka, apache_kafka_single_node_and_no_environment, .timeout = 900
 {
 	struct it_lab lab;
 	struct it_run r;
-	char port[16], bootstrap[32];
+	char bootstrap[32];
 	static const char *const run[] = {"apache/kafka:3.9.1", "apache/kafka", NULL};
-	test_images = run;
-	if (!drop_stand_ins())
-		cr_skip_test("a real image of these names is on this engine: nothing to stand in for");
-	snprintf(port, sizeof(port), "%d", it_free_port());
-	snprintf(bootstrap, sizeof(bootstrap), "localhost:%s", port);
-	setenv("KAFKA_HOST_PORT", port, 1);
+	use_images(run);
+	host_listener("KAFKA_HOST_PORT", bootstrap);
 	it_lab_make(&lab, "standin-apache", "");
 	const char *file = "tests/standins/apache-kafka/compose.yaml";
 	const char *const want[] = {"apache/kafka:3.9.1", "apache-kafka-3", "apache/kafka", "apache-kafka"};
@@ -348,10 +347,7 @@ Test(standins_kafka, apache_kafka_single_node_and_no_environment, .timeout = 900
 	it_run_free(&r);
 	free(plain);
 
-	it_labctl_run(&r, &lab, "down -f '%s/%s' -p '%s' --volumes", it_repo(), file, lab.project);
-	cr_expect_eq(r.status, 0, "%s", r.err);
-	it_run_free(&r);
-	it_lab_cleanup(&lab);
+	down_stack(&lab, file);
 }
 
 /* apache/kafka's isolated example, one controller and one broker on a 4.x
@@ -362,14 +358,10 @@ Test(standins_kafka, apache_kafka_controller_and_broker_apart, .timeout = 900)
 {
 	struct it_lab lab;
 	struct it_run r;
-	char port[16], bootstrap[32];
+	char bootstrap[32];
 	static const char *const run[] = {"apache/kafka:4.1.0", NULL};
-	test_images = run;
-	if (!drop_stand_ins())
-		cr_skip_test("a real image of these names is on this engine: nothing to stand in for");
-	snprintf(port, sizeof(port), "%d", it_free_port());
-	snprintf(bootstrap, sizeof(bootstrap), "localhost:%s", port);
-	setenv("KAFKA_HOST_PORT", port, 1);
+	use_images(run);
+	host_listener("KAFKA_HOST_PORT", bootstrap);
 	it_lab_make(&lab, "standin-apache-split", "");
 	const char *file = "tests/standins/apache-kafka/split.yaml";
 	it_labctl_run(&r, &lab, "up -f '%s/%s' -p '%s' --offline", it_repo(), file, lab.project);
@@ -391,8 +383,5 @@ Test(standins_kafka, apache_kafka_controller_and_broker_apart, .timeout = 900)
 	free(props);
 	free(ctl);
 
-	it_labctl_run(&r, &lab, "down -f '%s/%s' -p '%s' --volumes", it_repo(), file, lab.project);
-	cr_expect_eq(r.status, 0, "%s", r.err);
-	it_run_free(&r);
-	it_lab_cleanup(&lab);
+	down_stack(&lab, file);
 }
