@@ -9,6 +9,9 @@
  * test's (about a minute): ordinary containers of other tests keep
  * running meanwhile (a Swarm manager runs plain containers as before).
  *
+ * student_instances: two students' instances of module0 on that one-node
+ * Swarm, side by side, each taken down on its own.
+ *
  * --endpoint-mode dnsrr: this machine's kernel has no IPVS (dockerd logs
  * "Could not get ipvs family information from the kernel"), so Swarm's
  * virtual IPs and its ingress routing mesh do not work here; DNS
@@ -161,6 +164,86 @@ Test(swarm, single_node_module0, .timeout = 600, .init = swarm_join, .fini = swa
 	cr_expect_eq(it_count_containers(lab.project), 0, "no container left");
 	cr_expect_eq(it_count_networks(lab.project), 0, "no network left");
 	cr_expect_eq(it_count_volumes(lab.project), 0, "no volume left");
+}
+
+/* Two students' instances of module0 on Swarm (up --student ID --swarm):
+ * each its own services under its own project, host ports of its own from
+ * the port range, status with the node, verify and down --volumes per
+ * student, the other instance untouched. */
+static char st_project[2][64];
+
+static void students_leave(void)
+{
+	for (int i = 0; i < 2; i++) {
+		if (!st_project[i][0])
+			continue;
+		free(it_sh("ids=$(docker service ls -q --filter label=io.labctl.lab=%s); [ -z \"$ids\" ] || "
+			   "docker service rm $ids >/dev/null 2>&1; true",
+			   st_project[i]));
+		char select[200];
+		snprintf(select, sizeof(select), "awk '$2 == \"%s\" {print $1}'", st_project[i]);
+		it_remove_labelled("io.labctl.lab", select);
+	}
+	swarm_leave();
+}
+
+static int swarm_services(const char *project)
+{
+	char *n = it_sh("docker service ls -q --filter label=io.labctl.lab=%s | wc -l", project);
+	int v = atoi(n);
+	free(n);
+	return v;
+}
+
+Test(swarm, student_instances, .timeout = 600, .init = swarm_join, .fini = students_leave)
+{
+	struct it_run r;
+	it_lab_make(&lab, "swarmst", "services: {}\n"); /* for its state dir only */
+	char id[2][24], env[600];
+	snprintf(env, sizeof(env), "LABCTL_STATE_DIR='%s' '%s'", lab.state, it_labctl());
+	for (int i = 0; i < 2; i++) {
+		snprintf(id[i], sizeof(id[i]), "sw%c%d", 'a' + i, (int)getpid() % 100000);
+		snprintf(st_project[i], sizeof(st_project[i]), "module0-%s", id[i]);
+		it_run(&r, "%s up module0 --student %s --swarm --endpoint-mode dnsrr", env, id[i]);
+		cr_assert_eq(r.status, 0, "up --student %s --swarm: %s\n%s", id[i], r.out, r.err);
+		cr_expect(strstr(r.out, "lab 'module0-") || strstr(r.err, "is up"), "%s%s", r.out, r.err);
+		it_run_free(&r);
+		cr_expect_eq(swarm_services(st_project[i]), 5, "five Swarm services of %s", st_project[i]);
+	}
+	/* ports of their own, from the range */
+	char *pa = it_sh("%s env module0 --student %s | sed -n \"s/^export PGPORT='\\(.*\\)'/\\1/p\"", env, id[0]);
+	char *pb = it_sh("%s env module0 --student %s | sed -n \"s/^export PGPORT='\\(.*\\)'/\\1/p\"", env, id[1]);
+	cr_expect(atoi(pa) >= 20000 && atoi(pa) <= 29999 && atoi(pb) >= 20000 && atoi(pb) <= 29999 && strcmp(pa, pb),
+		  "PGPORT %s and %s: two ports of the range", pa, pb);
+	char want[64];
+	snprintf(want, sizeof(want), "%s->5432/host", pb);
+	it_run(&r, "%s status module0 --student %s", env, id[1]);
+	cr_expect(strstr(r.out, "NODE") && strstr(r.out, want), "status of %s: a task row with %s:\n%s", id[1], want,
+		  r.out);
+	it_run_free(&r);
+	free(pa);
+	free(pb);
+	it_run(&r, "%s verify module0 --student %s", env, id[1]);
+	cr_expect_eq(r.status, 1, "%s %s", r.out, r.err);
+	cr_expect(strstr(r.out, "2 passed, 3 failed"), "a fresh instance: %s", r.out);
+	it_run_free(&r);
+
+	/* one student's down leaves the other's instance running */
+	it_run(&r, "%s down module0 --student %s --volumes", env, id[0]);
+	cr_expect_eq(r.status, 0, "down: %s", r.err);
+	it_run_free(&r);
+	cr_expect_eq(swarm_services(st_project[0]), 0, "%s's services gone", st_project[0]);
+	cr_expect_eq(it_count_volumes(st_project[0]), 0, "%s's volumes gone", st_project[0]);
+	cr_expect_eq(swarm_services(st_project[1]), 5, "%s's services kept", st_project[1]);
+	it_run(&r, "%s down module0 --student %s --volumes", env, id[1]);
+	cr_expect_eq(r.status, 0, "down: %s", r.err);
+	it_run_free(&r);
+	for (int i = 0; i < 2; i++) {
+		cr_expect_eq(swarm_services(st_project[i]), 0, "no service of %s left", st_project[i]);
+		cr_expect_eq(it_count_containers(st_project[i]), 0, "no container of %s left", st_project[i]);
+		cr_expect_eq(it_count_networks(st_project[i]), 0, "no network of %s left", st_project[i]);
+		cr_expect_eq(it_count_volumes(st_project[i]), 0, "no volume of %s left", st_project[i]);
+	}
 }
 
 /* Not a manager: up --swarm says what to do, exit 2, nothing made. */
