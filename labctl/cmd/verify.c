@@ -95,6 +95,26 @@ static char *help_description(const struct cmd_entry *self)
 	return lab_buf_detach(&b);
 }
 
+/* A hint's commands name the lab (labctl exec module0 ...); for an
+ * instance chosen with --student, not $LAB_STUDENT, they would reach the
+ * lab itself: say how to reach the instance. */
+static void hints_note(const struct cmd_entry *cmd, const struct cmd_args *args, const struct lab_verify_result *res,
+		       size_t n)
+{
+	const char *id = cmd_opt(cmd, args, "student");
+	const char *env = getenv("LAB_STUDENT");
+	if (!id || (env && strcmp(env, id) == 0))
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (res[i].check->hint && res[i].status != LAB_VERIFY_PASSED && res[i].status != LAB_VERIFY_SKIPPED) {
+			fprintf(stderr,
+				"note: the hints' labctl commands name the lab; for student '%s' add --student %s to "
+				"them, or export LAB_STUDENT=%s first\n",
+				id, id, id);
+			return;
+		}
+}
+
 static int cmd_verify(const struct cmd_entry *cmd, struct cmd_args *args)
 {
 	int code = 0;
@@ -142,6 +162,8 @@ static int cmd_verify(const struct cmd_entry *cmd, struct cmd_args *args)
 	}
 	lab_verify_format(&out, fmt, res, n, lab->project, lab->student, utf8_locale());
 	fputs(lab_buf_cstr(&out), stdout);
+	if (fmt == LAB_VERIFY_HUMAN)
+		hints_note(cmd, args, res, n);
 	code = lab_verify_failures(res, n) ? LAB_EXIT_FAIL : LAB_EXIT_OK;
 	if (abandoned) {
 		/* threads of timed-out checks still use the lab and the engine:

@@ -35,7 +35,8 @@
 	"  - id: word\n"                                                                           \
 	"    http: { service: web, port: 8080, path: /, contains: \"word=${PARAM_WORD}\" }\n"       \
 	"  - id: answers\n"                                                                        \
-	"    sql: { query: \"select count(*) from answers\", min: 1 }\n"
+	"    sql: { query: \"select count(*) from answers\", min: 1 }\n"                          \
+	"    hint: \"labctl exec LAB postgres -- psql -U lab -d lab -c 'create table answers(a int)'\"\n"
 
 static void cleanup_instances(const struct it_lab *lab)
 {
@@ -168,6 +169,20 @@ Test(class, instances_side_by_side_graded_and_taken_down, .timeout = 900)
 	char *pg0 = state_value(&lab, "alice", "ports.env", "LAB_PG_PORT");
 	cr_expect_str_eq(pg0, pg[0]);
 	free(pg0);
+
+	/* before it: the failure's hint names the lab, so verify --student
+	   says how to reach her instance (not with $LAB_STUDENT set) */
+	it_labctl_run(&r, &lab, "verify '%s' --student alice", lab.dir);
+	cr_expect_eq(r.status, 1, "%s %s", r.out, r.err);
+	cr_expect(strstr(r.out, "hint: labctl exec LAB postgres"), "%s", r.out);
+	cr_expect(strstr(r.err, "note: the hints' labctl commands name the lab; for student 'alice' add --student "
+				"alice to them, or export LAB_STUDENT=alice first"),
+		  "%s", r.err);
+	it_run_free(&r);
+	it_run(&r, "LAB_STUDENT=alice LABCTL_STATE_DIR='%s' '%s' verify '%s'", lab.state, it_labctl(), lab.dir);
+	cr_expect_eq(r.status, 1, "%s %s", r.out, r.err);
+	cr_expect_null(strstr(r.err, "note: the hints'"), "with $LAB_STUDENT the hints work as written: %s", r.err);
+	it_run_free(&r);
 
 	/* alice does the exercise, in her instance only */
 	it_labctl_run(&r, &lab,
