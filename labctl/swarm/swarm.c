@@ -734,7 +734,29 @@ void lab_swarm_sweep_free(struct lab_swarm_sweep *sw)
 	}
 	free(sw->nodes);
 	lab_strv_free(&sw->volumes);
+	lab_strv_free(&sw->kept);
 	memset(sw, 0, sizeof(*sw));
+}
+
+/* Add volume (a non-empty name) to sw unless it is there already. */
+static void sweep_add_volume(struct lab_swarm_sweep *sw, const char *volume)
+{
+	if (*volume && lab_strv_find(&sw->volumes, volume) < 0)
+		lab_strv_push(&sw->volumes, volume);
+}
+
+/* Add node node_id (its name node, an image it has) to sw unless it is
+ * there already. */
+static void sweep_add_node(struct lab_swarm_sweep *sw, const char *node_id, const char *node, const char *image)
+{
+	for (size_t k = 0; k < sw->n; k++)
+		if (!strcmp(sw->nodes[k].node_id, node_id))
+			return;
+	sw->nodes = lab_xrealloc(sw->nodes, (sw->n + 1) * sizeof(*sw->nodes));
+	sw->nodes[sw->n].node_id = lab_xstrdup(node_id);
+	sw->nodes[sw->n].node = lab_xstrdup(node);
+	sw->nodes[sw->n].image = lab_xstrdup(image);
+	sw->n++;
 }
 
 int lab_swarm_sweep_plan(struct lab_swarm_sweep *out, struct lab_engine *e, const char *project, const char *self,
@@ -754,12 +776,8 @@ int lab_swarm_sweep_plan(struct lab_swarm_sweep *out, struct lab_engine *e, cons
 			continue;
 		cJSON_ArrayForEach(m, get(get(get(get(s, "Spec"), "TaskTemplate"), "ContainerSpec"), "Mounts"))
 		{
-			const char *src = str(m, "Source");
-			int dup = 0;
-			for (size_t i = 0; i < out->volumes.n; i++)
-				dup |= !strcmp(out->volumes.v[i], src);
-			if (!strcmp(str(m, "Type"), "volume") && *src && !dup)
-				lab_strv_push(&out->volumes, src);
+			if (!strcmp(str(m, "Type"), "volume"))
+				sweep_add_volume(out, str(m, "Source"));
 		}
 	}
 	if (!out->volumes.n)
@@ -770,21 +788,11 @@ int lab_swarm_sweep_plan(struct lab_swarm_sweep *out, struct lab_engine *e, cons
 		/* a task that got a container: its node has the task's image */
 		if (!*t[i].node_id || !*t[i].container_id || (self && !strcmp(t[i].node_id, self)))
 			continue;
-		int seen = 0;
-		for (size_t k = 0; k < out->n; k++)
-			seen |= !strcmp(out->nodes[k].node_id, t[i].node_id);
-		if (seen)
-			continue;
 		const char *image = NULL;
 		cJSON_ArrayForEach(s, svcs) if (!strcmp(str(get(get(s, "Spec"), "Labels"), LAB_LABEL_SERVICE), t[i].service))
 			image = str(get(get(get(s, "Spec"), "TaskTemplate"), "ContainerSpec"), "Image");
-		if (!image || !*image)
-			continue;
-		out->nodes = lab_xrealloc(out->nodes, (out->n + 1) * sizeof(*out->nodes));
-		out->nodes[out->n].node_id = lab_xstrdup(t[i].node_id);
-		out->nodes[out->n].node = lab_xstrdup(t[i].node);
-		out->nodes[out->n].image = lab_xstrdup(image);
-		out->n++;
+		if (image && *image)
+			sweep_add_node(out, t[i].node_id, t[i].node, image);
 	}
 out:
 	lab_swarm_tasks_free(t, n);
@@ -850,44 +858,31 @@ int lab_swarm_sweep_kept(struct lab_swarm_sweep *sw, struct lab_engine *e, const
 	const cJSON *c;
 	cJSON_ArrayForEach(c, kept)
 	{
+		lab_strv_push(&sw->kept, str(c, "ID"));
 		const cJSON *l = get(get(c, "Spec"), "Labels");
 		const char *id = str(l, "io.labctl.node-id"), *image = str(l, "io.labctl.image");
 		if (!*id || !*image || (self && !strcmp(id, self)))
 			continue;
 		char *vols = lab_xstrdup(str(l, "io.labctl.volumes")), *save = NULL;
 		for (char *v = strtok_r(vols, " ", &save); v; v = strtok_r(NULL, " ", &save))
-			if (lab_strv_find(&sw->volumes, v) < 0)
-				lab_strv_push(&sw->volumes, v);
+			sweep_add_volume(sw, v);
 		free(vols);
-		int seen = 0;
-		for (size_t k = 0; k < sw->n; k++)
-			seen |= !strcmp(sw->nodes[k].node_id, id);
-		if (seen)
-			continue;
-		sw->nodes = lab_xrealloc(sw->nodes, (sw->n + 1) * sizeof(*sw->nodes));
-		sw->nodes[sw->n].node_id = lab_xstrdup(id);
-		sw->nodes[sw->n].node = lab_xstrdup(*str(l, "io.labctl.node") ? str(l, "io.labctl.node") : id);
-		sw->nodes[sw->n].image = lab_xstrdup(image);
-		sw->n++;
+		sweep_add_node(sw, id, *str(l, "io.labctl.node") ? str(l, "io.labctl.node") : id, image);
 	}
 	cJSON_Delete(kept);
 	return rc;
 }
 
-int lab_swarm_sweep_forget(struct lab_engine *e, const char *project, struct lab_err *err)
+int lab_swarm_sweep_forget(const struct lab_swarm_sweep *sw, struct lab_engine *e, struct lab_err *err)
 {
-	cJSON *kept = NULL;
-	int rc = kept_configs(&kept, e, project, err);
-	const cJSON *c;
-	cJSON_ArrayForEach(c, kept)
-	{
-		char *path = lab_xasprintf("/configs/%s", str(c, "ID"));
+	int rc = 0;
+	for (size_t i = 0; i < sw->kept.n; i++) {
+		char *path = lab_xasprintf("/configs/%s", sw->kept.v[i]);
 		int r = lab_engine_json(e, "DELETE", path, NULL, NULL, err);
 		if (r < 0 && r != LAB_ENOTFOUND && rc == 0)
 			rc = r;
 		free(path);
 	}
-	cJSON_Delete(kept);
 	return rc;
 }
 

@@ -185,6 +185,7 @@ struct lab_swarm_sweep {
 	} *nodes;
 	size_t n;
 	struct lab_strv volumes; /* "<project>_<name>": every volume the lab's services mount */
+	struct lab_strv kept;    /* ids of the configs lab_swarm_sweep_kept read */
 };
 
 /* Before the services go (their tasks say where they ran): every node but
@@ -226,8 +227,9 @@ int lab_swarm_sweep_keep(const struct lab_swarm_sweep *sw, struct lab_engine *e,
  * Errors: the engine's. */
 int lab_swarm_sweep_kept(struct lab_swarm_sweep *sw, struct lab_engine *e, const char *project, const char *self,
 			 struct lab_err *err);
-/* After a sweep that removed them: DELETE /configs/{id} of what
- * lab_swarm_sweep_keep kept. Errors: the engine's (one gone is no error). */
-int lab_swarm_sweep_forget(struct lab_engine *e, const char *project, struct lab_err *err);
+/* After a sweep that removed them: DELETE /configs/{id} of each config
+ * lab_swarm_sweep_kept read into sw. Errors: the engine's (one gone is no
+ * error). */
+int lab_swarm_sweep_forget(const struct lab_swarm_sweep *sw, struct lab_engine *e, struct lab_err *err);
 
 #endif

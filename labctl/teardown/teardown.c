@@ -160,8 +160,8 @@ int lab_teardown(struct lab_teardown_result *res, struct lab_engine *e, const ch
 		res->volumes += n;
 		res->node_volumes += n;
 	}
-	if (volumes && manager && rc == 0)
-		rc = lab_swarm_sweep_forget(e, project, err);
+	if (volumes && rc == 0)
+		rc = lab_swarm_sweep_forget(&sweep, e, err);
 out:
 	lab_swarm_info_release(&sw);
 	lab_swarm_sweep_free(&sweep);
