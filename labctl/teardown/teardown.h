@@ -35,8 +35,8 @@ struct lab_teardown_result {
 /* Take project down on e. When e is a Swarm manager, first the lab's
  * Swarm services (lab_swarm_remove, labctl/swarm/swarm.h: DELETE
  * /services/{id}, then waiting up to 60 s until their tasks are gone);
- * with volumes, where the tasks ran is read before (lab_swarm_sweep_plan)
- * and, after all below, the lab's volumes on the other
+ * where the tasks ran is read before (lab_swarm_sweep_plan) and, with
+ * volumes, after all below, the lab's volumes on the other
  * nodes those tasks ran on are removed by a one-shot task per node
  * (lab_swarm_sweep_run, swarm.h; at most 120 s). A plain down keeps
  * where they ran on the swarm (lab_swarm_sweep_keep: a Swarm config per

@@ -66,6 +66,15 @@ static void swarm_join(void)
 	it_run_free(&r);
 }
 
+/* How many Swarm services carry io.labctl.lab=project. */
+static int swarm_services(const char *project)
+{
+	char *n = it_sh("docker service ls -q --filter label=io.labctl.lab=%s | wc -l", project);
+	int v = atoi(n);
+	free(n);
+	return v;
+}
+
 Test(swarm, single_node_module0, .timeout = 600, .init = swarm_join, .fini = swarm_leave)
 {
 	struct it_run r;
@@ -87,9 +96,7 @@ Test(swarm, single_node_module0, .timeout = 600, .init = swarm_join, .fini = swa
 	it_run_free(&r);
 
 	/* Swarm runs them: a service per lab service, labelled */
-	char *n = it_sh("docker service ls -q --filter label=io.labctl.lab=%s | wc -l", lab.project);
-	cr_expect_str_eq(n, "5", "five Swarm services");
-	free(n);
+	cr_expect_eq(swarm_services(lab.project), 5, "five Swarm services");
 	char *mode = it_sh("docker service inspect %s_postgres --format '{{.Spec.EndpointSpec.Mode}} "
 			   "{{(index .Spec.EndpointSpec.Ports 0).PublishMode}} {{.Spec.TaskTemplate.RestartPolicy.Condition}}'",
 			   lab.project);
@@ -158,9 +165,7 @@ Test(swarm, single_node_module0, .timeout = 600, .init = swarm_join, .fini = swa
 	cr_expect_eq(r.status, 0, "down: %s", r.err);
 	cr_expect(strstr(r.err, "swarm service '"), "%s", r.err);
 	it_run_free(&r);
-	n = it_sh("docker service ls -q --filter label=io.labctl.lab=%s | wc -l", lab.project);
-	cr_expect_str_eq(n, "0", "no Swarm service left");
-	free(n);
+	cr_expect_eq(swarm_services(lab.project), 0, "no Swarm service left");
 	cr_expect_eq(it_count_containers(lab.project), 0, "no container left");
 	cr_expect_eq(it_count_networks(lab.project), 0, "no network left");
 	cr_expect_eq(it_count_volumes(lab.project), 0, "no volume left");
@@ -185,14 +190,6 @@ static void students_leave(void)
 		it_remove_labelled("io.labctl.lab", select);
 	}
 	swarm_leave();
-}
-
-static int swarm_services(const char *project)
-{
-	char *n = it_sh("docker service ls -q --filter label=io.labctl.lab=%s | wc -l", project);
-	int v = atoi(n);
-	free(n);
-	return v;
 }
 
 Test(swarm, student_instances, .timeout = 600, .init = swarm_join, .fini = students_leave)
